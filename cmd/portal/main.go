@@ -1,0 +1,211 @@
+// Command portal is the clinical electives and exchange portal: one binary
+// that serves production (serve), runs everything embedded for a newcomer
+// (dev), migrates the database (migrate) and says what it is (version).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"portal/internal/app"
+	"portal/internal/config"
+	"portal/internal/db"
+	"portal/internal/user"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const usage = `usage: portal <command>
+
+commands:
+  dev               run everything embedded: SQLite, a development sign-in provider, demo users
+  serve             run in production: PostgreSQL (or SQLite), your OpenID provider
+  migrate up        apply pending database migrations
+  migrate status    list migrations and whether each is applied
+  version           print the version
+
+configuration comes from PORTAL_* environment variables; see README.md.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+// run is main without the process: tests call it with their own
+// environment and writers. It returns the exit code.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "dev":
+		return serve(ctx, config.ModeDev, getenv, stdout, stderr)
+	case "serve":
+		return serve(ctx, config.ModeServe, getenv, stdout, stderr)
+	case "migrate":
+		return migrate(ctx, args[1:], getenv, stdout, stderr)
+	case "version":
+		latest, _ := db.LatestVersion()
+		fmt.Fprintf(stdout, "portal %s (%s, schema version %d)\n", version, runtime.Version(), latest)
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "portal: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}
+
+// loadConfig reads and validates the configuration, printing every problem
+// on a line of its own.
+func loadConfig(mode config.Mode, getenv func(string) string, stderr io.Writer) (config.Config, bool) {
+	cfg, errs := config.Load(mode, getenv)
+	errs = append(errs, cfg.Validate(user.RoleNames())...)
+	if len(errs) > 0 {
+		fmt.Fprintf(stderr, "portal %s: cannot start, the configuration has %d problem(s):\n", mode, len(errs))
+		for _, e := range errs {
+			fmt.Fprintf(stderr, "  - %v\n", e)
+		}
+		return cfg, false
+	}
+	return cfg, true
+}
+
+func setupLogger(cfg config.Config, w io.Writer) {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewJSONHandler(w, opts)
+	if cfg.LogFormat == "text" {
+		h = slog.NewTextHandler(w, opts)
+	}
+	slog.SetDefault(slog.New(h))
+}
+
+func serve(ctx context.Context, mode config.Mode, getenv func(string) string, stdout, stderr io.Writer) int {
+	start := time.Now()
+	cfg, ok := loadConfig(mode, getenv, stderr)
+	if !ok {
+		return 2
+	}
+	setupLogger(cfg, stderr)
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "portal %s: cannot listen on %s (PORTAL_ADDR): %v\n", mode, cfg.Addr, err)
+		return 1
+	}
+	if mode == config.ModeDev && getenv("PORTAL_BASE_URL") == "" {
+		// With PORTAL_ADDR=127.0.0.1:0 the port is known only now.
+		cfg.BaseURL = "http://" + ln.Addr().String()
+	}
+	a, err := app.Open(ctx, cfg, app.Options{Version: version})
+	if err != nil {
+		ln.Close()
+		if errors.Is(err, app.ErrSchemaBehind) {
+			fmt.Fprintf(stderr, "portal %s: cannot start: %v\n", mode, err)
+			return 3
+		}
+		fmt.Fprintf(stderr, "portal %s: cannot start: %v\n", mode, err)
+		return 1
+	}
+	defer a.Close()
+	if mode == config.ModeServe {
+		if _, err := a.Auth.Discover(ctx); err != nil {
+			ln.Close()
+			fmt.Fprintf(stderr, "portal serve: cannot start: the OpenID provider at %s (PORTAL_OIDC_ISSUER) does not answer: %v\n", cfg.OIDCIssuer, errors.Unwrap(err))
+			return 1
+		}
+	}
+	announce(stdout, a, time.Since(start))
+	if err := a.Serve(ctx, ln); err != nil {
+		fmt.Fprintf(stderr, "portal %s: %v\n", mode, err)
+		return 1
+	}
+	return 0
+}
+
+func announce(w io.Writer, a *app.App, took time.Duration) {
+	cfg := a.Config
+	fmt.Fprintf(w, "portal %s (version %s) ready at %s, started in %s\n", cfg.Mode, version, cfg.BaseURL, took.Round(time.Millisecond))
+	if a.Dev == nil {
+		return
+	}
+	fmt.Fprintf(w, "database: %s\n\ndemo users (one click on the home page, or open a link):\n", cfg.DatabaseURL)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	for _, u := range a.Web.DemoUsers {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s/login?as=%s\n", u.Username, u.Name, u.Role, cfg.BaseURL, u.Username)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+}
+
+func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	sub := "up"
+	if len(args) > 0 {
+		sub = args[0]
+	}
+	if sub != "up" && sub != "status" {
+		fmt.Fprintf(stderr, "portal migrate: unknown subcommand %q (want up or status)\n", sub)
+		return 2
+	}
+	url := strings.TrimSpace(getenv("PORTAL_DATABASE_URL"))
+	if url == "" {
+		fmt.Fprintln(stderr, "portal migrate: PORTAL_DATABASE_URL is missing; set a postgres:// URL or a SQLite file path")
+		return 2
+	}
+	d, err := db.Open(ctx, url, db.Pool{MaxOpen: 2, MaxIdle: 2})
+	if err != nil {
+		fmt.Fprintf(stderr, "portal migrate: %v\n", err)
+		return 1
+	}
+	defer d.Close()
+	if sub == "up" {
+		done, err := d.Migrate(ctx)
+		for _, v := range done {
+			fmt.Fprintf(stdout, "applied migration %d\n", v)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "portal migrate: %v\n", err)
+			return 1
+		}
+		if len(done) == 0 {
+			fmt.Fprintln(stdout, "schema is current; nothing to apply")
+		}
+		return 0
+	}
+	st, err := d.Status(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "portal migrate: %v\n", err)
+		return 1
+	}
+	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "VERSION\tNAME\tSTATE\tAPPLIED AT")
+	pending := 0
+	for _, m := range st {
+		state, at := "pending", ""
+		if m.Applied {
+			state, at = "applied", m.AppliedAt.UTC().Format(time.RFC3339)
+		} else {
+			pending++
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", m.Version, m.Name, state, at)
+	}
+	tw.Flush()
+	fmt.Fprintf(stdout, "%d pending\n", pending)
+	return 0
+}

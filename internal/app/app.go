@@ -1,0 +1,185 @@
+// Package app assembles the portal from its parts for one configuration:
+// the database, the services, the web server and, in dev mode only, the
+// development OpenID provider. main and the end-to-end tests build the
+// portal the same way through it.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	portal "portal"
+	"portal/internal/audit"
+	"portal/internal/auth"
+	"portal/internal/auth/devoidc"
+	"portal/internal/config"
+	"portal/internal/db"
+	"portal/internal/i18n"
+	"portal/internal/user"
+	"portal/internal/web"
+)
+
+// App is a portal ready to serve.
+type App struct {
+	Config config.Config
+	DB     *db.DB
+	Auth   *auth.Service
+	Users  *user.Store
+	Web    *web.Server
+	// Dev is the development provider; nil outside dev mode.
+	Dev *devoidc.Provider
+}
+
+// Options are what only tests and dev mode set.
+type Options struct {
+	// DevUsers replaces the demo users of the development provider.
+	DevUsers []devoidc.User
+	Version  string
+}
+
+// ErrSchemaBehind is returned by Open in serve mode when migrations are pending.
+var ErrSchemaBehind = db.ErrSchemaBehind
+
+// Open builds the portal for cfg. In dev mode it applies the migrations and
+// starts the development provider at BaseURL/dev/oidc; in serve mode it
+// refuses a database whose schema is behind, and never has a dev provider.
+func Open(ctx context.Context, cfg config.Config, o Options) (*App, error) {
+	d, err := db.Open(ctx, cfg.DatabaseURL, db.Pool{MaxOpen: cfg.DBMaxOpen, MaxIdle: cfg.DBMaxIdle})
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, DB: d}
+	if err := a.open(ctx, o); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) open(ctx context.Context, o Options) error {
+	cfg := &a.Config
+	var demo []web.DemoUser
+	if cfg.Mode == config.ModeDev {
+		if _, err := a.DB.Migrate(ctx); err != nil {
+			return err
+		}
+		users := o.DevUsers
+		if users == nil {
+			users = devoidc.DemoUsers()
+		}
+		cfg.OIDCIssuer = cfg.BaseURL + "/dev/oidc"
+		cfg.OIDCDiscoveryURL = ""
+		cfg.OIDCClientID = "portal-dev"
+		cfg.OIDCClientSecret = randomHex(16)
+		dev, err := devoidc.New(cfg.OIDCIssuer, users, devoidc.Client{
+			ID: cfg.OIDCClientID, Secret: cfg.OIDCClientSecret,
+			RedirectURIs:           []string{cfg.BaseURL + "/auth/callback"},
+			PostLogoutRedirectURIs: []string{cfg.BaseURL + "/"},
+		})
+		if err != nil {
+			return err
+		}
+		a.Dev = dev
+		for _, u := range users {
+			du := web.DemoUser{Username: u.Username, Name: u.Name}
+			for _, g := range u.Groups {
+				if r, ok := user.ParseRole(g); ok {
+					du.Role = r
+					break
+				}
+			}
+			demo = append(demo, du)
+		}
+	} else if err := a.DB.CheckSchema(ctx); err != nil {
+		if errors.Is(err, db.ErrSchemaBehind) {
+			return fmt.Errorf("%w; run `portal migrate up` first", err)
+		}
+		return err
+	}
+
+	bundle, err := i18n.Load()
+	if err != nil {
+		return err
+	}
+	a.Users = user.NewStore(a.DB)
+	log := audit.NewLog(a.DB)
+	a.Auth = auth.New(a.DB, a.Users, log, auth.Options{
+		Issuer: cfg.OIDCIssuer, DiscoveryURL: cfg.OIDCDiscoveryURL,
+		ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret,
+		RedirectURL: cfg.BaseURL + "/auth/callback", PostLogoutURL: cfg.BaseURL + "/",
+		Scopes: cfg.OIDCScopes, RolesClaim: cfg.OIDCRolesClaim, RoleMap: cfg.OIDCRoleMap,
+		Idle: cfg.SessionIdle, Absolute: cfg.SessionAbsolute,
+	})
+	deps := web.Deps{
+		Config: *cfg, DB: a.DB, Auth: a.Auth, Users: a.Users, Audit: log, I18n: bundle,
+		Templates: portal.Templates, Static: portal.Static, Version: o.Version, DemoUsers: demo,
+	}
+	if a.Dev != nil {
+		deps.DevProvider = a.Dev
+	}
+	a.Web, err = web.New(deps)
+	return err
+}
+
+// Serve serves HTTP on ln until ctx ends, then stops gracefully: it stops
+// accepting, lets requests in flight finish (up to 25 s), and closes the
+// database.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.Web,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(slog.Default().Handler(), slog.LevelWarn),
+	}
+	go a.purgeSessions(ctx)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	slog.Info("shutting down: finishing requests in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	<-errc
+	return err
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.DB.Close() }
+
+// purgeSessions deletes expired sessions every ten minutes, so that the
+// table holds only live ones whatever the traffic.
+func (a *App) purgeSessions(ctx context.Context) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := a.Auth.Purge(ctx); err != nil {
+				slog.Warn("purge sessions", "err", err)
+			} else if n > 0 {
+				slog.Info("purged expired sessions", "count", n)
+			}
+		}
+	}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,68 @@
+// Package apperr is the portal's one error type. Domain packages return it
+// with a code and a translation key; the web layer maps the code to an HTTP
+// status and the key to a message in the reader's language, in one place.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code classifies an error by what the user can do about it.
+type Code string
+
+// The codes the web layer knows how to show.
+const (
+	Invalid      Code = "invalid"      // the input is wrong; fix it and retry
+	Unauthorized Code = "unauthorized" // sign in first
+	Forbidden    Code = "forbidden"    // signed in, but not allowed
+	NotFound     Code = "not_found"    // no such thing, or not visible to this user
+	Conflict     Code = "conflict"     // someone else changed it first
+	Unavailable  Code = "unavailable"  // a dependency is down; retry later
+	Internal     Code = "internal"     // our fault; details are logged, not shown
+)
+
+// Error carries a code, a message key with its arguments, optional messages
+// per form field, and the underlying cause for the log.
+type Error struct {
+	Code   Code
+	Key    string            // translation key of the message shown to the user
+	Args   []any             // arguments of the message
+	Fields map[string]string // form field -> translation key
+	Err    error             // cause, logged but never shown
+}
+
+func (e *Error) Error() string {
+	msg := string(e.Code) + ": " + e.Key
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+// Unwrap exposes the cause to errors.Is and errors.As.
+func (e *Error) Unwrap() error { return e.Err }
+
+// New makes an error with a code, a message key and its arguments.
+func New(code Code, key string, args ...any) *Error {
+	return &Error{Code: code, Key: key, Args: args}
+}
+
+// Wrap makes an error that keeps cause for the log.
+func Wrap(code Code, cause error, key string, args ...any) *Error {
+	return &Error{Code: code, Key: key, Args: args, Err: cause}
+}
+
+// Internalf wraps an unexpected failure; the user sees a generic message.
+func Internalf(format string, a ...any) *Error {
+	return &Error{Code: Internal, Key: "error.internal", Err: fmt.Errorf(format, a...)}
+}
+
+// CodeOf returns the code of err, Internal for errors of any other type.
+func CodeOf(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return Internal
+}

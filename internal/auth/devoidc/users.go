@@ -1,0 +1,50 @@
+package devoidc
+
+// DemoUsers returns the demo identities of `portal dev`, one per role, in
+// the order the sign-in page lists them: student, reviewer, office,
+// coordinator, admin. Each call returns fresh values the caller may change.
+func DemoUsers() []User {
+	return []User{
+		{
+			Username: "student",
+			Subject:  "demo-student",
+			Email:    "student@demo.portal.test",
+			Name:     "Lin Mei-Hua 林美華",
+			Locale:   "zh-Hant",
+			Groups:   []string{"student"},
+			Extra:    map[string]any{"year_of_study": 5},
+		},
+		{
+			Username: "reviewer",
+			Subject:  "demo-reviewer",
+			Email:    "reviewer@demo.portal.test",
+			Name:     "Chen Chih-Ming 陳志明",
+			Locale:   "zh-Hant",
+			Groups:   []string{"reviewer"},
+		},
+		{
+			Username: "office",
+			Subject:  "demo-office",
+			Email:    "office@demo.portal.test",
+			Name:     "Emily Huang 黃怡君",
+			Locale:   "en",
+			Groups:   []string{"office"},
+		},
+		{
+			Username: "coordinator",
+			Subject:  "demo-coordinator",
+			Email:    "coordinator@demo.portal.test",
+			Name:     "Wang Shu-Fen 王淑芬",
+			Locale:   "zh-Hant",
+			Groups:   []string{"coordinator"},
+		},
+		{
+			Username: "admin",
+			Subject:  "demo-admin",
+			Email:    "admin@demo.portal.test",
+			Name:     "David Wu 吳大衛",
+			Locale:   "en",
+			Groups:   []string{"admin"},
+		},
+	}
+}

@@ -1,0 +1,280 @@
+// Package config gathers every setting of the portal in one struct, read from
+// PORTAL_* environment variables, so that main can validate it once and fail
+// with every problem named before anything starts.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Mode says how the process runs; the development provider and demo data
+// exist only in ModeDev.
+type Mode string
+
+// The modes of the portal binary.
+const (
+	ModeDev   Mode = "dev"
+	ModeServe Mode = "serve"
+)
+
+// Config is the whole configuration. Zero values are replaced by Defaults.
+type Config struct {
+	Mode    Mode
+	Addr    string // listen address
+	BaseURL string // public URL the browser sees, no trailing slash
+	DataDir string // SQLite file and local storage in dev mode
+
+	DatabaseURL string // postgres://... or a SQLite file path
+	DBMaxOpen   int
+	DBMaxIdle   int
+
+	OIDCIssuer       string
+	OIDCDiscoveryURL string // optional: where the portal reaches the issuer when it differs (containers)
+	OIDCClientID     string
+	OIDCClientSecret string
+	OIDCScopes       []string
+	OIDCRolesClaim   string
+	// OIDCRoleMap maps claim values to portal roles; a value absent from the
+	// map is taken as a role name when it is one.
+	OIDCRoleMap map[string]string
+
+	SessionIdle     time.Duration
+	SessionAbsolute time.Duration
+
+	LogFormat string // text or json
+	LogLevel  string // debug, info, warn, error
+
+	// Metrics serves /metrics (Prometheus text). Off by default in serve,
+	// where it belongs behind the cluster's network policy.
+	Metrics bool
+}
+
+// Defaults returns the configuration of a mode before the environment is read.
+func Defaults(mode Mode) Config {
+	c := Config{
+		Mode:            mode,
+		Addr:            ":8080",
+		DataDir:         "./var",
+		DBMaxOpen:       4 * runtime.NumCPU(),
+		OIDCScopes:      []string{"openid", "profile", "email"},
+		OIDCRolesClaim:  "groups",
+		OIDCRoleMap:     map[string]string{},
+		SessionIdle:     30 * time.Minute,
+		SessionAbsolute: 12 * time.Hour,
+		LogFormat:       "json",
+		LogLevel:        "info",
+	}
+	if mode == ModeDev {
+		c.Addr = "127.0.0.1:8080"
+		c.LogFormat = "text"
+		c.Metrics = true
+	}
+	return c
+}
+
+// Load reads PORTAL_* variables through getenv over the defaults of mode.
+// Malformed values are reported by Validate, not here, so that the operator
+// sees every problem at once.
+func Load(mode Mode, getenv func(string) string) (Config, []error) {
+	c := Defaults(mode)
+	var errs []error
+	str := func(name string, dst *string) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			*dst = v
+		}
+	}
+	num := func(name string, dst *int) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				errs = append(errs, fmt.Errorf("%s must be a positive whole number, got %q", name, v))
+				return
+			}
+			*dst = n
+		}
+	}
+	dur := func(name string, dst *time.Duration) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				errs = append(errs, fmt.Errorf("%s must be a positive duration such as 30m or 12h, got %q", name, v))
+				return
+			}
+			*dst = d
+		}
+	}
+	str("PORTAL_ADDR", &c.Addr)
+	str("PORTAL_BASE_URL", &c.BaseURL)
+	str("PORTAL_DATA_DIR", &c.DataDir)
+	str("PORTAL_DATABASE_URL", &c.DatabaseURL)
+	num("PORTAL_DB_MAX_OPEN", &c.DBMaxOpen)
+	num("PORTAL_DB_MAX_IDLE", &c.DBMaxIdle)
+	str("PORTAL_OIDC_ISSUER", &c.OIDCIssuer)
+	str("PORTAL_OIDC_DISCOVERY_URL", &c.OIDCDiscoveryURL)
+	str("PORTAL_OIDC_CLIENT_ID", &c.OIDCClientID)
+	str("PORTAL_OIDC_CLIENT_SECRET", &c.OIDCClientSecret)
+	if v := strings.TrimSpace(getenv("PORTAL_OIDC_SCOPES")); v != "" {
+		c.OIDCScopes = strings.Fields(strings.ReplaceAll(v, ",", " "))
+	}
+	str("PORTAL_OIDC_ROLES_CLAIM", &c.OIDCRolesClaim)
+	if v := strings.TrimSpace(getenv("PORTAL_OIDC_ROLE_MAP")); v != "" {
+		m, err := ParseRoleMap(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("PORTAL_OIDC_ROLE_MAP: %w", err))
+		}
+		c.OIDCRoleMap = m
+	}
+	dur("PORTAL_SESSION_IDLE", &c.SessionIdle)
+	dur("PORTAL_SESSION_ABSOLUTE", &c.SessionAbsolute)
+	str("PORTAL_LOG_FORMAT", &c.LogFormat)
+	str("PORTAL_LOG_LEVEL", &c.LogLevel)
+	if v := strings.TrimSpace(getenv("PORTAL_METRICS")); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("PORTAL_METRICS must be true or false, got %q", v))
+		}
+		c.Metrics = b
+	}
+	if getenv("PORTAL_DEV_PROVIDER") != "" && mode != ModeDev {
+		errs = append(errs, errors.New("PORTAL_DEV_PROVIDER is set, but the development provider exists only in `portal dev`; unset it"))
+	}
+
+	if c.DBMaxIdle == 0 {
+		// database/sql keeps 2 idle connections by default, which makes a
+		// busy server open a new PostgreSQL backend per request.
+		c.DBMaxIdle = c.DBMaxOpen
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if mode == ModeDev {
+		if c.DatabaseURL == "" {
+			c.DatabaseURL = filepath.Join(c.DataDir, "portal.db")
+		}
+		if c.BaseURL == "" {
+			c.BaseURL = "http://" + devHost(c.Addr)
+		}
+	}
+	return c, errs
+}
+
+func devHost(addr string) string {
+	if strings.HasPrefix(addr, ":") {
+		return "127.0.0.1" + addr
+	}
+	return addr
+}
+
+// ParseRoleMap reads "claimValue=role,other=role".
+func ParseRoleMap(s string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, pair := range strings.Split(s, ",") {
+		pair = strings.TrimSpace(pair)
+		if pair == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(pair, "=")
+		if !ok || strings.TrimSpace(k) == "" || strings.TrimSpace(v) == "" {
+			return m, fmt.Errorf("%q is not claimValue=role", pair)
+		}
+		m[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	}
+	return m, nil
+}
+
+// Validate names every problem of c, one error per problem. The development
+// provider settings are filled in by `portal dev` itself, so only serve mode
+// demands the OIDC variables.
+func (c Config) Validate(knownRoles []string) []error {
+	var errs []error
+	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	if c.Addr == "" {
+		add("PORTAL_ADDR is empty; set a listen address such as :8080")
+	}
+	if c.DatabaseURL == "" {
+		add("PORTAL_DATABASE_URL is missing; set a postgres:// URL or a SQLite file path")
+	} else if strings.Contains(c.DatabaseURL, "://") && !IsPostgres(c.DatabaseURL) {
+		add("PORTAL_DATABASE_URL must be a postgres:// URL or a SQLite file path, got scheme %q", strings.SplitN(c.DatabaseURL, "://", 2)[0])
+	}
+	if c.DBMaxIdle > c.DBMaxOpen {
+		add("PORTAL_DB_MAX_IDLE (%d) is larger than PORTAL_DB_MAX_OPEN (%d)", c.DBMaxIdle, c.DBMaxOpen)
+	}
+	if c.Mode == ModeServe {
+		if c.BaseURL == "" {
+			add("PORTAL_BASE_URL is missing; set the public URL of the portal, e.g. https://exchange.example.edu")
+		} else if err := absURL(c.BaseURL); err != nil {
+			add("PORTAL_BASE_URL %v", err)
+		}
+		if c.OIDCIssuer == "" {
+			add("PORTAL_OIDC_ISSUER is missing; set the issuer URL of the university identity provider")
+		} else if err := absURL(c.OIDCIssuer); err != nil {
+			add("PORTAL_OIDC_ISSUER %v", err)
+		}
+		if c.OIDCDiscoveryURL != "" {
+			if err := absURL(c.OIDCDiscoveryURL); err != nil {
+				add("PORTAL_OIDC_DISCOVERY_URL %v", err)
+			}
+		}
+		if c.OIDCClientID == "" {
+			add("PORTAL_OIDC_CLIENT_ID is missing; set the client id registered with the identity provider")
+		}
+		if c.OIDCClientSecret == "" {
+			add("PORTAL_OIDC_CLIENT_SECRET is missing; set the client secret registered with the identity provider")
+		}
+	}
+	if !contains(c.OIDCScopes, "openid") {
+		add("PORTAL_OIDC_SCOPES must include openid")
+	}
+	for claim, role := range c.OIDCRoleMap {
+		if !contains(knownRoles, role) {
+			add("PORTAL_OIDC_ROLE_MAP maps %q to unknown role %q (known: %s)", claim, role, strings.Join(knownRoles, ", "))
+		}
+	}
+	if c.SessionIdle > c.SessionAbsolute {
+		add("PORTAL_SESSION_IDLE (%s) is longer than PORTAL_SESSION_ABSOLUTE (%s)", c.SessionIdle, c.SessionAbsolute)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		add("PORTAL_LOG_FORMAT must be text or json, got %q", c.LogFormat)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		add("PORTAL_LOG_LEVEL must be debug, info, warn or error, got %q", c.LogLevel)
+	}
+	return errs
+}
+
+// Secure reports whether the portal is served over HTTPS, which decides the
+// cookie prefix and Secure flag and whether HSTS is sent.
+func (c Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+// IsPostgres reports whether a database URL names PostgreSQL.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+func absURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("must be an absolute http(s) URL, got %q", s)
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Env is os.Getenv, named so that callers read as Load(mode, config.Env).
+func Env(name string) string { return os.Getenv(name) }

@@ -1,0 +1,125 @@
+// Package i18n translates the portal's user-facing text. Messages live in
+// one JSON file per language, keyed by a stable id; code and templates
+// name keys, never English sentences.
+package i18n
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"golang.org/x/text/language"
+)
+
+//go:embed locales/*.json
+var locales embed.FS
+
+// Lang is a supported language tag.
+type Lang string
+
+// The supported languages; English is the fallback.
+const (
+	English            Lang = "en"
+	TraditionalChinese Lang = "zh-Hant"
+)
+
+// Option is a language as offered in the language switch, named in itself.
+type Option struct {
+	Lang Lang
+	Name string
+}
+
+// Options lists the languages in the switch's order.
+var Options = []Option{{English, "English"}, {TraditionalChinese, "繁體中文"}}
+
+// Bundle holds every message of every language.
+type Bundle struct {
+	msgs    map[Lang]map[string]string
+	matcher language.Matcher
+	tags    []Lang
+}
+
+// Load reads the embedded message files.
+func Load() (*Bundle, error) {
+	b := &Bundle{msgs: map[Lang]map[string]string{}}
+	var tags []language.Tag
+	for _, o := range Options {
+		raw, err := locales.ReadFile("locales/" + string(o.Lang) + ".json")
+		if err != nil {
+			return nil, err
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, fmt.Errorf("locales/%s.json: %w", o.Lang, err)
+		}
+		b.msgs[o.Lang] = m
+		b.tags = append(b.tags, o.Lang)
+		tags = append(tags, language.MustParse(string(o.Lang)))
+	}
+	b.matcher = language.NewMatcher(tags)
+	return b, nil
+}
+
+// T returns the message key in lang, formatted with args; English when lang
+// lacks it, and the key itself when no language has it (a visible bug, not
+// a blank).
+func (b *Bundle) T(lang Lang, key string, args ...any) string {
+	msg, ok := b.msgs[lang][key]
+	if !ok {
+		if msg, ok = b.msgs[English][key]; !ok {
+			return key
+		}
+	}
+	if len(args) == 0 {
+		return msg
+	}
+	return fmt.Sprintf(msg, args...)
+}
+
+// Has reports whether key exists in English.
+func (b *Bundle) Has(key string) bool {
+	_, ok := b.msgs[English][key]
+	return ok
+}
+
+// Parse returns the supported language named s.
+func (b *Bundle) Parse(s string) (Lang, bool) {
+	for _, l := range b.tags {
+		if string(l) == s {
+			return l, true
+		}
+	}
+	return "", false
+}
+
+// Negotiate picks the language of a request: the remembered choice when it
+// is supported, otherwise the best match of Accept-Language (zh-TW and
+// zh-HK find Traditional Chinese), otherwise English.
+func (b *Bundle) Negotiate(chosen, acceptLanguage string) Lang {
+	if l, ok := b.Parse(chosen); ok {
+		return l
+	}
+	if acceptLanguage == "" {
+		return English
+	}
+	tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
+	if err != nil || len(tags) == 0 {
+		return English
+	}
+	_, i, conf := b.matcher.Match(tags...)
+	if conf == language.No {
+		return English
+	}
+	return b.tags[i]
+}
+
+// Keys returns the sorted keys of lang, for completeness tests.
+func (b *Bundle) Keys(lang Lang) []string {
+	keys := make([]string, 0, len(b.msgs[lang]))
+	for k := range b.msgs[lang] {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,101 @@
+package web
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"portal/internal/apperr"
+)
+
+// statusOf maps each error code to one HTTP status, here and nowhere else.
+var statusOf = map[apperr.Code]int{
+	apperr.Invalid:      http.StatusUnprocessableEntity,
+	apperr.Unauthorized: http.StatusUnauthorized,
+	apperr.Forbidden:    http.StatusForbidden,
+	apperr.NotFound:     http.StatusNotFound,
+	apperr.Conflict:     http.StatusConflict,
+	apperr.Unavailable:  http.StatusServiceUnavailable,
+	apperr.Internal:     http.StatusInternalServerError,
+}
+
+type errorView struct {
+	Page
+	Status  int
+	Heading string
+	Message string
+	Retry   string // a link to try again, when there is one
+}
+
+// handleError is Echo's one error handler: it turns any error into a
+// translated page with the right status, and logs what the user must not see.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status, key := http.StatusInternalServerError, "error.internal"
+	var args []any
+	var ae *apperr.Error
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &ae):
+		status, key, args = statusOf[ae.Code], ae.Key, ae.Args
+	case errors.As(err, &he):
+		status = he.Code
+		key = map[int]string{
+			http.StatusNotFound:              "error.not_found",
+			http.StatusMethodNotAllowed:      "error.method",
+			http.StatusForbidden:             "error.forbidden",
+			http.StatusUnauthorized:          "error.unauthorized",
+			http.StatusRequestEntityTooLarge: "error.too_large",
+			http.StatusBadRequest:            "error.bad_request",
+			http.StatusTooManyRequests:       "error.too_many",
+		}[he.Code]
+		if key == "" {
+			key = "error.internal"
+		}
+	}
+	log := slog.Default().With("request_id", c.Response().Header().Get(echo.HeaderXRequestID), "status", status)
+	if status >= 500 {
+		log.Error("request failed", "err", err, "path", c.Request().URL.Path)
+	} else {
+		log.Info("request refused", "err", err, "path", c.Request().URL.Path)
+	}
+	if !s.bundle.Has(key) {
+		key, args = "error.internal", nil
+	}
+	p := s.page(c, "error.title")
+	v := errorView{Page: p, Status: status, Heading: p.T("error.heading." + headingOf(status)), Message: p.T(key, args...)}
+	if status == http.StatusUnauthorized {
+		v.Retry = "/login"
+	}
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(status)
+		return
+	}
+	if rerr := s.render.render(c, status, "error", v); rerr != nil {
+		log.Error("render error page", "err", rerr)
+		_ = c.String(status, http.StatusText(status))
+	}
+}
+
+func headingOf(status int) string {
+	switch status {
+	case http.StatusNotFound:
+		return "not_found"
+	case http.StatusUnauthorized:
+		return "unauthorized"
+	case http.StatusForbidden:
+		return "forbidden"
+	case http.StatusConflict:
+		return "conflict"
+	case http.StatusServiceUnavailable:
+		return "unavailable"
+	}
+	if status >= 500 {
+		return "internal"
+	}
+	return "invalid"
+}

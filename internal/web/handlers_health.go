@@ -1,0 +1,53 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// healthz answers as long as the process serves HTTP.
+func (s *Server) healthz(c echo.Context) error {
+	return c.String(http.StatusOK, "ok\n")
+}
+
+// readyz answers 200 only when the database is reachable and its schema is
+// what this binary expects, so a load balancer sends no traffic before.
+func (s *Server) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if err := s.DB.Ping(ctx); err != nil {
+		return c.String(http.StatusServiceUnavailable, "database unreachable\n")
+	}
+	if err := s.DB.CheckSchema(ctx); err != nil {
+		return c.String(http.StatusServiceUnavailable, "schema not current: run portal migrate\n")
+	}
+	return c.String(http.StatusOK, "ready\n")
+}
+
+// metrics serves counters in the Prometheus text format; the benchmark
+// reads queries per request from it.
+func (s *Server) metrics(c echo.Context) error {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	var b strings.Builder
+	line := func(name, kind, help string, v any) {
+		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s %s\n%s %v\n", name, help, name, kind, name, v)
+	}
+	line("portal_http_requests_total", "counter", "HTTP requests served.", s.requests.Load())
+	line("portal_db_queries_total", "counter", "SQL statements run.", s.DB.Queries())
+	line("go_goroutines", "gauge", "Goroutines.", runtime.NumGoroutine())
+	line("go_memstats_heap_inuse_bytes", "gauge", "Heap in use.", m.HeapInuse)
+	sqlDB, err := s.DB.DB.DB()
+	if err == nil {
+		st := sqlDB.Stats()
+		line("portal_db_open_connections", "gauge", "Open database connections.", st.OpenConnections)
+		line("portal_db_wait_count", "counter", "Waits for a free connection.", st.WaitCount)
+	}
+	return c.Blob(http.StatusOK, "text/plain; version=0.0.4; charset=utf-8", []byte(b.String()))
+}

@@ -1,0 +1,62 @@
+package web
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"portal/internal/user"
+)
+
+// Step is something the visitor can do next, shown on the home page.
+type Step struct {
+	Title, Text, Path string
+	Soon              bool // the section is announced but not open yet
+}
+
+// nextSteps says, per role, what the home page offers. Sections that later
+// issues open flip Soon off and gain a Path.
+var nextSteps = []struct {
+	role       user.Role
+	key, path  string
+	comingSoon bool
+}{
+	{user.Student, "step.student.catalog", "", true},
+	{user.Student, "step.student.wallet", "", true},
+	{user.Student, "step.student.apply", "", true},
+	{user.Incoming, "step.incoming.request", "", true},
+	{user.Reviewer, "step.reviewer.queue", "", true},
+	{user.Office, "step.office.nominate", "", true},
+	{user.Office, "step.office.partners", "", true},
+	{user.Coordinator, "step.coordinator.calendar", "", true},
+	{user.Admin, "step.admin.users", "/admin/users", false},
+	{user.Admin, "step.admin.audit", "/admin/audit", false},
+}
+
+type homeView struct {
+	Page
+	Steps     []Step
+	NoRole    bool
+	DemoUsers []demoChoice
+}
+
+type demoChoice struct {
+	Username, Name, Role string
+}
+
+// home greets the visitor: who they are, their roles and what they can do
+// next; an anonymous visitor is offered sign-in (and demo users in dev mode).
+func (s *Server) home(c echo.Context) error {
+	v := homeView{Page: s.page(c, "home.title")}
+	if u := visitorOf(c).User; u != nil {
+		for _, st := range nextSteps {
+			if u.Has(st.role) {
+				v.Steps = append(v.Steps, Step{Title: v.T(st.key + ".title"), Text: v.T(st.key + ".text"), Path: st.path, Soon: st.comingSoon})
+			}
+		}
+		v.NoRole = len(u.Roles) == 0
+	} else {
+		for _, d := range s.DemoUsers {
+			v.DemoUsers = append(v.DemoUsers, demoChoice{Username: d.Username, Name: d.Name, Role: roleLabel(s.bundle, v.Lang, d.Role)})
+		}
+	}
+	return s.render.render(c, 200, "home", v)
+}

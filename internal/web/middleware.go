@@ -1,0 +1,210 @@
+package web
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"portal/internal/apperr"
+	"portal/internal/audit"
+	"portal/internal/auth"
+	"portal/internal/i18n"
+	"portal/internal/user"
+)
+
+const (
+	langCookie  = "portal_lang"
+	flashCookie = "portal_flash"
+	ctxVisitor  = "visitor"
+	ctxLang     = "lang"
+)
+
+var errCSRF = apperr.New(apperr.Forbidden, "error.csrf")
+
+// recoverer turns a panic into a logged 500 page instead of a dropped
+// connection.
+func (s *Server) recoverer(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				slog.Error("panic", "panic", r, "stack", string(debug.Stack()))
+				err = apperr.Internalf("panic: %v", r)
+			}
+		}()
+		return next(c)
+	}
+}
+
+// requestLog writes one structured line per request. The query string is
+// left out: it can carry authorization codes.
+func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		attrs := []any{
+			"method", c.Request().Method, "path", c.Request().URL.Path,
+			"status", c.Response().Status, "duration_ms", float64(time.Since(start).Microseconds()) / 1000,
+			"request_id", c.Response().Header().Get(echo.HeaderXRequestID), "ip", c.RealIP(),
+		}
+		if u := visitorOf(c).User; u != nil {
+			attrs = append(attrs, "user_id", u.ID)
+		}
+		if c.Request().URL.Path == "/healthz" || c.Request().URL.Path == "/readyz" {
+			slog.Debug("request", attrs...)
+		} else {
+			slog.Info("request", attrs...)
+		}
+		return nil
+	}
+}
+
+// securityHeaders sets, on every response, a CSP that allows no inline
+// script or style, forbids framing, and the other headers of ASVS level 2.
+func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	formAction := "'self'"
+	if o := issuerOrigin(s.Config.OIDCIssuer); o != "" && o != strings.TrimRight(s.Config.BaseURL, "/") {
+		// Sign-out posts a form that redirects to the provider; browsers
+		// apply form-action to that redirect.
+		formAction += " " + o
+	}
+	csp := "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
+		"connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action " + formAction
+	secure := s.Config.Secure()
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+		if secure {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		return next(c)
+	}
+}
+
+func (s *Server) count(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		s.requests.Add(1)
+		return next(c)
+	}
+}
+
+// locale picks the page language: the remembered choice, else
+// Accept-Language.
+func (s *Server) locale(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		chosen := ""
+		if ck, err := c.Cookie(langCookie); err == nil {
+			chosen = ck.Value
+		}
+		lang := s.bundle.Negotiate(chosen, c.Request().Header.Get("Accept-Language"))
+		c.Set(ctxLang, lang)
+		c.Response().Header().Set("Content-Language", string(lang))
+		return next(c)
+	}
+}
+
+func langOf(c echo.Context) i18n.Lang {
+	if l, ok := c.Get(ctxLang).(i18n.Lang); ok {
+		return l
+	}
+	return i18n.English
+}
+
+// authenticate finds the visitor of the session cookie.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		raw := ""
+		if ck, err := c.Cookie(s.cookie); err == nil {
+			raw = ck.Value
+		}
+		v, expired, err := s.Auth.Authenticate(c.Request().Context(), raw)
+		if err != nil {
+			return err
+		}
+		if expired {
+			clearCookie(c, s.cookie)
+			setFlash(c, "session_expired")
+			_ = s.Audit.Record(c.Request().Context(), audit.New(time.Now(), nil, audit.SessionExpiry, meta(c), nil))
+		}
+		c.Set(ctxVisitor, v)
+		return next(c)
+	}
+}
+
+func visitorOf(c echo.Context) auth.Visitor {
+	v, _ := c.Get(ctxVisitor).(auth.Visitor)
+	return v
+}
+
+// RequireSignIn refuses anonymous visitors: pages send them to sign in and
+// come back; other methods get 401.
+func RequireSignIn(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if visitorOf(c).User == nil {
+			if c.Request().Method == http.MethodGet {
+				return c.Redirect(http.StatusSeeOther, "/login?return_to="+url.QueryEscape(c.Request().URL.RequestURI()))
+			}
+			return apperr.New(apperr.Unauthorized, "error.unauthorized")
+		}
+		return next(c)
+	}
+}
+
+// RequireRole guards a route group: the visitor must be signed in and hold
+// at least one of roles.
+func RequireRole(roles ...user.Role) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return RequireSignIn(func(c echo.Context) error {
+			if !visitorOf(c).User.Has(roles...) {
+				return apperr.New(apperr.Forbidden, "error.forbidden")
+			}
+			return next(c)
+		})
+	}
+}
+
+func meta(c echo.Context) audit.Meta {
+	return audit.Meta{IP: c.RealIP(), UserAgent: c.Request().UserAgent(), RequestID: c.Response().Header().Get(echo.HeaderXRequestID)}
+}
+
+func (s *Server) setCookie(c echo.Context, name, value string, maxAge int) {
+	c.SetCookie(&http.Cookie{
+		Name: name, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: s.Config.Secure(), SameSite: http.SameSiteLaxMode,
+	})
+}
+
+func clearCookie(c echo.Context, name string) {
+	c.SetCookie(&http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		Secure: strings.HasPrefix(name, "__Host-"), SameSite: http.SameSiteLaxMode})
+}
+
+// setFlash remembers a message key for the next page. Only keys travel, so a
+// crafted cookie can show nothing but our own messages.
+func setFlash(c echo.Context, key string) {
+	c.SetCookie(&http.Cookie{Name: flashCookie, Value: key, Path: "/", MaxAge: 60, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+}
+
+func idParam(c echo.Context, name string) (int64, error) {
+	var id int64
+	if _, err := fmt.Sscan(c.Param(name), &id); err != nil || id <= 0 {
+		return 0, apperr.New(apperr.NotFound, "error.not_found")
+	}
+	return id, nil
+}

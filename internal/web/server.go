@@ -1,0 +1,184 @@
+// Package web is the only package that knows HTTP and Echo: it routes
+// requests to the domain services, renders their answers as pages, and
+// wraps everything in the security and observability every route needs.
+package web
+
+import (
+	"context"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"sync/atomic"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"portal/internal/audit"
+	"portal/internal/auth"
+	"portal/internal/config"
+	"portal/internal/db"
+	"portal/internal/i18n"
+	"portal/internal/user"
+)
+
+// Deps are the services the web layer calls, built and injected by main.
+type Deps struct {
+	Config    config.Config
+	DB        *db.DB
+	Auth      *auth.Service
+	Users     *user.Store
+	Audit     *audit.Log
+	I18n      *i18n.Bundle
+	Templates fs.FS // holds templates/
+	Static    fs.FS // holds static/
+	Version   string
+	// DevProvider is the development OpenID provider, mounted at /dev/oidc
+	// in dev mode and nil everywhere else.
+	DevProvider http.Handler
+	// DemoUsers are offered as one-click sign-ins on the home page in dev mode.
+	DemoUsers []DemoUser
+}
+
+// DemoUser is a demo identity of the development provider.
+type DemoUser struct {
+	Username, Name string
+	Role           user.Role
+}
+
+// Server is the portal's HTTP handler.
+type Server struct {
+	Deps
+	e        *echo.Echo
+	render   *renderer
+	assets   *assets
+	bundle   *i18n.Bundle
+	cookie   string // session cookie name
+	requests atomic.Int64
+}
+
+// New builds the server and its routes.
+func New(d Deps) (*Server, error) {
+	static, err := fs.Sub(d.Static, "static")
+	if err != nil {
+		return nil, err
+	}
+	a, err := newAssets(static)
+	if err != nil {
+		return nil, err
+	}
+	r, err := newRenderer(d.Templates, a, d.I18n)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Deps: d, e: echo.New(), render: r, assets: a, bundle: d.I18n, cookie: "portal_session"}
+	if d.Config.Secure() {
+		// __Host- cookies must be Secure, host-only and Path=/: no
+		// subdomain can set or shadow them.
+		s.cookie = "__Host-portal_session"
+	}
+	s.e.HideBanner, s.e.HidePort = true, true
+	s.e.HTTPErrorHandler = s.handleError
+	s.e.IPExtractor = echo.ExtractIPDirect()
+	s.routes()
+	return s, nil
+}
+
+// ServeHTTP lets the server be used as an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.e.ServeHTTP(w, r) }
+
+func (s *Server) routes() {
+	e := s.e
+	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
+	e.Use(s.recoverer, middleware.RequestID(), s.requestLog, s.securityHeaders, s.count)
+	e.Use(middleware.BodyLimit("1M"))
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	if s.Config.Metrics {
+		e.GET("/metrics", s.metrics)
+	}
+	e.GET("/static/*", s.assets.serve)
+	if s.DevProvider != nil {
+		e.Any("/dev/oidc/*", echo.WrapHandler(http.StripPrefix("/dev/oidc", s.DevProvider)))
+	}
+
+	app := e.Group("", s.locale, s.authenticate, s.csrf())
+	app.GET("/", s.home)
+	app.GET("/login", s.login)
+	app.GET("/auth/callback", s.callback)
+	app.POST("/logout", s.logout, RequireSignIn)
+	app.POST("/lang", s.setLang)
+
+	admin := app.Group("/admin", RequireRole(user.Admin))
+	admin.GET("/users", s.adminUsers)
+	admin.POST("/users/:id/roles", s.adminGrant)
+	admin.POST("/users/:id/roles/:role/revoke", s.adminRevoke)
+	admin.GET("/audit", s.adminAudit)
+
+	// Anything else is a translated 404 page that knows the visitor.
+	app.RouteNotFound("/*", func(c echo.Context) error { return echo.ErrNotFound })
+}
+
+func (s *Server) csrf() echo.MiddlewareFunc {
+	name := "portal_csrf"
+	if s.Config.Secure() {
+		name = "__Host-portal_csrf"
+	}
+	return middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "header:X-CSRF-Token,form:_csrf",
+		CookieName:     name,
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSecure:   s.Config.Secure(),
+		CookieSameSite: http.SameSiteLaxMode,
+		CookieMaxAge:   int((12 * time.Hour).Seconds()),
+		ErrorHandler: func(err error, c echo.Context) error {
+			return errCSRF
+		},
+	})
+}
+
+// page fills the layout's part of a view.
+func (s *Server) page(c echo.Context, titleKey string) Page {
+	lang := langOf(c)
+	p := Page{Lang: lang, bundle: s.bundle, Path: c.Request().URL.Path, Dev: s.DevProvider != nil}
+	p.Title = p.T(titleKey)
+	if tok, ok := c.Get("csrf").(string); ok {
+		p.CSRF = tok
+	}
+	for _, o := range i18n.Options {
+		p.Langs = append(p.Langs, LangChoice{Code: string(o.Lang), Name: o.Name, Current: o.Lang == lang})
+	}
+	if f, err := c.Cookie(flashCookie); err == nil && s.bundle.Has("flash."+f.Value) {
+		p.Flash = p.T("flash." + f.Value)
+		clearCookie(c, flashCookie)
+	}
+	if u := visitorOf(c).User; u != nil {
+		p.Person = &Person{Name: u.Name, Email: u.Email}
+		for _, r := range u.Roles {
+			p.Person.Roles = append(p.Person.Roles, roleLabel(s.bundle, lang, r))
+		}
+		for _, n := range navigation {
+			if n.roles == nil || u.Has(n.roles...) {
+				p.Nav = append(p.Nav, NavItem{Label: p.T(n.key), Path: n.path, Current: n.path == p.Path})
+			}
+		}
+	}
+	return p
+}
+
+// Shutdown is how main stops an http.Server: in-flight requests finish.
+func Shutdown(srv *http.Server, grace time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	return srv.Shutdown(ctx)
+}
+
+func issuerOrigin(issuer string) string {
+	u, err := url.Parse(issuer)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
