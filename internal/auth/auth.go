@@ -299,11 +299,16 @@ func (s *Service) Purge(ctx context.Context) (int64, error) { return s.sessions.
 // SafeReturn keeps return addresses on this site: a path, never a URL to
 // another host (no open redirect).
 func SafeReturn(p string) string {
-	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\r\n") {
+	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsFunc(p, unsafeInPath) {
 		return "/"
 	}
 	return p
 }
+
+// unsafeInPath is what browsers read differently from the server: they
+// take a backslash for a slash and drop tabs and newlines, so that
+// "/<tab>/evil.example" is "//evil.example", another site.
+func unsafeInPath(r rune) bool { return r == '\\' || r < 0x20 || r == 0x7f }
 
 // MapRoles turns claim values into portal roles: through the map when it
 // names the value, else the value itself when it is a role's name.

@@ -107,6 +107,11 @@ func (s *sessions) load(ctx context.Context, raw string, now time.Time) (*Sessio
 		return nil, apperr.Internalf("load session: %w", err)
 	}
 	if now.After(row.ExpiresAt) || (row.UserID != nil && now.Sub(row.LastSeenAt) > s.idle) {
+		if row.UserID == nil {
+			// A sign-in that took too long was never a session: leave it
+			// for the callback to consume and say so, and for purge.
+			return nil, errNoSession
+		}
 		_ = s.delete(ctx, raw)
 		return nil, errSessionExpired
 	}

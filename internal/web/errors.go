@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -33,6 +34,13 @@ type errorView struct {
 // translated page with the right status, and logs what the user must not see.
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
+		return
+	}
+	if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
+		// The client went away (closed tab, proxy timeout): nobody reads
+		// an answer, and it is not our failure.
+		slog.Debug("client gone", "path", c.Request().URL.Path)
+		c.Response().WriteHeader(499)
 		return
 	}
 	status, key := http.StatusInternalServerError, "error.internal"

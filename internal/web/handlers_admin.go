@@ -71,7 +71,7 @@ func (s *Server) adminGrant(c echo.Context) error {
 	if err := s.Users.Grant(c.Request().Context(), id, role, admin.ID, meta(c), time.Now()); err != nil {
 		return err
 	}
-	setFlash(c, "role_granted")
+	s.setFlash(c, "role_granted")
 	return c.Redirect(http.StatusSeeOther, "/admin/users")
 }
 
@@ -88,7 +88,7 @@ func (s *Server) adminRevoke(c echo.Context) error {
 	if err := s.Users.Revoke(c.Request().Context(), id, role, admin.ID, meta(c), time.Now()); err != nil {
 		return err
 	}
-	setFlash(c, "role_revoked")
+	s.setFlash(c, "role_revoked")
 	return c.Redirect(http.StatusSeeOther, "/admin/users")
 }
 

@@ -32,10 +32,14 @@ func (s *Server) login(c echo.Context) error {
 // is gone; on success a new session id replaces it.
 func (s *Server) callback(c echo.Context) error {
 	raw := ""
-	if ck, err := c.Cookie(s.cookie); err == nil {
-		raw = ck.Value
+	if visitorOf(c).User == nil {
+		// Only a sign-in under way is consumed here: a replayed or forged
+		// callback must not end the session of someone signed in.
+		if ck, err := c.Cookie(s.cookie); err == nil {
+			raw = ck.Value
+		}
+		clearCookie(c, s.cookie)
 	}
-	clearCookie(c, s.cookie)
 	q := c.QueryParams()
 	cb := auth.Callback{Code: q.Get("code"), State: q.Get("state"), Error: q.Get("error"), ErrorDescription: q.Get("error_description")}
 	session, returnTo, err := s.Auth.CompleteLogin(c.Request().Context(), raw, cb, meta(c))
@@ -43,7 +47,7 @@ func (s *Server) callback(c echo.Context) error {
 		return err
 	}
 	s.setCookie(c, s.cookie, session, 0)
-	setFlash(c, "signed_in")
+	s.setFlash(c, "signed_in")
 	return c.Redirect(http.StatusSeeOther, returnTo)
 }
 
@@ -55,7 +59,7 @@ func (s *Server) logout(c echo.Context) error {
 		return err
 	}
 	clearCookie(c, s.cookie)
-	setFlash(c, "signed_out")
+	s.setFlash(c, "signed_out")
 	return c.Redirect(http.StatusSeeOther, next)
 }
 

@@ -23,6 +23,7 @@ const (
 	flashCookie = "portal_flash"
 	ctxVisitor  = "visitor"
 	ctxLang     = "lang"
+	ctxFlash    = "flash" // a flash set during this request, which the page must not clear
 )
 
 var errCSRF = apperr.New(apperr.Forbidden, "error.csrf")
@@ -139,7 +140,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if expired {
 			clearCookie(c, s.cookie)
-			setFlash(c, "session_expired")
+			s.setFlash(c, "session_expired")
 			_ = s.Audit.Record(c.Request().Context(), audit.New(time.Now(), nil, audit.SessionExpiry, meta(c), nil))
 		}
 		c.Set(ctxVisitor, v)
@@ -192,13 +193,27 @@ func (s *Server) setCookie(c echo.Context, name, value string, maxAge int) {
 
 func clearCookie(c echo.Context, name string) {
 	c.SetCookie(&http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
-		Secure: strings.HasPrefix(name, "__Host-"), SameSite: http.SameSiteLaxMode})
+		Secure: strings.HasPrefix(name, "__Host-") || c.Scheme() == "https", SameSite: http.SameSiteLaxMode})
+}
+
+// headAsGet answers HEAD with the GET handler; net/http drops the body.
+// Monitoring probes and link checkers use HEAD.
+func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if r := c.Request(); r.Method == http.MethodHead {
+			g := r.Clone(r.Context())
+			g.Method = http.MethodGet
+			c.SetRequest(g)
+		}
+		return next(c)
+	}
 }
 
 // setFlash remembers a message key for the next page. Only keys travel, so a
 // crafted cookie can show nothing but our own messages.
-func setFlash(c echo.Context, key string) {
-	c.SetCookie(&http.Cookie{Name: flashCookie, Value: key, Path: "/", MaxAge: 60, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+func (s *Server) setFlash(c echo.Context, key string) {
+	s.setCookie(c, flashCookie, key, 60)
+	c.Set(ctxFlash, key)
 }
 
 func idParam(c echo.Context, name string) (int64, error) {

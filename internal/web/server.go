@@ -89,8 +89,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.e.ServeHT
 
 func (s *Server) routes() {
 	e := s.e
-	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
-	e.Use(s.recoverer, middleware.RequestID(), s.requestLog, s.securityHeaders, s.count)
+	// Security headers come first, so that even the trailing-slash
+	// redirect, answered before routing, carries them.
+	e.Pre(s.securityHeaders, headAsGet, middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
+	e.Use(s.recoverer, middleware.RequestID(), s.requestLog, s.count)
 	e.Use(middleware.BodyLimit("1M"))
 
 	e.GET("/healthz", s.healthz)
@@ -136,6 +138,14 @@ func (s *Server) csrf() echo.MiddlewareFunc {
 		ErrorHandler: func(err error, c echo.Context) error {
 			return errCSRF
 		},
+		// A form posted from another site is refused with the same message
+		// as a missing token; same-site (another port) falls back to the token.
+		AllowSecFetchSiteFunc: func(c echo.Context) (bool, error) {
+			if c.Request().Header.Get(echo.HeaderSecFetchSite) == "same-site" {
+				return false, nil
+			}
+			return false, errCSRF
+		},
 	})
 }
 
@@ -150,8 +160,16 @@ func (s *Server) page(c echo.Context, titleKey string) Page {
 	for _, o := range i18n.Options {
 		p.Langs = append(p.Langs, LangChoice{Code: string(o.Lang), Name: o.Name, Current: o.Lang == lang})
 	}
-	if f, err := c.Cookie(flashCookie); err == nil && s.bundle.Has("flash."+f.Value) {
-		p.Flash = p.T("flash." + f.Value)
+	// A flash set while serving this very page (an expired session) wins
+	// over one carried from the previous response; either is shown once.
+	key, _ := c.Get(ctxFlash).(string)
+	if f, err := c.Cookie(flashCookie); err == nil && key == "" {
+		key = f.Value
+	}
+	if key != "" {
+		if s.bundle.Has("flash." + key) {
+			p.Flash = p.T("flash." + key)
+		}
 		clearCookie(c, flashCookie)
 	}
 	if u := visitorOf(c).User; u != nil {

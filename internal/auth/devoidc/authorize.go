@@ -61,8 +61,9 @@ func (a authRequest) hidden() map[string]string {
 // as RFC 6749 section 3.3 allows.
 func supportedScopes() []string { return []string{"openid", "profile", "email", "groups"} }
 
-// authorize handles GET and POST /authorize.
-func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
+// readForm reads the parameters of a front-channel request, GET or POST,
+// and refuses any given twice. On failure it has answered with a page.
+func (p *Provider) readForm(w http.ResponseWriter, r *http.Request, what string) (url.Values, bool) {
 	var form url.Values
 	switch r.Method {
 	case http.MethodGet:
@@ -70,17 +71,26 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 	case http.MethodPost:
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 		if err := r.ParseForm(); err != nil {
-			p.errorPage(w, http.StatusBadRequest, "The sign-in request could not be read.")
-			return
+			p.errorPage(w, http.StatusBadRequest, "The "+what+" request could not be read.")
+			return nil, false
 		}
 		form = r.PostForm
 	default:
 		w.Header().Set("Allow", "GET, POST")
-		p.errorPage(w, http.StatusMethodNotAllowed, "Sign-in requests use GET or POST.")
-		return
+		p.errorPage(w, http.StatusMethodNotAllowed, "The "+what+" request must use GET or POST.")
+		return nil, false
 	}
 	if name := repeated(form); name != "" {
 		p.errorPage(w, http.StatusBadRequest, "The parameter "+name+" is given more than once.")
+		return nil, false
+	}
+	return form, true
+}
+
+// authorize handles GET and POST /authorize.
+func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
+	form, ok := p.readForm(w, r, "sign-in")
+	if !ok {
 		return
 	}
 	req := parseAuthRequest(form)

@@ -96,24 +96,8 @@ func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
 // endSession serves RP-Initiated Logout 1.0. There is no session to end
 // here, so it only checks where it may send the browser back to.
 func (p *Provider) endSession(w http.ResponseWriter, r *http.Request) {
-	var form url.Values
-	switch r.Method {
-	case http.MethodGet:
-		form = r.URL.Query()
-	case http.MethodPost:
-		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-		if err := r.ParseForm(); err != nil {
-			p.errorPage(w, http.StatusBadRequest, "The sign-out request could not be read.")
-			return
-		}
-		form = r.PostForm
-	default:
-		w.Header().Set("Allow", "GET, POST")
-		p.errorPage(w, http.StatusMethodNotAllowed, "Sign-out requests use GET or POST.")
-		return
-	}
-	if name := repeated(form); name != "" {
-		p.errorPage(w, http.StatusBadRequest, "The parameter "+name+" is given more than once.")
+	form, ok := p.readForm(w, r, "sign-out")
+	if !ok {
 		return
 	}
 	clientID := form.Get("client_id")

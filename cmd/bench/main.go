@@ -1,0 +1,439 @@
+// Command bench measures the portal under load the way production runs it:
+// it builds the portal, creates and fills a PostgreSQL database of its own,
+// serves a development OpenID provider, starts `portal serve`, signs in
+// through the real code flow, and runs each scenario with a closed-loop
+// load generator. It prints one table and writes the results with the
+// run's parameters to a JSON file that a later run can -compare against.
+//
+// Usage (from the module root; `make bench BENCHFLAGS="..."` does this):
+//
+//	go run ./cmd/bench [-c 32] [-d 10s] [-warmup 2s] [-users 5000] [-audit 50000] [-run regexp] [-compare old.json]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"portal/internal/bench"
+	"portal/internal/db"
+	"portal/internal/user"
+)
+
+const defaultPostgres = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+
+// statsSettle is how long to wait for PostgreSQL to flush its backends'
+// table statistics (it does so about once a second).
+const statsSettle = 1200 * time.Millisecond
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	interrupted := ctx.Err() != nil
+	stop()
+	switch {
+	case err == nil:
+	case errors.Is(err, flag.ErrHelp):
+		os.Exit(0)
+	case errors.Is(err, errUsage):
+		os.Exit(2) // the flag package has said what is wrong
+	case interrupted:
+		fmt.Fprintln(os.Stderr, "bench: interrupted; the portal is stopped and the database dropped (unless -keep)")
+		os.Exit(1)
+	default:
+		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// errUsage is a flag the flag package refused, having printed why.
+var errUsage = errors.New("usage")
+
+// options are the command's flags.
+type options struct {
+	pg             string
+	users, audit   int
+	seed           uint64
+	conns          int
+	warmup, dur    time.Duration
+	maxOpen        int
+	maxIdle        int
+	out, compare   string
+	keep           bool
+	scenarioFilter *regexp.Regexp
+	flags          map[string]string // every flag's value, for the report
+}
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	pgDefault := defaultPostgres
+	if v := os.Getenv("PORTAL_BENCH_POSTGRES_URL"); v != "" {
+		pgDefault = v
+	}
+	fs.StringVar(&o.pg, "pg", pgDefault, "PostgreSQL server to create the bench database on (env PORTAL_BENCH_POSTGRES_URL)")
+	fs.IntVar(&o.users, "users", 5000, "users to generate")
+	fs.IntVar(&o.audit, "audit", 50000, "audit events to generate")
+	fs.Uint64Var(&o.seed, "seed", 1, "seed of the data generator")
+	fs.IntVar(&o.conns, "c", 32, "concurrent connections")
+	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "warm-up per scenario, not measured")
+	fs.DurationVar(&o.dur, "d", 10*time.Second, "measured duration per scenario")
+	fs.IntVar(&o.maxOpen, "db-max-open", 16, "PORTAL_DB_MAX_OPEN of the portal")
+	fs.IntVar(&o.maxIdle, "db-max-idle", 16, "PORTAL_DB_MAX_IDLE of the portal")
+	fs.StringVar(&o.out, "out", "", "results file (default bench-results/<timestamp>.json)")
+	fs.StringVar(&o.compare, "compare", "", "an earlier results file to print the differences from")
+	fs.BoolVar(&o.keep, "keep", false, "keep the database at the end instead of dropping it")
+	filter := fs.String("run", "", "run only the scenarios matching this regular expression")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return o, err
+		}
+		return o, errUsage
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if o.conns < 1 || o.dur <= 0 || o.warmup < 0 || o.users < 3 || o.audit < 0 {
+		return o, errors.New("-c and -d must be positive, -warmup and -audit not negative, -users at least 3")
+	}
+	re, err := regexp.Compile(*filter)
+	if err != nil {
+		return o, fmt.Errorf("-run: %w", err)
+	}
+	o.scenarioFilter = re
+	o.flags = map[string]string{}
+	fs.VisitAll(func(f *flag.Flag) { o.flags[f.Name] = f.Value.String() })
+	o.flags["pg"] = bench.Redact(o.pg)
+	return o, nil
+}
+
+// run is the whole benchmark; everything it starts or creates is undone
+// when it returns, also on error or interrupt.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	var selected []scenario
+	for _, s := range scenarios {
+		if o.scenarioFilter.MatchString(s.name) {
+			selected = append(selected, s)
+		}
+	}
+	if len(selected) == 0 {
+		return fmt.Errorf("no scenario matches -run %q", o.scenarioFilter)
+	}
+	logf := func(format string, a ...any) { fmt.Fprintf(stderr, "bench: "+format+"\n", a...) }
+	started := time.Now().UTC()
+
+	tmp, err := os.MkdirTemp("", "portal-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	logf("building the portal")
+	bin, err := bench.Build(ctx, tmp)
+	if err != nil {
+		return err
+	}
+
+	database, err := bench.CreateDatabase(ctx, o.pg)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if o.keep {
+			logf("kept database %s", bench.Redact(database.URL))
+			return
+		}
+		dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if derr := database.Drop(dctx); derr != nil {
+			logf("%v", derr)
+		}
+	}()
+	if err := bench.Migrate(ctx, bin, database.URL); err != nil {
+		return err
+	}
+	benchDB, err := db.Open(ctx, database.URL, db.Pool{MaxOpen: 2, MaxIdle: 2})
+	if err != nil {
+		return err
+	}
+	defer benchDB.Close()
+
+	idp, err := bench.ListenProvider()
+	if err != nil {
+		return err
+	}
+	defer idp.Close()
+	t0 := time.Now()
+	data, err := bench.Generate(ctx, benchDB, idp.Issuer, bench.Sizes{Users: o.users, Audit: o.audit}, o.seed, time.Now())
+	if err != nil {
+		return err
+	}
+	logf("database %s: %d users, %d sessions, %d role grants, %d audit events generated in %s",
+		database.Name, data.Users, data.Sessions, data.Grants, data.Audit, time.Since(t0).Round(time.Millisecond))
+
+	addr, err := bench.FreeAddr()
+	if err != nil {
+		return err
+	}
+	portalURL := "http://" + addr
+	if err := idp.Serve(data.Personas, portalURL); err != nil {
+		return err
+	}
+	portal, err := bench.StartPortal(ctx, bin, addr, bench.Env(map[string]string{
+		"PORTAL_ADDR":               addr,
+		"PORTAL_BASE_URL":           portalURL,
+		"PORTAL_DATABASE_URL":       database.URL,
+		"PORTAL_DB_MAX_OPEN":        strconv.Itoa(o.maxOpen),
+		"PORTAL_DB_MAX_IDLE":        strconv.Itoa(o.maxIdle),
+		"PORTAL_OIDC_ISSUER":        idp.Issuer,
+		"PORTAL_OIDC_CLIENT_ID":     bench.ClientID,
+		"PORTAL_OIDC_CLIENT_SECRET": idp.ClientSecret,
+		"PORTAL_METRICS":            "true",
+		"PORTAL_LOG_LEVEL":          "warn",
+	}), stderr)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if serr := portal.Stop(30 * time.Second); serr != nil {
+			logf("%v", serr)
+		}
+	}()
+	logf("portal serving at %s (pid %d), provider at %s", portal.URL, portal.PID(), idp.Issuer)
+
+	r := &runner{
+		o: o, portal: portal, db: benchDB, personas: data.Personas, logf: logf,
+		cookies: map[user.Role]string{},
+		load: &http.Client{
+			Transport: &http.Transport{MaxIdleConns: o.conns, MaxIdleConnsPerHost: o.conns, IdleConnTimeout: time.Minute},
+			// A redirect (say, to sign in) is an answer to count, not follow.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+			Timeout:       30 * time.Second, // a request stuck longer is an error, not a hang
+		},
+		scrape: &http.Client{Timeout: 10 * time.Second},
+	}
+	report := bench.Report{
+		Timestamp: started, GoVersion: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH,
+		CPUs: runtime.NumCPU(), GitCommit: gitCommit(), Flags: o.flags,
+	}
+	for _, s := range selected {
+		res, err := r.scenario(ctx, s)
+		if err != nil {
+			return fmt.Errorf("scenario %s: %w", s.name, err)
+		}
+		report.Results = append(report.Results, res)
+	}
+
+	if err := report.WriteTable(stdout); err != nil {
+		return err
+	}
+	out := o.out
+	if out == "" {
+		out = "bench-results/" + started.Format("20060102T150405Z") + ".json"
+	}
+	if err := report.WriteJSON(out); err != nil {
+		return err
+	}
+	logf("results written to %s", out)
+	if o.compare != "" {
+		old, err := bench.ReadReport(o.compare)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "\ncompared with %s (%s):\n", o.compare, old.Timestamp.Format(time.RFC3339))
+		return report.WriteComparison(stdout, old)
+	}
+	return nil
+}
+
+// runner runs scenarios against one started portal.
+type runner struct {
+	o        options
+	portal   *bench.Portal
+	db       *db.DB
+	personas map[user.Role]user.User
+	cookies  map[user.Role]string // Cookie header of each persona signed in so far
+	load     *http.Client         // shared by the workers: one pool of connections
+	scrape   *http.Client         // reads /metrics apart from the load
+	logf     func(format string, a ...any)
+}
+
+// scenario checks s once, then loads it and gathers what the portal and
+// PostgreSQL report about the run.
+func (r *runner) scenario(ctx context.Context, s scenario) (bench.Result, error) {
+	cookie, err := r.signIn(ctx, s.as)
+	if err != nil {
+		return bench.Result{}, err
+	}
+	newRequest := func(ctx context.Context) (*http.Request, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.portal.URL+s.path, nil)
+		if err == nil && cookie != "" {
+			req.Header.Set("Cookie", cookie)
+		}
+		return req, err
+	}
+	if err := r.check(ctx, s, newRequest); err != nil {
+		return bench.Result{}, err
+	}
+
+	metricsURL := r.portal.URL + "/metrics"
+	time.Sleep(statsSettle)
+	tablesBefore, err := bench.ReadTableActivity(ctx, r.db)
+	if err != nil {
+		return bench.Result{}, err
+	}
+	before, err := bench.Scrape(ctx, r.scrape, metricsURL)
+	if err != nil {
+		return bench.Result{}, err
+	}
+	peakReset := true
+	if err := bench.ResetPeak(r.portal.PID()); err != nil {
+		peakReset = false
+		r.logf("%s: peak RSS is since the portal started: cannot reset it: %v", s.name, err)
+	}
+
+	r.logf("%s: %d connections, warm-up %s, measuring %s", s.name, r.o.conns, r.o.warmup, r.o.dur)
+	var atMeasure bench.Metrics
+	var measureErr error
+	outcome, err := bench.Load{
+		Client: r.load, Concurrency: r.o.conns, Warmup: r.o.warmup, Duration: r.o.dur,
+		NewRequest: newRequest,
+		AtMeasure:  func() { atMeasure, measureErr = bench.Scrape(ctx, r.scrape, metricsURL) },
+	}.Run(ctx)
+	if err != nil {
+		return bench.Result{}, err
+	}
+	if measureErr != nil {
+		return bench.Result{}, measureErr
+	}
+	after, err := bench.Scrape(ctx, r.scrape, metricsURL)
+	if err != nil {
+		return bench.Result{}, err
+	}
+	mem, err := bench.ReadMemory(r.portal.PID())
+	if err != nil {
+		return bench.Result{}, err
+	}
+	time.Sleep(statsSettle)
+	tablesAfter, err := bench.ReadTableActivity(ctx, r.db)
+	if err != nil {
+		return bench.Result{}, err
+	}
+
+	res := bench.NewResult(s.name, outcome)
+	// Each scrape counts itself: the one at the end is inside the measured
+	// interval, and from the start both later ones are.
+	measured := atMeasure.Delta(after, bench.MetricRequests) - 1
+	if measured > 0 {
+		res.QueriesPerRequest = atMeasure.Delta(after, bench.MetricQueries) / measured
+		res.DBWaitsPerRequest = atMeasure.Delta(after, bench.MetricDBWaits) / measured
+	}
+	res.Tables = bench.PerRequest(tablesBefore, tablesAfter, before.Delta(after, bench.MetricRequests)-2)
+	res.PeakRSSMB, res.CurrentRSSMB, res.PeakReset = bench.MB(mem.Peak), bench.MB(mem.Current), peakReset
+	r.logf("%s: %d requests, %d errors, %.0f req/s, %.2f queries and %.2f waits for a pooled connection per request; tables per request (approx.): %s",
+		s.name, res.Requests, res.Errors, res.RPS, res.QueriesPerRequest, res.DBWaitsPerRequest, describeTables(res.Tables))
+	if res.FirstError != "" {
+		r.logf("%s: first error: %s", s.name, res.FirstError)
+	}
+	return res, nil
+}
+
+// signIn returns the Cookie header of persona, signing in the first time.
+func (r *runner) signIn(ctx context.Context, persona user.Role) (string, error) {
+	if persona == "" {
+		return "", nil
+	}
+	if c, ok := r.cookies[persona]; ok {
+		return c, nil
+	}
+	if _, ok := r.personas[persona]; !ok {
+		return "", fmt.Errorf("no generated user for persona %q", persona)
+	}
+	cookies, err := bench.SignIn(ctx, r.portal.URL, string(persona))
+	if err != nil {
+		return "", err
+	}
+	parts, names := make([]string, len(cookies)), make([]string, len(cookies))
+	for i, c := range cookies {
+		parts[i], names[i] = c.Name+"="+c.Value, c.Name
+	}
+	r.logf("signed in as %s (%s); the cookies %s go with every request", persona, r.personas[persona].Name, strings.Join(names, ", "))
+	r.cookies[persona] = strings.Join(parts, "; ")
+	return r.cookies[persona], nil
+}
+
+// check sends one request of s and makes sure it answers 2xx with the
+// text the scenario wants.
+func (r *runner) check(ctx context.Context, s scenario, newRequest func(context.Context) (*http.Request, error)) error {
+	req, err := newRequest(ctx)
+	if err != nil {
+		return err
+	}
+	resp, err := r.load.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("GET %s answered %s before the run", s.path, resp.Status)
+	}
+	if s.want != nil {
+		if want := s.want(r.personas[s.as]); !strings.Contains(string(body), want) {
+			return fmt.Errorf("GET %s does not contain %q: is the visitor signed in, is it the right page?", s.path, want)
+		}
+	}
+	return nil
+}
+
+// describeTables reads e.g. "sessions 0.90 idx, user_roles 0.90 seq",
+// leaving out what happens less than once in a hundred requests.
+func describeTables(t map[string]bench.TablePerRequest) string {
+	var parts []string
+	for _, name := range slices.Sorted(maps.Keys(t)) {
+		a := t[name]
+		for _, x := range []struct {
+			n    float64
+			what string
+		}{{a.IdxScans, "idx"}, {a.SeqScans, "seq"}, {a.Writes, "writes"}} {
+			if x.n >= 0.01 {
+				parts = append(parts, fmt.Sprintf("%s %.2f %s", name, x.n, x.what))
+			}
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// gitCommit is the short commit of the working tree, or "" outside git or
+// before the first commit.
+func gitCommit() string {
+	out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}

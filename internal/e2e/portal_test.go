@@ -1,0 +1,57 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"portal/internal/app"
+	"portal/internal/config"
+)
+
+// startPortal serves a fresh portal in dev mode, with its own SQLite file
+// and its own development OpenID provider, on a free port of 127.0.0.1. It
+// returns the base URL; the portal stops when the test ends.
+func startPortal(t *testing.T) string {
+	t.Helper()
+	requireBrowser(t) // a portal without a browser to visit it is no use here
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	dir := t.TempDir()
+	cfg := config.Defaults(config.ModeDev)
+	cfg.Addr = ln.Addr().String()
+	cfg.BaseURL = "http://" + ln.Addr().String()
+	cfg.DataDir = dir
+	cfg.DatabaseURL = filepath.Join(dir, "portal.db")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.Open(ctx, cfg, app.Options{Version: "e2e"})
+	if err != nil {
+		cancel()
+		ln.Close()
+		t.Fatalf("open the portal: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil && !errors.Is(err, http.ErrServerClosed) {
+				t.Errorf("portal stopped with: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Errorf("portal did not stop within 30 s")
+		}
+		if err := a.Close(); err != nil {
+			t.Logf("close the portal's database: %v", err)
+		}
+	})
+	return cfg.BaseURL
+}
