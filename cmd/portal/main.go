@@ -19,8 +19,10 @@ import (
 	"time"
 
 	"portal/internal/app"
+	"portal/internal/catalog"
 	"portal/internal/config"
 	"portal/internal/db"
+	"portal/internal/i18n"
 	"portal/internal/user"
 )
 
@@ -34,6 +36,7 @@ commands:
   serve             run in production: PostgreSQL (or SQLite), your OpenID provider
   migrate up        apply pending database migrations
   migrate status    list migrations and whether each is applied
+  seed demo         load the demo catalog into an empty catalog (any database)
   version           print the version
 
 configuration comes from PORTAL_* environment variables; see README.md.
@@ -59,6 +62,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, config.ModeServe, getenv, stdout, stderr)
 	case "migrate":
 		return migrate(ctx, args[1:], getenv, stdout, stderr)
+	case "seed":
+		return seed(ctx, args[1:], getenv, stdout, stderr)
 	case "version":
 		latest, _ := db.LatestVersion()
 		fmt.Fprintf(stdout, "portal %s (%s, schema version %d)\n", version, runtime.Version(), latest)
@@ -207,5 +212,45 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	tw.Flush()
 	fmt.Fprintf(stdout, "%d pending\n", pending)
+	return 0
+}
+
+// seed loads demo data into the database of PORTAL_DATABASE_URL. It never
+// touches a catalog that already has institutions.
+func seed(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) != 1 || args[0] != "demo" {
+		fmt.Fprintln(stderr, "usage: portal seed demo")
+		return 2
+	}
+	url := strings.TrimSpace(getenv("PORTAL_DATABASE_URL"))
+	if url == "" {
+		fmt.Fprintln(stderr, "portal seed: PORTAL_DATABASE_URL is missing; set a postgres:// URL or a SQLite file path")
+		return 2
+	}
+	d, err := db.Open(ctx, url, db.Pool{MaxOpen: 2, MaxIdle: 2})
+	if err != nil {
+		fmt.Fprintf(stderr, "portal seed: %v\n", err)
+		return 1
+	}
+	defer d.Close()
+	if err := d.CheckSchema(ctx); err != nil {
+		fmt.Fprintf(stderr, "portal seed: %v; run `portal migrate up` first\n", err)
+		return 3
+	}
+	bundle, err := i18n.Load()
+	if err != nil {
+		fmt.Fprintf(stderr, "portal seed: %v\n", err)
+		return 1
+	}
+	seeded, err := catalog.NewService(d, bundle, nil).SeedDemo(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "portal seed: %v\n", err)
+		return 1
+	}
+	if !seeded {
+		fmt.Fprintln(stdout, "the catalog already has institutions; nothing loaded")
+		return 0
+	}
+	fmt.Fprintln(stdout, "demo catalog loaded")
 	return 0
 }

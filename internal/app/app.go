@@ -19,6 +19,7 @@ import (
 	"portal/internal/audit"
 	"portal/internal/auth"
 	"portal/internal/auth/devoidc"
+	"portal/internal/catalog"
 	"portal/internal/config"
 	"portal/internal/db"
 	"portal/internal/i18n"
@@ -28,11 +29,12 @@ import (
 
 // App is a portal ready to serve.
 type App struct {
-	Config config.Config
-	DB     *db.DB
-	Auth   *auth.Service
-	Users  *user.Store
-	Web    *web.Server
+	Config  config.Config
+	DB      *db.DB
+	Auth    *auth.Service
+	Users   *user.Store
+	Catalog *catalog.Service
+	Web     *web.Server
 	// Dev is the development provider; nil outside dev mode.
 	Dev *devoidc.Provider
 }
@@ -117,8 +119,16 @@ func (a *App) open(ctx context.Context, o Options) error {
 		Scopes: cfg.OIDCScopes, RolesClaim: cfg.OIDCRolesClaim, RoleMap: cfg.OIDCRoleMap,
 		Idle: cfg.SessionIdle, Absolute: cfg.SessionAbsolute,
 	})
+	a.Catalog = catalog.NewService(a.DB, bundle, nil)
+	if cfg.Mode == config.ModeDev {
+		if seeded, err := a.Catalog.SeedDemo(ctx); err != nil {
+			return err
+		} else if seeded {
+			slog.Info("demo catalog loaded")
+		}
+	}
 	deps := web.Deps{
-		Config: *cfg, DB: a.DB, Auth: a.Auth, Users: a.Users, Audit: log, I18n: bundle,
+		Config: *cfg, DB: a.DB, Auth: a.Auth, Users: a.Users, Audit: log, I18n: bundle, Catalog: a.Catalog,
 		Templates: portal.Templates, Static: portal.Static, Version: o.Version, DemoUsers: demo,
 	}
 	if a.Dev != nil {

@@ -28,7 +28,7 @@ type Error struct {
 	Code   Code
 	Key    string            // translation key of the message shown to the user
 	Args   []any             // arguments of the message
-	Fields map[string]string // form field -> translation key
+	Fields map[string]Msg // form field -> its message
 	Err    error             // cause, logged but never shown
 }
 
@@ -42,6 +42,39 @@ func (e *Error) Error() string {
 
 // Unwrap exposes the cause to errors.Is and errors.As.
 func (e *Error) Unwrap() error { return e.Err }
+
+// Msg is a translation key with its arguments.
+type Msg struct {
+	Key  string
+	Args []any
+}
+
+// Fields collects messages per form field; its Err is nil while empty.
+type Fields map[string]Msg
+
+// Add records a message for field, keeping the first one per field.
+func (f Fields) Add(field, key string, args ...any) {
+	if _, ok := f[field]; !ok {
+		f[field] = Msg{Key: key, Args: args}
+	}
+}
+
+// Err returns an Invalid error carrying the fields, or nil when none.
+func (f Fields) Err() error {
+	if len(f) == 0 {
+		return nil
+	}
+	return &Error{Code: Invalid, Key: "form.invalid", Fields: f}
+}
+
+// FieldsOf returns the field messages carried by err, if any.
+func FieldsOf(err error) Fields {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Fields
+	}
+	return nil
+}
 
 // New makes an error with a code, a message key and its arguments.
 func New(code Code, key string, args ...any) *Error {

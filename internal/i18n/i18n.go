@@ -1,18 +1,20 @@
 // Package i18n translates the portal's user-facing text. Messages live in
-// one JSON file per language, keyed by a stable id; code and templates
-// name keys, never English sentences.
+// JSON files under locales/<language>/, one file per area of the portal,
+// keyed by a stable id; code and templates name keys, never English
+// sentences.
 package i18n
 
 import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"sort"
 
 	"golang.org/x/text/language"
 )
 
-//go:embed locales/*.json
+//go:embed locales
 var locales embed.FS
 
 // Lang is a supported language tag.
@@ -45,13 +47,26 @@ func Load() (*Bundle, error) {
 	b := &Bundle{msgs: map[Lang]map[string]string{}}
 	var tags []language.Tag
 	for _, o := range Options {
-		raw, err := locales.ReadFile("locales/" + string(o.Lang) + ".json")
-		if err != nil {
-			return nil, err
+		files, err := fs.Glob(locales, "locales/"+string(o.Lang)+"/*.json")
+		if err != nil || len(files) == 0 {
+			return nil, fmt.Errorf("no messages for %s", o.Lang)
 		}
 		m := map[string]string{}
-		if err := json.Unmarshal(raw, &m); err != nil {
-			return nil, fmt.Errorf("locales/%s.json: %w", o.Lang, err)
+		for _, f := range files {
+			raw, err := locales.ReadFile(f)
+			if err != nil {
+				return nil, err
+			}
+			part := map[string]string{}
+			if err := json.Unmarshal(raw, &part); err != nil {
+				return nil, fmt.Errorf("%s: %w", f, err)
+			}
+			for k, v := range part {
+				if _, dup := m[k]; dup {
+					return nil, fmt.Errorf("%s: key %q is defined in another file too", f, k)
+				}
+				m[k] = v
+			}
 		}
 		b.msgs[o.Lang] = m
 		b.tags = append(b.tags, o.Lang)

@@ -16,6 +16,7 @@ import (
 
 	"portal/internal/audit"
 	"portal/internal/auth"
+	"portal/internal/catalog"
 	"portal/internal/config"
 	"portal/internal/db"
 	"portal/internal/i18n"
@@ -29,6 +30,7 @@ type Deps struct {
 	Auth      *auth.Service
 	Users     *user.Store
 	Audit     *audit.Log
+	Catalog   *catalog.Service
 	I18n      *i18n.Bundle
 	Templates fs.FS // holds templates/
 	Static    fs.FS // holds static/
@@ -111,6 +113,9 @@ func (s *Server) routes() {
 	app.GET("/auth/callback", s.callback)
 	app.POST("/logout", s.logout, RequireSignIn)
 	app.POST("/lang", s.setLang)
+
+	s.catalogRoutes(app)
+	s.catalogAdminRoutes(app.Group("/manage", RequireRole(user.Office, user.Admin)))
 
 	admin := app.Group("/admin", RequireRole(user.Admin))
 	admin.GET("/users", s.adminUsers)
