@@ -19,13 +19,14 @@ var nextSteps = []struct {
 	key, path  string
 	comingSoon bool
 }{
-	{user.Student, "step.student.catalog", "", true},
+	{user.Student, "step.student.catalog", "/electives", false},
 	{user.Student, "step.student.wallet", "", true},
 	{user.Student, "step.student.apply", "", true},
 	{user.Incoming, "step.incoming.request", "", true},
 	{user.Reviewer, "step.reviewer.queue", "", true},
 	{user.Office, "step.office.nominate", "", true},
-	{user.Office, "step.office.partners", "", true},
+	{user.Office, "step.office.partners", "/manage", false},
+	{user.Admin, "step.office.partners", "/manage", false},
 	{user.Coordinator, "step.coordinator.calendar", "", true},
 	{user.Admin, "step.admin.users", "/admin/users", false},
 	{user.Admin, "step.admin.audit", "/admin/audit", false},

@@ -104,6 +104,8 @@ var navigation = []struct {
 	roles     []user.Role // nil: everyone signed in
 }{
 	{"nav.home", "/", nil},
+	{"nav.catalog", "/electives", nil},
+	{"nav.manage", "/manage", []user.Role{user.Office, user.Admin}},
 	{"nav.admin_users", "/admin/users", []user.Role{user.Admin}},
 	{"nav.admin_audit", "/admin/audit", []user.Role{user.Admin}},
 }

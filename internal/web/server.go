@@ -115,7 +115,9 @@ func (s *Server) routes() {
 	app.POST("/lang", s.setLang)
 
 	s.catalogRoutes(app)
-	s.catalogAdminRoutes(app.Group("/manage", RequireRole(user.Office, user.Admin)))
+	manage := app.Group("/manage", RequireRole(user.Office, user.Admin))
+	s.catalogAdminRoutes(manage)
+	s.catalogImportRoutes(manage)
 
 	admin := app.Group("/admin", RequireRole(user.Admin))
 	admin.GET("/users", s.adminUsers)
