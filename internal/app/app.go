@@ -127,6 +127,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 			slog.Info("demo catalog loaded")
 		}
 	}
+	// documents: the wallet's service and its file storage are built here.
 	deps := web.Deps{
 		Config: *cfg, DB: a.DB, Auth: a.Auth, Users: a.Users, Audit: log, I18n: bundle, Catalog: a.Catalog,
 		Templates: portal.Templates, Static: portal.Static, Version: o.Version, DemoUsers: demo,

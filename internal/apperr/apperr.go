@@ -26,10 +26,10 @@ const (
 // per form field, and the underlying cause for the log.
 type Error struct {
 	Code   Code
-	Key    string            // translation key of the message shown to the user
-	Args   []any             // arguments of the message
+	Key    string         // translation key of the message shown to the user
+	Args   []any          // arguments of the message
 	Fields map[string]Msg // form field -> its message
-	Err    error             // cause, logged but never shown
+	Err    error          // cause, logged but never shown
 }
 
 func (e *Error) Error() string {

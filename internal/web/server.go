@@ -19,6 +19,7 @@ import (
 	"portal/internal/catalog"
 	"portal/internal/config"
 	"portal/internal/db"
+	"portal/internal/document"
 	"portal/internal/i18n"
 	"portal/internal/user"
 )
@@ -31,6 +32,7 @@ type Deps struct {
 	Users     *user.Store
 	Audit     *audit.Log
 	Catalog   *catalog.Service
+	Documents *document.Service
 	I18n      *i18n.Bundle
 	Templates fs.FS // holds templates/
 	Static    fs.FS // holds static/
@@ -95,7 +97,12 @@ func (s *Server) routes() {
 	// redirect, answered before routing, carries them.
 	e.Pre(s.securityHeaders, headAsGet, middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
 	e.Use(s.recoverer, middleware.RequestID(), s.requestLog, s.count)
-	e.Use(middleware.BodyLimit("1M"))
+	// Forms are small; only the catalog import takes files, and it sets
+	// its own, larger limit.
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
+		Limit:   "1M",
+		Skipper: func(c echo.Context) bool { return c.Path() == "/manage/import" },
+	}))
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
@@ -115,6 +122,7 @@ func (s *Server) routes() {
 	app.POST("/lang", s.setLang)
 
 	s.catalogRoutes(app)
+	s.walletRoutes(app)
 	manage := app.Group("/manage", RequireRole(user.Office, user.Admin))
 	s.catalogAdminRoutes(manage)
 	s.catalogImportRoutes(manage)
