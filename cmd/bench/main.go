@@ -7,7 +7,7 @@
 //
 // Usage (from the module root; `make bench BENCHFLAGS="..."` does this):
 //
-//	go run ./cmd/bench [-c 32] [-d 10s] [-warmup 2s] [-users 5000] [-audit 50000] [-run regexp] [-compare old.json]
+//	go run ./cmd/bench [-c 32] [-d 10s] [-warmup 2s] [-users 5000] [-audit 50000] [-electives 10000] [-run regexp] [-compare old.json]
 package main
 
 import (
@@ -26,6 +26,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -67,6 +68,7 @@ var errUsage = errors.New("usage")
 type options struct {
 	pg             string
 	users, audit   int
+	electives      int
 	seed           uint64
 	conns          int
 	warmup, dur    time.Duration
@@ -89,6 +91,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.pg, "pg", pgDefault, "PostgreSQL server to create the bench database on (env PORTAL_BENCH_POSTGRES_URL)")
 	fs.IntVar(&o.users, "users", 5000, "users to generate")
 	fs.IntVar(&o.audit, "audit", 50000, "audit events to generate")
+	fs.IntVar(&o.electives, "electives", 10000, "catalog electives to generate, at about one partner per 50 (up to 200)")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the data generator")
 	fs.IntVar(&o.conns, "c", 32, "concurrent connections")
 	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "warm-up per scenario, not measured")
@@ -108,8 +111,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	if o.conns < 1 || o.dur <= 0 || o.warmup < 0 || o.users < 3 || o.audit < 0 {
-		return o, errors.New("-c and -d must be positive, -warmup and -audit not negative, -users at least 3")
+	if o.conns < 1 || o.dur <= 0 || o.warmup < 0 || o.users < 3 || o.audit < 0 || o.electives < 0 {
+		return o, errors.New("-c and -d must be positive, -warmup, -audit and -electives not negative, -users at least 3")
 	}
 	re, err := regexp.Compile(*filter)
 	if err != nil {
@@ -182,12 +185,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer idp.Close()
 	t0 := time.Now()
-	data, err := bench.Generate(ctx, benchDB, idp.Issuer, bench.Sizes{Users: o.users, Audit: o.audit}, o.seed, time.Now())
+	sizes := bench.Sizes{Users: o.users, Audit: o.audit, Electives: o.electives}
+	data, err := bench.Generate(ctx, benchDB, idp.Issuer, sizes, o.seed, time.Now())
 	if err != nil {
 		return err
 	}
-	logf("database %s: %d users, %d sessions, %d role grants, %d audit events generated in %s",
-		database.Name, data.Users, data.Sessions, data.Grants, data.Audit, time.Since(t0).Round(time.Millisecond))
+	logf("database %s: %d users, %d sessions, %d role grants, %d audit events; %d institutions, %d agreements, %d electives (%d live), %d periods; generated in %s",
+		database.Name, data.Users, data.Sessions, data.Grants, data.Audit, data.Catalog.Institutions, data.Catalog.Agreements,
+		o.electives, len(data.Catalog.Electives), data.Catalog.Periods, time.Since(t0).Round(time.Millisecond))
 
 	addr, err := bench.FreeAddr()
 	if err != nil {
@@ -220,7 +225,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	logf("portal serving at %s (pid %d), provider at %s", portal.URL, portal.PID(), idp.Issuer)
 
 	r := &runner{
-		o: o, portal: portal, db: benchDB, personas: data.Personas, logf: logf,
+		o: o, portal: portal, db: benchDB, personas: data.Personas, catalog: data.Catalog, logf: logf,
 		cookies: map[user.Role]string{},
 		load: &http.Client{
 			Transport: &http.Transport{MaxIdleConns: o.conns, MaxIdleConnsPerHost: o.conns, IdleConnTimeout: time.Minute},
@@ -270,6 +275,7 @@ type runner struct {
 	portal   *bench.Portal
 	db       *db.DB
 	personas map[user.Role]user.User
+	catalog  bench.Catalog        // what the generator made, for paths and expected text
 	cookies  map[user.Role]string // Cookie header of each persona signed in so far
 	load     *http.Client         // shared by the workers: one pool of connections
 	scrape   *http.Client         // reads /metrics apart from the load
@@ -283,14 +289,23 @@ func (r *runner) scenario(ctx context.Context, s scenario) (bench.Result, error)
 	if err != nil {
 		return bench.Result{}, err
 	}
+	pathOf := func(uint64) string { return s.path }
+	var want string
+	if s.want != nil {
+		want = s.want(r.personas[s.as])
+	}
+	if s.vary != nil {
+		pathOf, want = s.vary(r.catalog)
+	}
+	var sent atomic.Uint64
 	newRequest := func(ctx context.Context) (*http.Request, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.portal.URL+s.path, nil)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.portal.URL+pathOf(sent.Add(1)-1), nil)
 		if err == nil && cookie != "" {
 			req.Header.Set("Cookie", cookie)
 		}
 		return req, err
 	}
-	if err := r.check(ctx, s, newRequest); err != nil {
+	if err := r.check(ctx, newRequest, want); err != nil {
 		return bench.Result{}, err
 	}
 
@@ -380,13 +395,14 @@ func (r *runner) signIn(ctx context.Context, persona user.Role) (string, error) 
 	return r.cookies[persona], nil
 }
 
-// check sends one request of s and makes sure it answers 2xx with the
-// text the scenario wants.
-func (r *runner) check(ctx context.Context, s scenario, newRequest func(context.Context) (*http.Request, error)) error {
+// check sends the first request of a scenario and makes sure it answers
+// 2xx with the text the scenario wants.
+func (r *runner) check(ctx context.Context, newRequest func(context.Context) (*http.Request, error), want string) error {
 	req, err := newRequest(ctx)
 	if err != nil {
 		return err
 	}
+	path := req.URL.RequestURI()
 	resp, err := r.load.Do(req)
 	if err != nil {
 		return err
@@ -397,12 +413,10 @@ func (r *runner) check(ctx context.Context, s scenario, newRequest func(context.
 		return err
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("GET %s answered %s before the run", s.path, resp.Status)
+		return fmt.Errorf("GET %s answered %s before the run", path, resp.Status)
 	}
-	if s.want != nil {
-		if want := s.want(r.personas[s.as]); !strings.Contains(string(body), want) {
-			return fmt.Errorf("GET %s does not contain %q: is the visitor signed in, is it the right page?", s.path, want)
-		}
+	if !strings.Contains(string(body), want) {
+		return fmt.Errorf("GET %s does not contain %q: is the visitor signed in, is it the right page?", path, want)
 	}
 	return nil
 }

@@ -2,7 +2,10 @@ package main
 
 import (
 	"html"
+	"net/url"
+	"strconv"
 
+	"portal/internal/bench"
 	"portal/internal/user"
 )
 
@@ -17,6 +20,12 @@ type scenario struct {
 	// page, the visitor signed in). It is given the persona (zero when
 	// anonymous) and HTML-escaped text must be escaped here.
 	want func(persona user.User) string
+	// vary, when set, replaces path and want, so that a scenario spreads
+	// over queries or ids of the generated catalog instead of flattering
+	// the caches with one. Called once per run, it returns the path of the
+	// n-th request (concurrently, so it must be cheap and safe) and the text
+	// the answer to request 0, the one checked, must contain.
+	vary func(c bench.Catalog) (path func(n uint64) string, want string)
 }
 
 // scenarios run in this order; -run selects some by regular expression.
@@ -29,5 +38,41 @@ var scenarios = []scenario{
 	{
 		name: "home-student", path: "/", as: user.Student,
 		want: func(u user.User) string { return html.EscapeString(u.Name) },
+	},
+	{
+		// A student's search: a word found in 1-5% of the electives, in
+		// English or Chinese, among partners in Japan; the queries take
+		// turns.
+		name: "catalog-search",
+		vary: func(c bench.Catalog) (func(uint64) string, string) {
+			qs := bench.CatalogQueries
+			_, first := c.Expect(qs[0], "JP")
+			return func(n uint64) string {
+				return "/electives?q=" + url.QueryEscape(qs[n%uint64(len(qs))]) + "&country=JP"
+			}, html.EscapeString(first)
+		},
+	},
+	{
+		// The catalog as a student first sees it: page 1, no filter.
+		name: "catalog-browse",
+		vary: func(c bench.Catalog) (func(uint64) string, string) {
+			_, first := c.Expect("", "")
+			return func(uint64) string { return "/electives" }, html.EscapeString(first)
+		},
+	},
+	{
+		// An elective's page, for live electives all over the catalog: the
+		// n-th request visits a pseudo-random one (Knuth's multiplicative
+		// hash), the same in every run.
+		name: "elective-page",
+		vary: func(c bench.Catalog) (func(uint64) string, string) {
+			es := c.Electives
+			if len(es) == 0 {
+				return func(uint64) string { return "/electives/1" }, "" // -electives 0: the check reports the 404
+			}
+			return func(n uint64) string {
+				return "/electives/" + strconv.FormatInt(es[n*2654435761%uint64(len(es))].ID, 10)
+			}, html.EscapeString(es[0].TitleEN)
+		},
 	},
 }

@@ -22,7 +22,9 @@ import (
 	"portal/internal/catalog"
 	"portal/internal/config"
 	"portal/internal/db"
+	"portal/internal/document"
 	"portal/internal/i18n"
+	"portal/internal/storage"
 	"portal/internal/user"
 	"portal/internal/web"
 )
@@ -128,8 +130,13 @@ func (a *App) open(ctx context.Context, o Options) error {
 		}
 	}
 	// documents: the wallet's service and its file storage are built here.
+	files, err := storage.Open(ctx, cfg.Storage())
+	if err != nil {
+		return err
+	}
+	docs := document.NewService(a.DB, files, document.Options{MaxBytes: cfg.UploadLimit()})
 	deps := web.Deps{
-		Config: *cfg, DB: a.DB, Auth: a.Auth, Users: a.Users, Audit: log, I18n: bundle, Catalog: a.Catalog,
+		Config: *cfg, DB: a.DB, Auth: a.Auth, Users: a.Users, Audit: log, I18n: bundle, Catalog: a.Catalog, Documents: docs,
 		Templates: portal.Templates, Static: portal.Static, Version: o.Version, DemoUsers: demo,
 	}
 	if a.Dev != nil {

@@ -15,22 +15,26 @@ import (
 	"portal/internal/audit"
 	"portal/internal/auth"
 	"portal/internal/db"
+	"portal/internal/i18n"
 	"portal/internal/user"
 )
 
 // Sizes says how much data Generate makes. Besides users and audit
 // events, it adds what a site with that many users holds: live sessions
 // of a fifth of them and role grants to one in fifty, so that the lookups
-// every request makes meet tables of a realistic size.
+// every request makes meet tables of a realistic size. Electives come with
+// partners (one per fifty electives, up to 200), agreements and periods.
 type Sizes struct {
-	Users int // rows in users
-	Audit int // rows in audit_events
+	Users     int // rows in users
+	Audit     int // rows in audit_events
+	Electives int // rows in electives
 }
 
 // Dataset is what Generate made: the counts and one user per role that the
 // benchmark signs in as.
 type Dataset struct {
 	Users, Audit, Sessions, Grants int
+	Catalog                        Catalog
 	// Personas maps a role ("student", "reviewer", "office") to a generated
 	// user holding it; the development provider offers each under the
 	// role's name as username.
@@ -41,23 +45,30 @@ type Dataset struct {
 // that every persona exists however few users are asked for.
 var personaRoles = []user.Role{user.Student, user.Reviewer, user.Office}
 
-// batchSize rows go into one INSERT; audit_events has 10 columns, which
-// keeps a statement far below PostgreSQL's 65535 parameters.
+// batchSize rows go into one INSERT; electives, the widest table, have 24
+// columns, which keeps a statement below PostgreSQL's 65535 parameters and
+// SQLite's 32766.
 const batchSize = 1000
 
 // Generate fills a migrated, empty database with users whose issuer is
 // issuer (so that the provider of the run can sign them in), their
-// sessions and grants, and audit events by them, all in one transaction. The same seed makes the same
-// data, apart from the timestamps, which are relative to now.
+// sessions and grants, audit events by them, and the catalog, all in one
+// transaction. The same seed makes the same data, apart from the
+// timestamps, which are relative to now.
 func Generate(ctx context.Context, d *db.DB, issuer string, sizes Sizes, seed uint64, now time.Time) (Dataset, error) {
 	if sizes.Users < len(personaRoles) {
 		return Dataset{}, fmt.Errorf("bench: need at least %d users, one per persona", len(personaRoles))
+	}
+	names, err := i18n.Load()
+	if err != nil {
+		return Dataset{}, err
 	}
 	rng := newRand(seed)
 	users := makeUsers(rng, issuer, sizes.Users, now)
 	var grants []roleGrant
 	var sessions []auth.Session
-	err := d.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	var cat Catalog
+	err = d.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := insert(tx, "users", users); err != nil {
 			return err
 		}
@@ -74,7 +85,14 @@ func Generate(ctx context.Context, d *db.DB, issuer string, sizes Sizes, seed ui
 		if err := insert(tx, "sessions", sessions); err != nil {
 			return err
 		}
-		return insert(tx, "audit events", events)
+		if err := insert(tx, "audit events", events); err != nil {
+			return err
+		}
+		// The catalog draws from a randomness of its own, so that asking for
+		// more users does not change which electives are made.
+		c, err := generateCatalog(tx, newRand(seed+1), names, sizes.Electives, now)
+		cat = c
+		return err
 	})
 	if err != nil {
 		return Dataset{}, err
@@ -84,7 +102,7 @@ func Generate(ctx context.Context, d *db.DB, issuer string, sizes Sizes, seed ui
 	if err := d.WithContext(ctx).Exec("ANALYZE").Error; err != nil {
 		return Dataset{}, fmt.Errorf("analyze: %w", err)
 	}
-	ds := Dataset{Users: len(users), Audit: sizes.Audit, Sessions: len(sessions), Grants: len(grants), Personas: map[user.Role]user.User{}}
+	ds := Dataset{Users: len(users), Audit: sizes.Audit, Sessions: len(sessions), Grants: len(grants), Catalog: cat, Personas: map[user.Role]user.User{}}
 	for i, r := range personaRoles {
 		ds.Personas[r] = users[i]
 	}

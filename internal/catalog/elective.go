@@ -2,12 +2,10 @@ package catalog
 
 import (
 	"context"
-	"strings"
 
 	"gorm.io/gorm"
 
 	"portal/internal/apperr"
-	"portal/internal/i18n"
 )
 
 // CreateElective adds an elective after checking it against its
@@ -209,17 +207,4 @@ func (s *Service) reindex(tx *gorm.DB, where string, args ...any) error {
 		}
 	}
 	return nil
-}
-
-// searchText folds everything a student may type, in either language,
-// into one lower-case string: titles, institution names, and the names of
-// the specialty, country, kind and language codes.
-func (s *Service) searchText(e Elective, inst Institution) string {
-	parts := []string{e.TitleEN, e.TitleZH, inst.NameEN, inst.NameLocal, inst.City, inst.Identifier, e.DescriptionEN, e.DescriptionZH}
-	for _, lang := range []i18n.Lang{i18n.English, i18n.TraditionalChinese} {
-		parts = append(parts,
-			s.names.T(lang, "specialty."+e.Specialty), s.names.T(lang, "country."+inst.Country),
-			s.names.T(lang, "elective_kind."+e.Kind), s.names.T(lang, "language."+e.Language))
-	}
-	return strings.ToLower(strings.Join(parts, " | "))
 }

@@ -382,6 +382,20 @@ func (s *Service) setRetired(ctx context.Context, k Kind, id int64, retire bool)
 				return apperr.New(apperr.Conflict, "catalog.err.period_in_use", p.Taken)
 			}
 		}
+		if !retire && k == KindPeriod {
+			// A period comes back only if it fits as a new one would: periods
+			// added while it was retired may overlap it.
+			var p Period
+			if err := tx.Take(&p, id).Error; err != nil {
+				return notFound(err, "period")
+			}
+			if err := s.checkPeriod(tx, &p); err != nil {
+				if m, ok := apperr.FieldsOf(err)["starts_on"]; ok {
+					return apperr.New(apperr.Conflict, m.Key, m.Args...)
+				}
+				return err
+			}
+		}
 		var v any
 		if retire {
 			v = s.now()

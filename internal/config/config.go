@@ -55,6 +55,15 @@ type Config struct {
 	// Metrics serves /metrics (Prometheus text). Off by default in serve,
 	// where it belongs behind the cluster's network policy.
 	Metrics bool
+
+	// documents
+	// UploadMaxBytes is the largest document a person may upload; zero
+	// means DefaultUploadMaxBytes.
+	UploadMaxBytes int64
+	// StorageURL is where uploaded documents live: a directory or file://
+	// URL, or s3://bucket?region=...&endpoint=... for S3-compatible storage;
+	// empty means the directory files under DataDir.
+	StorageURL string
 }
 
 // Defaults returns the configuration of a mode before the environment is read.
@@ -145,6 +154,20 @@ func Load(mode Mode, getenv func(string) string) (Config, []error) {
 	}
 	if getenv("PORTAL_DEV_PROVIDER") != "" && mode != ModeDev {
 		errs = append(errs, errors.New("PORTAL_DEV_PROVIDER is set, but the development provider exists only in `portal dev`; unset it"))
+	}
+
+	// documents
+	if v := strings.TrimSpace(getenv("PORTAL_UPLOAD_MAX_BYTES")); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1024 || n > 1<<30 {
+			errs = append(errs, fmt.Errorf("PORTAL_UPLOAD_MAX_BYTES must be a number of bytes between 1024 and 1073741824, got %q", v))
+		} else {
+			c.UploadMaxBytes = n
+		}
+	}
+	str("PORTAL_STORAGE_URL", &c.StorageURL)
+	if err := checkStorageURL(c.StorageURL); err != nil {
+		errs = append(errs, fmt.Errorf("PORTAL_STORAGE_URL %w", err))
 	}
 
 	if c.DBMaxIdle == 0 {
@@ -278,3 +301,49 @@ func contains(list []string, s string) bool {
 
 // Env is os.Getenv, named so that callers read as Load(mode, config.Env).
 func Env(name string) string { return os.Getenv(name) }
+
+// documents
+
+// DefaultUploadMaxBytes is the upload limit when none is configured: 10 MB.
+const DefaultUploadMaxBytes = 10 << 20
+
+// UploadLimit is the largest document a person may upload.
+func (c Config) UploadLimit() int64 {
+	if c.UploadMaxBytes > 0 {
+		return c.UploadMaxBytes
+	}
+	return DefaultUploadMaxBytes
+}
+
+// Storage is where uploaded documents live: StorageURL, or by default the
+// directory files under DataDir (outside any web root: static files are
+// embedded in the binary).
+func (c Config) Storage() string {
+	if c.StorageURL != "" {
+		return c.StorageURL
+	}
+	return filepath.Join(c.DataDir, "files")
+}
+
+func checkStorageURL(s string) error {
+	if s == "" || !strings.Contains(s, "://") {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("is not a URL: %v", err)
+	}
+	switch u.Scheme {
+	case "file":
+		if u.Path == "" {
+			return fmt.Errorf("file:// needs a path, got %q", s)
+		}
+	case "s3":
+		if u.Host == "" {
+			return fmt.Errorf("s3:// needs a bucket name, e.g. s3://portal-documents?region=eu-west-1")
+		}
+	default:
+		return fmt.Errorf("must be a directory, a file:// URL or an s3:// URL, got scheme %q", u.Scheme)
+	}
+	return nil
+}

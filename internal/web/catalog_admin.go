@@ -1,8 +1,331 @@
 package web
 
-import "github.com/labstack/echo/v4"
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"portal/internal/audit"
+	"portal/internal/catalog"
+)
 
 // catalogAdminRoutes are where the office and admins keep the catalog:
 // institutions, agreements, electives, periods, departments, funding.
+// Every change is a POST that redirects with a flash when it succeeds and
+// shows the form again, as typed and with its messages, when it does not.
 func (s *Server) catalogAdminRoutes(g *echo.Group) {
+	g.GET("", s.manageOverview)
+	for _, e := range manageEntities {
+		g.POST(e.path+"/:id/retire", s.manageRetire(e))
+		g.POST(e.path+"/:id/restore", s.manageRestore(e))
+	}
+
+	g.GET("/institutions", s.manageInstitutions)
+	g.GET("/institutions/new", s.manageInstitutionNew)
+	g.POST("/institutions", s.manageInstitutionCreate)
+	g.GET("/institutions/:id", s.manageInstitutionEdit)
+	g.POST("/institutions/:id", s.manageInstitutionUpdate)
+
+	g.GET("/agreements", s.manageAgreements)
+	g.GET("/agreements/new", s.manageAgreementNew)
+	g.POST("/agreements", s.manageAgreementCreate)
+	g.GET("/agreements/:id", s.manageAgreementEdit)
+	g.POST("/agreements/:id", s.manageAgreementUpdate)
+
+	g.GET("/electives", s.manageElectives)
+	g.GET("/electives/new", s.manageElectiveNew)
+	g.POST("/electives", s.manageElectiveCreate)
+	g.GET("/electives/:id", s.manageElectiveEdit)
+	g.POST("/electives/:id", s.manageElectiveUpdate)
+	g.POST("/electives/:id/periods", s.managePeriodAdd)
+	g.POST("/periods/:id", s.managePeriodUpdate)
+	g.POST("/periods/:id/retire", s.managePeriodRetire)
+
+	g.GET("/departments", s.manageDepartments)
+	g.GET("/departments/new", s.manageDepartmentNew)
+	g.POST("/departments", s.manageDepartmentCreate)
+	g.GET("/departments/:id", s.manageDepartmentEdit)
+	g.POST("/departments/:id", s.manageDepartmentUpdate)
+
+	g.GET("/funding", s.manageFundings)
+	g.GET("/funding/new", s.manageFundingNew)
+	g.POST("/funding", s.manageFundingCreate)
+	g.GET("/funding/:id", s.manageFundingEdit)
+	g.POST("/funding/:id", s.manageFundingUpdate)
+}
+
+// manageEntity is a kind of catalog entry as the management pages name it.
+type manageEntity struct {
+	kind    catalog.Kind
+	name    string // in audit actions and object types: catalog.<name>.<verb>
+	path    string // under /manage
+	listKey string // the title of its list
+}
+
+var (
+	entInstitution = manageEntity{catalog.KindInstitution, "institution", "/institutions", "manage.institutions.title"}
+	entAgreement   = manageEntity{catalog.KindAgreement, "agreement", "/agreements", "manage.agreements.title"}
+	entElective    = manageEntity{catalog.KindElective, "elective", "/electives", "manage.electives.title"}
+	entDepartment  = manageEntity{catalog.KindDepartment, "department", "/departments", "manage.departments.title"}
+	entFunding     = manageEntity{catalog.KindFunding, "funding", "/funding", "manage.funding.title"}
+	entPeriod      = manageEntity{catalog.KindPeriod, "period", "/periods", ""}
+
+	// manageEntities are the sections of the management pages, in the
+	// order of their navigation; periods live on their elective's page.
+	manageEntities = []manageEntity{entInstitution, entAgreement, entElective, entDepartment, entFunding}
+)
+
+func (e manageEntity) list() string            { return "/manage" + e.path }
+func (e manageEntity) edit(id int64) string    { return fmt.Sprintf("/manage%s/%d", e.path, id) }
+func (e manageEntity) retire(id int64) string  { return e.edit(id) + "/retire" }
+func (e manageEntity) restore(id int64) string { return e.edit(id) + "/restore" }
+
+// link is a link as the templates draw it.
+type link struct {
+	Path, Label string
+	Current     bool
+}
+
+// sectionNav is the navigation between the sections, shown on every
+// management page.
+type sectionNav struct {
+	Label string
+	Links []link
+}
+
+func manageNav(p Page, current manageEntity) sectionNav {
+	n := sectionNav{Label: p.T("manage.nav.label")}
+	n.Links = append(n.Links, link{Path: "/manage", Label: p.T("manage.overview.title"), Current: current.name == ""})
+	for _, e := range manageEntities {
+		n.Links = append(n.Links, link{Path: e.list(), Label: p.T(e.listKey), Current: e.name == current.name})
+	}
+	return n
+}
+
+// auditCatalog records who changed which catalog entry.
+func (s *Server) auditCatalog(c echo.Context, e manageEntity, verb string, id int64, detail map[string]any) error {
+	admin := visitorOf(c).User
+	ev := audit.New(time.Now(), &admin.ID, "catalog."+e.name+"."+verb, meta(c), detail).On(e.name, id)
+	return s.Audit.Record(c.Request().Context(), ev)
+}
+
+// saved audits a change that succeeded and redirects to the page to.
+func (s *Server) saved(c echo.Context, e manageEntity, verb string, id int64, detail map[string]any, to string) error {
+	if err := s.auditCatalog(c, e, verb, id, detail); err != nil {
+		return err
+	}
+	return s.done(c, "manage.saved."+verb, to)
+}
+
+// done ends a successful change: a flash for the next page, and a
+// redirect so that reloading it does not post again.
+func (s *Server) done(c echo.Context, flash, to string) error {
+	s.setFlash(c, flash)
+	return c.Redirect(http.StatusSeeOther, to)
+}
+
+// manageRetire retires an entry, keeping its row and whatever refers to it.
+func (s *Server) manageRetire(e manageEntity) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := idParam(c, "id")
+		if err != nil {
+			return err
+		}
+		if err := s.Catalog.Retire(c.Request().Context(), e.kind, id); err != nil {
+			return err
+		}
+		if err := s.auditCatalog(c, e, "retire", id, nil); err != nil {
+			return err
+		}
+		return s.done(c, "manage.retired", backTo(c, e, id))
+	}
+}
+
+// manageRestore puts a retired entry back into use.
+func (s *Server) manageRestore(e manageEntity) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := idParam(c, "id")
+		if err != nil {
+			return err
+		}
+		if err := s.Catalog.Restore(c.Request().Context(), e.kind, id); err != nil {
+			return err
+		}
+		if err := s.auditCatalog(c, e, "restore", id, nil); err != nil {
+			return err
+		}
+		return s.done(c, "manage.restored", backTo(c, e, id))
+	}
+}
+
+// backTo returns to the page the retire or restore button was on: the
+// entry's own page, or its list.
+func backTo(c echo.Context, e manageEntity, id int64) string {
+	if c.FormValue("from") == "edit" {
+		return e.edit(id)
+	}
+	return e.list()
+}
+
+// ---- lists
+
+// manageListView is any of the five lists: a table with a name column
+// linking to the edit page, some columns, and a retire or restore button.
+type manageListView struct {
+	Page
+	Manage      sectionNav
+	Heading     string
+	New         link
+	FilterPath  string
+	HideRetired bool
+	NameHead    string
+	Columns     []string
+	Rows        []listRow
+	Empty       string
+}
+
+type listRow struct {
+	Name, Sub, Path string
+	Cells           []string
+	Retired         bool
+	Action, Button  string // the retire or restore form
+}
+
+func (s *Server) newList(c echo.Context, e manageEntity, newKey, nameKey string, columns ...string) manageListView {
+	p := s.page(c, e.listKey)
+	v := manageListView{
+		Page: p, Manage: manageNav(p, e), Heading: p.T(e.listKey),
+		New:        link{Path: e.list() + "/new", Label: p.T(newKey)},
+		FilterPath: e.list(), HideRetired: c.QueryParam("hide_retired") != "",
+		NameHead: p.T(nameKey), Empty: p.T("manage.list.empty"),
+	}
+	for _, k := range columns {
+		v.Columns = append(v.Columns, p.T(k))
+	}
+	return v
+}
+
+// row makes a list row with the button that fits its state.
+func (v *manageListView) row(e manageEntity, id int64, name, sub string, retired *time.Time, cells ...string) {
+	r := listRow{Name: name, Sub: sub, Path: e.edit(id), Cells: cells, Retired: retired != nil}
+	if r.Retired {
+		r.Action, r.Button = e.restore(id), v.T("manage.restore")
+	} else {
+		r.Action, r.Button = e.retire(id), v.T("manage.retire")
+	}
+	v.Rows = append(v.Rows, r)
+}
+
+// ---- edit pages
+
+// manageFormView is the page of one entry: new or edit, with its form and,
+// for an elective, its periods.
+type manageFormView struct {
+	Page
+	Manage  sectionNav
+	Heading string
+	Summary *errorSummary
+	Form    form
+	State   *entryState
+	Periods *periodsView
+}
+
+// entryState is the retired-or-not line of an edit page, with its button.
+type entryState struct {
+	Retired        bool
+	Note           string
+	Action, Button string
+}
+
+func (s *Server) newFormView(c echo.Context, e manageEntity, status int, headingKey string, args ...any) manageFormView {
+	p := s.page(c, e.listKey)
+	p.Title = p.T(headingKey, args...)
+	heading := p.Title
+	if status == http.StatusUnprocessableEntity {
+		// The title is the first thing a screen reader says of the page.
+		p.Title = p.T("manage.errors.page_title", p.Title)
+	}
+	return manageFormView{Page: p, Manage: manageNav(p, e), Heading: heading}
+}
+
+func (v *manageFormView) state(e manageEntity, id int64, retired *time.Time) {
+	if retired != nil {
+		v.State = &entryState{Retired: true, Note: v.T("manage.retired_on", dateString(*retired)), Action: e.restore(id), Button: v.T("manage.restore")}
+	} else {
+		v.State = &entryState{Note: v.T("manage.live"), Action: e.retire(id), Button: v.T("manage.retire")}
+	}
+}
+
+func (s *Server) renderForm(c echo.Context, status int, v manageFormView, err error) error {
+	forms := []form{v.Form}
+	if v.Periods != nil {
+		forms = append(forms, v.Periods.Add)
+		for _, r := range v.Periods.Rows {
+			forms = append(forms, r.Form)
+		}
+	}
+	v.Summary = summarize(v.Page, err, forms...)
+	return s.render.render(c, status, "manage_form", v)
+}
+
+// ---- overview
+
+type overviewView struct {
+	Page
+	Manage   sectionNav
+	Sections []link
+	Expiring []expiryRow
+	Expired  []expiryRow
+	Years    []string
+	Quotas   []quotaRow
+}
+
+type expiryRow struct {
+	Title, Institution, Path, Until, Days string
+}
+
+type quotaRow struct {
+	Title, Institution, Path string
+	Cells                    []string // outgoing and incoming per year
+}
+
+// manageOverview flags agreements that expire within 90 days or have
+// expired, and shows each agreement's quota and use per academic year.
+func (s *Server) manageOverview(c echo.Context) error {
+	o, err := s.Catalog.Overview(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	p := s.page(c, "manage.overview.title")
+	v := overviewView{Page: p, Manage: manageNav(p, manageEntity{})}
+	for _, e := range manageEntities {
+		v.Sections = append(v.Sections, link{Path: e.list(), Label: p.T(e.listKey)})
+	}
+	v.Sections = append(v.Sections,
+		link{Path: "/manage/import", Label: p.T("manage.overview.import")},
+		link{Path: "/manage/export", Label: p.T("manage.overview.export")})
+	// Rounded, so that an hour of daylight saving time is not a day.
+	days := func(a catalog.AgreementRow) int { return int(math.Round(a.ValidUntil.Sub(o.Today).Hours() / 24)) }
+	for _, a := range o.Expiring {
+		v.Expiring = append(v.Expiring, expiryRow{Title: a.Title, Institution: a.InstitutionNameEN, Path: entAgreement.edit(a.ID),
+			Until: dateString(a.ValidUntil), Days: p.T("manage.overview.days_left", days(a))})
+	}
+	for _, a := range o.Expired {
+		v.Expired = append(v.Expired, expiryRow{Title: a.Title, Institution: a.InstitutionNameEN, Path: entAgreement.edit(a.ID),
+			Until: dateString(a.ValidUntil), Days: p.T("manage.overview.days_ago", -days(a))})
+	}
+	for _, y := range o.Years {
+		v.Years = append(v.Years, p.T("manage.overview.year", y, (y+1)%100))
+	}
+	for _, q := range o.Quotas {
+		r := quotaRow{Title: q.Title, Institution: q.InstitutionNameEN, Path: entAgreement.edit(q.ID)}
+		for _, u := range q.Use {
+			r.Cells = append(r.Cells, p.T("manage.overview.used_of", u.UsedOut, u.QuotaOut), p.T("manage.overview.used_of", u.UsedIn, u.QuotaIn))
+		}
+		v.Quotas = append(v.Quotas, r)
+	}
+	return s.render.render(c, http.StatusOK, "manage", v)
 }

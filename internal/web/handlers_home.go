@@ -20,9 +20,10 @@ var nextSteps = []struct {
 	comingSoon bool
 }{
 	{user.Student, "step.student.catalog", "/electives", false},
-	{user.Student, "step.student.wallet", "", true},
+	{user.Student, "step.student.wallet", "/wallet", false},
 	{user.Student, "step.student.apply", "", true},
 	{user.Incoming, "step.incoming.request", "", true},
+	{user.Incoming, "step.student.wallet", "/wallet", false},
 	{user.Reviewer, "step.reviewer.queue", "", true},
 	{user.Office, "step.office.nominate", "", true},
 	{user.Office, "step.office.partners", "/manage", false},

@@ -70,6 +70,7 @@ type Page struct {
 	CSRF    string
 	Flash   string
 	Path    string
+	Here    string // path and query, to come back to after switching language
 	Langs   []LangChoice
 	Dev     bool
 	Signout bool
@@ -105,6 +106,7 @@ var navigation = []struct {
 }{
 	{"nav.home", "/", nil},
 	{"nav.catalog", "/electives", nil},
+	{"nav.wallet", "/wallet", []user.Role{user.Student, user.Incoming}},
 	{"nav.manage", "/manage", []user.Role{user.Office, user.Admin}},
 	{"nav.admin_users", "/admin/users", []user.Role{user.Admin}},
 	{"nav.admin_audit", "/admin/audit", []user.Role{user.Admin}},

@@ -97,12 +97,7 @@ func (s *Server) routes() {
 	// redirect, answered before routing, carries them.
 	e.Pre(s.securityHeaders, headAsGet, middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
 	e.Use(s.recoverer, middleware.RequestID(), s.requestLog, s.count)
-	// Forms are small; only the catalog import takes files, and it sets
-	// its own, larger limit.
-	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
-		Limit:   "1M",
-		Skipper: func(c echo.Context) bool { return c.Path() == "/manage/import" },
-	}))
+	e.Use(s.bodyLimits())
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
@@ -137,6 +132,26 @@ func (s *Server) routes() {
 	app.RouteNotFound("/*", func(c echo.Context) error { return echo.ErrNotFound })
 }
 
+// bodyLimits caps every request body before anything reads it, the CSRF
+// check included: forms get 1 MB, the catalog import 20 MB, and the wallet's
+// uploads their own limit (prepareUpload).
+func (s *Server) bodyLimits() echo.MiddlewareFunc {
+	forms, imports := middleware.BodyLimit("1M"), middleware.BodyLimit(importBodyLimit)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		form, imp := forms(next), imports(next)
+		return func(c echo.Context) error {
+			switch c.Path() {
+			case importPath:
+				return imp(c)
+			case walletUploadPath, walletReplacePath:
+				s.prepareUpload(c)
+				return next(c)
+			}
+			return form(c)
+		}
+	}
+}
+
 func (s *Server) csrf() echo.MiddlewareFunc {
 	name := "portal_csrf"
 	if s.Config.Secure() {
@@ -167,7 +182,7 @@ func (s *Server) csrf() echo.MiddlewareFunc {
 // page fills the layout's part of a view.
 func (s *Server) page(c echo.Context, titleKey string) Page {
 	lang := langOf(c)
-	p := Page{Lang: lang, bundle: s.bundle, Path: c.Request().URL.Path, Dev: s.DevProvider != nil}
+	p := Page{Lang: lang, bundle: s.bundle, Path: c.Request().URL.Path, Here: c.Request().URL.RequestURI(), Dev: s.DevProvider != nil}
 	p.Title = p.T(titleKey)
 	if tok, ok := c.Get("csrf").(string); ok {
 		p.CSRF = tok
