@@ -91,6 +91,19 @@ func Internalf(format string, a ...any) *Error {
 	return &Error{Code: Internal, Key: "error.internal", Err: fmt.Errorf(format, a...)}
 }
 
+// Or passes coded errors through and codes anything else as internal,
+// naming what failed for the log.
+func Or(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return Internalf("%s: %w", what, err)
+}
+
 // CodeOf returns the code of err, Internal for errors of any other type.
 func CodeOf(err error) Code {
 	var e *Error

@@ -431,21 +431,10 @@ func liveInstitution(tx *gorm.DB, id int64) error {
 	return nil
 }
 
-// lockRow locks the row read for the rest of the transaction on
-// PostgreSQL; SQLite's immediate transactions already serialize writers.
-func lockRow() clause.Expression { return clause.Locking{Strength: "UPDATE"} }
+func lockRow() clause.Expression { return db.ForUpdate() }
 
 // wrap passes coded errors through and codes anything else as internal.
-func wrap(err error, what string) error {
-	if err == nil {
-		return nil
-	}
-	var ae *apperr.Error
-	if errors.As(err, &ae) {
-		return err
-	}
-	return apperr.Internalf("%s: %w", what, err)
-}
+func wrap(err error, what string) error { return apperr.Or(err, what) }
 
 // escapeLike makes user text literal inside a LIKE pattern.
 func escapeLike(s string) string {

@@ -21,6 +21,7 @@ import (
 	"github.com/pressly/goose/v3/lock"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 	"gorm.io/gorm/logger"
 )
 
@@ -50,6 +51,11 @@ type DB struct {
 	Dialect Dialect
 	queries *atomic.Int64
 }
+
+// ForUpdate locks the rows a query reads for the rest of the transaction
+// on PostgreSQL. GORM drops it on SQLite, whose immediate transactions
+// (see sqliteDSN) already serialize writers.
+func ForUpdate() clause.Expression { return clause.Locking{Strength: "UPDATE"} }
 
 // IsPostgres reports whether url names PostgreSQL rather than a SQLite file.
 func IsPostgres(url string) bool {

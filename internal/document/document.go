@@ -184,23 +184,15 @@ func (s *Service) forget(ctx context.Context, keys ...string) {
 	}
 }
 
-// lockRow locks the row read for the rest of the transaction on
-// PostgreSQL; SQLite's immediate transactions already serialize writers.
-func lockRow() clause.Expression { return clause.Locking{Strength: "UPDATE"} }
+func lockRow() clause.Expression { return db.ForUpdate() }
 
-// wrap passes coded errors through and codes anything else as internal.
+// wrap passes coded errors through, turns a missing row into NotFound and
+// codes anything else as internal.
 func wrap(err error, what string) error {
-	if err == nil {
-		return nil
-	}
-	var ae *apperr.Error
-	if errors.As(err, &ae) {
-		return err
-	}
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return errNotFound
 	}
-	return apperr.Internalf("%s: %w", what, err)
+	return apperr.Or(err, what)
 }
 
 func contains(list []string, s string) bool { return slices.Contains(list, s) }

@@ -91,30 +91,10 @@ type walletForm struct {
 	Types    []walletTypeChoice
 }
 
-// walletField is one input with its label, hint and message, the ids that
-// tie them together already computed.
-type walletField struct {
-	ID, Name, Label, Hint, Value, Error string
-	Required                            bool
-}
-
-// HintID is the id of the field's hint.
-func (f walletField) HintID() string { return f.ID + "-hint" }
-
-// ErrorID is the id of the field's message.
-func (f walletField) ErrorID() string { return f.ID + "-error" }
-
-// DescribedBy lists the hint and the message, for aria-describedby.
-func (f walletField) DescribedBy() string {
-	var ids []string
-	if f.Hint != "" {
-		ids = append(ids, f.HintID())
-	}
-	if f.Error != "" {
-		ids = append(ids, f.ErrorID())
-	}
-	return strings.Join(ids, " ")
-}
+// walletField is one input with its label, hint and message: the same
+// field the management forms use, so that ids and aria-describedby are
+// computed in one place.
+type walletField = field
 
 type walletTypeChoice struct {
 	Value, Label string
