@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -162,10 +163,15 @@ func (s *Service) checkPeriod(tx *gorm.DB, p *Period) error {
 	if e.RetiredAt != nil {
 		return apperr.New(apperr.Conflict, "catalog.err.elective_retired")
 	}
-	f := apperr.Fields{}
-	if !e.ClosesOn.Before(p.StartsOn) {
-		f.Add("starts_on", "catalog.err.window_after_start", e.ClosesOn.Format("2006-01-02"))
+	var a *Agreement
+	if e.AgreementID != nil {
+		a = new(Agreement)
+		if err := tx.Take(a, *e.AgreementID).Error; err != nil {
+			return err
+		}
 	}
+	f := apperr.Fields{}
+	periodFits(f, "starts_on", e.ClosesOn, a, *p)
 	var clash Period
 	err := tx.Where("elective_id = ? AND id <> ? AND retired_at IS NULL AND starts_on <= ? AND ends_on >= ?",
 		p.ElectiveID, p.ID, p.EndsOn, p.StartsOn).Limit(1).Find(&clash).Error
@@ -175,16 +181,20 @@ func (s *Service) checkPeriod(tx *gorm.DB, p *Period) error {
 	if clash.ID != 0 {
 		f.Add("starts_on", "catalog.err.period_overlap", clash.StartsOn.Format("2006-01-02"), clash.EndsOn.Format("2006-01-02"))
 	}
-	if e.AgreementID != nil {
-		var a Agreement
-		if err := tx.Take(&a, *e.AgreementID).Error; err != nil {
-			return err
-		}
-		if a.ValidUntil.Before(p.StartsOn) {
-			f.Add("starts_on", "catalog.err.agreement_ends_before", a.ValidUntil.Format("2006-01-02"))
-		}
-	}
 	return f.Err()
+}
+
+// periodFits applies the rules a period must meet with its elective, the
+// same for a form and for an imported row (field names differ): the
+// application window (when its closing day is known) closes before the
+// period starts, and the agreement, if any, still holds on its first day.
+func periodFits(f apperr.Fields, field string, closes time.Time, a *Agreement, p Period) {
+	if !closes.IsZero() && !closes.Before(p.StartsOn) {
+		f.Add(field, "catalog.err.window_after_start", closes.Format(time.DateOnly))
+	}
+	if a != nil && a.ValidUntil.Before(p.StartsOn) {
+		f.Add(field, "catalog.err.agreement_ends_before", a.ValidUntil.Format(time.DateOnly))
+	}
 }
 
 // reindex rebuilds the search text of the electives matching where.

@@ -771,12 +771,13 @@ func (im *importer) elective(rows []ImportRow, idx []int) (Elective, []Period, b
 			im.addFields(r.Line, f)
 			continue
 		}
-		if electiveOK && !e.ClosesOn.Before(p.StartsOn) {
-			im.add(r.Line, "period_start", "catalog.err.window_after_start", e.ClosesOn.Format(time.DateOnly))
+		var closes time.Time // unknown when the elective's own cells are wrong
+		if electiveOK {
+			closes = e.ClosesOn
 		}
-		if agreement != nil && agreement.ValidUntil.Before(p.StartsOn) {
-			im.add(r.Line, "period_start", "catalog.err.agreement_ends_before", agreement.ValidUntil.Format(time.DateOnly))
-		}
+		fits := apperr.Fields{}
+		periodFits(fits, "period_start", closes, agreement, p)
+		im.addFields(r.Line, fits)
 		ps = append(ps, dated{p, r.Line})
 	}
 	// Sorted by start, a period overlaps an earlier one exactly when it
