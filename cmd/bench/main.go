@@ -4,6 +4,9 @@
 // through the real code flow, and runs each scenario with a closed-loop
 // load generator. It prints one table and writes the results with the
 // run's parameters to a JSON file that a later run can -compare against.
+// The wallet-upload scenarios run 20 connections for 10 s after a 2 s
+// warm-up whatever -c, -d and -warmup say; the files they upload go to the
+// run's temporary directory.
 //
 // Usage (from the module root; `make bench BENCHFLAGS="..."` does this):
 //
@@ -18,9 +21,11 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"slices"
@@ -213,6 +218,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"PORTAL_OIDC_CLIENT_SECRET": idp.ClientSecret,
 		"PORTAL_METRICS":            "true",
 		"PORTAL_LOG_LEVEL":          "warn",
+		// Uploaded documents go to the run's temporary directory, removed
+		// at the end, never to ./var of the working tree.
+		"PORTAL_DATA_DIR":    filepath.Join(tmp, "data"),
+		"PORTAL_STORAGE_URL": filepath.Join(tmp, "files"),
 	}), stderr)
 	if err != nil {
 		return err
@@ -224,11 +233,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}()
 	logf("portal serving at %s (pid %d), provider at %s", portal.URL, portal.PID(), idp.Issuer)
 
+	conns := 0 // the most connections a scenario opens, all kept idle in between
+	for _, s := range selected {
+		c, _, _ := s.load(o)
+		conns = max(conns, c)
+	}
 	r := &runner{
 		o: o, portal: portal, db: benchDB, personas: data.Personas, catalog: data.Catalog, logf: logf,
-		cookies: map[user.Role]string{},
+		cookies: map[user.Role]string{}, tokens: map[user.Role]string{},
 		load: &http.Client{
-			Transport: &http.Transport{MaxIdleConns: o.conns, MaxIdleConnsPerHost: o.conns, IdleConnTimeout: time.Minute},
+			Transport: &http.Transport{MaxIdleConns: conns, MaxIdleConnsPerHost: conns, IdleConnTimeout: time.Minute},
 			// A redirect (say, to sign in) is an answer to count, not follow.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 			Timeout:       30 * time.Second, // a request stuck longer is an error, not a hang
@@ -277,6 +291,7 @@ type runner struct {
 	personas map[user.Role]user.User
 	catalog  bench.Catalog        // what the generator made, for paths and expected text
 	cookies  map[user.Role]string // Cookie header of each persona signed in so far
+	tokens   map[user.Role]string // the CSRF token among those cookies
 	load     *http.Client         // shared by the workers: one pool of connections
 	scrape   *http.Client         // reads /metrics apart from the load
 	logf     func(format string, a ...any)
@@ -289,25 +304,24 @@ func (r *runner) scenario(ctx context.Context, s scenario) (bench.Result, error)
 	if err != nil {
 		return bench.Result{}, err
 	}
-	pathOf := func(uint64) string { return s.path }
-	var want string
-	if s.want != nil {
-		want = s.want(r.personas[s.as])
-	}
-	if s.vary != nil {
-		pathOf, want = s.vary(r.catalog)
-	}
-	var sent atomic.Uint64
-	newRequest := func(ctx context.Context) (*http.Request, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.portal.URL+pathOf(sent.Add(1)-1), nil)
-		if err == nil && cookie != "" {
-			req.Header.Set("Cookie", cookie)
+	var (
+		newRequest func(context.Context) (*http.Request, error)
+		accept     func(*http.Response) error
+		want       string
+		verify     func(context.Context) error // after the run, when set
+	)
+	if s.upload > 0 {
+		newRequest, accept, verify, err = r.uploads(ctx, s, cookie)
+		if err != nil {
+			return bench.Result{}, err
 		}
-		return req, err
+	} else {
+		newRequest, want = r.gets(s, cookie)
 	}
-	if err := r.check(ctx, newRequest, want); err != nil {
+	if err := r.check(ctx, newRequest, accept, want); err != nil {
 		return bench.Result{}, err
 	}
+	conns, warmup, dur := s.load(r.o)
 
 	metricsURL := r.portal.URL + "/metrics"
 	time.Sleep(statsSettle)
@@ -324,14 +338,18 @@ func (r *runner) scenario(ctx context.Context, s scenario) (bench.Result, error)
 		peakReset = false
 		r.logf("%s: peak RSS is since the portal started: cannot reset it: %v", s.name, err)
 	}
+	start, err := bench.ReadMemory(r.portal.PID())
+	if err != nil {
+		return bench.Result{}, err
+	}
 
-	r.logf("%s: %d connections, warm-up %s, measuring %s", s.name, r.o.conns, r.o.warmup, r.o.dur)
+	r.logf("%s: %d connections, warm-up %s, measuring %s", s.name, conns, warmup, dur)
 	var atMeasure bench.Metrics
 	var measureErr error
 	outcome, err := bench.Load{
-		Client: r.load, Concurrency: r.o.conns, Warmup: r.o.warmup, Duration: r.o.dur,
-		NewRequest: newRequest,
-		AtMeasure:  func() { atMeasure, measureErr = bench.Scrape(ctx, r.scrape, metricsURL) },
+		Client: r.load, Concurrency: conns, Warmup: warmup, Duration: dur,
+		NewRequest: newRequest, Accept: accept,
+		AtMeasure: func() { atMeasure, measureErr = bench.Scrape(ctx, r.scrape, metricsURL) },
 	}.Run(ctx)
 	if err != nil {
 		return bench.Result{}, err
@@ -353,7 +371,14 @@ func (r *runner) scenario(ctx context.Context, s scenario) (bench.Result, error)
 		return bench.Result{}, err
 	}
 
+	if verify != nil {
+		if err := verify(ctx); err != nil {
+			return bench.Result{}, err
+		}
+	}
+
 	res := bench.NewResult(s.name, outcome)
+	res.Connections = conns
 	// Each scrape counts itself: the one at the end is inside the measured
 	// interval, and from the start both later ones are.
 	measured := atMeasure.Delta(after, bench.MetricRequests) - 1
@@ -363,8 +388,9 @@ func (r *runner) scenario(ctx context.Context, s scenario) (bench.Result, error)
 	}
 	res.Tables = bench.PerRequest(tablesBefore, tablesAfter, before.Delta(after, bench.MetricRequests)-2)
 	res.PeakRSSMB, res.CurrentRSSMB, res.PeakReset = bench.MB(mem.Peak), bench.MB(mem.Current), peakReset
-	r.logf("%s: %d requests, %d errors, %.0f req/s, %.2f queries and %.2f waits for a pooled connection per request; tables per request (approx.): %s",
-		s.name, res.Requests, res.Errors, res.RPS, res.QueriesPerRequest, res.DBWaitsPerRequest, describeTables(res.Tables))
+	res.StartRSSMB = bench.MB(start.Current)
+	r.logf("%s: %d requests, %d errors, %.0f req/s, %.2f queries and %.2f waits for a pooled connection per request; RSS %.1f MB at the start, peak %.1f MB; tables per request (approx.): %s",
+		s.name, res.Requests, res.Errors, res.RPS, res.QueriesPerRequest, res.DBWaitsPerRequest, res.StartRSSMB, res.PeakRSSMB, describeTables(res.Tables))
 	if res.FirstError != "" {
 		r.logf("%s: first error: %s", s.name, res.FirstError)
 	}
@@ -392,17 +418,97 @@ func (r *runner) signIn(ctx context.Context, persona user.Role) (string, error) 
 	}
 	r.logf("signed in as %s (%s); the cookies %s go with every request", persona, r.personas[persona].Name, strings.Join(names, ", "))
 	r.cookies[persona] = strings.Join(parts, "; ")
+	r.tokens[persona] = bench.CSRFToken(cookies)
 	return r.cookies[persona], nil
 }
 
-// check sends the first request of a scenario and makes sure it answers
-// 2xx with the text the scenario wants.
-func (r *runner) check(ctx context.Context, newRequest func(context.Context) (*http.Request, error), want string) error {
+// gets returns how to build the n-th GET request of s for the visitor
+// with the Cookie header cookie, and the text the first answer must
+// contain.
+func (r *runner) gets(s scenario, cookie string) (newRequest func(context.Context) (*http.Request, error), want string) {
+	pathOf := func(uint64) string { return s.path }
+	if s.want != nil {
+		want = s.want(r.personas[s.as])
+	}
+	if s.vary != nil {
+		pathOf, want = s.vary(r.catalog)
+	}
+	var sent atomic.Uint64
+	return func(ctx context.Context) (*http.Request, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.portal.URL+pathOf(sent.Add(1)-1), nil)
+		if err == nil && cookie != "" {
+			req.Header.Set("Cookie", cookie)
+		}
+		return req, err
+	}, want
+}
+
+// uploads returns how to build the upload requests of s, how to tell that
+// one was kept, and a check, for after the run, that the wallet kept a
+// document for each: a file the wallet took for a duplicate would be
+// deleted at once, and the scenario would not measure what it says.
+func (r *runner) uploads(ctx context.Context, s scenario, cookie string) (
+	newRequest func(context.Context) (*http.Request, error), accept func(*http.Response) error, verify func(context.Context) error, err error,
+) {
+	token := r.tokens[s.as]
+	if token == "" {
+		return nil, nil, nil, fmt.Errorf("no CSRF cookie among the cookies of %s to upload with", s.as)
+	}
+	action := r.portal.URL + "/wallet/upload?_csrf=" + url.QueryEscape(token)
+	newRequest = func(ctx context.Context) (*http.Request, error) {
+		req, err := bench.NewUploadRequest(ctx, action, s.upload)
+		if err == nil {
+			req.Header.Set("Cookie", cookie)
+		}
+		return req, err
+	}
+	owner := r.personas[s.as].ID
+	before, err := r.documents(ctx, owner)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var kept atomic.Int64
+	accept = func(resp *http.Response) error {
+		err := bench.UploadAccepted(resp)
+		if err == nil {
+			kept.Add(1)
+		}
+		return err
+	}
+	verify = func(ctx context.Context) error {
+		after, err := r.documents(ctx, owner)
+		if err != nil {
+			return err
+		}
+		if added := after - before; added != kept.Load() {
+			return fmt.Errorf("the wallet answered %d uploads with 303 but has %d new documents: were some taken for duplicates?", kept.Load(), added)
+		}
+		return nil
+	}
+	return newRequest, accept, verify, nil
+}
+
+// documents counts the documents of owner, every version included.
+func (r *runner) documents(ctx context.Context, owner int64) (int64, error) {
+	var n int64
+	if err := r.db.WithContext(ctx).Table("documents").Where("owner_id = ?", owner).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count documents: %w", err)
+	}
+	return n, nil
+}
+
+// check sends the first request of a scenario and makes sure accept takes
+// its answer (without accept, that it is 2xx) and that the answer contains
+// want.
+func (r *runner) check(ctx context.Context, newRequest func(context.Context) (*http.Request, error), accept func(*http.Response) error, want string) error {
 	req, err := newRequest(ctx)
 	if err != nil {
 		return err
 	}
-	path := req.URL.RequestURI()
+	what := req.Method + " " + req.URL.RequestURI()
+	if req.Method != http.MethodGet {
+		what = req.Method + " " + req.URL.Path // the query holds the CSRF token
+	}
 	resp, err := r.load.Do(req)
 	if err != nil {
 		return err
@@ -412,11 +518,16 @@ func (r *runner) check(ctx context.Context, newRequest func(context.Context) (*h
 	if err != nil {
 		return err
 	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("GET %s answered %s before the run", path, resp.Status)
+	switch {
+	case accept != nil:
+		if err := accept(resp); err != nil {
+			return fmt.Errorf("before the run: %w", err)
+		}
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		return fmt.Errorf("%s answered %s before the run", what, resp.Status)
 	}
 	if !strings.Contains(string(body), want) {
-		return fmt.Errorf("GET %s does not contain %q: is the visitor signed in, is it the right page?", path, want)
+		return fmt.Errorf("%s does not contain %q: is the visitor signed in, is it the right page?", what, want)
 	}
 	return nil
 }

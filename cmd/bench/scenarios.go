@@ -4,6 +4,7 @@ import (
 	"html"
 	"net/url"
 	"strconv"
+	"time"
 
 	"portal/internal/bench"
 	"portal/internal/user"
@@ -26,6 +27,30 @@ type scenario struct {
 	// n-th request (concurrently, so it must be cheap and safe) and the text
 	// the answer to request 0, the one checked, must contain.
 	vary func(c bench.Catalog) (path func(n uint64) string, want string)
+	// upload, when set, makes the scenario a wallet upload instead of a
+	// GET: each request posts a PDF of this many bytes, unique to it, with
+	// the persona's CSRF token, and succeeds with the wallet's 303.
+	upload int64
+	// conns, warmup and dur, when set, replace -c, -warmup and -d: every
+	// upload stays on disk until the run ends, and memory is compared
+	// between file sizes at one concurrency.
+	conns       int
+	warmup, dur time.Duration
+}
+
+// load is the concurrency, warm-up and measured period s runs with.
+func (s scenario) load(o options) (conns int, warmup, dur time.Duration) {
+	conns, warmup, dur = o.conns, o.warmup, o.dur
+	if s.conns > 0 {
+		conns = s.conns
+	}
+	if s.warmup > 0 {
+		warmup = s.warmup
+	}
+	if s.dur > 0 {
+		dur = s.dur
+	}
+	return conns, warmup, dur
 }
 
 // scenarios run in this order; -run selects some by regular expression.
@@ -74,5 +99,16 @@ var scenarios = []scenario{
 				return "/electives/" + strconv.FormatInt(es[n*2654435761%uint64(len(es))].ID, 10)
 			}, html.EscapeString(es[0].TitleEN)
 		},
+	},
+	// A student's uploads to the document wallet, 20 at once, of two
+	// sizes: the server streams each file to storage, so its peak resident
+	// memory should be the same for both.
+	{
+		name: "wallet-upload-1mb", as: user.Student, upload: 1 << 20,
+		conns: 20, warmup: 2 * time.Second, dur: 10 * time.Second,
+	},
+	{
+		name: "wallet-upload-5mb", as: user.Student, upload: 5 << 20,
+		conns: 20, warmup: 2 * time.Second, dur: 10 * time.Second,
 	},
 }

@@ -61,3 +61,27 @@ func TestCatalogScenariosSpread(t *testing.T) {
 		t.Errorf("browse %q wants %q", path(7), want)
 	}
 }
+
+// The upload scenarios run 20 connections for their own short period,
+// whatever -c, -d and -warmup say, and compare two sizes; the others
+// follow the flags.
+func TestUploadScenariosHaveTheirOwnLoad(t *testing.T) {
+	o := options{conns: 4, warmup: time.Second, dur: 5 * time.Minute}
+	sizes := map[string]int64{}
+	for _, s := range scenarios {
+		conns, warmup, dur := s.load(o)
+		if s.upload == 0 {
+			if conns != 4 || warmup != time.Second || dur != 5*time.Minute {
+				t.Errorf("%s runs %d connections, %s + %s", s.name, conns, warmup, dur)
+			}
+			continue
+		}
+		sizes[s.name] = s.upload
+		if conns != 20 || warmup != 2*time.Second || dur != 10*time.Second || s.as == "" {
+			t.Errorf("%s runs %d connections, %s + %s, as %q", s.name, conns, warmup, dur, s.as)
+		}
+	}
+	if sizes["wallet-upload-1mb"] != 1<<20 || sizes["wallet-upload-5mb"] != 5<<20 {
+		t.Errorf("upload scenarios %v", sizes)
+	}
+}

@@ -28,6 +28,11 @@ type Load struct {
 	// and again. Workers call it concurrently.
 	NewRequest func(ctx context.Context) (*http.Request, error)
 
+	// Accept, when set, decides from its status and headers whether a
+	// response is a success, e.g. an upload's redirect; by default a 2xx
+	// is. Workers call it concurrently.
+	Accept func(*http.Response) error
+
 	// AtMeasure, when set, is called once when the warm-up ends and the
 	// measured period begins, e.g. to read the server's counters.
 	AtMeasure func()
@@ -35,8 +40,8 @@ type Load struct {
 
 // Outcome is what a run measured.
 type Outcome struct {
-	Requests   int           // successful (2xx) responses in the measured period
-	Errors     int           // transport errors and non-2xx responses in it
+	Requests   int           // successful responses (see Load.Accept) in the measured period
+	Errors     int           // transport errors and unsuccessful responses in it
 	Seconds    float64       // length of the measured period
 	RPS        float64       // Requests / Seconds
 	P50, P99   time.Duration // latency of successful requests
@@ -73,7 +78,7 @@ func (l Load) Run(ctx context.Context) (Outcome, error) {
 	for i := range workers {
 		w := &worker{latencies: make([]time.Duration, 0, 1<<14)}
 		workers[i] = w
-		wg.Go(func() { w.loop(ctx, l.Client, l.NewRequest, measureFrom, measureTo) })
+		wg.Go(func() { w.loop(ctx, l, measureFrom, measureTo) })
 	}
 	if l.AtMeasure != nil {
 		select {
@@ -92,12 +97,12 @@ func (l Load) Run(ctx context.Context) (Outcome, error) {
 // loop sends requests until the time to or until ctx ends, recording what
 // completes in [from, to]. Building a request takes a microsecond or two,
 // outside the latency measured.
-func (w *worker) loop(ctx context.Context, client *http.Client, newRequest func(context.Context) (*http.Request, error), from, to time.Time) {
+func (w *worker) loop(ctx context.Context, l Load, from, to time.Time) {
 	for ctx.Err() == nil && time.Now().Before(to) {
-		req, err := newRequest(ctx)
+		req, err := l.NewRequest(ctx)
 		t0 := time.Now()
 		if err == nil {
-			err = send(client, req)
+			err = send(l.Client, req, l.Accept)
 		}
 		t1 := time.Now()
 		if t1.Before(from) || t1.After(to) || ctx.Err() != nil {
@@ -115,8 +120,9 @@ func (w *worker) loop(ctx context.Context, client *http.Client, newRequest func(
 }
 
 // send does one request and reads the whole body, so that the connection
-// goes back to the pool; a non-2xx status is an error.
-func send(client *http.Client, req *http.Request) error {
+// goes back to the pool; a response accept refuses (without accept, a
+// non-2xx one) is an error.
+func send(client *http.Client, req *http.Request, accept func(*http.Response) error) error {
 	resp, err := client.Do(req)
 	if err != nil {
 		return err
@@ -125,6 +131,9 @@ func send(client *http.Client, req *http.Request) error {
 	resp.Body.Close()
 	if err != nil {
 		return err
+	}
+	if accept != nil {
+		return accept(resp)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return fmt.Errorf("%s %s: status %d", req.Method, req.URL.Path, resp.StatusCode)

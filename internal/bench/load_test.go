@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -90,6 +91,41 @@ func TestLoadCountsErrors(t *testing.T) {
 	}
 	if o := run("/bad"); o.Requests != 0 || o.Errors == 0 || o.FirstError == "" {
 		t.Errorf("bad: %+v", o)
+	}
+}
+
+// With Accept, a redirect can be the success and a 200 the error.
+func TestLoadAccept(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/post" {
+			http.Redirect(w, r, "/done", http.StatusSeeOther)
+		}
+	}))
+	defer srv.Close()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	run := func(path string) Outcome {
+		o, err := Load{
+			Client: client, Concurrency: 2, Duration: 100 * time.Millisecond,
+			NewRequest: func(ctx context.Context) (*http.Request, error) {
+				return http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+path, nil)
+			},
+			Accept: func(resp *http.Response) error {
+				if resp.StatusCode != http.StatusSeeOther {
+					return fmt.Errorf("status %d", resp.StatusCode)
+				}
+				return nil
+			},
+		}.Run(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	if o := run("/post"); o.Requests == 0 || o.Errors != 0 {
+		t.Errorf("redirects: %+v", o)
+	}
+	if o := run("/other"); o.Requests != 0 || o.Errors == 0 || o.FirstError != "status 200" {
+		t.Errorf("200s: %+v", o)
 	}
 }
 

@@ -24,14 +24,18 @@ type Report struct {
 
 // Result is what one scenario measured.
 type Result struct {
-	Scenario   string  `json:"scenario"`
-	Requests   int     `json:"requests"`
-	Errors     int     `json:"errors"`
-	FirstError string  `json:"first_error,omitempty"`
-	RPS        float64 `json:"rps"`
-	P50Ms      float64 `json:"p50_ms"`
-	P99Ms      float64 `json:"p99_ms"`
-	MaxMs      float64 `json:"max_ms"`
+	Scenario string `json:"scenario"`
+	// Connections and Seconds are the load it ran under: the run's -c and
+	// -d, unless the scenario sets its own.
+	Connections int     `json:"connections"`
+	Seconds     float64 `json:"seconds"`
+	Requests    int     `json:"requests"`
+	Errors      int     `json:"errors"`
+	FirstError  string  `json:"first_error,omitempty"`
+	RPS         float64 `json:"rps"`
+	P50Ms       float64 `json:"p50_ms"`
+	P99Ms       float64 `json:"p99_ms"`
+	MaxMs       float64 `json:"max_ms"`
 	// QueriesPerRequest is the growth of portal_db_queries_total over that
 	// of portal_http_requests_total in the measured period.
 	QueriesPerRequest float64 `json:"queries_per_request"`
@@ -42,6 +46,11 @@ type Result struct {
 	// PeakReset says whether the peak was reset before the scenario, making
 	// it the scenario's own; when false it is the peak since the start.
 	PeakReset bool `json:"peak_rss_reset"`
+	// StartRSSMB is VmRSS when the peak was reset, which the peak cannot be
+	// below: what earlier scenarios left resident (Go returns freed memory
+	// to the system only slowly) counts in it. The peak minus this is what
+	// the scenario added.
+	StartRSSMB float64 `json:"start_rss_mb"`
 	// Tables is PostgreSQL's account of the scenario per HTTP request
 	// (warm-up included): which tables each request scanned or wrote. It
 	// runs about a tenth low, as PostgreSQL reports a busy backend's last
@@ -59,7 +68,7 @@ type TablePerRequest struct {
 // NewResult fills a Result from a load outcome.
 func NewResult(scenario string, o Outcome) Result {
 	return Result{
-		Scenario: scenario, Requests: o.Requests, Errors: o.Errors, FirstError: o.FirstError,
+		Scenario: scenario, Seconds: o.Seconds, Requests: o.Requests, Errors: o.Errors, FirstError: o.FirstError,
 		RPS: o.RPS, P50Ms: ms(o.P50), P99Ms: ms(o.P99), MaxMs: ms(o.Max),
 	}
 }
