@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -137,6 +138,10 @@ func serve(ctx context.Context, mode config.Mode, getenv func(string) string, st
 		}
 	}
 	announce(stdout, a, time.Since(start))
+	// Start-up work (migrations, the demo catalog, parsing templates) is
+	// done once; give its garbage back to the system now rather than
+	// minutes later, so an idle portal stays small.
+	debug.FreeOSMemory()
 	if err := a.Serve(ctx, ln); err != nil {
 		fmt.Fprintf(stderr, "portal %s: %v\n", mode, err)
 		return 1
