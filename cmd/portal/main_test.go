@@ -49,6 +49,8 @@ func TestServeRefusesInconsistentSettings(t *testing.T) {
 		"PORTAL_SESSION_IDLE":       "24h",
 		"PORTAL_DB_MAX_OPEN":        "many",
 		"PORTAL_DEV_PROVIDER":       "1",
+		"PORTAL_SMTP_HOST":          "smtp.example.edu",
+		"PORTAL_SMTP_FROM":          "electives@example.edu",
 	}), &out, &errb)
 	if code != 2 {
 		t.Fatalf("exit %d, want 2", code)
@@ -86,7 +88,7 @@ func TestServeRefusesABehindSchemaUntilMigrated(t *testing.T) {
 		e := map[string]string{
 			"PORTAL_DATABASE_URL": url, "PORTAL_BASE_URL": "https://exchange.example.edu",
 			"PORTAL_OIDC_ISSUER": idp.URL, "PORTAL_OIDC_CLIENT_ID": "portal", "PORTAL_OIDC_CLIENT_SECRET": "s",
-			"PORTAL_ADDR": "127.0.0.1:0",
+			"PORTAL_ADDR": "127.0.0.1:0", "PORTAL_SMTP_HOST": "127.0.0.1", "PORTAL_SMTP_FROM": "electives@example.edu",
 		}
 		var out, errb bytes.Buffer
 		if code := run(context.Background(), []string{"serve"}, env(e), &out, &errb); code != 3 {
@@ -214,6 +216,7 @@ func TestServeRunsAgainstARealIssuerWithoutTheDevProvider(t *testing.T) {
 			"PORTAL_DATABASE_URL": url, "PORTAL_BASE_URL": "http://127.0.0.1",
 			"PORTAL_OIDC_ISSUER": idp.URL, "PORTAL_OIDC_CLIENT_ID": "portal", "PORTAL_OIDC_CLIENT_SECRET": "s",
 			"PORTAL_ADDR": "127.0.0.1:0", "PORTAL_LOG_LEVEL": "warn",
+			"PORTAL_SMTP_HOST": "127.0.0.1", "PORTAL_SMTP_PORT": "2525", "PORTAL_SMTP_FROM": "electives@example.edu",
 		}
 		var out, errb bytes.Buffer
 		if code := run(context.Background(), []string{"migrate", "up"}, env(e), &out, &errb); code != 0 {

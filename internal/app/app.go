@@ -24,6 +24,7 @@ import (
 	"portal/internal/db"
 	"portal/internal/document"
 	"portal/internal/i18n"
+	"portal/internal/notify"
 	"portal/internal/storage"
 	"portal/internal/user"
 	"portal/internal/web"
@@ -39,6 +40,11 @@ type App struct {
 	Web     *web.Server
 	// Dev is the development provider; nil outside dev mode.
 	Dev *devoidc.Provider
+	// notifications: the outbox and the bell; Mail holds dev mode's
+	// captured mail (nil when mail goes to an SMTP server).
+	Notify *notify.Service
+	Mail   *notify.Capture
+	smtp   *notify.SMTPMailer
 }
 
 // Options are what only tests and dev mode set.
@@ -142,6 +148,11 @@ func (a *App) open(ctx context.Context, o Options) error {
 	if a.Dev != nil {
 		deps.DevProvider = a.Dev
 	}
+	// notifications:
+	if err := a.openNotify(bundle); err != nil {
+		return err
+	}
+	deps.Notify, deps.MailCapture = a.Notify, a.Mail
 	a.Web, err = web.New(deps)
 	return err
 }
@@ -159,6 +170,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(slog.Default().Handler(), slog.LevelWarn),
 	}
 	go a.purgeSessions(ctx)
+	defer a.startWorkers(ctx)() // notifications: stopped after the last request
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -200,4 +212,61 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// notifications:
+
+// openNotify builds the notifications service and where its mail goes: the
+// SMTP server of the configuration, or in dev mode without one, a capture
+// read at /dev/mail. Applications do not exist yet, so the digest source
+// finds nothing waiting and no digest is sent.
+func (a *App) openNotify(bundle *i18n.Bundle) error {
+	cfg := a.Config
+	var mailer notify.Mailer
+	switch {
+	case cfg.SMTPHost != "":
+		from := cfg.SMTPFrom
+		if from == "" {
+			from = "Clinical Electives Portal <portal@localhost>" // dev mode only: Validate demands it in serve
+		}
+		m, err := notify.NewSMTPMailer(notify.SMTPConfig{
+			Host: cfg.SMTPHost, Port: cfg.SMTPPort, TLS: cfg.SMTPTLSMode(),
+			Username: cfg.SMTPUsername, Password: cfg.SMTPPassword, From: from,
+		}, max(cfg.Workers, 1))
+		if err != nil {
+			return err
+		}
+		a.smtp, mailer = m, m
+	case cfg.Mode == config.ModeDev:
+		a.Mail = notify.NewCapture(200)
+		mailer = a.Mail
+	}
+	var err error
+	a.Notify, err = notify.NewService(a.DB, bundle, mailer, notify.Options{
+		BaseURL: cfg.BaseURL, Templates: portal.Templates, MaxAttempts: cfg.MailAttempts(), Digest: notify.NoDigest{},
+	})
+	return err
+}
+
+// startWorkers starts the outbox workers of this replica, if it has any,
+// and returns what stops them: it waits for the mail being sent.
+func (a *App) startWorkers(ctx context.Context) (stop func()) {
+	n := a.Config.Workers
+	if n <= 0 || a.Notify == nil || (a.smtp == nil && a.Mail == nil) {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.Notify.Run(ctx, n)
+	}()
+	slog.Info("outbox workers started", "workers", n)
+	return func() {
+		cancel()
+		<-done
+		if a.smtp != nil {
+			_ = a.smtp.Close()
+		}
+	}
 }

@@ -6,6 +6,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/mail"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -64,6 +65,24 @@ type Config struct {
 	// URL, or s3://bucket?region=...&endpoint=... for S3-compatible storage;
 	// empty means the directory files under DataDir.
 	StorageURL string
+
+	// notifications
+	// Workers is how many outbox workers send mail on this replica
+	// (PORTAL_WORKERS); 0 turns them off here, so that only some replicas
+	// send. Load sets DefaultWorkers when the variable is absent; Defaults
+	// leaves it 0, so a Config built by hand sends nothing unless told.
+	Workers int
+	// SMTP server mail leaves through. In dev mode mail is captured and
+	// shown at /dev/mail unless SMTPHost is set.
+	SMTPHost     string
+	SMTPPort     int    // 0: by TLS mode, 587 for starttls, 465 for tls, 25 for none
+	SMTPTLS      string // none, starttls or tls; empty means starttls (none in dev)
+	SMTPUsername string
+	SMTPPassword string
+	SMTPFrom     string // sender, "Name <address>" or an address
+	// MailMaxAttempts is how many times a mail is tried before it is
+	// failed and shown to admins; 0 means DefaultMailMaxAttempts.
+	MailMaxAttempts int
 }
 
 // Defaults returns the configuration of a mode before the environment is read.
@@ -170,6 +189,29 @@ func Load(mode Mode, getenv func(string) string) (Config, []error) {
 		errs = append(errs, fmt.Errorf("PORTAL_STORAGE_URL %w", err))
 	}
 
+	// notifications
+	between := func(name string, lo, hi int, dst *int) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < lo || n > hi {
+				errs = append(errs, fmt.Errorf("%s must be a whole number from %d to %d, got %q", name, lo, hi, v))
+				return
+			}
+			*dst = n
+		}
+	}
+	c.Workers = DefaultWorkers
+	between("PORTAL_WORKERS", 0, 64, &c.Workers)
+	str("PORTAL_SMTP_HOST", &c.SMTPHost)
+	between("PORTAL_SMTP_PORT", 1, 65535, &c.SMTPPort)
+	str("PORTAL_SMTP_TLS", &c.SMTPTLS)
+	str("PORTAL_SMTP_USERNAME", &c.SMTPUsername)
+	if v := getenv("PORTAL_SMTP_PASSWORD"); v != "" {
+		c.SMTPPassword = v // spaces may belong to a password
+	}
+	str("PORTAL_SMTP_FROM", &c.SMTPFrom)
+	between("PORTAL_MAIL_MAX_ATTEMPTS", 1, 50, &c.MailMaxAttempts)
+
 	if c.DBMaxIdle == 0 {
 		// database/sql keeps 2 idle connections by default, which makes a
 		// busy server open a new PostgreSQL backend per request.
@@ -270,6 +312,28 @@ func (c Config) Validate(knownRoles []string) []error {
 	default:
 		add("PORTAL_LOG_LEVEL must be debug, info, warn or error, got %q", c.LogLevel)
 	}
+	// notifications
+	switch c.SMTPTLS {
+	case "", "none", "starttls", "tls":
+	default:
+		add("PORTAL_SMTP_TLS must be none, starttls or tls, got %q", c.SMTPTLS)
+	}
+	if c.Mode == ModeServe && c.Workers > 0 {
+		if c.SMTPHost == "" {
+			add("PORTAL_SMTP_HOST is missing; set the SMTP server mail leaves through, or PORTAL_WORKERS=0 on a replica that sends no mail")
+		}
+		if c.SMTPFrom == "" {
+			add("PORTAL_SMTP_FROM is missing; set the sender of the portal's mail, e.g. Electives Office <electives@example.edu>")
+		}
+	}
+	if c.SMTPFrom != "" {
+		if _, err := mail.ParseAddress(c.SMTPFrom); err != nil {
+			add("PORTAL_SMTP_FROM must be an address such as Electives Office <electives@example.edu>, got %q", c.SMTPFrom)
+		}
+	}
+	if c.SMTPPassword != "" && c.SMTPUsername == "" {
+		add("PORTAL_SMTP_PASSWORD is set without PORTAL_SMTP_USERNAME")
+	}
 	return errs
 }
 
@@ -346,4 +410,33 @@ func checkStorageURL(s string) error {
 		return fmt.Errorf("must be a directory, a file:// URL or an s3:// URL, got scheme %q", u.Scheme)
 	}
 	return nil
+}
+
+// notifications
+
+// DefaultWorkers is how many outbox workers a replica runs unless
+// PORTAL_WORKERS says otherwise.
+const DefaultWorkers = 2
+
+// DefaultMailMaxAttempts is how many times a mail is tried before it fails.
+const DefaultMailMaxAttempts = 8
+
+// MailAttempts is how many times a mail is tried before it fails.
+func (c Config) MailAttempts() int {
+	if c.MailMaxAttempts > 0 {
+		return c.MailMaxAttempts
+	}
+	return DefaultMailMaxAttempts
+}
+
+// SMTPTLSMode is the TLS mode of the SMTP connection: the configured one,
+// or starttls (none in dev mode, where mail catchers listen in plain text).
+func (c Config) SMTPTLSMode() string {
+	switch {
+	case c.SMTPTLS != "":
+		return c.SMTPTLS
+	case c.Mode == ModeDev:
+		return "none"
+	}
+	return "starttls"
 }

@@ -40,6 +40,8 @@ func TestServeReadsEverything(t *testing.T) {
 		"PORTAL_OIDC_ROLES_CLAIM":   "realm_access.roles",
 		"PORTAL_SESSION_IDLE":       "15m",
 		"PORTAL_DB_MAX_OPEN":        "12",
+		"PORTAL_SMTP_HOST":          "smtp.example.edu",
+		"PORTAL_SMTP_FROM":          "Electives Office <electives@example.edu>",
 	}
 	c, errs := Load(ModeServe, func(k string) string { return env[k] })
 	errs = append(errs, c.Validate(roles)...)

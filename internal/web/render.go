@@ -74,6 +74,7 @@ type Page struct {
 	Langs   []LangChoice
 	Dev     bool
 	Signout bool
+	Bell    *Bell // notifications: the header's bell; nil when signed out
 }
 
 // T translates key into the page's language.

@@ -21,6 +21,7 @@ import (
 	"portal/internal/db"
 	"portal/internal/document"
 	"portal/internal/i18n"
+	"portal/internal/notify"
 	"portal/internal/user"
 )
 
@@ -42,6 +43,10 @@ type Deps struct {
 	DevProvider http.Handler
 	// DemoUsers are offered as one-click sign-ins on the home page in dev mode.
 	DemoUsers []DemoUser
+	// notifications: the bell and the outbox; MailCapture is dev mode's
+	// captured mail, shown at /dev/mail (nil otherwise).
+	Notify      *notify.Service
+	MailCapture *notify.Capture
 }
 
 // DemoUser is a demo identity of the development provider.
@@ -118,6 +123,7 @@ func (s *Server) routes() {
 
 	s.catalogRoutes(app)
 	s.walletRoutes(app)
+	s.notifyRoutes(app)
 	manage := app.Group("/manage", RequireRole(user.Office, user.Admin))
 	s.catalogAdminRoutes(manage)
 	s.catalogImportRoutes(manage)
@@ -212,6 +218,7 @@ func (s *Server) page(c echo.Context, titleKey string) Page {
 				p.Nav = append(p.Nav, NavItem{Label: p.T(n.key), Path: n.path, Current: n.path == p.Path})
 			}
 		}
+		p.Bell = s.bell(c, u.ID, p)
 	}
 	return p
 }

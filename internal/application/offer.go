@@ -1,0 +1,137 @@
+package application
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+
+	"portal/internal/apperr"
+	"portal/internal/catalog"
+	"portal/internal/user"
+)
+
+// AnswerInput is the applicant's answer, withdrawal or report: the version
+// they saw and their words (a report's text, an optional reason).
+type AnswerInput struct {
+	Version int
+	Comment string
+}
+
+// AcceptOffer: the applicant takes the offered seat, before the offer
+// expires and unless they already hold a placement overlapping it.
+func (s *Service) AcceptOffer(ctx context.Context, u *user.User, id int64, in AnswerInput) (*Application, error) {
+	if err := checkComment(in.Comment, false); err != nil {
+		return nil, err
+	}
+	return s.act(ctx, u, id, change{
+		action: AcceptOffer, version: in.Version, comment: in.Comment,
+		check: func(tx *gorm.DB, a *Application, cs []Choice) error {
+			if a.OfferExpiresAt != nil && s.clock().After(*a.OfferExpiresAt) {
+				return apperr.New(apperr.Invalid, "application.err.offer_expired", a.OfferExpiresAt.Format("2006-01-02 15:04 UTC"))
+			}
+			held, err := confirmedPeriods(tx, a.ApplicantID, a.ID)
+			if err != nil {
+				return err
+			}
+			_, p, err := choiceRows(tx, current(a, cs))
+			if err != nil {
+				return err
+			}
+			for _, h := range held {
+				if overlaps(p, h) {
+					return apperr.New(apperr.Invalid, "application.err.overlap", h.StartsOn.Format(time.DateOnly), h.EndsOn.Format(time.DateOnly))
+				}
+			}
+			return nil
+		},
+		set: func(_ *Application, _ []Choice, now time.Time) map[string]any {
+			return map[string]any{"confirmed_at": now}
+		},
+	})
+}
+
+// DeclineOffer: the applicant turns the offer down; the seat and the quota
+// place go back.
+func (s *Service) DeclineOffer(ctx context.Context, u *user.User, id int64, in AnswerInput) (*Application, error) {
+	if err := checkComment(in.Comment, false); err != nil {
+		return nil, err
+	}
+	return s.act(ctx, u, id, change{action: DeclineOffer, version: in.Version, comment: in.Comment, set: closedNow, after: release})
+}
+
+// Withdraw: the applicant ends the application at any stage before
+// completion; a seat or quota place it holds goes back.
+func (s *Service) Withdraw(ctx context.Context, u *user.User, id int64, in AnswerInput) (*Application, error) {
+	if err := checkComment(in.Comment, false); err != nil {
+		return nil, err
+	}
+	return s.act(ctx, u, id, change{action: Withdraw, version: in.Version, comment: in.Comment, set: closedNow, after: release})
+}
+
+func release(tx *gorm.DB, a *Application, cs []Choice, _ time.Time) error {
+	if err := releaseSeats(tx, cs); err != nil {
+		return err
+	}
+	return releaseQuota(tx, a.ID)
+}
+
+// FileReport: after the placement's last day the applicant files a short
+// report, which completes the application.
+func (s *Service) FileReport(ctx context.Context, u *user.User, id int64, in AnswerInput) (*Application, error) {
+	f := apperr.Fields{}
+	checkText(f, "report", in.Comment, true, MaxStatement)
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	return s.act(ctx, u, id, change{
+		action: FileReport, version: in.Version,
+		check: func(tx *gorm.DB, a *Application, cs []Choice) error {
+			_, p, err := choiceRows(tx, current(a, cs))
+			if err != nil {
+				return err
+			}
+			if s.today().Before(catalog.Day(p.EndsOn)) {
+				return apperr.New(apperr.Invalid, "application.err.not_over", p.EndsOn.Format(time.DateOnly))
+			}
+			return nil
+		},
+		set: func(_ *Application, _ []Choice, now time.Time) map[string]any {
+			return map[string]any{"report": in.Comment, "completed_at": now}
+		},
+	})
+}
+
+// ExpireOffers ends the offers nobody answered by their deadline, as of
+// now, freeing their seats and quota places, and returns how many it
+// ended. An offer the applicant answers at the same moment keeps their
+// answer: the version check lets one of the two win. Run it periodically.
+func (s *Service) ExpireOffers(ctx context.Context, now time.Time) (int, error) {
+	var due []Application
+	err := s.db.WithContext(ctx).Select("id", "version").
+		Where("status = ? AND offer_expires_at < ?", HostAccepted, now.UTC()).Order("id").Find(&due).Error
+	if err != nil {
+		return 0, wrap(err, "find expired offers")
+	}
+	n := 0
+	for _, d := range due {
+		_, err := s.act(ctx, nil, d.ID, change{
+			action: Expire, version: d.Version, system: true, set: closedNow, after: release,
+			check: func(_ *gorm.DB, a *Application, _ []Choice) error {
+				if a.OfferExpiresAt == nil || !now.After(*a.OfferExpiresAt) {
+					return errNotNow
+				}
+				return nil
+			},
+		})
+		switch {
+		case err == nil:
+			n++
+		case apperr.CodeOf(err) == apperr.Conflict:
+			// Answered or withdrawn meanwhile.
+		default:
+			return n, err
+		}
+	}
+	return n, nil
+}

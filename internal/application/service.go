@@ -1,0 +1,457 @@
+package application
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"portal/internal/apperr"
+	"portal/internal/catalog"
+	"portal/internal/db"
+	"portal/internal/user"
+)
+
+// Outbox stores a notification in the transaction of the change it is
+// about, so that a committed change is always announced and a rolled-back
+// one never is. The notifications package adapts its outbox to this; until
+// then the Service runs with none. recipientUserID is the applicant; data
+// carries the stage reached, whose turn it is and the specialty, from which
+// the notifier finds the reviewers or the office to tell when it is theirs.
+type Outbox interface {
+	Enqueue(tx *gorm.DB, kind string, recipientUserID int64, data map[string]any, link string) error
+}
+
+// Options tune a Service; the zero value is the production default.
+type Options struct {
+	Now       func() time.Time // the clock; time.Now when nil
+	OfferDays int              // days a student has to answer an offer; DefaultOfferDays when zero
+	Outbox    Outbox           // where transitions are announced; none when nil
+}
+
+// Service runs the workflow. Each method owns its transaction.
+type Service struct {
+	db        *db.DB
+	now       func() time.Time
+	offerDays int
+	outbox    Outbox
+}
+
+// NewService returns the workflow on d.
+func NewService(d *db.DB, o Options) *Service {
+	s := &Service{db: d, now: o.Now, offerDays: o.OfferDays, outbox: o.Outbox}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.offerDays <= 0 {
+		s.offerDays = DefaultOfferDays
+	}
+	return s
+}
+
+// OfferDays is how long a student has to answer an offer.
+func (s *Service) OfferDays() int { return s.offerDays }
+
+func (s *Service) clock() time.Time { return s.now().UTC() }
+
+var errNotFound = apperr.New(apperr.NotFound, "error.not_found")
+
+// wrap passes coded errors through and codes anything else as internal.
+func wrap(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		return err
+	}
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return errNotFound
+	}
+	return apperr.Internalf("%s: %w", what, err)
+}
+
+// lockRow locks the row read for the rest of the transaction on
+// PostgreSQL; SQLite's immediate transactions already serialize writers.
+func lockRow() clause.Expression { return clause.Locking{Strength: "UPDATE"} }
+
+// load reads an application and its choices in rank order.
+func load(tx *gorm.DB, id int64) (*Application, []Choice, error) {
+	var a Application
+	if err := tx.Take(&a, id).Error; err != nil {
+		return nil, nil, err
+	}
+	var cs []Choice
+	if err := tx.Where("application_id = ?", id).Order("rank").Find(&cs).Error; err != nil {
+		return nil, nil, err
+	}
+	return &a, cs, nil
+}
+
+// partiesOf says who u is to a: its applicant, and nothing else, when it
+// is theirs (nobody reviews their own application); otherwise a reviewer
+// whose scope holds its specialty and the office, once it is submitted.
+// No party at all (and so for a nil user, anonymous) means the
+// application does not exist for u.
+func partiesOf(tx *gorm.DB, u *user.User, a *Application) ([]Party, error) {
+	if u == nil {
+		return nil, nil
+	}
+	if u.ID == a.ApplicantID {
+		return []Party{Applicant}, nil
+	}
+	if a.Status == Draft {
+		return nil, nil
+	}
+	var out []Party
+	if u.Has(PartyRoles[Reviewer]...) {
+		ok, err := inScope(tx, u.ID, a.Specialty)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, Reviewer)
+		}
+	}
+	if u.Has(PartyRoles[Office]...) {
+		out = append(out, Office)
+	}
+	return out, nil
+}
+
+// change is one transition as a named operation describes it.
+type change struct {
+	action Action
+	// actionFor picks the action from the stage when one request means
+	// different actions (submit a draft, resubmit a returned one).
+	actionFor func(a *Application) Action
+	// replay recognises a retried request that already took effect: it is
+	// answered with the application as it stands, and nothing is written.
+	replay   func(a *Application) bool
+	version  int // the version the actor saw
+	comment  string
+	internal bool
+	// check refuses the move with the reason, before anything is written.
+	check func(tx *gorm.DB, a *Application, cs []Choice) error
+	// set adds columns to the status update.
+	set func(a *Application, cs []Choice, now time.Time) map[string]any
+	// system marks the portal's own move (offer expiry), made by no user.
+	system bool
+	// after makes the move's other changes (seats, quota, choices) once the
+	// application row is claimed; an error rolls everything back.
+	after func(tx *gorm.DB, a *Application, cs []Choice, now time.Time) error
+}
+
+// act runs one transition: it loads the application, decides who u is to
+// it, refuses a stale version with what changed, asks the transition table,
+// runs the move's own check, then claims the row with
+// UPDATE ... WHERE id = ? AND version = ?, makes the move's other changes,
+// writes the review event and enqueues the notification, all in one
+// transaction.
+func (s *Service) act(ctx context.Context, u *user.User, id int64, c change) (*Application, error) {
+	var out *Application
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		a, cs, err := load(tx, id)
+		if err != nil {
+			return err
+		}
+		parties := []Party{System}
+		if !c.system {
+			if parties, err = partiesOf(tx, u, a); err != nil {
+				return err
+			}
+		}
+		if len(parties) == 0 {
+			return errNotFound
+		}
+		if c.replay != nil && c.replay(a) {
+			out = a
+			return nil
+		}
+		if a.Version != c.version {
+			return changed(tx, a)
+		}
+		if c.actionFor != nil {
+			c.action = c.actionFor(a)
+		}
+		by, to, err := allowedFor(a.Status, c.action, parties)
+		if err != nil {
+			return err
+		}
+		if c.check != nil {
+			if err := c.check(tx, a, cs); err != nil {
+				return err
+			}
+		}
+		now := s.clock()
+		set := map[string]any{"status": to, "version": gorm.Expr("version + 1"), "stage_since": now, "updated_at": now}
+		if c.set != nil {
+			for k, v := range c.set(a, cs, now) {
+				set[k] = v
+			}
+		}
+		res := tx.Model(&Application{}).Where("id = ? AND version = ?", a.ID, a.Version).Updates(set)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			// Someone moved it between the read and the update. When that
+			// someone was this very request, retried, the answer is success.
+			if err := tx.Take(a, a.ID).Error; err != nil {
+				return err
+			}
+			if c.replay != nil && c.replay(a) {
+				out = a
+				return nil
+			}
+			return changed(tx, a)
+		}
+		if c.after != nil {
+			if err := c.after(tx, a, cs, now); err != nil {
+				return err
+			}
+		}
+		from := a.Status
+		if err := tx.Take(a, a.ID).Error; err != nil {
+			return err
+		}
+		if err := s.record(tx, a, u, by, from, c, now); err != nil {
+			return err
+		}
+		out = a
+		return nil
+	})
+	if err != nil {
+		return nil, wrap(err, "application "+string(c.action))
+	}
+	return out, nil
+}
+
+// allowedFor tries each party u is to the application and returns the
+// first the table lets take action. When none may, the refusal is the most
+// telling one: "not yours" over "not now".
+func allowedFor(stage Stage, action Action, parties []Party) (Party, Stage, error) {
+	var refusal error
+	for _, p := range parties {
+		to, err := Allowed(stage, action, p)
+		if err == nil {
+			return p, to, nil
+		}
+		if refusal == nil || errors.Is(err, errNotYours) {
+			refusal = err
+		}
+	}
+	return "", "", refusal
+}
+
+// hostActions are the moves about one choice, whose events name it.
+var hostActions = []Action{Nominate, HostAccept, HostWaitlist, HostReject, Promote, AcceptOffer, DeclineOffer, Expire}
+
+// record writes the review event of a transition, now at stage a.Status,
+// and enqueues its notification.
+func (s *Service) record(tx *gorm.DB, a *Application, u *user.User, by Party, from Stage, c change, now time.Time) error {
+	e := Event{ApplicationID: a.ID, Role: by, FromStage: from, ToStage: a.Status, Action: c.action,
+		Comment: c.comment, Internal: c.internal, At: now}
+	if slices.Contains(hostActions, c.action) {
+		e.Choice = a.CurrentChoice
+	}
+	if u != nil {
+		e.ActorID = &u.ID
+	}
+	if err := tx.Create(&e).Error; err != nil {
+		return err
+	}
+	if s.outbox == nil {
+		return nil
+	}
+	data := map[string]any{
+		"application_id": a.ID, "action": string(c.action), "from": string(from), "to": string(a.Status),
+		"turn": string(Turn(a.Status)), "specialty": a.Specialty, "by": string(by),
+	}
+	if a.OfferExpiresAt != nil && a.Status == HostAccepted {
+		data["offer_expires_at"] = a.OfferExpiresAt.Format(time.RFC3339)
+	}
+	return s.outbox.Enqueue(tx, "application."+string(c.action), a.ApplicantID, data, Link(a.ID))
+}
+
+// Link is the page of an application.
+func Link(id int64) string { return fmt.Sprintf("/applications/%d", id) }
+
+// changed is the refusal of a stale version: "this application changed",
+// naming the latest transition, who made it and when, in the message.
+func changed(tx *gorm.DB, a *Application) error {
+	var e struct {
+		Event
+		ActorName string
+	}
+	err := tx.Table("review_events").Select("review_events.*, COALESCE(users.name, '') AS actor_name").
+		Joins("LEFT JOIN users ON users.id = review_events.actor_id").
+		Where("review_events.application_id = ? AND review_events.action <> ?", a.ID, Note).
+		Order("review_events.id DESC").Limit(1).Scan(&e).Error
+	if err != nil {
+		return err
+	}
+	if e.ID == 0 {
+		// Only a draft has no event: its owner saved it from another tab.
+		return apperr.New(apperr.Conflict, "application.changed.saved", a.UpdatedAt.UTC().Format("2006-01-02 15:04 UTC"))
+	}
+	at := e.At.UTC().Format("2006-01-02 15:04 UTC")
+	if e.Action == Expire {
+		return apperr.New(apperr.Conflict, "application.changed.expire", at)
+	}
+	return apperr.New(apperr.Conflict, "application.changed."+string(e.Action), e.ActorName, at)
+}
+
+// ---- reading
+
+// Detail is an application as one reader sees it: who they are to it, what
+// they may do now, and the history they may read.
+type Detail struct {
+	Application
+	Choices   []ChoiceDetail
+	Parties   []Party    // who the reader is to it
+	Actions   []Action   // what the reader may do now; computed here, never in templates
+	Turn      Party      // whose move it waits for
+	Events    []EventRow // oldest first; internal notes only for reviewers and the office
+	Documents []int64    // ids of the attached document versions
+}
+
+// ChoiceDetail is a choice with what a page shows of it.
+type ChoiceDetail struct {
+	Choice
+	ElectiveTitleEN, ElectiveTitleZH string
+	Specialty                        string
+	InstitutionNameEN                string
+	InstitutionNameLocal             string
+	AgreementID                      *int64
+	StartsOn, EndsOn                 time.Time
+	Capacity, Taken                  int
+	ElectiveRetired, PeriodRetired   bool
+}
+
+// EventRow is an event with the name of its actor.
+type EventRow struct {
+	Event
+	ActorName string
+}
+
+// Get returns application id as u sees it; NotFound when it is not theirs
+// and not in their scope.
+func (s *Service) Get(ctx context.Context, u *user.User, id int64) (*Detail, error) {
+	var d Detail
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		a, _, err := load(tx, id)
+		if err != nil {
+			return err
+		}
+		parties, err := partiesOf(tx, u, a)
+		if err != nil {
+			return err
+		}
+		if u == nil || len(parties) == 0 {
+			return errNotFound
+		}
+		d.Application, d.Parties, d.Turn = *a, parties, Turn(a.Status)
+		if d.Choices, err = choiceDetails(tx, id); err != nil {
+			return err
+		}
+		d.Actions = s.available(a, d.Choices, parties)
+		q := tx.Table("review_events").Select("review_events.*, COALESCE(users.name, '') AS actor_name").
+			Joins("LEFT JOIN users ON users.id = review_events.actor_id").
+			Where("review_events.application_id = ?", id).Order("review_events.id")
+		if slices.Equal(parties, []Party{Applicant}) {
+			q = q.Where("NOT review_events.internal")
+		}
+		if err := q.Scan(&d.Events).Error; err != nil {
+			return err
+		}
+		return tx.Table("document_attachments").Where("application_id = ?", id).Order("document_id").
+			Pluck("document_id", &d.Documents).Error
+	})
+	if err != nil {
+		return nil, wrap(err, "get application")
+	}
+	return &d, nil
+}
+
+func choiceDetails(tx *gorm.DB, id int64) ([]ChoiceDetail, error) {
+	var out []ChoiceDetail
+	err := tx.Table("application_choices AS c").
+		Select("c.*, e.title_en AS elective_title_en, e.title_zh AS elective_title_zh, e.specialty, e.agreement_id, "+
+			"i.name_en AS institution_name_en, i.name_local AS institution_name_local, p.starts_on, p.ends_on, p.capacity, p.taken, "+
+			"e.retired_at IS NOT NULL AS elective_retired, p.retired_at IS NOT NULL AS period_retired").
+		Joins("JOIN electives AS e ON e.id = c.elective_id").
+		Joins("JOIN institutions AS i ON i.id = e.institution_id").
+		Joins("JOIN periods AS p ON p.id = c.period_id").
+		Where("c.application_id = ?", id).Order("c.rank").Scan(&out).Error
+	return out, err
+}
+
+// available narrows the table's actions with what only the application
+// knows: an expired offer cannot be accepted, a rejected application can
+// be nominated again only to a further choice, a report waits for the
+// placement's last day.
+func (s *Service) available(a *Application, cs []ChoiceDetail, parties []Party) []Action {
+	now := s.clock()
+	var out []Action
+	for _, act := range ActionsAt(a.Status, parties...) {
+		switch {
+		case act == AcceptOffer && a.OfferExpiresAt != nil && now.After(*a.OfferExpiresAt):
+			continue
+		case act == Nominate && a.Status == HostRejected && nextChoice(a, choicesOf(cs)) == 0:
+			continue
+		case act == FileReport && !placementOver(cs, s.today()):
+			continue
+		case act == Expire:
+			continue // the system's, never offered to a person
+		}
+		out = append(out, act)
+	}
+	return out
+}
+
+func choicesOf(cs []ChoiceDetail) []Choice {
+	out := make([]Choice, len(cs))
+	for i, c := range cs {
+		out[i] = c.Choice
+	}
+	return out
+}
+
+// current is the choice being nominated or decided.
+func current(a *Application, cs []Choice) *Choice {
+	for i := range cs {
+		if cs[i].Rank == a.CurrentChoice {
+			return &cs[i]
+		}
+	}
+	return nil
+}
+
+// nextChoice is the rank after the current one, 0 when there is none.
+func nextChoice(a *Application, cs []Choice) int {
+	for _, c := range cs {
+		if c.Rank > a.CurrentChoice {
+			return c.Rank
+		}
+	}
+	return 0
+}
+
+// placementOver reports whether the last day of the placement, the
+// choice holding a seat, has come.
+func placementOver(cs []ChoiceDetail, today time.Time) bool {
+	for _, c := range cs {
+		if c.SeatReserved {
+			return !today.Before(catalog.Day(c.EndsOn))
+		}
+	}
+	return false
+}
+
+// today is the calendar day of the clock, in UTC like catalog dates.
+func (s *Service) today() time.Time { return catalog.Day(s.clock()) }

@@ -1,0 +1,139 @@
+package application
+
+import (
+	"slices"
+
+	"portal/internal/apperr"
+)
+
+// Transition is one row of the workflow: from a stage, by an action, a
+// party moves the application to another stage.
+type Transition struct {
+	From   Stage
+	Action Action
+	To     Stage
+	By     Party
+}
+
+// Transitions is the outgoing workflow of DESIGN.md, the only moves there
+// are. Two decisions beyond the design's sketch:
+//   - Submitted stays a visible stage, "waiting for a reviewer"; a
+//     department reviewer's start_review moves it to department_review. The
+//     queue and the student's tracker then tell "nobody has looked yet"
+//     from "under review", and two reviewers picking up the same
+//     application at once get one success and one conflict.
+//   - An offer nobody answers ends in its own stage, expired, by the
+//     system: it frees the seat like a decline, but the history says the
+//     student did not answer rather than that they said no.
+//
+// The office may nominate a host_rejected application again: the next
+// ranked choice then goes to its host (the service refuses when there is
+// none).
+var Transitions = []Transition{
+	{Draft, Submit, Submitted, Applicant},
+	{Returned, Resubmit, Submitted, Applicant},
+
+	{Submitted, StartReview, DepartmentReview, Reviewer},
+	{DepartmentReview, Approve, OfficeReview, Reviewer},
+	{OfficeReview, Nominate, Nominated, Office},
+
+	{Nominated, HostAccept, HostAccepted, Office},
+	{Nominated, HostWaitlist, Waitlisted, Office},
+	{Nominated, HostReject, HostRejected, Office},
+	{Waitlisted, Promote, HostAccepted, Office},
+	{Waitlisted, HostReject, HostRejected, Office},
+	{HostRejected, Nominate, Nominated, Office},
+
+	{HostAccepted, AcceptOffer, Confirmed, Applicant},
+	{HostAccepted, DeclineOffer, Declined, Applicant},
+	{HostAccepted, Expire, Expired, System},
+	{Confirmed, FileReport, Completed, Applicant},
+
+	{Submitted, Return, Returned, Reviewer},
+	{DepartmentReview, Return, Returned, Reviewer},
+	{OfficeReview, Return, Returned, Office},
+	{Submitted, Reject, Rejected, Reviewer},
+	{DepartmentReview, Reject, Rejected, Reviewer},
+	{OfficeReview, Reject, Rejected, Office},
+
+	{Draft, Withdraw, Withdrawn, Applicant},
+	{Returned, Withdraw, Withdrawn, Applicant},
+	{Submitted, Withdraw, Withdrawn, Applicant},
+	{DepartmentReview, Withdraw, Withdrawn, Applicant},
+	{OfficeReview, Withdraw, Withdrawn, Applicant},
+	{Nominated, Withdraw, Withdrawn, Applicant},
+	{Waitlisted, Withdraw, Withdrawn, Applicant},
+	{HostRejected, Withdraw, Withdrawn, Applicant},
+	{HostAccepted, Withdraw, Withdrawn, Applicant},
+	{Confirmed, Withdraw, Withdrawn, Applicant},
+}
+
+// The refusals of Allowed.
+var (
+	errUnknown  = apperr.New(apperr.Invalid, "application.err.unknown")
+	errNotNow   = apperr.New(apperr.Invalid, "application.err.not_now")
+	errNotYours = apperr.New(apperr.Forbidden, "application.err.not_yours")
+)
+
+// Allowed answers whether a party may take action on an application at
+// stage, and where it goes. It refuses an unknown stage or action as
+// invalid, an action that nobody can take at this stage as "not now", and
+// an action that someone else could take as forbidden.
+func Allowed(from Stage, action Action, by Party) (Stage, error) {
+	if _, ok := ParseStage(string(from)); !ok {
+		return "", errUnknown
+	}
+	if _, ok := ParseAction(string(action)); !ok {
+		return "", errUnknown
+	}
+	now := false
+	for _, t := range Transitions {
+		if t.From == from && t.Action == action {
+			if t.By == by {
+				return t.To, nil
+			}
+			now = true
+		}
+	}
+	if now {
+		return "", errNotYours
+	}
+	return "", errNotNow
+}
+
+// ActionsAt lists the actions any of parties may take at stage, in the
+// order of Actions, each once. The service narrows this with what the
+// table cannot know (an expired offer, no further choice).
+func ActionsAt(stage Stage, parties ...Party) []Action {
+	var out []Action
+	for _, a := range Actions {
+		for _, p := range parties {
+			if _, err := Allowed(stage, a, p); err == nil && !slices.Contains(out, a) {
+				out = append(out, a)
+			}
+		}
+	}
+	return out
+}
+
+// Turn is whose move an application at stage waits for: the party with an
+// action there other than withdrawing (which the applicant can always do)
+// and the system's expiry. Final stages are nobody's turn ("").
+func Turn(stage Stage) Party {
+	for _, t := range Transitions {
+		if t.From == stage && t.Action != Withdraw && t.By != System {
+			return t.By
+		}
+	}
+	return ""
+}
+
+// Final reports whether nothing more can happen at stage.
+func Final(stage Stage) bool {
+	for _, t := range Transitions {
+		if t.From == stage {
+			return false
+		}
+	}
+	return true
+}

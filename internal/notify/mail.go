@@ -1,0 +1,154 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"io/fs"
+	"net/mail"
+	"strings"
+	texttemplate "text/template"
+	"time"
+	"unicode"
+
+	"portal/internal/i18n"
+)
+
+// Message is one mail, ready for a Mailer: headers are already free of
+// line breaks, bodies are complete.
+type Message struct {
+	// ID is the Message-ID without angle brackets. It is derived from the
+	// outbox row, so a mail sent twice after a crash carries the same id
+	// and receiving systems can drop the copy.
+	ID      string
+	To      mail.Address
+	Subject string
+	Text    string
+	HTML    string
+	Date    time.Time
+}
+
+// Mailer sends mail: SMTP in production, a capture in dev mode and tests.
+// An error wrapping ErrPermanent (a recipient the server rejects) is not
+// retried; any other error is.
+type Mailer interface {
+	Send(ctx context.Context, m Message) error
+}
+
+// ErrPermanent marks a failure that retrying cannot fix.
+var ErrPermanent = errors.New("permanent failure")
+
+// Permanent wraps err so that errors.Is(err, ErrPermanent) holds.
+func Permanent(err error) error { return fmt.Errorf("%w: %w", ErrPermanent, err) }
+
+// oneLine makes s safe for a mail header: every control character,
+// CR and LF first, becomes a space, and runs of spaces collapse. A name or a
+// subject can then never start a header of its own.
+func oneLine(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// templates holds the mail templates of every kind: templates/mail/<kind>
+// .html and .txt, each with the layout of its format.
+type templates struct {
+	html map[Kind]*htmltemplate.Template
+	text map[Kind]*texttemplate.Template
+}
+
+func loadTemplates(tfs fs.FS) (*templates, error) {
+	t := &templates{html: map[Kind]*htmltemplate.Template{}, text: map[Kind]*texttemplate.Template{}}
+	for _, k := range Kinds {
+		h, err := htmltemplate.New("layout.html").ParseFS(tfs, "templates/mail/layout.html", "templates/mail/"+string(k)+".html")
+		if err != nil {
+			return nil, fmt.Errorf("mail template %s.html: %w", k, err)
+		}
+		x, err := texttemplate.New("layout.txt").ParseFS(tfs, "templates/mail/layout.txt", "templates/mail/"+string(k)+".txt")
+		if err != nil {
+			return nil, fmt.Errorf("mail template %s.txt: %w", k, err)
+		}
+		t.html[k], t.text[k] = h, x
+	}
+	return t, nil
+}
+
+// mailView is what a mail template sees.
+type mailView struct {
+	Lang    i18n.Lang
+	bundle  *i18n.Bundle
+	Subject string
+	Name    string // the recipient's name, or empty
+	URL     string // BaseURL+Link, or empty
+	Base    string // BaseURL, for the footer
+	Data    map[string]any
+	Digest  []digestLine
+}
+
+// digestLine is one queue of a reviewer's digest.
+type digestLine struct {
+	Label string
+	Count int
+	URL   string
+}
+
+// T translates key into the recipient's language.
+func (v mailView) T(key string, args ...any) string { return v.bundle.T(v.Lang, key, args...) }
+
+// D is the data value key as text, "" when absent.
+func (v mailView) D(key string) string { return dataText(v.Data, key) }
+
+// TD translates a code from the data: TD "notify.stage" "stage" is the
+// message notify.stage.<stage>.
+func (v mailView) TD(prefix, key string) string {
+	return v.bundle.T(v.Lang, prefix+"."+v.D(key))
+}
+
+func dataText(data map[string]any, key string) string {
+	switch x := data[key].(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case float64:
+		if x == float64(int64(x)) {
+			return fmt.Sprintf("%d", int64(x))
+		}
+		return fmt.Sprintf("%g", x)
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+// args are the message arguments of kind k's subject and title.
+func args(b *i18n.Bundle, lang i18n.Lang, k Kind, data map[string]any) []any {
+	var out []any
+	for _, a := range kinds[k].Args {
+		key, prefix, coded := strings.Cut(a, "@")
+		v := dataText(data, key)
+		if coded {
+			v = b.T(lang, prefix+"."+v)
+		}
+		out = append(out, oneLine(v))
+	}
+	return out
+}
+
+// render builds the subject and both bodies of kind k for v.
+func (t *templates) render(k Kind, v mailView) (subject, text, html string, err error) {
+	v.Subject = oneLine(v.bundle.T(v.Lang, subjectKey(k), args(v.bundle, v.Lang, k, v.Data)...))
+	var tb, hb bytes.Buffer
+	if err := t.text[k].Execute(&tb, v); err != nil {
+		return "", "", "", fmt.Errorf("render %s.txt: %w", k, err)
+	}
+	if err := t.html[k].Execute(&hb, v); err != nil {
+		return "", "", "", fmt.Errorf("render %s.html: %w", k, err)
+	}
+	return v.Subject, tb.String(), hb.String(), nil
+}
