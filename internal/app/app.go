@@ -16,6 +16,7 @@ import (
 	"time"
 
 	portal "portal"
+	"portal/internal/application"
 	"portal/internal/audit"
 	"portal/internal/auth"
 	"portal/internal/auth/devoidc"
@@ -37,7 +38,10 @@ type App struct {
 	Auth    *auth.Service
 	Users   *user.Store
 	Catalog *catalog.Service
-	Web     *web.Server
+	// Applications is the outgoing workflow; its pages come in a later
+	// release, but it already decides who may open attached documents.
+	Applications *application.Service
+	Web          *web.Server
 	// Dev is the development provider; nil outside dev mode.
 	Dev *devoidc.Provider
 	// notifications: the outbox and the bell; Mail holds dev mode's
@@ -140,7 +144,10 @@ func (a *App) open(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	docs := document.NewService(a.DB, files, document.Options{MaxBytes: cfg.UploadLimit()})
+	// Reviewers in scope and the office may open the documents attached to
+	// a submitted application; the workflow decides who is in scope.
+	a.Applications = application.NewService(a.DB, application.Options{})
+	docs := document.NewService(a.DB, files, document.Options{MaxBytes: cfg.UploadLimit(), Scope: a.Applications.DocumentScope})
 	deps := web.Deps{
 		Config: *cfg, DB: a.DB, Auth: a.Auth, Users: a.Users, Audit: log, I18n: bundle, Catalog: a.Catalog, Documents: docs,
 		Templates: portal.Templates, Static: portal.Static, Version: o.Version, DemoUsers: demo,
