@@ -6,11 +6,13 @@
 // run's parameters to a JSON file that a later run can -compare against.
 // The wallet-upload scenarios run 20 connections for 10 s after a 2 s
 // warm-up whatever -c, -d and -warmup say; the files they upload go to the
-// run's temporary directory.
+// run's temporary directory. After the HTTP scenarios, the outbox rounds
+// send -outbox mails from the bench process to an SMTP sink of its own,
+// with 1 and then 4 workers, on the same database.
 //
 // Usage (from the module root; `make bench BENCHFLAGS="..."` does this):
 //
-//	go run ./cmd/bench [-c 32] [-d 10s] [-warmup 2s] [-users 5000] [-audit 50000] [-electives 10000] [-run regexp] [-compare old.json]
+//	go run ./cmd/bench [-c 32] [-d 10s] [-warmup 2s] [-users 5000] [-audit 50000] [-electives 10000] [-outbox 2000] [-run regexp] [-compare old.json]
 package main
 
 import (
@@ -74,6 +76,7 @@ type options struct {
 	pg             string
 	users, audit   int
 	electives      int
+	outbox         int // events per outbox round
 	seed           uint64
 	conns          int
 	warmup, dur    time.Duration
@@ -97,6 +100,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.users, "users", 5000, "users to generate")
 	fs.IntVar(&o.audit, "audit", 50000, "audit events to generate")
 	fs.IntVar(&o.electives, "electives", 10000, "catalog electives to generate, at about one partner per 50 (up to 200)")
+	fs.IntVar(&o.outbox, "outbox", 2000, "events each outbox round sends")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the data generator")
 	fs.IntVar(&o.conns, "c", 32, "concurrent connections")
 	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "warm-up per scenario, not measured")
@@ -116,8 +120,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	if o.conns < 1 || o.dur <= 0 || o.warmup < 0 || o.users < 3 || o.audit < 0 || o.electives < 0 {
-		return o, errors.New("-c and -d must be positive, -warmup, -audit and -electives not negative, -users at least 3")
+	if o.conns < 1 || o.dur <= 0 || o.warmup < 0 || o.users < 3 || o.audit < 0 || o.electives < 0 || o.outbox < 1 {
+		return o, errors.New("-c, -d and -outbox must be positive, -warmup, -audit and -electives not negative, -users at least 3")
 	}
 	re, err := regexp.Compile(*filter)
 	if err != nil {
@@ -143,7 +147,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			selected = append(selected, s)
 		}
 	}
-	if len(selected) == 0 {
+	var rounds []outboxRound
+	for _, r := range outboxRounds {
+		if o.scenarioFilter.MatchString(r.name) {
+			rounds = append(rounds, r)
+		}
+	}
+	if len(selected) == 0 && len(rounds) == 0 {
 		return fmt.Errorf("no scenario matches -run %q", o.scenarioFilter)
 	}
 	logf := func(format string, a ...any) { fmt.Fprintf(stderr, "bench: "+format+"\n", a...) }
@@ -218,6 +228,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"PORTAL_OIDC_CLIENT_SECRET": idp.ClientSecret,
 		"PORTAL_METRICS":            "true",
 		"PORTAL_LOG_LEVEL":          "warn",
+		// No mail leaves the portal: the outbox rounds run their own
+		// workers, in the bench process.
+		"PORTAL_WORKERS": "0",
 		// Uploaded documents go to the run's temporary directory, removed
 		// at the end, never to ./var of the working tree.
 		"PORTAL_DATA_DIR":    filepath.Join(tmp, "data"),
@@ -259,6 +272,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("scenario %s: %w", s.name, err)
 		}
 		report.Results = append(report.Results, res)
+	}
+	if len(rounds) > 0 {
+		res, err := runOutbox(ctx, o, database.URL, rounds, logf)
+		if err != nil {
+			return err
+		}
+		report.Results = append(report.Results, res...)
 	}
 
 	if err := report.WriteTable(stdout); err != nil {
