@@ -2,11 +2,7 @@ package e2e
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
-	"net/http"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -21,38 +17,7 @@ import (
 // too, so that a test can cause notifications as the workflows will.
 func startNotifyPortal(t *testing.T) (*app.App, string) {
 	t.Helper()
-	requireBrowser(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen: %v", err)
-	}
-	dir := t.TempDir()
-	cfg := config.Defaults(config.ModeDev)
-	cfg.Addr, cfg.BaseURL = ln.Addr().String(), "http://"+ln.Addr().String()
-	cfg.DataDir, cfg.DatabaseURL = dir, filepath.Join(dir, "portal.db")
-	cfg.Workers = 1
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.Open(ctx, cfg, app.Options{Version: "e2e"})
-	if err != nil {
-		cancel()
-		ln.Close()
-		t.Fatalf("open the portal: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil && !errors.Is(err, http.ErrServerClosed) {
-				t.Errorf("portal stopped with: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Errorf("portal did not stop within 30 s")
-		}
-		a.Close()
-	})
-	return a, cfg.BaseURL
+	return startPortalWith(t, func(cfg *config.Config) { cfg.Workers = 1 })
 }
 
 // notifyDemo enqueues an event for the demo user with subject.

@@ -18,6 +18,15 @@ import (
 // returns the base URL; the portal stops when the test ends.
 func startPortal(t *testing.T) string {
 	t.Helper()
+	_, base := startPortalWith(t, nil)
+	return base
+}
+
+// startPortalWith is startPortal with the configuration changed by
+// configure first (nil changes nothing); it returns the app too, so that a
+// test can act as the workflows will.
+func startPortalWith(t *testing.T, configure func(*config.Config)) (*app.App, string) {
+	t.Helper()
 	requireBrowser(t) // a portal without a browser to visit it is no use here
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -29,6 +38,9 @@ func startPortal(t *testing.T) string {
 	cfg.BaseURL = "http://" + ln.Addr().String()
 	cfg.DataDir = dir
 	cfg.DatabaseURL = filepath.Join(dir, "portal.db")
+	if configure != nil {
+		configure(&cfg)
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.Open(ctx, cfg, app.Options{Version: "e2e"})
@@ -53,5 +65,5 @@ func startPortal(t *testing.T) string {
 			t.Logf("close the portal's database: %v", err)
 		}
 	})
-	return cfg.BaseURL
+	return a, cfg.BaseURL
 }

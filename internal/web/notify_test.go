@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -31,44 +30,11 @@ import (
 	"portal/internal/web"
 )
 
-// startNotifyPortal is startPortal with the configuration changed by
-// configure first: outbox workers, an SMTP server.
+// startNotifyPortal is startPortal with outbox workers or an SMTP server
+// configured first.
 func startNotifyPortal(t *testing.T, dialect string, configure func(*config.Config)) *portal {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := config.Defaults(config.ModeDev)
-	cfg.BaseURL = "http://" + ln.Addr().String()
-	cfg.DataDir = t.TempDir()
-	switch dialect {
-	case "sqlite":
-		cfg.DatabaseURL = filepath.Join(cfg.DataDir, "portal.db")
-	case "postgres":
-		_, cfg.DatabaseURL = dbtest.PostgresURL(t)
-	}
-	if configure != nil {
-		configure(&cfg)
-	}
-	a, err := app.Open(context.Background(), cfg, app.Options{})
-	if err != nil {
-		ln.Close()
-		t.Fatalf("open portal: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx, ln) }()
-	p := &portal{t: t, URL: cfg.BaseURL, App: a, transport: &http.Transport{}}
-	t.Cleanup(func() {
-		p.transport.CloseIdleConnections()
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		a.Close()
-	})
-	return p
+	return startPortalWith(t, dialect, app.Options{}, configure)
 }
 
 // notifyUser enqueues an event for the dev user with subject.

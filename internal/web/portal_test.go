@@ -57,19 +57,31 @@ type portal struct {
 // stops when the test ends.
 func startPortal(t *testing.T, dialect string, o app.Options) *portal {
 	t.Helper()
+	return startPortalWith(t, dialect, o, nil)
+}
+
+// startPortalWith is startPortal with the configuration changed by
+// configure first (nil changes nothing). The data directory is the test's
+// own temporary directory.
+func startPortalWith(t *testing.T, dialect string, o app.Options, configure func(*config.Config)) *portal {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := config.Defaults(config.ModeDev)
 	cfg.BaseURL = "http://" + ln.Addr().String()
+	cfg.DataDir = t.TempDir()
 	switch dialect {
 	case "sqlite":
-		cfg.DatabaseURL = filepath.Join(t.TempDir(), "portal.db")
+		cfg.DatabaseURL = filepath.Join(cfg.DataDir, "portal.db")
 	case "postgres":
 		_, cfg.DatabaseURL = dbtest.PostgresURL(t)
 	default:
 		t.Fatalf("unknown dialect %q", dialect)
+	}
+	if configure != nil {
+		configure(&cfg)
 	}
 	a, err := app.Open(context.Background(), cfg, o)
 	if err != nil {

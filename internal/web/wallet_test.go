@@ -27,7 +27,6 @@ import (
 	"portal/internal/auth/devoidc"
 	"portal/internal/catalog"
 	"portal/internal/config"
-	"portal/internal/db/dbtest"
 	"portal/internal/i18n"
 )
 
@@ -46,37 +45,11 @@ func startWalletPortal(t *testing.T, dialect string) *walletPortal {
 		devoidc.User{Username: "student2", Subject: "demo-student2", Email: "student2@demo.portal.test", Name: "Chang Wei 張偉", Locale: "en", Groups: []string{"student"}},
 		devoidc.User{Username: "incoming", Subject: "demo-incoming", Email: "incoming@demo.portal.test", Name: "Marie Dubois", Locale: "en", Groups: []string{"incoming"}},
 	)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := config.Defaults(config.ModeDev)
-	cfg.BaseURL = "http://" + ln.Addr().String()
-	cfg.DataDir = t.TempDir()
-	switch dialect {
-	case "sqlite":
-		cfg.DatabaseURL = filepath.Join(cfg.DataDir, "portal.db")
-	case "postgres":
-		_, cfg.DatabaseURL = dbtest.PostgresURL(t)
-	}
-	a, err := app.Open(context.Background(), cfg, app.Options{DevUsers: users})
-	if err != nil {
-		ln.Close()
-		t.Fatalf("open portal: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx, ln) }()
-	p := &portal{t: t, URL: cfg.BaseURL, App: a, transport: &http.Transport{}}
-	t.Cleanup(func() {
-		p.transport.CloseIdleConnections()
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		a.Close()
+	var files string
+	p := startPortalWith(t, dialect, app.Options{DevUsers: users}, func(cfg *config.Config) {
+		files = filepath.Join(cfg.DataDir, "files")
 	})
-	return &walletPortal{portal: p, files: filepath.Join(cfg.DataDir, "files")}
+	return &walletPortal{portal: p, files: files}
 }
 
 // stored lists the files in the storage directory, temporary ones too.
