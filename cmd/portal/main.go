@@ -155,7 +155,7 @@ func announce(w io.Writer, a *app.App, took time.Duration) {
 	if a.Dev == nil {
 		return
 	}
-	fmt.Fprintf(w, "database: %s\n\ndemo users (one click on the home page, or open a link):\n", cfg.DatabaseURL)
+	fmt.Fprintf(w, "database: %s\nmail: captured, read it at %s/dev/mail\n\ndemo users (one click on the home page, or open a link):\n", cfg.DatabaseURL, cfg.BaseURL)
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	for _, u := range a.Web.DemoUsers {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s/login?as=%s\n", u.Username, u.Name, u.Role, cfg.BaseURL, u.Username)
