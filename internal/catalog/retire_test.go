@@ -200,3 +200,20 @@ func TestUnknownIDsAreNotFound(t *testing.T) {
 		}
 	})
 }
+
+// Retiring what is already retired keeps the day it first left use.
+func TestRetiringTwiceKeepsTheFirstDate(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		w.home()
+		inst := w.partner("Kyoto University", "京都大学", "JP", "Kyoto")
+		w.must(w.s.Retire(w.ctx, catalog.KindInstitution, inst.ID), "retire")
+		later := newService(t, d, fixedToday.AddDate(0, 1, 0))
+		w.must(later.Retire(w.ctx, catalog.KindInstitution, inst.ID), "retire again")
+		got, err := w.s.Institution(w.ctx, inst.ID)
+		w.must(err, "institution")
+		if got.RetiredAt == nil || !got.RetiredAt.Equal(fixedToday) {
+			t.Errorf("retired at %v, want the first retirement %v", got.RetiredAt, fixedToday)
+		}
+	})
+}

@@ -398,7 +398,8 @@ func (s *Service) setRetired(ctx context.Context, k Kind, id int64, retire bool)
 		}
 		var v any
 		if retire {
-			v = s.now()
+			// Retiring twice keeps the first date: when it left use.
+			v = gorm.Expr("COALESCE(retired_at, ?)", s.now())
 		}
 		res := tx.Table(string(k)).Where("id = ?", id).Updates(map[string]any{"retired_at": v, "updated_at": s.now()})
 		if res.Error != nil {
