@@ -488,18 +488,27 @@ func (s *Service) ImportElectives(ctx context.Context, rows []ImportRow, dryRun 
 	var res *ImportResult
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
-		if res, err = s.importRows(tx, rows, true); err != nil {
-			return err
-		}
-		if res.ErrorCount > 0 {
-			return errRollback
-		}
-		res.Committed = true
-		return nil
+		res, err = s.writeRows(tx, rows)
+		return err
 	})
 	if err != nil && !errors.Is(err, errRollback) {
 		return nil, wrap(err, "import electives")
 	}
+	return res, nil
+}
+
+// writeRows inserts rows through tx when every one is right; otherwise it
+// returns the result with its errors and errRollback, for the caller's
+// transaction to undo whatever it wrote before.
+func (s *Service) writeRows(tx *gorm.DB, rows []ImportRow) (*ImportResult, error) {
+	res, err := s.importRows(tx, rows, true)
+	if err != nil {
+		return nil, err
+	}
+	if res.ErrorCount > 0 {
+		return res, errRollback
+	}
+	res.Committed = true
 	return res, nil
 }
 
@@ -1047,13 +1056,9 @@ func (s *Service) CommitImport(ctx context.Context, id, userID int64, m audit.Me
 		if err != nil {
 			return err
 		}
-		if res, err = s.importRows(tx, rows, true); err != nil {
+		if res, err = s.writeRows(tx, rows); err != nil {
 			return err
 		}
-		if res.ErrorCount > 0 {
-			return errRollback
-		}
-		res.Committed = true
 		return audit.Write(tx, audit.New(now, &userID, AuditImportCommit, m, map[string]any{
 			"file": imp.FileName, "rows": len(rows), "electives": res.Electives, "periods": res.Periods,
 		}).On("catalog_import", id))

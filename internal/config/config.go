@@ -8,9 +8,9 @@ import (
 	"fmt"
 	"net/mail"
 	"net/url"
-	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -264,7 +264,7 @@ func (c Config) Validate(knownRoles []string) []error {
 	}
 	if c.DatabaseURL == "" {
 		add("PORTAL_DATABASE_URL is missing; set a postgres:// URL or a SQLite file path")
-	} else if strings.Contains(c.DatabaseURL, "://") && !IsPostgres(c.DatabaseURL) {
+	} else if strings.Contains(c.DatabaseURL, "://") && !isPostgres(c.DatabaseURL) {
 		add("PORTAL_DATABASE_URL must be a postgres:// URL or a SQLite file path, got scheme %q", strings.SplitN(c.DatabaseURL, "://", 2)[0])
 	}
 	if c.DBMaxIdle > c.DBMaxOpen {
@@ -293,11 +293,11 @@ func (c Config) Validate(knownRoles []string) []error {
 			add("PORTAL_OIDC_CLIENT_SECRET is missing; set the client secret registered with the identity provider")
 		}
 	}
-	if !contains(c.OIDCScopes, "openid") {
+	if !slices.Contains(c.OIDCScopes, "openid") {
 		add("PORTAL_OIDC_SCOPES must include openid")
 	}
 	for claim, role := range c.OIDCRoleMap {
-		if !contains(knownRoles, role) {
+		if !slices.Contains(knownRoles, role) {
 			add("PORTAL_OIDC_ROLE_MAP maps %q to unknown role %q (known: %s)", claim, role, strings.Join(knownRoles, ", "))
 		}
 	}
@@ -341,8 +341,9 @@ func (c Config) Validate(knownRoles []string) []error {
 // cookie prefix and Secure flag and whether HSTS is sent.
 func (c Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }
 
-// IsPostgres reports whether a database URL names PostgreSQL.
-func IsPostgres(dsn string) bool {
+// isPostgres reports whether a database URL names PostgreSQL, as
+// db.IsPostgres does; config does not import db and its drivers.
+func isPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
@@ -353,18 +354,6 @@ func absURL(s string) error {
 	}
 	return nil
 }
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
-// Env is os.Getenv, named so that callers read as Load(mode, config.Env).
-func Env(name string) string { return os.Getenv(name) }
 
 // documents
 

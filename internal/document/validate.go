@@ -65,6 +65,17 @@ var markup = [][]byte{
 var ErrTooLarge = errors.New("upload exceeds the size limit")
 
 // fileErr is a refusal of the uploaded file, shown next to its input.
+// FormatLabel names the format of mediaType for people ("PDF"), or returns
+// mediaType when the wallet accepts no such format.
+func FormatLabel(mediaType string) string {
+	for _, f := range formats {
+		if f.MediaType == mediaType {
+			return f.Label
+		}
+	}
+	return mediaType
+}
+
 func fileErr(key string, args ...any) *apperr.Error {
 	return &apperr.Error{Code: apperr.Invalid, Key: "form.invalid", Fields: apperr.Fields{"file": {Key: key, Args: args}}}
 }

@@ -204,3 +204,13 @@ func hasSuffixFold(name string, exts []string) bool {
 	}
 	return false
 }
+
+func TestFormatLabel(t *testing.T) {
+	for in, want := range map[string]string{
+		"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG", "text/plain": "text/plain",
+	} {
+		if got := FormatLabel(in); got != want {
+			t.Errorf("FormatLabel(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -51,7 +52,7 @@ func (s *Service) Wallet(ctx context.Context, owner int64) ([]Entry, error) {
 	apps := map[int64][]int64{} // chain -> applications
 	for _, l := range links {
 		c := chainOf[l.DocumentID]
-		if !contains64(apps[c], l.ApplicationID) {
+		if !slices.Contains(apps[c], l.ApplicationID) {
 			apps[c] = append(apps[c], l.ApplicationID)
 		}
 	}
@@ -96,9 +97,8 @@ func (s *Service) Current(ctx context.Context, owner int64) ([]Document, error) 
 }
 
 // attachedApplications lists the applications that refer to any of the
-// document versions ids. Until applications exist every attachment row
-// counts; the application workflow narrows this to applications that are
-// submitted (not drafts or withdrawn) by joining its table here.
+// document versions ids. Every attachment row counts, whatever the
+// application's status (a draft's too).
 func attachedApplications(tx *gorm.DB, ids []int64) ([]int64, error) {
 	var apps []int64
 	err := tx.Model(&attachment{}).Distinct("application_id").Where("document_id IN ?", ids).
@@ -286,13 +286,4 @@ func SizeLabel(n int64) string {
 		return fmt.Sprintf("%d KB", (n+512)>>10)
 	}
 	return fmt.Sprintf("%d bytes", n)
-}
-
-func contains64(list []int64, v int64) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

@@ -274,7 +274,7 @@ func (s *Server) exportCSV(c echo.Context) error {
 	if err := catalog.WriteCSV(&buf, rows); err != nil {
 		return apperr.Internalf("write export: %w", err)
 	}
-	return importDownload(c, exportName("csv"), "text/csv; charset=utf-8", buf.Bytes())
+	return importDownload(c, s.exportName("csv"), "text/csv; charset=utf-8", buf.Bytes())
 }
 
 // exportXLSX is the same export as a workbook.
@@ -287,11 +287,12 @@ func (s *Server) exportXLSX(c echo.Context) error {
 	if err := catalog.WriteXLSX(&buf, rows); err != nil {
 		return apperr.Internalf("write export: %w", err)
 	}
-	return importDownload(c, exportName("xlsx"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes())
+	return importDownload(c, s.exportName("xlsx"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes())
 }
 
-func exportName(ext string) string {
-	return "electives-" + time.Now().Format(time.DateOnly) + "." + ext
+// exportName dates the file by the catalog's clock, the one its rules use.
+func (s *Server) exportName(ext string) string {
+	return "electives-" + s.Catalog.Today().Format(time.DateOnly) + "." + ext
 }
 
 // importDownload sends a file to be saved, never shown in the browser.

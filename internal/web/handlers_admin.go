@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -10,8 +11,6 @@ import (
 	"portal/internal/apperr"
 	"portal/internal/user"
 )
-
-var errBadLang = apperr.New(apperr.Invalid, "error.bad_lang")
 
 type adminUsersView struct {
 	Page
@@ -106,8 +105,9 @@ type auditRow struct {
 func (s *Server) adminAudit(c echo.Context) error {
 	v := adminAuditView{Page: s.page(c, "admin.audit.title")}
 	before, _ := strconv.ParseInt(c.QueryParam("before"), 10, 64)
+	action := c.QueryParam("action")
 	const pageSize = 100
-	events, err := s.Audit.List(c.Request().Context(), c.QueryParam("action"), before, pageSize)
+	events, err := s.Audit.List(c.Request().Context(), action, before, pageSize)
 	if err != nil {
 		return err
 	}
@@ -126,7 +126,12 @@ func (s *Server) adminAudit(c echo.Context) error {
 		})
 	}
 	if len(events) == pageSize {
-		v.More = "/admin/audit?before=" + strconv.FormatInt(events[len(events)-1].ID, 10)
+		// The next page keeps the action filter of this one.
+		q := url.Values{"before": {strconv.FormatInt(events[len(events)-1].ID, 10)}}
+		if action != "" {
+			q.Set("action", action)
+		}
+		v.More = "/admin/audit?" + q.Encode()
 	}
 	return s.render.render(c, http.StatusOK, "admin_audit", v)
 }

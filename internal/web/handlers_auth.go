@@ -5,8 +5,11 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"portal/internal/apperr"
 	"portal/internal/auth"
 )
+
+var errBadLang = apperr.New(apperr.Invalid, "error.bad_lang")
 
 // login starts the OpenID Connect code flow. In dev mode ?as=<demo user>
 // preselects that user at the development provider, so scripts and tests

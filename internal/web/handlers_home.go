@@ -1,6 +1,8 @@
 package web
 
 import (
+	"net/http"
+
 	"github.com/labstack/echo/v4"
 
 	"portal/internal/user"
@@ -60,5 +62,5 @@ func (s *Server) home(c echo.Context) error {
 			v.DemoUsers = append(v.DemoUsers, demoChoice{Username: d.Username, Name: d.Name, Role: roleLabel(s.bundle, v.Lang, d.Role)})
 		}
 	}
-	return s.render.render(c, 200, "home", v)
+	return s.render.render(c, http.StatusOK, "home", v)
 }

@@ -1,11 +1,11 @@
 package web
 
 import (
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -217,8 +217,9 @@ func (s *Server) setFlash(c echo.Context, key string) {
 }
 
 func idParam(c echo.Context, name string) (int64, error) {
-	var id int64
-	if _, err := fmt.Sscan(c.Param(name), &id); err != nil || id <= 0 {
+	// ParseInt, unlike Sscan, refuses "12abc" instead of reading it as 12.
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
 		return 0, apperr.New(apperr.NotFound, "error.not_found")
 	}
 	return id, nil

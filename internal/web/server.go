@@ -4,7 +4,6 @@
 package web
 
 import (
-	"context"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -221,13 +220,6 @@ func (s *Server) page(c echo.Context, titleKey string) Page {
 		p.Bell = s.bell(c, u.ID, p)
 	}
 	return p
-}
-
-// Shutdown is how main stops an http.Server: in-flight requests finish.
-func Shutdown(srv *http.Server, grace time.Duration) error {
-	ctx, cancel := context.WithTimeout(context.Background(), grace)
-	defer cancel()
-	return srv.Shutdown(ctx)
 }
 
 func issuerOrigin(issuer string) string {

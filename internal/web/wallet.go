@@ -279,7 +279,7 @@ func (s *Server) walletDocOf(p Page, e document.Entry, today time.Time, at *wall
 		DownloadName: p.T("wallet.doc.download_name", e.FileName),
 		Delete:       "/documents/" + id + "/delete", DeleteLabel: p.T("wallet.doc.delete_button", e.FileName),
 	}
-	facts := []string{walletFormatLabel(e.MediaType), document.SizeLabel(e.Size), p.T("wallet.doc.uploaded", e.UploadedAt.Local().Format("2006-01-02"))}
+	facts := []string{document.FormatLabel(e.MediaType), document.SizeLabel(e.Size), p.T("wallet.doc.uploaded", e.UploadedAt.Local().Format("2006-01-02"))}
 	if e.Version > 1 {
 		facts = append(facts, p.T("wallet.doc.version", e.Version))
 	}
@@ -327,18 +327,6 @@ func (s *Server) walletDocOf(p Page, e document.Entry, today time.Time, at *wall
 	}
 	d.Replace = r
 	return d
-}
-
-func walletFormatLabel(mediaType string) string {
-	switch mediaType {
-	case document.PDF.MediaType:
-		return document.PDF.Label
-	case document.JPEG.MediaType:
-		return document.JPEG.Label
-	case document.PNG.MediaType:
-		return document.PNG.Label
-	}
-	return mediaType
 }
 
 // walletSummaryOf writes the box that says what went wrong: field messages
