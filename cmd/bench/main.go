@@ -76,6 +76,8 @@ type options struct {
 	pg             string
 	users, audit   int
 	electives      int
+	applications   int // outgoing applications before the queue scenarios
+	bigQueue       int // and before the queue scenarios at scale; 0 skips them
 	outbox         int // events per outbox round
 	seed           uint64
 	conns          int
@@ -97,9 +99,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		pgDefault = v
 	}
 	fs.StringVar(&o.pg, "pg", pgDefault, "PostgreSQL server to create the bench database on (env PORTAL_BENCH_POSTGRES_URL)")
-	fs.IntVar(&o.users, "users", 5000, "users to generate")
+	fs.IntVar(&o.users, "users", 23000, "users to generate (nine in ten are students)")
 	fs.IntVar(&o.audit, "audit", 50000, "audit events to generate")
 	fs.IntVar(&o.electives, "electives", 10000, "catalog electives to generate, at about one partner per 50 (up to 200)")
+	fs.IntVar(&o.applications, "applications", 100000, "outgoing applications (with choices and histories) the review-queue scenarios see")
+	fs.IntVar(&o.bigQueue, "applications-at-scale", 1000000, "applications the *-at-scale queue scenarios see, added after the others ran; 0 skips those")
 	fs.IntVar(&o.outbox, "outbox", 2000, "events each outbox round sends")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the data generator")
 	fs.IntVar(&o.conns, "c", 32, "concurrent connections")
@@ -120,8 +124,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	if o.conns < 1 || o.dur <= 0 || o.warmup < 0 || o.users < 3 || o.audit < 0 || o.electives < 0 || o.outbox < 1 {
-		return o, errors.New("-c, -d and -outbox must be positive, -warmup, -audit and -electives not negative, -users at least 3")
+	if o.conns < 1 || o.dur <= 0 || o.warmup < 0 || o.users < 3 || o.audit < 0 || o.electives < 0 || o.outbox < 1 ||
+		o.applications < 0 || o.bigQueue < 0 {
+		return o, errors.New("-c, -d and -outbox must be positive, -warmup, -audit, -electives and -applications not negative, -users at least 3")
 	}
 	re, err := regexp.Compile(*filter)
 	if err != nil {
@@ -143,6 +148,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	var selected []scenario
 	for _, s := range scenarios {
+		if s.queue == atScale && o.bigQueue == 0 {
+			continue
+		}
 		if o.scenarioFilter.MatchString(s.name) {
 			selected = append(selected, s)
 		}
@@ -246,13 +254,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}()
 	logf("portal serving at %s (pid %d), provider at %s", portal.URL, portal.PID(), idp.Issuer)
 
+	// The yardstick of the queue scenarios renders with the portal's own
+	// templates, built here as the portal builds them.
+	rowsOf, err := queueRenderer()
+	if err != nil {
+		return err
+	}
+	bare, err := bench.ServeBareQueue(ctx, database.URL, o.maxOpen, rowsOf)
+	if err != nil {
+		return err
+	}
+	defer bare.Close()
+
 	conns := 0 // the most connections a scenario opens, all kept idle in between
 	for _, s := range selected {
 		c, _, _ := s.load(o)
 		conns = max(conns, c)
 	}
 	r := &runner{
-		o: o, portal: portal, db: benchDB, personas: data.Personas, catalog: data.Catalog, logf: logf,
+		o: o, portal: portal, bare: bare, db: benchDB, personas: data.Personas, catalog: data.Catalog, logf: logf,
 		cookies: map[user.Role]string{}, tokens: map[user.Role]string{},
 		load: &http.Client{
 			Transport: &http.Transport{MaxIdleConns: conns, MaxIdleConnsPerHost: conns, IdleConnTimeout: time.Minute},
@@ -284,6 +304,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := report.WriteTable(stdout); err != nil {
 		return err
 	}
+	for _, line := range report.Yardsticks() {
+		fmt.Fprintln(stdout, line)
+	}
 	out := o.out
 	if out == "" {
 		out = "bench-results/" + started.Format("20060102T150405Z") + ".json"
@@ -307,6 +330,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 type runner struct {
 	o        options
 	portal   *bench.Portal
+	bare     *bench.BareQueue
 	db       *db.DB
 	personas map[user.Role]user.User
 	catalog  bench.Catalog        // what the generator made, for paths and expected text
@@ -315,11 +339,38 @@ type runner struct {
 	load     *http.Client         // shared by the workers: one pool of connections
 	scrape   *http.Client         // reads /metrics apart from the load
 	logf     func(format string, a ...any)
+	// applications is how many the generator has added so far; the queue
+	// scenarios grow the table to the size they measure.
+	applications int
+}
+
+// growApplications adds outgoing applications until the table holds what
+// s measures against.
+func (r *runner) growApplications(ctx context.Context, s scenario) error {
+	want := map[queueSize]int{season: r.o.applications, atScale: r.o.bigQueue}[s.queue]
+	if want <= r.applications {
+		return nil
+	}
+	t0 := time.Now()
+	// Students as the issue describes the season: 20,000 of them applying
+	// to 600 electives.
+	got, err := bench.GenerateApplications(ctx, r.db, bench.AppSizes{Applications: want - r.applications, Students: 20000, Electives: 600},
+		r.o.seed+uint64(r.applications), time.Now())
+	if err != nil {
+		return err
+	}
+	r.applications += got.Applications
+	r.logf("applications: added %d (%d choices, %d review events) in %s; the table holds %d",
+		got.Applications, got.Choices, got.Events, time.Since(t0).Round(time.Millisecond), r.applications)
+	return nil
 }
 
 // scenario checks s once, then loads it and gathers what the portal and
 // PostgreSQL report about the run.
 func (r *runner) scenario(ctx context.Context, s scenario) (bench.Result, error) {
+	if err := r.growApplications(ctx, s); err != nil {
+		return bench.Result{}, err
+	}
 	cookie, err := r.signIn(ctx, s.as)
 	if err != nil {
 		return bench.Result{}, err
@@ -453,9 +504,13 @@ func (r *runner) gets(s scenario, cookie string) (newRequest func(context.Contex
 	if s.vary != nil {
 		pathOf, want = s.vary(r.catalog)
 	}
+	base := r.portal.URL
+	if s.bare {
+		base = r.bare.URL
+	}
 	var sent atomic.Uint64
 	return func(ctx context.Context) (*http.Request, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.portal.URL+pathOf(sent.Add(1)-1), nil)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+pathOf(sent.Add(1)-1), nil)
 		if err == nil && cookie != "" {
 			req.Header.Set("Cookie", cookie)
 		}

@@ -36,7 +36,22 @@ type scenario struct {
 	// between file sizes at one concurrency.
 	conns       int
 	warmup, dur time.Duration
+	// queue, when set, is the size of the applications table the scenario
+	// measures against; the runner grows the table to it first.
+	queue queueSize
+	// bare sends the requests to the bench's own BareQueue instead of the
+	// portal: the yardstick the queue page is compared with.
+	bare bool
 }
+
+// queueSize names the two sizes of the applications table: the season's
+// (-applications) and ten times that (-applications-at-scale).
+type queueSize int
+
+const (
+	season queueSize = iota + 1
+	atScale
+)
 
 // load is the concurrency, warm-up and measured period s runs with.
 func (s scenario) load(o options) (conns int, warmup, dur time.Duration) {
@@ -99,6 +114,27 @@ var scenarios = []scenario{
 				return "/electives/" + strconv.FormatInt(es[n*2654435761%uint64(len(es))].ID, 10)
 			}, html.EscapeString(es[0].TitleEN)
 		},
+	},
+	{
+		// The office's review queue, first page, as a signed-in office user
+		// sees it, with 100,000 applications in the table and again with
+		// 1,000,000.
+		name: "review-queue", path: "/review", as: user.Office, queue: season,
+		want: func(user.User) string { return `href="/applications/` },
+	},
+	{
+		// The same 50 rows, one raw query and the same row template, no
+		// session: the page should serve at least 0.6 of its rate.
+		name: "review-queue-bare", path: "/", queue: season, bare: true,
+		want: func(user.User) string { return `href="/applications/` },
+	},
+	{
+		name: "review-queue-at-scale", path: "/review", as: user.Office, queue: atScale,
+		want: func(user.User) string { return `href="/applications/` },
+	},
+	{
+		name: "review-queue-bare-at-scale", path: "/", queue: atScale, bare: true,
+		want: func(user.User) string { return `href="/applications/` },
 	},
 	// A student's uploads to the document wallet, 20 at once, of two
 	// sizes: the server streams each file to storage, so its peak resident

@@ -119,7 +119,7 @@ func serve(ctx context.Context, mode config.Mode, getenv func(string) string, st
 		// With PORTAL_ADDR=127.0.0.1:0 the port is known only now.
 		cfg.BaseURL = "http://" + ln.Addr().String()
 	}
-	a, err := app.Open(ctx, cfg, app.Options{Version: version})
+	a, err := app.Open(ctx, cfg, app.Options{Version: version, DemoApplications: true})
 	if err != nil {
 		ln.Close()
 		if errors.Is(err, app.ErrSchemaBehind) {

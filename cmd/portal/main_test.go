@@ -180,7 +180,7 @@ func get(t *testing.T, url string) (int, string) {
 func TestDevStartsWithDemoUsersAndStopsCleanly(t *testing.T) {
 	dir := t.TempDir()
 	base, out, stop := start(t, []string{"dev"}, map[string]string{"PORTAL_ADDR": "127.0.0.1:0", "PORTAL_DATA_DIR": dir})
-	for _, u := range []string{"student", "reviewer", "office", "coordinator", "admin"} {
+	for _, u := range []string{"student", "incoming", "reviewer", "office", "coordinator", "admin"} {
 		if !strings.Contains(out.String(), base+"/login?as="+u) {
 			t.Errorf("dev output does not offer %s:\n%s", u, out.String())
 		}

@@ -25,7 +25,10 @@ import (
 	"portal/internal/db"
 	"portal/internal/document"
 	"portal/internal/i18n"
+	"portal/internal/incoming"
+	"portal/internal/letter"
 	"portal/internal/notify"
+	"portal/internal/rotation"
 	"portal/internal/storage"
 	"portal/internal/user"
 	"portal/internal/web"
@@ -38,12 +41,15 @@ type App struct {
 	Auth    *auth.Service
 	Users   *user.Store
 	Catalog *catalog.Service
-	// Applications is the outgoing workflow; its pages come in a later
-	// release, but it already decides who may open attached documents.
+	// Applications is the outgoing workflow.
 	Applications *application.Service
-	Web          *web.Server
+	// Rotations is the incoming rotations' calendar and workflow.
+	Rotations *rotation.Service
+	Web       *web.Server
 	// Dev is the development provider; nil outside dev mode.
 	Dev *devoidc.Provider
+	// DevPartner is dev mode's partner university provider (incoming sign-in).
+	DevPartner *devoidc.Provider
 	// notifications: the outbox and the bell; Mail holds dev mode's
 	// captured mail (nil when mail goes to an SMTP server).
 	Notify *notify.Service
@@ -56,6 +62,10 @@ type Options struct {
 	// DevUsers replaces the demo users of the development provider.
 	DevUsers []devoidc.User
 	Version  string
+	// DemoApplications fills the workflow of dev mode with demo
+	// applications, once (workflow.go). `portal dev` sets it; tests leave
+	// it off for a quiet portal, without queues or digests.
+	DemoApplications bool
 }
 
 // ErrSchemaBehind is returned by Open in serve mode when migrations are pending.
@@ -80,6 +90,7 @@ func Open(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 func (a *App) open(ctx context.Context, o Options) error {
 	cfg := &a.Config
 	var demo []web.DemoUser
+	var devUsers []devoidc.User
 	if cfg.Mode == config.ModeDev {
 		if _, err := a.DB.Migrate(ctx); err != nil {
 			return err
@@ -100,7 +111,10 @@ func (a *App) open(ctx context.Context, o Options) error {
 		if err != nil {
 			return err
 		}
-		a.Dev = dev
+		a.Dev, devUsers = dev, users
+		if err := a.devPartner(); err != nil { // incoming sign-in (incoming.go)
+			return err
+		}
 		for _, u := range users {
 			du := web.DemoUser{Username: u.Username, Name: u.Name}
 			for _, g := range u.Groups {
@@ -130,6 +144,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 		RedirectURL: cfg.BaseURL + "/auth/callback", PostLogoutURL: cfg.BaseURL + "/",
 		Scopes: cfg.OIDCScopes, RolesClaim: cfg.OIDCRolesClaim, RoleMap: cfg.OIDCRoleMap,
 		Idle: cfg.SessionIdle, Absolute: cfg.SessionAbsolute,
+		Partners: partners(cfg.PartnerProviders), EmailIssuer: cfg.BaseURL + "/signin/email",
 	})
 	a.Catalog = catalog.NewService(a.DB, bundle, nil)
 	if cfg.Mode == config.ModeDev {
@@ -146,14 +161,35 @@ func (a *App) open(ctx context.Context, o Options) error {
 	}
 	// Reviewers in scope and the office may open the documents attached to
 	// a submitted application; the workflow decides who is in scope.
-	a.Applications = application.NewService(a.DB, application.Options{})
-	docs := document.NewService(a.DB, files, document.Options{MaxBytes: cfg.UploadLimit(), Scope: a.Applications.DocumentScope})
+	a.Applications = application.NewService(a.DB, application.Options{Outbox: workflowOutbox{}, OfferDays: cfg.OfferDays})
+	// Coordinators in scope and the office may open the documents attached
+	// to a submitted rotation request too.
+	a.Rotations = rotation.NewService(a.DB, rotation.Options{})
+	docs := document.NewService(a.DB, files, document.Options{MaxBytes: cfg.UploadLimit(),
+		Scope: anyScope(a.Applications.DocumentScope, a.Rotations.DocumentScope)})
+	if a.Dev != nil && o.DemoApplications {
+		// demo applications, once, moved through the workflow (workflow.go)
+		if err := a.seedDemoApplications(ctx, devUsers, files, bundle); err != nil {
+			return err
+		}
+		if err := a.seedDemoRotations(ctx, devUsers, docs); err != nil { // rotations.go
+			return err
+		}
+	}
 	deps := web.Deps{
 		Config: *cfg, DB: a.DB, Auth: a.Auth, Users: a.Users, Audit: log, I18n: bundle, Catalog: a.Catalog, Documents: docs,
 		Templates: portal.Templates, Static: portal.Static, Version: o.Version, DemoUsers: demo,
+		Applications: a.Applications, Rotations: a.Rotations,
+		Incoming: incoming.NewService(a.DB, a.Catalog, nil),
+		// the incoming students' PDF letters and their public check
+		Letters: letter.NewService(a.DB, letter.Options{BaseURL: cfg.BaseURL, I18n: bundle}),
 	}
+	// Interfaces hold a nil *Provider as non-nil: set them only when there is one.
 	if a.Dev != nil {
 		deps.DevProvider = a.Dev
+	}
+	if a.DevPartner != nil {
+		deps.DevPartner = a.DevPartner
 	}
 	// notifications:
 	if err := a.openNotify(bundle); err != nil {
@@ -178,6 +214,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	go a.purgeSessions(ctx)
 	defer a.startWorkers(ctx)() // notifications: stopped after the last request
+	// offer expiry and reminders (workflow.go)
+	defer a.startWorkflowJobs(ctx)()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -225,8 +263,8 @@ func randomHex(n int) string {
 
 // openNotify builds the notifications service and where its mail goes: the
 // SMTP server of the configuration, or in dev mode without one, a capture
-// read at /dev/mail. Applications do not exist yet, so the digest source
-// finds nothing waiting and no digest is sent.
+// read at /dev/mail. The digest learns what waits from the workflow
+// (workflow.go).
 func (a *App) openNotify(bundle *i18n.Bundle) error {
 	cfg := a.Config
 	var mailer notify.Mailer
@@ -250,7 +288,7 @@ func (a *App) openNotify(bundle *i18n.Bundle) error {
 	}
 	var err error
 	a.Notify, err = notify.NewService(a.DB, bundle, mailer, notify.Options{
-		BaseURL: cfg.BaseURL, Templates: portal.Templates, MaxAttempts: cfg.MailAttempts(), Digest: notify.NoDigest{},
+		BaseURL: cfg.BaseURL, Templates: portal.Templates, MaxAttempts: cfg.MailAttempts(), Digest: workflowDigest{a.Applications},
 	})
 	return err
 }

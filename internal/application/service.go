@@ -252,7 +252,8 @@ func allowedFor(stage Stage, action Action, parties []Party) (Party, Stage, erro
 var hostActions = []Action{Nominate, HostAccept, HostWaitlist, HostReject, Promote, AcceptOffer, DeclineOffer, Expire}
 
 // record writes the review event of a transition, now at stage a.Status,
-// and enqueues its notification.
+// and enqueues its notification with the names its mails quote (notify.go):
+// an internal comment never goes into it.
 func (s *Service) record(tx *gorm.DB, a *Application, u *user.User, by Party, from Stage, c change, now time.Time) error {
 	e := Event{ApplicationID: a.ID, Role: by, FromStage: from, ToStage: a.Status, Action: c.action,
 		Comment: c.comment, Internal: c.internal, At: now}
@@ -268,12 +269,9 @@ func (s *Service) record(tx *gorm.DB, a *Application, u *user.User, by Party, fr
 	if s.outbox == nil {
 		return nil
 	}
-	data := map[string]any{
-		"application_id": a.ID, "action": string(c.action), "from": string(from), "to": string(a.Status),
-		"turn": string(Turn(a.Status)), "specialty": a.Specialty, "by": string(by),
-	}
-	if a.OfferExpiresAt != nil && a.Status == HostAccepted {
-		data["offer_expires_at"] = a.OfferExpiresAt.Format(time.RFC3339)
+	data, err := announcement(tx, a, by, from, c)
+	if err != nil {
+		return err
 	}
 	return s.outbox.Enqueue(tx, "application."+string(c.action), a.ApplicantID, data, Link(a.ID))
 }

@@ -1,9 +1,8 @@
 package application
 
 import (
-	"slices"
-
 	"portal/internal/apperr"
+	"portal/internal/workflow"
 )
 
 // Transition is one row of the workflow: from a stage, by an action, a
@@ -75,65 +74,41 @@ var (
 	errNotYours = apperr.New(apperr.Forbidden, "application.err.not_yours")
 )
 
+// table is the workflow Allowed, ActionsAt, Turn and Final read.
+var table = workflow.Table[Stage, Action, Party]{
+	Stages: Stages, Actions: Actions, Transitions: rows(),
+	Unknown: errUnknown, NotNow: errNotNow, NotYours: errNotYours,
+}
+
+func rows() []workflow.Transition[Stage, Action, Party] {
+	out := make([]workflow.Transition[Stage, Action, Party], len(Transitions))
+	for i, t := range Transitions {
+		out[i] = workflow.Transition[Stage, Action, Party](t)
+	}
+	return out
+}
+
 // Allowed answers whether a party may take action on an application at
 // stage, and where it goes. It refuses an unknown stage or action as
 // invalid, an action that nobody can take at this stage as "not now", and
 // an action that someone else could take as forbidden.
 func Allowed(from Stage, action Action, by Party) (Stage, error) {
-	if _, ok := ParseStage(string(from)); !ok {
-		return "", errUnknown
-	}
-	if _, ok := ParseAction(string(action)); !ok {
-		return "", errUnknown
-	}
-	now := false
-	for _, t := range Transitions {
-		if t.From == from && t.Action == action {
-			if t.By == by {
-				return t.To, nil
-			}
-			now = true
-		}
-	}
-	if now {
-		return "", errNotYours
-	}
-	return "", errNotNow
+	return table.Allowed(from, action, by)
 }
 
 // ActionsAt lists the actions any of parties may take at stage, in the
 // order of Actions, each once. The service narrows this with what the
 // table cannot know (an expired offer, no further choice).
 func ActionsAt(stage Stage, parties ...Party) []Action {
-	var out []Action
-	for _, a := range Actions {
-		for _, p := range parties {
-			if _, err := Allowed(stage, a, p); err == nil && !slices.Contains(out, a) {
-				out = append(out, a)
-			}
-		}
-	}
-	return out
+	return table.ActionsAt(stage, parties...)
 }
 
 // Turn is whose move an application at stage waits for: the party with an
 // action there other than withdrawing (which the applicant can always do)
 // and the system's expiry. Final stages are nobody's turn ("").
 func Turn(stage Stage) Party {
-	for _, t := range Transitions {
-		if t.From == stage && t.Action != Withdraw && t.By != System {
-			return t.By
-		}
-	}
-	return ""
+	return table.Turn(stage, func(t workflow.Transition[Stage, Action, Party]) bool { return t.Action != Withdraw && t.By != System })
 }
 
 // Final reports whether nothing more can happen at stage.
-func Final(stage Stage) bool {
-	for _, t := range Transitions {
-		if t.From == stage {
-			return false
-		}
-	}
-	return true
-}
+func Final(stage Stage) bool { return table.Final(stage) }

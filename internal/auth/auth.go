@@ -1,7 +1,10 @@
 // Package auth signs people in through OpenID Connect (authorization code
-// flow with PKCE, state and nonce bound to the browser's session), keeps
-// their server-side sessions, and answers who is asking. It knows nothing of
-// Echo: the web layer passes it cookies' values and query parameters.
+// flow with PKCE, state and nonce bound to the browser's session) at the
+// university's provider or a partner university's, or with a one-time link
+// mailed to people without a university account; it keeps their
+// server-side sessions and answers who is asking. Every identity is bound
+// to its issuer. It knows nothing of Echo: the web layer passes it cookies'
+// values and query parameters.
 package auth
 
 import (
@@ -10,9 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -40,6 +41,15 @@ type Options struct {
 	Absolute      time.Duration
 	HTTPClient    *http.Client
 	Now           func() time.Time
+	// Partners are more providers whose people sign in as incoming
+	// applicants; they share RedirectURL.
+	Partners []Partner
+	// EmailIssuer is the issuer recorded for people who sign in with an
+	// emailed link (BaseURL+"/signin/email"); their subject is the address.
+	EmailIssuer string
+	// LinkLimits bound how many sign-in links are mailed; zero values
+	// mean DefaultLinkLimits.
+	LinkLimits LinkLimits
 }
 
 // Service is the sign-in and session service.
@@ -50,9 +60,9 @@ type Service struct {
 	audit    *audit.Log
 	sessions sessions
 
-	mu         sync.Mutex
-	provider   *oidc.Provider
-	endSession string
+	main     *relyingParty
+	partners map[string]*relyingParty
+	choices  []ProviderChoice
 }
 
 // New returns a Service. Discovery happens on first use (or by Discover),
@@ -65,7 +75,17 @@ func New(d *db.DB, users *user.Store, log *audit.Log, o Options) *Service {
 	if o.HTTPClient == nil {
 		o.HTTPClient = &http.Client{Timeout: 10 * time.Second}
 	}
-	return &Service{o: o, db: d, users: users, audit: log, sessions: sessions{db: d, idle: o.Idle, absolute: o.Absolute}}
+	if o.LinkLimits == (LinkLimits{}) {
+		o.LinkLimits = DefaultLinkLimits
+	}
+	main := &relyingParty{
+		issuer: o.Issuer, discovery: o.DiscoveryURL, clientID: o.ClientID, clientSecret: o.ClientSecret,
+		redirect: o.RedirectURL, scopes: o.Scopes,
+		roles: func(claims map[string]any) []user.Role { return MapRoles(claimValues(claims, o.RolesClaim), o.RoleMap) },
+	}
+	partners, choices := newPartners(o)
+	return &Service{o: o, db: d, users: users, audit: log, sessions: sessions{db: d, idle: o.Idle, absolute: o.Absolute},
+		main: main, partners: partners, choices: choices}
 }
 
 func (s *Service) ctx(ctx context.Context) context.Context {
@@ -73,52 +93,35 @@ func (s *Service) ctx(ctx context.Context) context.Context {
 	return context.WithValue(ctx, oauth2.HTTPClient, s.o.HTTPClient)
 }
 
-// Discover fetches the provider's discovery document and keys' location,
-// once; a failure is retried on the next call.
+// Discover fetches the university provider's discovery document and keys'
+// location, once; a failure is retried on the next call.
 func (s *Service) Discover(ctx context.Context) (*oidc.Provider, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.provider != nil {
-		return s.provider, nil
-	}
-	ctx = s.ctx(ctx)
-	where := s.o.Issuer
-	if s.o.DiscoveryURL != "" && s.o.DiscoveryURL != s.o.Issuer {
-		// The document is fetched from inside a container network, but
-		// must still name the issuer the browser and the tokens know.
-		ctx = oidc.InsecureIssuerURLContext(ctx, s.o.Issuer)
-		where = s.o.DiscoveryURL
-	}
-	p, err := oidc.NewProvider(ctx, where)
-	if err != nil {
-		return nil, apperr.Wrap(apperr.Unavailable, err, "auth.provider_unreachable")
-	}
-	var extra struct {
-		EndSession string `json:"end_session_endpoint"`
-	}
-	_ = p.Claims(&extra)
-	s.provider, s.endSession = p, extra.EndSession
-	return p, nil
+	return s.main.discover(s.ctx(ctx))
 }
 
-func (s *Service) oauth(p *oidc.Provider) *oauth2.Config {
-	return &oauth2.Config{
-		ClientID: s.o.ClientID, ClientSecret: s.o.ClientSecret, RedirectURL: s.o.RedirectURL,
-		Endpoint: p.Endpoint(), Scopes: s.o.Scopes,
-	}
-}
-
-// BeginLogin starts a sign-in: it stores a pending login in a new session
-// and returns that session's id (for the cookie) and the provider URL to
-// send the browser to. loginHint preselects a user at providers that honour it.
+// BeginLogin starts a sign-in at the university's provider: it stores a
+// pending login in a new session and returns that session's id (for the
+// cookie) and the provider URL to send the browser to. loginHint preselects
+// a user at providers that honour it.
 func (s *Service) BeginLogin(ctx context.Context, returnTo, loginHint string) (rawSession, authURL string, err error) {
-	p, err := s.Discover(ctx)
+	return s.BeginLoginWith(ctx, "", returnTo, loginHint)
+}
+
+// BeginLoginWith starts a sign-in at provider ("" for the university's, or
+// a partner's name). The pending login remembers the provider, so the
+// callback never takes it from the request.
+func (s *Service) BeginLoginWith(ctx context.Context, provider, returnTo, loginHint string) (rawSession, authURL string, err error) {
+	rp, ok := s.party(provider)
+	if !ok {
+		return "", "", apperr.New(apperr.NotFound, "error.not_found")
+	}
+	p, err := rp.discover(s.ctx(ctx))
 	if err != nil {
 		return "", "", err
 	}
 	pl := &PendingLogin{
 		State: randomToken(), Nonce: randomToken(), Verifier: oauth2.GenerateVerifier(),
-		ReturnTo: SafeReturn(returnTo), StartedAt: s.o.Now(),
+		ReturnTo: SafeReturn(returnTo), StartedAt: s.o.Now(), Provider: provider,
 	}
 	raw, err := s.sessions.create(s.db.WithContext(ctx), nil, SessionData{Login: pl}, s.o.Now())
 	if err != nil {
@@ -128,12 +131,16 @@ func (s *Service) BeginLogin(ctx context.Context, returnTo, loginHint string) (r
 	if loginHint != "" {
 		opts = append(opts, oauth2.SetAuthURLParam("login_hint", loginHint))
 	}
-	return raw, s.oauth(p).AuthCodeURL(pl.State, opts...), nil
+	return raw, rp.oauth(p).AuthCodeURL(pl.State, opts...), nil
 }
 
 // Callback is what the provider sent back to /auth/callback.
 type Callback struct {
 	Code, State, Error, ErrorDescription string
+	// Iss is the issuer the provider names in its answer (RFC 9207), when
+	// it does: an answer of another provider than the one the login began
+	// at is refused before its code goes anywhere.
+	Iss string
 }
 
 // CompleteLogin finishes a sign-in. The pending session is consumed
@@ -164,12 +171,21 @@ func (s *Service) CompleteLogin(ctx context.Context, rawSession string, cb Callb
 	if cb.State == "" || subtle.ConstantTimeCompare([]byte(cb.State), []byte(pl.State)) != 1 {
 		return refuse("state_mismatch", "auth.refused.state", nil)
 	}
-	p, err := s.Discover(ctx)
+	// The provider is the one the pending login began with: a code or a
+	// token from any other provider fails its issuer, audience and keys.
+	rp, ok := s.party(pl.Provider)
+	if !ok {
+		return refuse("unknown_provider", "auth.refused.state", fmt.Errorf("provider %q is no longer configured", pl.Provider))
+	}
+	if cb.Iss != "" && cb.Iss != rp.issuer {
+		return refuse("issuer_mismatch", "auth.refused.token", fmt.Errorf("answer from %q, login began at %q", cb.Iss, rp.issuer))
+	}
+	octx := s.ctx(ctx)
+	p, err := rp.discover(octx)
 	if err != nil {
 		return "", "", err
 	}
-	octx := s.ctx(ctx)
-	tok, err := s.oauth(p).Exchange(octx, cb.Code, oauth2.VerifierOption(pl.Verifier))
+	tok, err := rp.oauth(p).Exchange(octx, cb.Code, oauth2.VerifierOption(pl.Verifier))
 	if err != nil {
 		return refuse("code_exchange", "auth.refused.token", err)
 	}
@@ -177,7 +193,7 @@ func (s *Service) CompleteLogin(ctx context.Context, rawSession string, cb Callb
 	if rawID == "" {
 		return refuse("no_id_token", "auth.refused.token", nil)
 	}
-	idt, err := p.Verifier(&oidc.Config{ClientID: s.o.ClientID, Now: s.o.Now}).Verify(octx, rawID)
+	idt, err := p.Verifier(&oidc.Config{ClientID: rp.clientID, Now: s.o.Now}).Verify(octx, rawID)
 	if err != nil {
 		return refuse("id_token_invalid", "auth.refused.token", err)
 	}
@@ -210,24 +226,45 @@ func (s *Service) CompleteLogin(ctx context.Context, rawSession string, cb Callb
 	id := user.Identity{
 		Issuer: idt.Issuer, Subject: idt.Subject,
 		Email: str(claims["email"]), Name: displayName(claims), Locale: str(claims["locale"]),
-		Roles: MapRoles(claimValues(claims, s.o.RolesClaim), s.o.RoleMap),
+		Roles: rp.roles(claims),
 	}
-	u, err := s.users.SignIn(ctx, id, now)
-	if err != nil {
-		return "", "", err
+	data := SessionData{IDToken: rawID}
+	var detail map[string]any
+	if rp.name != "" {
+		data, detail = SessionData{Via: "oidc:" + rp.name}, map[string]any{"provider": rp.name}
 	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var err error
-		newSession, err = s.sessions.create(tx, &u.ID, SessionData{IDToken: rawID}, now)
-		if err != nil {
-			return err
-		}
-		return audit.Write(tx, audit.New(now, &u.ID, audit.SignIn, m, map[string]any{"roles": u.Roles}))
-	})
+	newSession, err = s.startSession(ctx, id, data, now, m, detail)
 	if err != nil {
 		return "", "", err
 	}
 	return newSession, pl.ReturnTo, nil
+}
+
+// startSession signs the person of id in: it finds or creates their user
+// and gives them a new session, audited, whichever way they proved who
+// they are. A new id every time: sign-in rotates the session.
+func (s *Service) startSession(ctx context.Context, id user.Identity, data SessionData, now time.Time, m audit.Meta, detail map[string]any) (string, error) {
+	u, err := s.users.SignIn(ctx, id, now)
+	if err != nil {
+		return "", err
+	}
+	var raw string
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		raw, err = s.sessions.create(tx, &u.ID, data, now)
+		if err != nil {
+			return err
+		}
+		d := map[string]any{"roles": u.Roles}
+		for k, v := range detail {
+			d[k] = v
+		}
+		return audit.Write(tx, audit.New(now, &u.ID, audit.SignIn, m, d))
+	})
+	if err != nil {
+		return "", err
+	}
+	return raw, nil
 }
 
 // Visitor is who is asking: a signed-in user, or nobody.
@@ -244,7 +281,7 @@ func (s *Service) Authenticate(ctx context.Context, rawSession string) (v Visito
 		return Visitor{}, false, nil
 	}
 	now := s.o.Now()
-	sess, err := s.sessions.load(ctx, rawSession, now)
+	sess, u, err := s.sessions.load(ctx, rawSession, now)
 	switch {
 	case errors.Is(err, errNoSession):
 		return Visitor{}, false, nil
@@ -255,12 +292,8 @@ func (s *Service) Authenticate(ctx context.Context, rawSession string) (v Visito
 	case sess.UserID == nil:
 		return Visitor{}, false, nil // a sign-in under way
 	}
-	u, err := s.users.Find(ctx, *sess.UserID)
-	if err != nil {
-		if apperr.CodeOf(err) == apperr.NotFound {
-			return Visitor{}, false, nil
-		}
-		return Visitor{}, false, err
+	if u == nil {
+		return Visitor{}, false, nil // the user is gone
 	}
 	if err := s.sessions.touch(ctx, sess, now); err != nil {
 		return Visitor{}, false, apperr.Internalf("touch session: %w", err)
@@ -279,22 +312,18 @@ func (s *Service) Logout(ctx context.Context, rawSession string, m audit.Meta) (
 	if sess.UserID != nil {
 		_ = s.audit.Record(ctx, audit.New(now, sess.UserID, audit.SignOut, m, nil))
 	}
-	if _, err := s.Discover(ctx); err != nil || s.endSession == "" {
-		return "/", nil
-	}
-	q := url.Values{"client_id": {s.o.ClientID}, "post_logout_redirect_uri": {s.o.PostLogoutURL}}
-	if sess.data.IDToken != "" {
-		q.Set("id_token_hint", sess.data.IDToken)
-	}
-	sep := "?"
-	if strings.Contains(s.endSession, "?") {
-		sep = "&"
-	}
-	return s.endSession + sep + q.Encode(), nil
+	return s.endSessionURL(ctx, sess.data), nil
 }
 
-// Purge deletes expired sessions.
-func (s *Service) Purge(ctx context.Context) (int64, error) { return s.sessions.purge(ctx, s.o.Now()) }
+// Purge deletes expired sessions, and sign-in links and link requests
+// older than a day; it returns how many sessions it deleted.
+func (s *Service) Purge(ctx context.Context) (int64, error) {
+	now := s.o.Now()
+	if err := s.purgeLinks(ctx, now); err != nil {
+		return 0, apperr.Internalf("purge sign-in links: %w", err)
+	}
+	return s.sessions.purge(ctx, now)
+}
 
 // SafeReturn keeps return addresses on this site: a path, never a URL to
 // another host (no open redirect).

@@ -14,6 +14,7 @@ import (
 
 	"portal/internal/apperr"
 	"portal/internal/db"
+	"portal/internal/user"
 )
 
 // Session is a server-side session. The browser holds only a random id; the
@@ -35,6 +36,9 @@ type SessionData struct {
 	Login *PendingLogin `json:"login,omitempty"`
 	// IDToken is kept as the hint for the provider's end-session endpoint.
 	IDToken string `json:"id_token,omitempty"`
+	// Via is how the person signed in when not through the university's
+	// provider: "oidc:<partner>" or "email". Sign-out reads it.
+	Via string `json:"via,omitempty"`
 }
 
 // PendingLogin binds an authorization request to this browser.
@@ -44,6 +48,9 @@ type PendingLogin struct {
 	Verifier  string    `json:"verifier"`
 	ReturnTo  string    `json:"return_to"`
 	StartedAt time.Time `json:"started_at"`
+	// Provider is the partner provider the login began at; "" is the
+	// university's. The callback trusts this, never the request.
+	Provider string `json:"provider,omitempty"`
 }
 
 // sessions stores sessions in the database so that any replica can serve
@@ -94,31 +101,41 @@ var errNoSession = errors.New("no live session")
 
 // load returns the live session of raw, deleting it when it has passed its
 // idle or absolute timeout.
-func (s *sessions) load(ctx context.Context, raw string, now time.Time) (*Session, error) {
+//
+// The session's user comes with it, read in the same query (nil for a
+// sign-in under way, or when the user is gone): every signed-in request
+// pays one round trip for both.
+func (s *sessions) load(ctx context.Context, raw string, now time.Time) (*Session, *user.User, error) {
 	if raw == "" || len(raw) > 100 {
-		return nil, errNoSession
+		return nil, nil, errNoSession
 	}
-	var row Session
-	err := s.db.WithContext(ctx).Where("id_hash = ?", hashID(raw)).Take(&row).Error
+	var joined struct {
+		Session
+		user.Joined
+	}
+	err := s.db.WithContext(ctx).Table("sessions").Select("sessions.*, "+user.JoinedColumns).
+		Joins("LEFT JOIN users ON users.id = sessions.user_id").
+		Where("sessions.id_hash = ?", hashID(raw)).Take(&joined).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, errNoSession
+		return nil, nil, errNoSession
 	}
 	if err != nil {
-		return nil, apperr.Internalf("load session: %w", err)
+		return nil, nil, apperr.Internalf("load session: %w", err)
 	}
+	row := joined.Session
 	if now.After(row.ExpiresAt) || (row.UserID != nil && now.Sub(row.LastSeenAt) > s.idle) {
 		if row.UserID == nil {
 			// A sign-in that took too long was never a session: leave it
 			// for the callback to consume and say so, and for purge.
-			return nil, errNoSession
+			return nil, nil, errNoSession
 		}
 		_ = s.delete(ctx, raw)
-		return nil, errSessionExpired
+		return nil, nil, errSessionExpired
 	}
 	if err := json.Unmarshal([]byte(row.Data), &row.data); err != nil {
-		return nil, apperr.Internalf("decode session: %w", err)
+		return nil, nil, apperr.Internalf("decode session: %w", err)
 	}
-	return &row, nil
+	return &row, joined.User(), nil
 }
 
 var errSessionExpired = errors.New("session expired")

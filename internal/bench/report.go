@@ -220,3 +220,30 @@ func writeMarkdown(w io.Writer, rows [][]string) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// bareSuffix marks a yardstick scenario: "x-bare" measures the least that
+// scenario "x" could cost, and "x-bare-y" that of "x-y".
+const bareSuffix = "-bare"
+
+// Yardsticks compares each scenario with its yardstick, if it has one:
+// the share of the yardstick's rate the real page serves.
+func (r Report) Yardsticks() []string {
+	byName := map[string]Result{}
+	for _, res := range r.Results {
+		byName[res.Scenario] = res
+	}
+	var out []string
+	for _, res := range r.Results {
+		base, rest, ok := strings.Cut(res.Scenario, bareSuffix)
+		if !ok {
+			continue
+		}
+		page, ok := byName[base+rest]
+		if !ok || res.RPS == 0 {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s serves %.2f of the rate of %s (%.0f vs %.0f req/s; p50 %.1f vs %.1f ms)",
+			page.Scenario, page.RPS/res.RPS, res.Scenario, page.RPS, res.RPS, page.P50Ms, res.P50Ms))
+	}
+	return out
+}

@@ -71,3 +71,18 @@ func TestPerRequest(t *testing.T) {
 		t.Errorf("PerRequest = %+v", got)
 	}
 }
+
+func TestYardsticks(t *testing.T) {
+	r := Report{Results: []Result{
+		{Scenario: "review-queue", RPS: 600, P50Ms: 40},
+		{Scenario: "review-queue-bare", RPS: 1000, P50Ms: 20},
+		{Scenario: "review-queue-at-scale", RPS: 300},
+		{Scenario: "review-queue-bare-at-scale", RPS: 1000},
+		{Scenario: "healthz", RPS: 20000},
+	}}
+	got := r.Yardsticks()
+	if len(got) != 2 || !strings.HasPrefix(got[0], "review-queue serves 0.60 of the rate of review-queue-bare") ||
+		!strings.HasPrefix(got[1], "review-queue-at-scale serves 0.30 of the rate of review-queue-bare-at-scale") {
+		t.Errorf("yardsticks %q", got)
+	}
+}

@@ -2,13 +2,12 @@ package catalog
 
 import (
 	"context"
-	"encoding/csv"
 	"io"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/xuri/excelize/v2"
+	"portal/internal/sheet"
 )
 
 // ExportRows returns every live outgoing elective of a live institution,
@@ -93,99 +92,27 @@ func ExampleRows(today time.Time) []ImportRow {
 	return []ImportRow{first, second}
 }
 
-// Neutralise defuses a cell for spreadsheets: a value starting with
-// = + - @, a tab or a carriage return would run as a formula
-// (=cmd|' /C calc'!A0) when the file is opened, so it gets a leading single
-// quote, as OWASP's CSV injection guidance says. The importer takes such a
-// quote off again, so that an export imports back unchanged.
-func Neutralise(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-		return "'" + v
-	}
-	return v
-}
-
-// unneutralise undoes Neutralise.
-func unneutralise(v string) string {
-	if len(v) > 1 && v[0] == '\'' && strings.ContainsRune("=+-@\t\r", rune(v[1])) {
-		return v[1:]
-	}
-	return v
-}
-
-func (r *ImportRow) values() []string {
-	out := make([]string, len(ImportColumns))
-	for i, c := range ImportColumns {
-		out[i] = Neutralise(*r.Cell(c))
-	}
-	return out
-}
-
-// WriteCSV writes rows as UTF-8 CSV with a byte order mark, which Excel
-// needs to show Chinese titles, and CRLF line ends, every cell neutralised.
-func WriteCSV(w io.Writer, rows []ImportRow) error {
-	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
-		return err
-	}
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
-	if err := cw.Write(ImportColumns); err != nil {
-		return err
-	}
-	for i := range rows {
-		if err := cw.Write(rows[i].values()); err != nil {
-			return err
+// exportTable is the import format's table of rows, for package sheet,
+// which defuses formulas (=cmd|' /C calc'!A0 would run when the file is
+// opened) with a leading quote the importer takes off again, so that an
+// export imports back unchanged.
+func exportTable(rows []ImportRow) sheet.Table {
+	t := sheet.Table{Name: "Electives", Columns: ImportColumns, Numeric: numericColumns, Rows: make([][]string, len(rows))}
+	for n := range rows {
+		vals := make([]string, len(ImportColumns))
+		for i, c := range ImportColumns {
+			vals[i] = *rows[n].Cell(c)
 		}
+		t.Rows[n] = vals
 	}
-	cw.Flush()
-	return cw.Error()
+	return t
 }
 
-// numericColumns are written to a workbook as numbers, so that Excel does
-// not flag them as numbers stored as text.
+// numericColumns are written to a workbook as numbers.
 var numericColumns = map[string]bool{"min_year": true, "duration_weeks": true, "fee_amount": true, "capacity": true}
 
-// WriteXLSX writes rows as a workbook with one sheet, streamed. Text goes
-// in as inline strings, never as formulas, and neutralised like the CSV.
-func WriteXLSX(w io.Writer, rows []ImportRow) error {
-	f := excelize.NewFile()
-	defer f.Close()
-	const sheet = "Electives"
-	if err := f.SetSheetName("Sheet1", sheet); err != nil {
-		return err
-	}
-	sw, err := f.NewStreamWriter(sheet)
-	if err != nil {
-		return err
-	}
-	header := make([]any, len(ImportColumns))
-	for i, c := range ImportColumns {
-		header[i] = c
-	}
-	if err := sw.SetRow("A1", header); err != nil {
-		return err
-	}
-	for n := range rows {
-		vals := rows[n].values()
-		cells := make([]any, len(vals))
-		for i, v := range vals {
-			cells[i] = v
-			if numericColumns[ImportColumns[i]] {
-				if num, err := strconv.Atoi(v); err == nil {
-					cells[i] = num
-				}
-			}
-		}
-		cell, err := excelize.CoordinatesToCellName(1, n+2)
-		if err != nil {
-			return err
-		}
-		if err := sw.SetRow(cell, cells); err != nil {
-			return err
-		}
-	}
-	if err := sw.Flush(); err != nil {
-		return err
-	}
-	return f.Write(w)
-}
+// WriteCSV writes rows as CSV in the import format (package sheet).
+func WriteCSV(w io.Writer, rows []ImportRow) error { return sheet.WriteCSV(w, exportTable(rows)) }
+
+// WriteXLSX writes rows as a workbook in the import format (package sheet).
+func WriteXLSX(w io.Writer, rows []ImportRow) error { return sheet.WriteXLSX(w, exportTable(rows)) }

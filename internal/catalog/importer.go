@@ -25,6 +25,7 @@ import (
 	"portal/internal/audit"
 	"portal/internal/db"
 	"portal/internal/i18n"
+	"portal/internal/sheet"
 )
 
 // An import file has one row per period; the rows that share an
@@ -404,7 +405,7 @@ func fromRecords(records [][]string, lines []int) ([]ImportRow, error) {
 			if utf8.RuneCountInString(v) > MaxCellChars {
 				return nil, invalid("import.err.cell_too_long", line, header[i], MaxCellChars)
 			}
-			*row.Cell(header[i]) = unneutralise(strings.TrimSpace(v))
+			*row.Cell(header[i]) = sheet.Unneutralise(strings.TrimSpace(v))
 		}
 		out = append(out, row)
 	}

@@ -83,6 +83,20 @@ type Config struct {
 	// MailMaxAttempts is how many times a mail is tried before it is
 	// failed and shown to admins; 0 means DefaultMailMaxAttempts.
 	MailMaxAttempts int
+
+	// review queues
+	// ReviewStaleDays is how many days in one stage mark an application as
+	// waiting too long in the reviewers' queue; 0 means DefaultReviewStaleDays.
+	ReviewStaleDays int
+	// OfferDays is how long a student has to answer a host's offer before
+	// it expires and frees the seat; 0 means the workflow's default (14).
+	OfferDays int
+
+	// incoming sign-in
+	// PartnerProviders are OpenID providers beside the university's (a
+	// partner university's, say), from PORTAL_PARTNER_PROVIDERS; their
+	// people sign in as incoming applicants only.
+	PartnerProviders []PartnerProvider
 }
 
 // Defaults returns the configuration of a mode before the environment is read.
@@ -211,6 +225,11 @@ func Load(mode Mode, getenv func(string) string) (Config, []error) {
 	}
 	str("PORTAL_SMTP_FROM", &c.SMTPFrom)
 	between("PORTAL_MAIL_MAX_ATTEMPTS", 1, 50, &c.MailMaxAttempts)
+	between("PORTAL_REVIEW_STALE_DAYS", 1, 365, &c.ReviewStaleDays)
+	between("PORTAL_OFFER_DAYS", 1, 90, &c.OfferDays)
+
+	// incoming sign-in
+	c.PartnerProviders = loadPartners(getenv)
 
 	if c.DBMaxIdle == 0 {
 		// database/sql keeps 2 idle connections by default, which makes a
@@ -334,6 +353,7 @@ func (c Config) Validate(knownRoles []string) []error {
 	if c.SMTPPassword != "" && c.SMTPUsername == "" {
 		add("PORTAL_SMTP_PASSWORD is set without PORTAL_SMTP_USERNAME")
 	}
+	errs = append(errs, c.validatePartners()...)
 	return errs
 }
 
@@ -428,4 +448,105 @@ func (c Config) SMTPTLSMode() string {
 		return "none"
 	}
 	return "starttls"
+}
+
+// incoming sign-in
+
+// PartnerProvider is one partner OpenID provider: PORTAL_PARTNER_<NAME>_*
+// for each name of PORTAL_PARTNER_PROVIDERS.
+type PartnerProvider struct {
+	Name, Label, Issuer, DiscoveryURL, ClientID, ClientSecret string
+}
+
+// partnerVar is the variable of setting for partner name: "uni-a" and
+// "ISSUER" give PORTAL_PARTNER_UNI_A_ISSUER.
+func partnerVar(name, setting string) string {
+	return "PORTAL_PARTNER_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_")) + "_" + setting
+}
+
+func loadPartners(getenv func(string) string) []PartnerProvider {
+	var out []PartnerProvider
+	for _, name := range strings.Split(getenv("PORTAL_PARTNER_PROVIDERS"), ",") {
+		if name = strings.TrimSpace(name); name == "" {
+			continue
+		}
+		v := func(setting string) string { return strings.TrimSpace(getenv(partnerVar(name, setting))) }
+		p := PartnerProvider{Name: name, Label: v("LABEL"), Issuer: strings.TrimRight(v("ISSUER"), "/"),
+			DiscoveryURL: v("DISCOVERY_URL"), ClientID: v("CLIENT_ID"), ClientSecret: getenv(partnerVar(name, "CLIENT_SECRET"))}
+		out = append(out, p)
+	}
+	return out
+}
+
+// validatePartners names every problem of the partner providers. A
+// partner may not share the university's issuer, nor another partner's:
+// each identity is bound to its issuer, and two providers with one issuer
+// would be one provider with two policies.
+func (c Config) validatePartners() []error {
+	var errs []error
+	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	names, issuers := map[string]bool{}, map[string]string{}
+	for _, p := range c.PartnerProviders {
+		if !validPartnerName(p.Name) {
+			add("PORTAL_PARTNER_PROVIDERS: %q is not a provider name; use lowercase letters, digits and dashes (at most 32)", p.Name)
+			continue
+		}
+		if names[p.Name] {
+			add("PORTAL_PARTNER_PROVIDERS names %q twice", p.Name)
+			continue
+		}
+		names[p.Name] = true
+		switch {
+		case p.Issuer == "":
+			add("%s is missing; set the issuer URL of partner provider %q", partnerVar(p.Name, "ISSUER"), p.Name)
+		case absURL(p.Issuer) != nil:
+			add("%s %v", partnerVar(p.Name, "ISSUER"), absURL(p.Issuer))
+		case strings.TrimRight(c.OIDCIssuer, "/") == p.Issuer:
+			add("%s is the university's issuer (PORTAL_OIDC_ISSUER); a partner provider needs an issuer of its own", partnerVar(p.Name, "ISSUER"))
+		case issuers[p.Issuer] != "":
+			add("%s is also the issuer of partner provider %q", partnerVar(p.Name, "ISSUER"), issuers[p.Issuer])
+		default:
+			issuers[p.Issuer] = p.Name
+		}
+		if p.DiscoveryURL != "" && absURL(p.DiscoveryURL) != nil {
+			add("%s %v", partnerVar(p.Name, "DISCOVERY_URL"), absURL(p.DiscoveryURL))
+		}
+		if p.ClientID == "" {
+			add("%s is missing; set the client id registered with partner provider %q", partnerVar(p.Name, "CLIENT_ID"), p.Name)
+		}
+		if p.ClientSecret == "" {
+			add("%s is missing; set the client secret registered with partner provider %q", partnerVar(p.Name, "CLIENT_SECRET"), p.Name)
+		}
+		if p.Label == "" {
+			add("%s is missing; set the text of its sign-in button, e.g. Sign in with Kumamoto University", partnerVar(p.Name, "LABEL"))
+		}
+	}
+	return errs
+}
+
+func validPartnerName(s string) bool {
+	if s == "" || len(s) > 32 || s[0] == '-' {
+		return false
+	}
+	for _, r := range s {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// review queues
+
+// DefaultReviewStaleDays is when an application counts as waiting too long
+// in its stage, unless PORTAL_REVIEW_STALE_DAYS says otherwise.
+const DefaultReviewStaleDays = 7
+
+// StaleDays is how many days in one stage highlight an application in the
+// reviewers' queue.
+func (c Config) StaleDays() int {
+	if c.ReviewStaleDays > 0 {
+		return c.ReviewStaleDays
+	}
+	return DefaultReviewStaleDays
 }

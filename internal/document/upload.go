@@ -254,10 +254,10 @@ func (s *Service) Add(ctx context.Context, owner int64, in Input, r *Received, m
 }
 
 // Replace makes a received file the new version of owner's document id.
-// The old version stays, downloadable, while an application refers to it;
-// otherwise it is deleted with its file. Only the current version can be
-// replaced, once: a second replace of the same version (another tab) is
-// told the document changed.
+// The old version stays, downloadable, while an application or a rotation
+// request refers to it; otherwise it is deleted with its file. Only the
+// current version can be replaced, once: a second replace of the same
+// version (another tab) is told the document changed.
 func (s *Service) Replace(ctx context.Context, owner, id int64, in Input, r *Received, m audit.Meta) (*Document, error) {
 	now := s.now()
 	var next Document
@@ -292,18 +292,18 @@ func (s *Service) Replace(ctx context.Context, owner, id int64, in Input, r *Rec
 		if err := tx.Create(&next).Error; err != nil {
 			return err
 		}
-		apps, err := attachedApplications(tx, []int64{cur.ID})
+		kept, err := referenced(tx, []int64{cur.ID})
 		if err != nil {
 			return err
 		}
-		if len(apps) == 0 {
+		if !kept {
 			if err := tx.Model(&Document{}).Where("id = ?", cur.ID).Update("deleted_at", now).Error; err != nil {
 				return err
 			}
 			release = append(release, cur.StorageKey)
 		}
 		return audit.Write(tx, audit.New(now, &owner, ActionReplaced, m, map[string]any{
-			"type": cur.Type, "version": next.Version, "previous": cur.ID, "previous_kept": len(apps) > 0,
+			"type": cur.Type, "version": next.Version, "previous": cur.ID, "previous_kept": kept,
 		}).On("document", next.ID))
 	})
 	if err != nil {

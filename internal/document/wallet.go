@@ -106,10 +106,36 @@ func attachedApplications(tx *gorm.DB, ids []int64) ([]int64, error) {
 	return apps, err
 }
 
+// attachedRequests lists the incoming rotation requests that refer to any
+// of the document versions ids, whatever their stage, like
+// attachedApplications.
+func attachedRequests(tx *gorm.DB, ids []int64) ([]int64, error) {
+	var reqs []int64
+	err := tx.Table("rotation_request_documents").Distinct("request_id").Where("document_id IN ?", ids).
+		Order("request_id").Pluck("request_id", &reqs).Error
+	return reqs, err
+}
+
+// referenced reports whether an application or a rotation request refers
+// to any of the document versions ids.
+func referenced(tx *gorm.DB, ids []int64) (bool, error) {
+	apps, err := attachedApplications(tx, ids)
+	if err != nil || len(apps) > 0 {
+		return len(apps) > 0, err
+	}
+	reqs, err := attachedRequests(tx, ids)
+	return len(reqs) > 0, err
+}
+
+// unreferenced is the SQL condition on documents that neither an
+// application nor a rotation request refers to the row.
+const unreferenced = "NOT EXISTS (SELECT 1 FROM document_attachments a WHERE a.document_id = documents.id) AND " +
+	"NOT EXISTS (SELECT 1 FROM rotation_request_documents r WHERE r.document_id = documents.id)"
+
 // Delete removes owner's document id, every version of it, and their
-// files. It is refused while an application refers to any version, with
-// the message naming the applications. The rows stay, marked deleted, for
-// the audit trail; the files go.
+// files. It is refused while an application or a rotation request refers
+// to any version, with the message naming them. The rows stay, marked
+// deleted, for the audit trail; the files go.
 func (s *Service) Delete(ctx context.Context, owner, id int64, m audit.Meta) error {
 	now := s.now()
 	var release []string
@@ -135,6 +161,13 @@ func (s *Service) Delete(ctx context.Context, owner, id int64, m audit.Meta) err
 		if len(apps) > 0 {
 			return apperr.New(apperr.Conflict, "wallet.err.attached", ApplicationList(apps))
 		}
+		reqs, err := attachedRequests(tx, ids)
+		if err != nil {
+			return err
+		}
+		if len(reqs) > 0 {
+			return apperr.New(apperr.Conflict, "wallet.err.attached_rotation", RequestList(reqs))
+		}
 		if err := tx.Model(&Document{}).Where("id IN ?", ids).Update("deleted_at", now).Error; err != nil {
 			return err
 		}
@@ -154,6 +187,16 @@ func ApplicationList(ids []int64) string {
 	parts := make([]string, len(ids))
 	for i, id := range ids {
 		parts[i] = "#" + strconv.FormatInt(id, 10)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// RequestList names rotation requests for a message as the rotation pages
+// do (rotation.Ref, which this package cannot import): "R-0007, R-0012".
+func RequestList(ids []int64) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = fmt.Sprintf("R-%04d", id)
 	}
 	return strings.Join(parts, ", ")
 }
@@ -245,22 +288,20 @@ func (s *Service) Openings(ctx context.Context, owner int64, limit int) ([]Openi
 	return out, nil
 }
 
-// PurgeSuperseded deletes the older versions that no application refers to
-// any more, and their files. Replace deletes an unreferenced old version at
+// PurgeSuperseded deletes the older versions that no application and no
+// rotation request refers to any more, and their files. Replace deletes an unreferenced old version at
 // once; this catches the versions whose last application let go of them
 // later. It returns how many versions went.
 func (s *Service) PurgeSuperseded(ctx context.Context) (int, error) {
 	var old []Document
-	err := s.db.WithContext(ctx).Where("superseded_at IS NOT NULL AND deleted_at IS NULL AND " +
-		"NOT EXISTS (SELECT 1 FROM document_attachments a WHERE a.document_id = documents.id)").Find(&old).Error
+	err := s.db.WithContext(ctx).Where("superseded_at IS NOT NULL AND deleted_at IS NULL AND " + unreferenced).Find(&old).Error
 	if err != nil {
 		return 0, wrap(err, "find superseded versions")
 	}
 	n := 0
 	for _, d := range old {
-		// Re-checked row by row: an application may attach it meanwhile.
-		res := s.db.WithContext(ctx).Model(&Document{}).Where("id = ? AND deleted_at IS NULL AND "+
-			"NOT EXISTS (SELECT 1 FROM document_attachments a WHERE a.document_id = documents.id)", d.ID).
+		// Re-checked row by row: an application or a request may attach it meanwhile.
+		res := s.db.WithContext(ctx).Model(&Document{}).Where("id = ? AND deleted_at IS NULL AND "+unreferenced, d.ID).
 			Update("deleted_at", s.now())
 		if res.Error != nil {
 			return n, wrap(res.Error, "purge superseded version")

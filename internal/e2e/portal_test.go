@@ -27,6 +27,13 @@ func startPortal(t *testing.T) string {
 // test can act as the workflows will.
 func startPortalWith(t *testing.T, configure func(*config.Config)) (*app.App, string) {
 	t.Helper()
+	return startPortalOptions(t, configure, app.Options{Version: "e2e"})
+}
+
+// startPortalOptions is startPortalWith with the app's options too: the
+// demo workflows of `portal dev` are one of them.
+func startPortalOptions(t *testing.T, configure func(*config.Config), o app.Options) (*app.App, string) {
+	t.Helper()
 	requireBrowser(t) // a portal without a browser to visit it is no use here
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -43,7 +50,7 @@ func startPortalWith(t *testing.T, configure func(*config.Config)) (*app.App, st
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.Open(ctx, cfg, app.Options{Version: "e2e"})
+	a, err := app.Open(ctx, cfg, o)
 	if err != nil {
 		cancel()
 		ln.Close()

@@ -32,6 +32,9 @@ type Queue struct {
 	Label string `json:"label"` // message key, e.g. notify.queue.department_review
 	Count int    `json:"count"`
 	Link  string `json:"link"` // path of the queue on the portal
+	// Oldest is how many days the application waiting longest has
+	// waited; 0 says nothing.
+	Oldest int `json:"oldest,omitempty"`
 }
 
 // NoDigest is the DigestSource of a portal without applications: nothing
@@ -90,7 +93,7 @@ func (s *Service) digestLines(lang i18n.Lang, data map[string]any) []digestLine 
 	_ = json.Unmarshal(raw, &qs)
 	out := make([]digestLine, 0, len(qs))
 	for _, q := range qs {
-		l := digestLine{Label: s.bundle.T(lang, q.Label), Count: q.Count}
+		l := digestLine{Label: s.bundle.T(lang, q.Label), Count: q.Count, Oldest: q.Oldest}
 		if q.Link != "" {
 			l.URL = s.o.BaseURL + q.Link
 		}

@@ -93,9 +93,10 @@ type mailView struct {
 
 // digestLine is one queue of a reviewer's digest.
 type digestLine struct {
-	Label string
-	Count int
-	URL   string
+	Label  string
+	Count  int
+	Oldest int // days
+	URL    string
 }
 
 // T translates key into the recipient's language.

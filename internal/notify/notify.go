@@ -30,10 +30,14 @@ const (
 	ApplicationReturned  Kind = "application_returned"
 	ApplicationApproved  Kind = "application_approved" // at a stage
 	ApplicationNominated Kind = "application_nominated"
+	ApplicationRejected  Kind = "application_rejected"
 	HostDecision         Kind = "host_decision"
 	OfferWaiting         Kind = "offer_waiting"
 	OfferExpiring        Kind = "offer_expiring"
+	OfferExpired         Kind = "offer_expired" // nobody answered: the seat went back
 	IncomingAccepted     Kind = "incoming_accepted"
+	IncomingReturned     Kind = "incoming_returned" // a rotation request sent back for changes
+	IncomingRejected     Kind = "incoming_rejected"
 	DocumentExpiring     Kind = "document_expiring" // before a placement
 	SigninLink           Kind = "signin_link"
 	ReviewerDigest       Kind = "reviewer_digest"
@@ -62,10 +66,14 @@ var kinds = map[Kind]spec{
 	ApplicationReturned:  {Mandatory: true, InPortal: true, Args: []string{"ref", "elective"}},
 	ApplicationApproved:  {InPortal: true, Args: []string{"ref", "stage@notify.stage"}},
 	ApplicationNominated: {InPortal: true, Args: []string{"ref", "host"}},
+	ApplicationRejected:  {Mandatory: true, InPortal: true, Args: []string{"ref", "elective"}},
 	HostDecision:         {Mandatory: true, InPortal: true, Args: []string{"host", "decision@notify.decision", "ref"}},
 	OfferWaiting:         {Mandatory: true, InPortal: true, Args: []string{"host", "ref"}},
 	OfferExpiring:        {Mandatory: true, InPortal: true, Args: []string{"ref", "deadline"}},
+	OfferExpired:         {Mandatory: true, InPortal: true, Args: []string{"ref", "host"}},
 	IncomingAccepted:     {Mandatory: true, InPortal: true, Args: []string{"department", "ref"}},
+	IncomingReturned:     {Mandatory: true, InPortal: true, Args: []string{"ref", "department"}},
+	IncomingRejected:     {Mandatory: true, InPortal: true, Args: []string{"ref", "department"}},
 	DocumentExpiring:     {InPortal: true, Args: []string{"document@doc", "expires"}},
 	SigninLink:           {Mandatory: true, Secret: true},
 	ReviewerDigest:       {Mandatory: true, Args: []string{"total"}},
@@ -73,8 +81,9 @@ var kinds = map[Kind]spec{
 
 // Kinds lists every kind in the order the preferences page shows them.
 var Kinds = []Kind{
-	ApplicationSubmitted, ApplicationReturned, ApplicationApproved, ApplicationNominated,
-	HostDecision, OfferWaiting, OfferExpiring, IncomingAccepted, DocumentExpiring,
+	ApplicationSubmitted, ApplicationReturned, ApplicationApproved, ApplicationNominated, ApplicationRejected,
+	HostDecision, OfferWaiting, OfferExpiring, OfferExpired, IncomingAccepted, IncomingReturned, IncomingRejected,
+	DocumentExpiring,
 	SigninLink, ReviewerDigest,
 }
 

@@ -276,3 +276,40 @@ func mergeRoles(claim string, granted []string) []Role {
 	}
 	return out
 }
+
+// JoinedColumns selects, in a query that joins users to another table,
+// the user's columns and granted roles under the prefix u_, so that a
+// request's session and its user come back in one round trip; Joined
+// reads them.
+const JoinedColumns = "users.id AS u_id, users.issuer AS u_issuer, users.subject AS u_subject, users.email AS u_email, " +
+	"users.name AS u_name, users.locale AS u_locale, users.claim_roles AS u_claim_roles, users.created_at AS u_created_at, " +
+	"users.updated_at AS u_updated_at, users.last_login_at AS u_last_login_at, " +
+	"COALESCE((SELECT string_agg(role, ',') FROM user_roles WHERE user_id = users.id), '') AS u_granted"
+
+// Joined is a user as JoinedColumns selects it; UID is nil when the join
+// found nobody.
+type Joined struct {
+	UID          *int64     `gorm:"column:u_id"`
+	UIssuer      string     `gorm:"column:u_issuer"`
+	USubject     string     `gorm:"column:u_subject"`
+	UEmail       string     `gorm:"column:u_email"`
+	UName        string     `gorm:"column:u_name"`
+	ULocale      string     `gorm:"column:u_locale"`
+	UClaimRoles  string     `gorm:"column:u_claim_roles"`
+	UCreatedAt   time.Time  `gorm:"column:u_created_at"`
+	UUpdatedAt   time.Time  `gorm:"column:u_updated_at"`
+	ULastLoginAt *time.Time `gorm:"column:u_last_login_at"`
+	UGranted     string     `gorm:"column:u_granted"`
+}
+
+// User is the joined user with its roles, nil when there was none.
+func (j Joined) User() *User {
+	if j.UID == nil {
+		return nil
+	}
+	return &User{
+		ID: *j.UID, Issuer: j.UIssuer, Subject: j.USubject, Email: j.UEmail, Name: j.UName, Locale: j.ULocale,
+		ClaimRoles: j.UClaimRoles, CreatedAt: j.UCreatedAt, UpdatedAt: j.UUpdatedAt, LastLoginAt: j.ULastLoginAt,
+		Roles: mergeRoles(j.UClaimRoles, strings.Split(j.UGranted, ",")),
+	}
+}

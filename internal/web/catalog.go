@@ -88,6 +88,7 @@ func (s *Server) browseElective(c echo.Context) error {
 	if v.Checklist, err = s.walletChecklist(c, v.Page, d.Elective.RequiredDocList(), d.Periods); err != nil {
 		return err
 	}
+	v.Apply = applyForm(v.Page, visitorOf(c).User, d, s.Catalog.Today())
 	return s.render.render(c, http.StatusOK, "catalog_elective", v)
 }
 

@@ -306,6 +306,7 @@ type browseElectiveView struct {
 	Periods             []browsePeriod
 	Agreement           *browseAgreement
 	Checklist           *WalletChecklist // nil unless a student or incoming applicant is signed in
+	Apply               *ApplyForm       // applications: nil unless a student may apply now
 }
 
 func (v *browseElectiveView) fill(d *catalog.ElectiveDetail, today time.Time) {

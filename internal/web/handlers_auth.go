@@ -44,7 +44,7 @@ func (s *Server) callback(c echo.Context) error {
 		clearCookie(c, s.cookie)
 	}
 	q := c.QueryParams()
-	cb := auth.Callback{Code: q.Get("code"), State: q.Get("state"), Error: q.Get("error"), ErrorDescription: q.Get("error_description")}
+	cb := auth.Callback{Code: q.Get("code"), State: q.Get("state"), Error: q.Get("error"), ErrorDescription: q.Get("error_description"), Iss: q.Get("iss")}
 	session, returnTo, err := s.Auth.CompleteLogin(c.Request().Context(), raw, cb, meta(c))
 	if err != nil {
 		return err

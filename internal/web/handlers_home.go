@@ -23,14 +23,15 @@ var nextSteps = []struct {
 }{
 	{user.Student, "step.student.catalog", "/electives", false},
 	{user.Student, "step.student.wallet", "/wallet", false},
-	{user.Student, "step.student.apply", "", true},
-	{user.Incoming, "step.incoming.request", "", true},
+	{user.Student, "step.student.apply", "/applications", false},
+	{user.Incoming, "step.incoming.profile", "/incoming/profile", false},
+	{user.Incoming, "step.incoming.request", "/rotations", false},
 	{user.Incoming, "step.student.wallet", "/wallet", false},
-	{user.Reviewer, "step.reviewer.queue", "", true},
-	{user.Office, "step.office.nominate", "", true},
+	{user.Reviewer, "step.reviewer.queue", "/review", false},
+	{user.Office, "step.office.nominate", "/review", false},
 	{user.Office, "step.office.partners", "/manage", false},
 	{user.Admin, "step.office.partners", "/manage", false},
-	{user.Coordinator, "step.coordinator.calendar", "", true},
+	{user.Coordinator, "step.coordinator.calendar", "/calendar", false},
 	{user.Admin, "step.admin.users", "/admin/users", false},
 	{user.Admin, "step.admin.audit", "/admin/audit", false},
 }
@@ -40,6 +41,15 @@ type homeView struct {
 	Steps     []Step
 	NoRole    bool
 	DemoUsers []demoChoice
+	// Partners are the partner universities' sign-in buttons.
+	Partners []partnerChoice
+	// DemoPartner is the dev partner provider's demo student, signed in
+	// with one click in dev mode.
+	DemoPartner string
+}
+
+type partnerChoice struct {
+	Label, Path string
 }
 
 type demoChoice struct {
@@ -60,6 +70,12 @@ func (s *Server) home(c echo.Context) error {
 	} else {
 		for _, d := range s.DemoUsers {
 			v.DemoUsers = append(v.DemoUsers, demoChoice{Username: d.Username, Name: d.Name, Role: roleLabel(s.bundle, v.Lang, d.Role)})
+		}
+		for _, p := range s.Auth.Partners() {
+			v.Partners = append(v.Partners, partnerChoice{Label: p.Label, Path: partnerLoginPath(p.Name)})
+		}
+		if s.DevPartner != nil {
+			v.DemoPartner = partnerLoginPath("demo-partner") + "?as=exchange"
 		}
 	}
 	return s.render.render(c, http.StatusOK, "home", v)

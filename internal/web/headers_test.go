@@ -145,7 +145,7 @@ func TestErrorPages(t *testing.T) {
 	eachDialect(t, func(t *testing.T, dialect string) {
 		p := startPortal(t, dialect, app.Options{})
 		b := p.browser()
-		for _, target := range []string{"/no/such/page", "/applications/42", "/static/../../etc/passwd", "/%2e%2e/go.mod"} {
+		for _, target := range []string{"/no/such/page", "/no/such/page/42", "/static/../../etc/passwd", "/%2e%2e/go.mod"} {
 			pg := b.get(target)
 			wantStatus(t, pg, http.StatusNotFound)
 			if ct := pg.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {

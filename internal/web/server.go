@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"portal/internal/application"
 	"portal/internal/audit"
 	"portal/internal/auth"
 	"portal/internal/catalog"
@@ -20,7 +21,10 @@ import (
 	"portal/internal/db"
 	"portal/internal/document"
 	"portal/internal/i18n"
+	"portal/internal/incoming"
+	"portal/internal/letter"
 	"portal/internal/notify"
+	"portal/internal/rotation"
 	"portal/internal/user"
 )
 
@@ -40,12 +44,23 @@ type Deps struct {
 	// DevProvider is the development OpenID provider, mounted at /dev/oidc
 	// in dev mode and nil everywhere else.
 	DevProvider http.Handler
+	// DevPartner is dev mode's partner university provider, at
+	// /dev/partner-oidc; nil everywhere else.
+	DevPartner http.Handler
+	// Incoming keeps incoming applicants' profiles.
+	Incoming *incoming.Service
 	// DemoUsers are offered as one-click sign-ins on the home page in dev mode.
 	DemoUsers []DemoUser
 	// notifications: the bell and the outbox; MailCapture is dev mode's
 	// captured mail, shown at /dev/mail (nil otherwise).
 	Notify      *notify.Service
 	MailCapture *notify.Capture
+	// Applications is the outgoing workflow.
+	Applications *application.Service
+	// Letters issues the incoming students' letters and checks their codes.
+	Letters *letter.Service
+	// Rotations is the incoming rotations' calendar and workflow.
+	Rotations *rotation.Service
 }
 
 // DemoUser is a demo identity of the development provider.
@@ -112,6 +127,9 @@ func (s *Server) routes() {
 	if s.DevProvider != nil {
 		e.Any("/dev/oidc/*", echo.WrapHandler(http.StripPrefix("/dev/oidc", s.DevProvider)))
 	}
+	if s.DevPartner != nil {
+		e.Any("/dev/partner-oidc/*", echo.WrapHandler(http.StripPrefix("/dev/partner-oidc", s.DevPartner)))
+	}
 
 	app := e.Group("", s.locale, s.authenticate, s.csrf())
 	app.GET("/", s.home)
@@ -123,6 +141,11 @@ func (s *Server) routes() {
 	s.catalogRoutes(app)
 	s.walletRoutes(app)
 	s.notifyRoutes(app)
+	s.applicationRoutes(app) // outgoing: the student's side (applications.go)
+	s.reviewRoutes(app)      // outgoing: queues and bulk actions (review.go)
+	s.incomingSigninRoutes(app)
+	s.rotationRoutes(app)
+	s.letterRoutes(app)
 	manage := app.Group("/manage", RequireRole(user.Office, user.Admin))
 	s.catalogAdminRoutes(manage)
 	s.catalogImportRoutes(manage)

@@ -31,8 +31,8 @@ import (
 )
 
 // walletPortal is a portal whose files go to a directory of the test's own,
-// with demo users of every role plus a second student and an incoming
-// applicant, so that every role can try another person's documents.
+// with demo users of every role (an incoming applicant among them) plus a
+// second student, so that every role can try another person's documents.
 type walletPortal struct {
 	*portal
 	files string // the storage directory
@@ -43,7 +43,6 @@ func startWalletPortal(t *testing.T, dialect string) *walletPortal {
 	users := devoidc.DemoUsers()
 	users = append(users,
 		devoidc.User{Username: "student2", Subject: "demo-student2", Email: "student2@demo.portal.test", Name: "Chang Wei 張偉", Locale: "en", Groups: []string{"student"}},
-		devoidc.User{Username: "incoming", Subject: "demo-incoming", Email: "incoming@demo.portal.test", Name: "Marie Dubois", Locale: "en", Groups: []string{"incoming"}},
 	)
 	var files string
 	p := startPortalWith(t, dialect, app.Options{DevUsers: users}, func(cfg *config.Config) {

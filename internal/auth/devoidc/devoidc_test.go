@@ -712,7 +712,7 @@ func TestDemoUsers(t *testing.T) {
 			t.Errorf("user %+v", u)
 		}
 	}
-	if !slices.Equal(names, []string{"student", "reviewer", "office", "coordinator", "admin"}) {
+	if !slices.Equal(names, []string{"student", "incoming", "reviewer", "office", "coordinator", "admin"}) {
 		t.Errorf("order %v", names)
 	}
 	if DemoUsers()[0].Extra["year_of_study"] != 5 {

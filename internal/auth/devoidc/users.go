@@ -1,8 +1,11 @@
 package devoidc
 
 // DemoUsers returns the demo identities of `portal dev`, one per role, in
-// the order the sign-in page lists them: student, reviewer, office,
-// coordinator, admin. Each call returns fresh values the caller may change.
+// the order the sign-in page lists them: student, incoming, reviewer,
+// office, coordinator, admin. Each call returns fresh values the caller
+// may change. The incoming applicant signs in here for one click, although
+// real ones come by emailed link or a partner's provider: the role is what
+// the portal gives them either way.
 func DemoUsers() []User {
 	return []User{
 		{
@@ -13,6 +16,14 @@ func DemoUsers() []User {
 			Locale:   "zh-Hant",
 			Groups:   []string{"student"},
 			Extra:    map[string]any{"year_of_study": 5},
+		},
+		{
+			Username: "incoming",
+			Subject:  "demo-incoming",
+			Email:    "incoming@demo.portal.test",
+			Name:     "Yamada Hanako 山田花子",
+			Locale:   "en",
+			Groups:   []string{"incoming"},
 		},
 		{
 			Username: "reviewer",
@@ -43,6 +54,23 @@ func DemoUsers() []User {
 			Subject:  "demo-admin",
 			Email:    "admin@demo.portal.test",
 			Name:     "David Wu 吳大衛",
+			Locale:   "en",
+			Groups:   []string{"admin"},
+		},
+	}
+}
+
+// PartnerUsers returns the demo identities of the development partner
+// provider of `portal dev` (a partner university's own sign-in): foreign
+// students who request rotations. The groups claim says admin on purpose:
+// a partner's claims never give a role in the portal.
+func PartnerUsers() []User {
+	return []User{
+		{
+			Username: "exchange",
+			Subject:  "kumamoto-20260042",
+			Email:    "haruka.sato@kumamoto-u.demo.test",
+			Name:     "Sato Haruka 佐藤遥",
 			Locale:   "en",
 			Groups:   []string{"admin"},
 		},

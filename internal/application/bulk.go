@@ -1,0 +1,213 @@
+package application
+
+import (
+	"context"
+	"io"
+	"slices"
+	"strconv"
+	"time"
+
+	"portal/internal/apperr"
+	"portal/internal/sheet"
+	"portal/internal/user"
+)
+
+// Bulk actions of the international office on a selection of a queue.
+// Each application goes through the same named operation as on its own
+// page, in its own transaction, with the version its reader saw: one
+// refused application (changed since, period full, quota used up) leaves
+// the others done and itself untouched.
+
+// MaxBulk is the most applications one bulk action takes.
+const MaxBulk = 500
+
+// BulkItem is one selected application: its id, the version the reader
+// saw, and the rank of its current choice then (for host decisions).
+type BulkItem struct {
+	ID      int64
+	Version int
+	Rank    int
+}
+
+// BulkRefusal is a selected application the action did not change, and why.
+type BulkRefusal struct {
+	ID  int64
+	Err error // coded (apperr): its message key says why
+}
+
+// BulkResult says what became of each selected application.
+type BulkResult struct {
+	Done    []int64
+	Refused []BulkRefusal
+}
+
+var errOfficeOnly = apperr.New(apperr.Forbidden, "error.forbidden")
+
+// checkBulk refuses anyone but the office and admins, an empty selection
+// and one too large; it drops repeated ids, keeping the first.
+func checkBulk(u *user.User, items []BulkItem) ([]BulkItem, error) {
+	if u == nil || !u.Has(PartyRoles[Office]...) {
+		return nil, errOfficeOnly
+	}
+	f := apperr.Fields{}
+	switch {
+	case len(items) == 0:
+		f.Add("ids", "review.err.none_selected")
+	case len(items) > MaxBulk:
+		f.Add("ids", "review.err.too_many", MaxBulk)
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	var out []BulkItem
+	for _, it := range items {
+		if !slices.ContainsFunc(out, func(o BulkItem) bool { return o.ID == it.ID }) {
+			out = append(out, it)
+		}
+	}
+	return out, nil
+}
+
+// bulk runs op on each item and sorts the outcomes. A failure that is not
+// a refusal (the database went away) stops the run and is returned: what
+// was done stays done, each in its own committed transaction.
+func bulk(ctx context.Context, items []BulkItem, op func(BulkItem) error) (*BulkResult, error) {
+	res := &BulkResult{}
+	for _, it := range items {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		err := op(it)
+		switch {
+		case err == nil:
+			res.Done = append(res.Done, it.ID)
+		case apperr.CodeOf(err) == apperr.Internal:
+			return res, err
+		default:
+			res.Refused = append(res.Refused, BulkRefusal{ID: it.ID, Err: err})
+		}
+	}
+	return res, nil
+}
+
+// BulkNominate nominates each selected application to the host of its
+// current (or, after a host's rejection, next) choice.
+func (s *Service) BulkNominate(ctx context.Context, u *user.User, items []BulkItem, comment string) (*BulkResult, error) {
+	items, err := checkBulk(u, items)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkComment(comment, false); err != nil {
+		return nil, err
+	}
+	return bulk(ctx, items, func(it BulkItem) error {
+		_, err := s.Nominate(ctx, u, it.ID, ReviewInput{Version: it.Version, Comment: comment, Internal: true})
+		return err
+	})
+}
+
+// BulkHostDecision records one host decision on the current choice of
+// each selected application.
+func (s *Service) BulkHostDecision(ctx context.Context, u *user.User, items []BulkItem, decision, comment string) (*BulkResult, error) {
+	items, err := checkBulk(u, items)
+	if err != nil {
+		return nil, err
+	}
+	f := apperr.Fields{}
+	if !slices.Contains(HostDecisions, decision) {
+		f.Add("decision", "form.not_a_choice")
+	}
+	checkText(f, "comment", comment, false, MaxComment)
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	return bulk(ctx, items, func(it BulkItem) error {
+		_, err := s.RecordHostDecision(ctx, u, it.ID, HostDecisionInput{Version: it.Version, Rank: it.Rank,
+			Decision: decision, Comment: comment, Internal: true})
+		return err
+	})
+}
+
+// Selection returns the queue rows of the selected applications the
+// office may see (out of draft, not their own), in the queue's default
+// order, for an export.
+func (s *Service) Selection(ctx context.Context, u *user.User, ids []int64) ([]QueueRow, error) {
+	items := make([]BulkItem, len(ids))
+	for i, id := range ids {
+		items[i] = BulkItem{ID: id}
+	}
+	items, err := checkBulk(u, items)
+	if err != nil {
+		return nil, err
+	}
+	ids = ids[:0]
+	for _, it := range items {
+		ids = append(ids, it.ID)
+	}
+	var rows []struct {
+		ID, ElectiveID                                                        int64
+		Version, CurrentChoice                                                int
+		Status, Name, Specialty, TitleEN, TitleZH, NameEN, NameLocal, Country string
+		StageSince                                                            time.Time
+		StartsOn, EndsOn                                                      *time.Time // none without a current choice
+	}
+	err = s.db.WithContext(ctx).Table("applications AS a").
+		Select("a.id, a.version, a.status, usr.name, a.specialty, a.stage_since, a.current_choice, COALESCE(e.id, 0) AS elective_id, "+
+			"COALESCE(e.title_en, '') AS title_en, COALESCE(e.title_zh, '') AS title_zh, COALESCE(i.name_en, '') AS name_en, "+
+			"COALESCE(i.name_local, '') AS name_local, COALESCE(i.country, '') AS country, p.starts_on, p.ends_on").
+		Joins("JOIN users AS usr ON usr.id = a.applicant_id").
+		Joins("LEFT JOIN application_choices AS c ON c.application_id = a.id AND c.rank = a.current_choice").
+		Joins("LEFT JOIN electives AS e ON e.id = c.elective_id").
+		Joins("LEFT JOIN institutions AS i ON i.id = e.institution_id").
+		Joins("LEFT JOIN periods AS p ON p.id = c.period_id").
+		Where("a.id IN ? AND a.status <> ? AND a.applicant_id <> ?", ids, Draft, u.ID).
+		Order("a.stage_since, a.id").Scan(&rows).Error
+	if err != nil {
+		return nil, wrap(err, "export selection")
+	}
+	now := s.clock()
+	out := make([]QueueRow, len(rows))
+	for i, r := range rows {
+		out[i] = QueueRow{ID: r.ID, Version: r.Version, Stage: Stage(r.Status), Turn: Turn(Stage(r.Status)), ApplicantName: r.Name,
+			Specialty: r.Specialty, StageSince: r.StageSince.UTC(), CurrentChoice: r.CurrentChoice, ElectiveID: r.ElectiveID,
+			ElectiveTitleEN: r.TitleEN, ElectiveTitleZH: r.TitleZH, InstitutionNameEN: r.NameEN, InstitutionNameLocal: r.NameLocal,
+			Country: r.Country}
+		if r.StartsOn != nil && r.EndsOn != nil {
+			out[i].StartsOn, out[i].EndsOn = *r.StartsOn, *r.EndsOn
+		}
+		out[i].DaysInStage = max(int(now.Sub(out[i].StageSince)/(24*time.Hour)), 0)
+	}
+	return out, nil
+}
+
+// ExportColumns are the columns of a queue export: codes, not translated
+// labels, so that a spreadsheet made from one export reads the next.
+var ExportColumns = []string{"id", "applicant", "stage", "turn", "days_in_stage", "stage_since", "specialty", "choice",
+	"elective", "elective_zh", "institution", "institution_local", "country", "period_start", "period_end"}
+
+// exportTable is rows as a spreadsheet table (package sheet defuses
+// formulas in every cell).
+func exportTable(rows []QueueRow) sheet.Table {
+	date := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.Format(time.DateOnly)
+	}
+	t := sheet.Table{Name: "Applications", Columns: ExportColumns, Numeric: exportNumbers, Rows: make([][]string, len(rows))}
+	for n, r := range rows {
+		t.Rows[n] = []string{strconv.FormatInt(r.ID, 10), r.ApplicantName, string(r.Stage), string(r.Turn), strconv.Itoa(r.DaysInStage),
+			r.StageSince.UTC().Format(time.RFC3339), r.Specialty, strconv.Itoa(r.CurrentChoice), r.ElectiveTitleEN, r.ElectiveTitleZH,
+			r.InstitutionNameEN, r.InstitutionNameLocal, r.Country, date(r.StartsOn), date(r.EndsOn)}
+	}
+	return t
+}
+
+// exportNumbers are the columns a workbook gets as numbers.
+var exportNumbers = map[string]bool{"id": true, "days_in_stage": true, "choice": true}
+
+// WriteQueueCSV writes rows as CSV, like the catalog export.
+func WriteQueueCSV(w io.Writer, rows []QueueRow) error { return sheet.WriteCSV(w, exportTable(rows)) }
+
+// WriteQueueXLSX writes rows as a one-sheet workbook.
+func WriteQueueXLSX(w io.Writer, rows []QueueRow) error { return sheet.WriteXLSX(w, exportTable(rows)) }

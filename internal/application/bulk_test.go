@@ -1,0 +1,152 @@
+package application_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"portal/internal/apperr"
+	"portal/internal/application"
+	"portal/internal/db"
+	"portal/internal/db/dbtest"
+	"portal/internal/user"
+)
+
+func item(a *application.Application) application.BulkItem {
+	return application.BulkItem{ID: a.ID, Version: a.Version, Rank: a.CurrentChoice}
+}
+
+// A bulk nomination with one stale version nominates the others and
+// reports the stale one with "changed", leaving it as it was; a full
+// period refuses its application alone.
+func TestBulkNominateReportsEachRefusal(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		a := w.queueAt(application.OfficeReview, start)
+		b := w.queueAt(application.OfficeReview, start)
+		stale := w.queueAt(application.OfficeReview, start)
+		full := w.queueAt(application.OfficeReview, start, w.p3)
+		seen := item(stale)
+		_, err := w.s.AddNote(w.ctx, w.office, stale.ID, application.NoteInput{Comment: "a note changes no version"})
+		w.must(err, "note")
+		_, err = w.s.ReturnForChanges(w.ctx, w.office, stale.ID, application.ReviewInput{Version: stale.Version, Comment: "Add a CV."})
+		w.must(err, "return")
+		w.must(d.Exec("UPDATE periods SET taken = capacity WHERE id = ?", w.p3.ID).Error, "fill period")
+
+		res, err := w.s.BulkNominate(w.ctx, w.office, []application.BulkItem{item(a), seen, item(b), item(full), item(a)}, "")
+		w.must(err, "bulk nominate")
+		if len(res.Done) != 2 || res.Done[0] != a.ID || res.Done[1] != b.ID {
+			t.Errorf("done %v, want %d and %d once each", res.Done, a.ID, b.ID)
+		}
+		if len(res.Refused) != 2 {
+			t.Fatalf("refused %v", res.Refused)
+		}
+		wantCode(t, res.Refused[0].Err, apperr.Conflict, "application.changed.return")
+		wantCode(t, res.Refused[1].Err, apperr.Conflict, "application.err.period_full")
+		for _, c := range []struct {
+			a    *application.Application
+			want application.Stage
+		}{{a, application.Nominated}, {b, application.Nominated}, {stale, application.Returned}, {full, application.OfficeReview}} {
+			if got := w.reload(c.a); got.Status != c.want {
+				t.Errorf("application %d at %s, want %s", c.a.ID, got.Status, c.want)
+			}
+		}
+		if n := len(w.choices(full.ID)); n == 0 || w.choices(full.ID)[0].QuotaAgreementID != nil || w.choices(full.ID)[0].NominatedAt != nil {
+			t.Errorf("the refused nomination left its choice changed: %+v", w.choices(full.ID))
+		}
+	})
+}
+
+// Host decisions in bulk: each on its application's current choice; a
+// decision on an application not nominated is refused alone.
+func TestBulkHostDecision(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		a := w.queueAt(application.Nominated, start)
+		b := w.queueAt(application.Nominated, start)
+		early := w.queueAt(application.OfficeReview, start)
+		res, err := w.s.BulkHostDecision(w.ctx, w.office, []application.BulkItem{item(a), item(early), item(b)}, application.HostDecisionAccepted, "")
+		w.must(err, "bulk decision")
+		if len(res.Done) != 2 || len(res.Refused) != 1 || res.Refused[0].ID != early.ID {
+			t.Fatalf("done %v refused %v", res.Done, res.Refused)
+		}
+		if w.reload(a).Status != application.HostAccepted || w.reload(b).Status != application.HostAccepted || w.taken(w.p1) != 2 {
+			t.Errorf("two acceptances hold %d seats", w.taken(w.p1))
+		}
+		_, err = w.s.BulkHostDecision(w.ctx, w.office, []application.BulkItem{item(early)}, "maybe", "")
+		wantField(t, err, "decision", "form.not_a_choice")
+	})
+}
+
+// Bulk actions and exports belong to the office: reviewers and students
+// are refused and nothing changes; an empty selection is bad input.
+func TestBulkIsTheOfficesOnly(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		a := w.queueAt(application.OfficeReview, start)
+		for _, u := range []*user.User{w.reviewer, w.student, nil} {
+			_, err := w.s.BulkNominate(w.ctx, u, []application.BulkItem{item(a)}, "")
+			wantCode(t, err, apperr.Forbidden, "")
+			_, err = w.s.BulkHostDecision(w.ctx, u, []application.BulkItem{item(a)}, application.HostDecisionRejected, "")
+			wantCode(t, err, apperr.Forbidden, "")
+			_, err = w.s.Selection(w.ctx, u, []int64{a.ID})
+			wantCode(t, err, apperr.Forbidden, "")
+		}
+		if got := w.reload(a); got.Status != application.OfficeReview || got.Version != a.Version {
+			t.Errorf("refused bulk actions changed the application: %s v%d", got.Status, got.Version)
+		}
+		_, err := w.s.BulkNominate(w.ctx, w.office, nil, "")
+		wantField(t, err, "ids", "review.err.none_selected")
+	})
+}
+
+// The export holds the selected rows the office may see, a spreadsheet
+// formula in a name comes out as text, and CSV and workbook agree.
+func TestExportSelection(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		a := w.queueAt(application.OfficeReview, start)
+		w.must(d.Exec("UPDATE users SET name = ? WHERE id = ?", "=cmd|' /C calc'!A0", a.ApplicantID).Error, "evil name")
+		b := w.queueAt(application.Submitted, start.Add(1))
+		draft := w.queueAt(application.Draft, start)
+		unselected := w.queueAt(application.Submitted, start)
+
+		rows, err := w.s.Selection(w.ctx, w.office, []int64{b.ID, a.ID, draft.ID, a.ID})
+		w.must(err, "selection")
+		if len(rows) != 2 || rows[0].ID != a.ID || rows[1].ID != b.ID {
+			t.Fatalf("selection %+v, want %d then %d", rows, a.ID, b.ID)
+		}
+		_ = unselected
+
+		var buf bytes.Buffer
+		w.must(application.WriteQueueCSV(&buf, rows), "csv")
+		if !strings.HasPrefix(buf.String(), "\uFEFF") {
+			t.Error("CSV has no byte order mark")
+		}
+		recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(buf.String(), "\uFEFF"))).ReadAll()
+		w.must(err, "read csv")
+		if len(recs) != 3 || strings.Join(recs[0], ",") != strings.Join(application.ExportColumns, ",") {
+			t.Fatalf("CSV %q", recs)
+		}
+		if recs[1][1] != "'=cmd|' /C calc'!A0" || recs[1][2] != "office_review" || recs[1][10] != "Kumamoto University" || recs[1][11] != "熊本大学" {
+			t.Errorf("CSV row %q", recs[1])
+		}
+
+		buf.Reset()
+		w.must(application.WriteQueueXLSX(&buf, rows), "xlsx")
+		f, err := excelize.OpenReader(&buf)
+		w.must(err, "open xlsx")
+		defer f.Close()
+		cells, err := f.GetRows("Applications")
+		w.must(err, "xlsx rows")
+		if len(cells) != 3 || cells[1][1] != "'=cmd|' /C calc'!A0" || cells[2][0] != recs[2][0] {
+			t.Errorf("workbook %q", cells)
+		}
+		if formula, _ := f.GetCellFormula("Applications", "B2"); formula != "" {
+			t.Errorf("B2 is a formula: %q", formula)
+		}
+	})
+}

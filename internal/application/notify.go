@@ -1,0 +1,147 @@
+package application
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// What a transition tells the outbox. record passes the kind
+// "application.<action>" and data with these keys; the notifier picks the
+// mails from the action and fills their templates from the data as it
+// stands, so every value is text ready to show, in the applicant's
+// language where there is a choice.
+const (
+	DataRef        = "ref"      // the application's reference, A-2026-0042
+	DataElective   = "elective" // title of the current choice's elective, in the applicant's language
+	DataElectiveEN = "elective_en"
+	DataHost       = "host"      // the current choice's institution, English and local names
+	DataApplicant  = "applicant" // the applicant's name
+	DataComment    = "comment"   // the actor's words; never an internal note
+	DataDecision   = "decision"  // a host decision: accepted, rejected, waitlisted
+	DataStage      = "stage"     // the stage passed, for approvals
+	DataDeadline   = "deadline"  // when an offer expires, as text
+)
+
+// deadlineFormat is how an offer's deadline reads in mail and messages.
+const deadlineFormat = "2006-01-02 15:04 UTC"
+
+// Ref is the reference of an application as people quote it: the year it
+// was started and its id.
+func (a *Application) Ref() string {
+	return fmt.Sprintf("A-%d-%04d", a.CreatedAt.Year(), a.ID)
+}
+
+// names are what a notification says of an application besides its stage.
+type names struct {
+	ApplicantName, Locale string
+	TitleEN, TitleZH      string
+	NameEN, NameLocal     string
+}
+
+// lookupNames reads the applicant and the current choice's elective and
+// institution of a, in one query.
+func lookupNames(tx *gorm.DB, a *Application) (names, error) {
+	var n names
+	err := tx.Table("applications AS a").
+		Select("COALESCE(u.name, '') AS applicant_name, COALESCE(u.locale, '') AS locale, "+
+			"COALESCE(e.title_en, '') AS title_en, COALESCE(e.title_zh, '') AS title_zh, "+
+			"COALESCE(i.name_en, '') AS name_en, COALESCE(i.name_local, '') AS name_local").
+		Joins("JOIN users AS u ON u.id = a.applicant_id").
+		Joins("LEFT JOIN application_choices AS c ON c.application_id = a.id AND c.rank = a.current_choice").
+		Joins("LEFT JOIN electives AS e ON e.id = c.elective_id").
+		Joins("LEFT JOIN institutions AS i ON i.id = e.institution_id").
+		Where("a.id = ?", a.ID).Scan(&n).Error
+	return n, err
+}
+
+// fill adds what names say to data.
+func (n names) fill(a *Application, data map[string]any) {
+	data[DataRef] = a.Ref()
+	data[DataApplicant] = n.ApplicantName
+	data[DataElectiveEN] = n.TitleEN
+	data[DataElective] = n.TitleEN
+	if n.Locale == "zh-Hant" && n.TitleZH != "" {
+		data[DataElective] = n.TitleZH
+	}
+	host := n.NameEN
+	if n.NameLocal != "" && n.NameLocal != n.NameEN {
+		host += " " + n.NameLocal
+	}
+	data[DataHost] = host
+	if a.OfferExpiresAt != nil {
+		data[DataDeadline] = a.OfferExpiresAt.UTC().Format(deadlineFormat)
+	}
+}
+
+// hostDecisionOf is the decision a host action records.
+var hostDecisionOf = map[Action]string{
+	HostAccept: HostDecisionAccepted, Promote: HostDecisionAccepted,
+	HostReject: HostDecisionRejected, HostWaitlist: HostDecisionWaitlisted,
+}
+
+// announcement is the data of the notification of transition c of a, from
+// stage from, made by party by.
+func announcement(tx *gorm.DB, a *Application, by Party, from Stage, c change) (map[string]any, error) {
+	n, err := lookupNames(tx, a)
+	if err != nil {
+		return nil, err
+	}
+	data := map[string]any{
+		"application_id": a.ID, "action": string(c.action), "from": string(from), "to": string(a.Status),
+		"turn": string(Turn(a.Status)), "specialty": a.Specialty, "by": string(by),
+	}
+	if a.OfferExpiresAt != nil && a.Status == HostAccepted {
+		data["offer_expires_at"] = a.OfferExpiresAt.Format(time.RFC3339)
+	}
+	n.fill(a, data)
+	if !c.internal && c.comment != "" {
+		data[DataComment] = c.comment
+	}
+	if d, ok := hostDecisionOf[c.action]; ok {
+		data[DataDecision] = d
+	}
+	if c.action == Approve {
+		data[DataStage] = string(from)
+	}
+	return data, nil
+}
+
+// PendingOffer is an offer nobody has answered yet, with what a reminder
+// says of it.
+type PendingOffer struct {
+	ApplicationID int64
+	ApplicantID   int64
+	ExpiresAt     time.Time
+	Data          map[string]any // ref, elective, host, deadline
+}
+
+// OffersExpiring lists the unanswered offers that expire after now and no
+// later than within from now, and that were open longer than within: an
+// offer shorter than the reminder window would be reminded of at once.
+func (s *Service) OffersExpiring(ctx context.Context, now time.Time, within time.Duration) ([]PendingOffer, error) {
+	now = now.UTC()
+	var due []Application
+	err := s.db.WithContext(ctx).Where("status = ? AND offer_expires_at > ? AND offer_expires_at <= ?", HostAccepted, now, now.Add(within)).
+		Order("offer_expires_at, id").Find(&due).Error
+	if err != nil {
+		return nil, wrap(err, "find expiring offers")
+	}
+	var out []PendingOffer
+	for i := range due {
+		a := &due[i]
+		if a.DecidedAt != nil && a.OfferExpiresAt.Sub(*a.DecidedAt) <= within {
+			continue
+		}
+		n, err := lookupNames(s.db.WithContext(ctx), a)
+		if err != nil {
+			return nil, wrap(err, "expiring offer")
+		}
+		data := map[string]any{"application_id": a.ID}
+		n.fill(a, data)
+		out = append(out, PendingOffer{ApplicationID: a.ID, ApplicantID: a.ApplicantID, ExpiresAt: a.OfferExpiresAt.UTC(), Data: data})
+	}
+	return out, nil
+}

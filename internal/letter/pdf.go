@@ -1,0 +1,329 @@
+package letter
+
+import (
+	"bytes"
+	"compress/gzip"
+	_ "embed"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/signintech/gopdf"
+
+	"portal/internal/i18n"
+)
+
+// One font prints every letter: Noto Sans TC covers Latin, Traditional
+// Chinese and Japanese, so a name like 山田花子 or 陳怡君 needs no fallback.
+// It is stored gzipped (see fonts/README.md) and inflated on first use.
+//
+//go:embed fonts/NotoSansTC-Regular.ttf.gz
+var fontGz []byte
+
+const fontFamily = "noto"
+
+const nbsp = "\u00a0"
+
+// text is a letter's wording in one language, ready to lay out.
+type text struct {
+	Org               [2]string // letterhead: the hospital in lang, then in the other language
+	Office            string
+	Date              string
+	Title             string
+	Salutation        string
+	Paragraphs        []string
+	Facts             [][2]string // label, value
+	Closing           string
+	Signer, SignerOrg string
+	CodeLine, URLLine string
+	Lang              i18n.Lang
+	Meta              gopdf.PdfInfo
+}
+
+// text words letter l in lang. The letterhead is bilingual; names and
+// departments appear in both scripts, the main language's first.
+func (s *Service) text(l *Letter, lang i18n.Lang) text {
+	if lang != i18n.TraditionalChinese {
+		lang = i18n.English
+	}
+	other := i18n.TraditionalChinese
+	if lang == i18n.TraditionalChinese {
+		other = i18n.English
+	}
+	b := s.o.I18n
+	t := func(key string, args ...any) string { return b.T(lang, key, args...) }
+	both := func(main, other string) string {
+		switch {
+		case main == "":
+			return other
+		case other == "" || other == main:
+			return main
+		}
+		return t("letter.both", main, other)
+	}
+	subj := l.Subject
+	name := both(subj.NameLatin, subj.NameNative)
+	dept := both(subj.DepartmentEN, subj.DepartmentZH)
+	if lang == i18n.TraditionalChinese {
+		name = both(subj.NameNative, subj.NameLatin)
+		dept = both(subj.DepartmentZH, subj.DepartmentEN)
+	}
+	// A date is not broken across lines: its spaces are non-breaking until
+	// drawn (see pen.at).
+	keep := func(s string) string { return strings.ReplaceAll(s, " ", nbsp) }
+	from, to := keep(FormatDate(subj.StartsOn, lang)), keep(FormatDate(subj.EndsOn, lang))
+	k := string(l.Kind)
+	tx := text{
+		Org:        [2]string{t("letter.org.name"), b.T(other, "letter.org.name")},
+		Office:     t("letter.org.office") + "  ·  " + b.T(other, "letter.org.office"),
+		Date:       t("letter.date", FormatDate(l.IssuedAt, lang)),
+		Title:      t("letter.title." + k),
+		Salutation: t("letter.salutation"),
+		Paragraphs: []string{t("letter.body."+k, name, dept, from, to), t("letter.body2." + k)},
+		Facts: [][2]string{
+			{t("letter.fact.name"), name},
+			{t("letter.fact.department"), dept},
+			{t("letter.fact.period"), t("letter.period", from, to)},
+		},
+		Closing:   t("letter.closing"),
+		Signer:    t("letter.signer"),
+		SignerOrg: t("letter.org.name"),
+		CodeLine:  t("letter.code", l.DisplayCode()),
+		URLLine:   t("letter.check", s.VerifyURL(l.Code)),
+		Lang:      lang,
+		Meta: gopdf.PdfInfo{
+			Title: t("letter.title."+k) + " — " + name, Author: t("letter.org.name"),
+			Subject: l.DisplayCode(), Creator: "portal", CreationDate: l.IssuedAt,
+		},
+	}
+	if subj.HomeInstitution != "" {
+		tx.Facts = append(tx.Facts[:1], append([][2]string{{t("letter.fact.home"), subj.HomeInstitution}}, tx.Facts[1:]...)...)
+	}
+	return tx
+}
+
+// formatDate writes a date as a letter does: 6 July 2026, 2026年7月6日.
+func FormatDate(d time.Time, lang i18n.Lang) string {
+	if lang == i18n.TraditionalChinese {
+		return fmt.Sprintf("%d年%d月%d日", d.Year(), int(d.Month()), d.Day())
+	}
+	return d.Format("2 January 2006")
+}
+
+// renderer lays letters out on A4. The font is parsed once and shared; the
+// PDF library copies what it writes to per document.
+type renderer struct {
+	once  sync.Once
+	fonts *gopdf.FontContainer
+	err   error
+}
+
+func (r *renderer) load() {
+	zr, err := gzip.NewReader(bytes.NewReader(fontGz))
+	if err != nil {
+		r.err = err
+		return
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		r.err = err
+		return
+	}
+	r.fonts = &gopdf.FontContainer{}
+	r.err = r.fonts.AddTTFFontData(fontFamily, raw)
+}
+
+// Page geometry, in points.
+const (
+	pageW, pageH = 595.28, 841.89 // A4
+	marginX      = 64.0
+	textW        = pageW - 2*marginX
+)
+
+// Colours: a dark blue for the letterhead, grey for small print.
+var (
+	ink   = [3]uint8{0x1a, 0x1a, 0x1a}
+	brand = [3]uint8{0x12, 0x3b, 0x6d}
+	muted = [3]uint8{0x55, 0x55, 0x55}
+)
+
+// pen is a PDF page with a cursor moving down it.
+type pen struct {
+	gp  *gopdf.GoPdf
+	y   float64
+	err error
+}
+
+func (p *pen) font(size float64, c [3]uint8) {
+	if p.err == nil {
+		p.err = p.gp.SetFont(fontFamily, "", size)
+	}
+	p.gp.SetTextColor(c[0], c[1], c[2])
+}
+
+// at writes s with its top at (x, y) without moving the cursor.
+func (p *pen) at(x, y float64, s string) {
+	if p.err != nil || s == "" {
+		return
+	}
+	p.gp.SetXY(x, y)
+	// Drawn as plain spaces, so that text copied from the PDF matches.
+	p.err = p.gp.Cell(nil, strings.ReplaceAll(s, nbsp, " "))
+}
+
+func (p *pen) width(s string) float64 {
+	w, err := p.gp.MeasureTextWidth(s)
+	if err != nil && p.err == nil {
+		p.err = err
+	}
+	return w
+}
+
+// para writes s wrapped to width w from x, then moves the cursor below it.
+func (p *pen) para(x, w, lead float64, s string) {
+	for _, line := range p.wrap(s, w) {
+		p.at(x, p.y, line)
+		p.y += lead
+	}
+}
+
+// wrap breaks s into lines no wider than w: at spaces between Latin words,
+// and between any two Han or kana characters, which take no spaces.
+func (p *pen) wrap(s string, w float64) []string {
+	var units []string // words with their trailing space, or single CJK characters
+	var cur strings.Builder
+	flush := func() {
+		if cur.Len() > 0 {
+			units = append(units, cur.String())
+			cur.Reset()
+		}
+	}
+	for _, r := range s {
+		switch {
+		case r == ' ':
+			cur.WriteRune(r)
+			flush()
+		case isCJK(r):
+			flush()
+			units = append(units, string(r))
+		default:
+			cur.WriteRune(r)
+		}
+	}
+	flush()
+	var lines []string
+	line := ""
+	for _, u := range units {
+		if line != "" && p.width(strings.TrimRight(line+u, " ")) > w {
+			lines = append(lines, strings.TrimRight(line, " "))
+			line = strings.TrimLeft(u, " ")
+			continue
+		}
+		line += u
+	}
+	if line = strings.TrimRight(line, " "); line != "" {
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+func isCJK(r rune) bool {
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana) ||
+		(r >= 0x3000 && r <= 0x303f) || (r >= 0xff00 && r <= 0xffef) // CJK punctuation, full-width forms
+}
+
+func (p *pen) rule(x1, x2, y, width float64, c [3]uint8) {
+	p.gp.SetStrokeColor(c[0], c[1], c[2])
+	p.gp.SetLineWidth(width)
+	p.gp.Line(x1, y, x2, y)
+}
+
+// render lays out one letter: letterhead, date, title, body, a table of
+// the facts, the signature block, and the verification code at the foot.
+func (r *renderer) render(t text) ([]byte, error) {
+	r.once.Do(r.load)
+	if r.err != nil {
+		return nil, fmt.Errorf("load font: %w", r.err)
+	}
+	gp := &gopdf.GoPdf{}
+	gp.Start(gopdf.Config{PageSize: gopdf.Rect{W: pageW, H: pageH}, Unit: gopdf.UnitPT})
+	gp.SetInfo(t.Meta)
+	gp.AddPage()
+	if err := gp.AddTTFFontFromFontContainer(fontFamily, r.fonts); err != nil {
+		return nil, err
+	}
+	p := &pen{gp: gp, y: 56}
+
+	// Letterhead: the hospital in both languages, the office, a rule.
+	p.font(17, brand)
+	p.at(marginX, p.y, t.Org[0])
+	p.font(14, brand)
+	p.at(marginX, p.y+24, t.Org[1])
+	p.font(9.5, muted)
+	p.at(marginX, p.y+46, t.Office)
+	p.y += 66
+	p.rule(marginX, pageW-marginX, p.y, 1.2, brand)
+
+	// Date, right-aligned under the rule.
+	p.y += 18
+	p.font(10.5, ink)
+	p.at(pageW-marginX-p.width(t.Date), p.y, t.Date)
+
+	// Title.
+	p.y += 40
+	p.font(20, brand)
+	p.at(marginX, p.y, t.Title)
+	p.y += 48
+
+	// Body.
+	p.font(11, ink)
+	p.at(marginX, p.y, t.Salutation)
+	p.y += 26
+	for _, para := range t.Paragraphs {
+		p.para(marginX, textW, 17, para)
+		p.y += 10
+	}
+
+	// The facts, as a two-column table between light rules.
+	p.y += 6
+	p.rule(marginX, pageW-marginX, p.y, 0.5, muted)
+	p.y += 10
+	const labelW = 120.0
+	for _, f := range t.Facts {
+		p.font(9.5, muted)
+		p.at(marginX, p.y+1, f[0])
+		p.font(11, ink)
+		top := p.y
+		p.para(marginX+labelW, textW-labelW, 16, f[1])
+		p.y = max(p.y, top+16) + 5
+	}
+	p.y += 1
+	p.rule(marginX, pageW-marginX, p.y, 0.5, muted)
+
+	// Signature block.
+	p.y += 30
+	p.font(11, ink)
+	p.at(marginX, p.y, t.Closing)
+	p.y += 64
+	p.rule(marginX, marginX+200, p.y, 0.6, ink)
+	p.y += 8
+	p.at(marginX, p.y, t.Signer)
+	p.y += 17
+	p.at(marginX, p.y, t.SignerOrg)
+
+	// Foot: the verification code and where to check it.
+	foot := pageH - 92.0
+	p.rule(marginX, pageW-marginX, foot, 0.5, muted)
+	p.font(10.5, ink)
+	p.at(marginX, foot+12, t.CodeLine)
+	p.font(9, muted)
+	p.y = foot + 32
+	p.para(marginX, textW, 13, t.URLLine)
+	if p.err != nil {
+		return nil, p.err
+	}
+	return gp.GetBytesPdfReturnErr()
+}

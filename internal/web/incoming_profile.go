@@ -1,0 +1,149 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"portal/internal/apperr"
+	"portal/internal/incoming"
+	"portal/internal/user"
+)
+
+func (s *Server) incomingProfileRoutes(g *echo.Group) {
+	in := g.Group("/incoming", RequireRole(user.Incoming))
+	in.GET("/profile", s.incomingProfile)
+	in.POST("/profile", s.incomingProfileSave)
+}
+
+// profileField is one input of the profile form with its message.
+type profileField struct {
+	Name, Label, Value, Error, Hint string
+	Required                        bool
+	Autocomplete                    string
+	Options                         []choice // a select when set, with Choose as its empty choice
+	Choose                          string
+}
+
+// ID is the input's id; ErrorID and HintID tie its messages to it.
+func (f profileField) ID() string      { return "profile-" + f.Name }
+func (f profileField) ErrorID() string { return f.ID() + "-error" }
+func (f profileField) HintID() string  { return f.ID() + "-hint" }
+
+// DescribedBy lists the ids of the field's hint and message.
+func (f profileField) DescribedBy() string {
+	out := ""
+	if f.Hint != "" {
+		out = f.HintID()
+	}
+	if f.Error != "" {
+		if out != "" {
+			out += " "
+		}
+		out += f.ErrorID()
+	}
+	return out
+}
+
+type choice struct {
+	Value, Label string
+	Selected     bool
+}
+
+type incomingProfileView struct {
+	Page
+	New                                      bool // no profile saved yet
+	Errors                                   []profileError
+	NameLatin, NameNative, Nationality, Year profileField
+	Partner, HomeName, HomeCountry           profileField
+}
+
+type profileError struct{ Field, Message string }
+
+// incomingProfile shows the applicant's profile form, filled with what
+// they saved before.
+func (s *Server) incomingProfile(c echo.Context) error {
+	u := visitorOf(c).User
+	p, err := s.Incoming.Get(c.Request().Context(), u.ID)
+	switch {
+	case apperr.CodeOf(err) == apperr.NotFound:
+		return s.profilePage(c, http.StatusOK, incoming.ProfileInput{}, true, nil)
+	case err != nil:
+		return err
+	}
+	return s.profilePage(c, http.StatusOK, p.Input(), false, nil)
+}
+
+// incomingProfileSave saves the form; a refused form is shown again as
+// typed, each wrong field with its message, and nothing is changed.
+func (s *Server) incomingProfileSave(c echo.Context) error {
+	ctx := c.Request().Context()
+	in := incoming.ProfileInput{
+		NameLatin: c.FormValue("name_latin"), NameNative: c.FormValue("name_native"), Nationality: c.FormValue("nationality"),
+		HomeInstitutionID: c.FormValue("home_institution_id"), HomeInstitutionName: c.FormValue("home_institution_name"),
+		HomeCountry: c.FormValue("home_country"), YearOfStudy: c.FormValue("year_of_study"),
+	}
+	_, saveErr := s.Incoming.Save(ctx, visitorOf(c).User, in)
+	if f := apperr.FieldsOf(saveErr); f != nil {
+		_, err := s.Incoming.Get(ctx, visitorOf(c).User.ID)
+		return s.profilePage(c, http.StatusUnprocessableEntity, in, err != nil, f)
+	}
+	if saveErr != nil {
+		return saveErr
+	}
+	s.setFlash(c, "incoming_profile_saved")
+	return c.Redirect(http.StatusSeeOther, "/incoming/profile")
+}
+
+func (s *Server) profilePage(c echo.Context, status int, in incoming.ProfileInput, isNew bool, bad apperr.Fields) error {
+	v := incomingProfileView{Page: s.page(c, "incoming.profile.title"), New: isNew}
+	field := func(name, label, value, hint string) profileField {
+		f := profileField{Name: name, Label: v.T(label), Value: value}
+		if hint != "" {
+			f.Hint = v.T(hint)
+		}
+		if m, ok := bad[name]; ok {
+			f.Error = v.T(m.Key, m.Args...)
+			v.Errors = append(v.Errors, profileError{Field: f.ID(), Message: f.Error})
+		}
+		return f
+	}
+	v.NameLatin = field("name_latin", "incoming.profile.name_latin", in.NameLatin, "incoming.profile.name_latin.hint")
+	v.NameLatin.Required, v.NameLatin.Autocomplete = true, "name"
+	v.NameNative = field("name_native", "incoming.profile.name_native", in.NameNative, "incoming.profile.name_native.hint")
+	v.NameNative.Autocomplete = "name"
+	v.Nationality = field("nationality", "incoming.profile.nationality", in.Nationality, "")
+	v.Nationality.Required, v.Nationality.Choose = true, v.T("incoming.profile.choose_country")
+	v.Year = field("year_of_study", "incoming.profile.year", in.YearOfStudy, "")
+	v.Year.Required, v.Year.Choose = true, v.T("incoming.profile.choose_year")
+	v.Partner = field("home_institution_id", "incoming.profile.partner", in.HomeInstitutionID, "incoming.profile.partner.hint")
+	v.Partner.Choose = v.T("incoming.profile.partner.none")
+	v.HomeName = field("home_institution_name", "incoming.profile.home_name", in.HomeInstitutionName, "")
+	v.HomeName.Autocomplete = "organization"
+	v.HomeCountry = field("home_country", "incoming.profile.home_country", in.HomeCountry, "")
+	v.HomeCountry.Choose = v.T("incoming.profile.choose_country")
+
+	for _, ct := range incoming.Countries(string(v.Lang)) {
+		v.Nationality.Options = append(v.Nationality.Options, choice{Value: ct.Code, Label: ct.Name, Selected: ct.Code == strings.ToUpper(in.Nationality)})
+		v.HomeCountry.Options = append(v.HomeCountry.Options, choice{Value: ct.Code, Label: ct.Name, Selected: ct.Code == strings.ToUpper(in.HomeCountry)})
+	}
+	partners, err := s.Incoming.Partners(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	for _, p := range partners {
+		label := p.NameEN
+		if p.NameLocal != "" {
+			label += " · " + p.NameLocal
+		}
+		id := strconv.FormatInt(p.ID, 10)
+		v.Partner.Options = append(v.Partner.Options, choice{Value: id, Label: label + " (" + incoming.NameOf(string(v.Lang), p.Country) + ")", Selected: id == in.HomeInstitutionID})
+	}
+	for y := incoming.MinYear; y <= incoming.MaxYear; y++ {
+		val := strconv.Itoa(y)
+		v.Year.Options = append(v.Year.Options, choice{Value: val, Label: v.T("incoming.profile.year_n", y), Selected: val == in.YearOfStudy})
+	}
+	return s.render.render(c, status, "incoming_profile", v)
+}

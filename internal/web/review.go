@@ -1,0 +1,276 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"portal/internal/apperr"
+	"portal/internal/application"
+	"portal/internal/catalog"
+	"portal/internal/i18n"
+	"portal/internal/user"
+)
+
+// reviewRoutes are the reviewers' queue (department reviewers, the office,
+// admins) and the office's bulk actions on a selection of it.
+func (s *Server) reviewRoutes(g *echo.Group) {
+	rv := &reviewer{Server: s, fragment: s.reviewFragment()}
+	g.GET("/review", rv.queue, RequireRole(user.Reviewer, user.Office, user.Admin))
+	g.POST("/review/bulk", rv.bulk, RequireRole(user.Office, user.Admin))
+}
+
+// reviewer serves the queue: the fragment templates htmx gets, and the
+// partner choices of the filter form, kept a minute so that a queue page
+// costs the session lookup and one statement of its own.
+type reviewer struct {
+	*Server
+	fragment *template.Template
+
+	mu        sync.Mutex
+	partners  *reviewPartners
+	partnerAt time.Time
+}
+
+// reviewPartnersTTL is how long the filter's partner list is kept: a
+// partner added in the catalog shows in the filter within a minute.
+const reviewPartnersTTL = time.Minute
+
+// reviewFragment parses the queue's partials on their own: the page
+// renderer always executes the layout. A parse error is a programming
+// error that New would already have met in the page sets.
+func (s *Server) reviewFragment() *template.Template {
+	return template.Must(template.New("review_fragment").
+		Funcs(template.FuncMap{"static": s.assets.URL}).
+		ParseFS(s.Templates, "templates/partials/review_*.html"))
+}
+
+// queue is the reviewers' queue page. An htmx request from the filter form
+// gets only the queue (tabs, table, pager); everything else gets the page.
+func (rv *reviewer) queue(c echo.Context) error {
+	ctx := c.Request().Context()
+	u := visitorOf(c).User
+	form, f, bad := reviewParams(c.QueryParams())
+	v := reviewView{Page: rv.page(c, "review.title"), Form: form, Bulk: u.Has(user.Office, user.Admin)}
+	staleDays := rv.Config.StaleDays()
+	v.Lede, v.Empty = v.T("review.lede", staleDays), v.T("review.empty")
+	if v.Bulk {
+		v.bulkButtons()
+	}
+	status := http.StatusOK
+	var qp *application.QueuePage
+	var err error
+	if len(bad) == 0 {
+		qp, err = rv.Applications.Queue(ctx, u, f)
+	} else {
+		err = f.Check() // the queue's own complaints, shown with the form's
+	}
+	if fields := apperr.FieldsOf(err); len(bad) > 0 || fields != nil {
+		status = http.StatusUnprocessableEntity
+		v.refuse(bad, fields)
+	} else if err != nil {
+		return err
+	} else {
+		v.fill(qp, staleDays)
+		if f.After != "" {
+			v.First = reviewLink(qp.Filter, "")
+		}
+	}
+	c.Response().Header().Add("Vary", "HX-Request")
+	h := c.Request().Header
+	if h.Get("HX-Request") == "true" && h.Get("HX-History-Restore-Request") != "true" {
+		var buf bytes.Buffer
+		if err := rv.fragment.ExecuteTemplate(&buf, "review_fragment", v); err != nil {
+			return fmt.Errorf("render review fragment: %w", err)
+		}
+		c.Response().Header().Set("Cache-Control", "no-store")
+		// htmx swaps only 2xx answers; the errors are in the fragment.
+		return c.HTMLBlob(http.StatusOK, buf.Bytes())
+	}
+	partners, err := rv.partnerList(ctx)
+	if err != nil {
+		return err
+	}
+	v.options(partners)
+	return rv.render.render(c, status, "review", v)
+}
+
+// partnerList is the partners of the filter form, at most a minute old.
+func (rv *reviewer) partnerList(ctx context.Context) (*reviewPartners, error) {
+	rv.mu.Lock()
+	defer rv.mu.Unlock()
+	if rv.partners != nil && time.Since(rv.partnerAt) < reviewPartnersTTL {
+		return rv.partners, nil
+	}
+	all, err := rv.Catalog.Institutions(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	var out []catalog.Institution
+	for _, in := range all {
+		if !in.IsHome {
+			out = append(out, in)
+		}
+	}
+	rv.partners, rv.partnerAt = newReviewPartners(out), time.Now()
+	return rv.partners, nil
+}
+
+// QueueRows renders the rows of the queue table exactly as the queue page
+// does for an office user (selection boxes included), with the same
+// template, the same view code and the configured stale highlight, but
+// without a request or a session. The benchmark measures the page against
+// it. Get one from Server.QueueRows once; it is safe for concurrent use.
+type QueueRows struct {
+	s *Server
+	t *template.Template
+}
+
+// QueueRows parses the queue's templates for RenderQueueRows.
+func (s *Server) QueueRows() *QueueRows { return &QueueRows{s: s, t: s.reviewFragment()} }
+
+// Render writes the <tr> rows of rows in lang.
+func (q *QueueRows) Render(w io.Writer, lang i18n.Lang, rows []application.QueueRow) error {
+	t := reviewRows(q.s.reviewPage(lang), rows, q.s.Config.StaleDays(), true)
+	return q.t.ExecuteTemplate(w, "review_rows", t)
+}
+
+// ---- bulk actions
+
+// reviewBulkView is the outcome of a bulk action.
+type reviewBulkView struct {
+	Page
+	Done    string
+	Refused string
+	Rows    []reviewRefusal
+	Back    string
+}
+
+type reviewRefusal struct {
+	Label, Link, Reason string
+}
+
+// bulk runs one of the office's actions on the selected rows: nominate,
+// record a host decision, or export them. Each application is changed in
+// its own transaction with the version the page showed; the answer says
+// how many were changed and why the others were not.
+func (rv *reviewer) bulk(c echo.Context) error {
+	ctx := c.Request().Context()
+	u := visitorOf(c).User
+	action := c.FormValue("action")
+	back := c.FormValue("return_to")
+	if !strings.HasPrefix(back, "/review") || strings.HasPrefix(back, "//") {
+		back = "/review"
+	}
+	form, err := c.FormParams()
+	if err != nil {
+		return apperr.New(apperr.Invalid, "error.bad_request")
+	}
+	items, err := reviewSelection(form["sel"])
+	if err != nil {
+		return err
+	}
+	switch action {
+	case "csv", "xlsx":
+		ids := make([]int64, len(items))
+		for i, it := range items {
+			ids[i] = it.ID
+		}
+		rows, err := rv.Applications.Selection(ctx, u, ids)
+		if err != nil {
+			return err
+		}
+		var buf bytes.Buffer
+		name := "applications-" + time.Now().UTC().Format(time.DateOnly) + "." + action
+		if action == "csv" {
+			err = application.WriteQueueCSV(&buf, rows)
+			return rv.reviewDownload(c, err, name, "text/csv; charset=utf-8", &buf)
+		}
+		err = application.WriteQueueXLSX(&buf, rows)
+		return rv.reviewDownload(c, err, name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", &buf)
+	}
+	var res *application.BulkResult
+	switch action {
+	case "nominate":
+		res, err = rv.Applications.BulkNominate(ctx, u, items, "")
+	case application.HostDecisionAccepted, application.HostDecisionWaitlisted, application.HostDecisionRejected:
+		res, err = rv.Applications.BulkHostDecision(ctx, u, items, action, "")
+	default:
+		f := apperr.Fields{}
+		f.Add("action", "form.not_a_choice")
+		err = f.Err()
+	}
+	if err != nil {
+		return reviewBulkError(err)
+	}
+	p := rv.page(c, "review.bulk.title")
+	v := reviewBulkView{Page: p, Back: back, Done: p.T("review.bulk.done."+action, len(res.Done))}
+	if len(res.Refused) > 0 {
+		v.Refused = p.T("review.bulk.refused", len(res.Refused))
+	}
+	for _, r := range res.Refused {
+		reason := p.T("error.internal")
+		var ae *apperr.Error
+		if errors.As(r.Err, &ae) && rv.bundle.Has(ae.Key) {
+			reason = p.T(ae.Key, ae.Args...)
+		}
+		v.Rows = append(v.Rows, reviewRefusal{Label: p.T("review.bulk.refused_row", r.ID), Link: application.Link(r.ID), Reason: reason})
+	}
+	return rv.render.render(c, http.StatusOK, "review_bulk", v)
+}
+
+// reviewBulkError turns bad input on the whole selection (none selected,
+// too many, an unknown action) into one message: the form lives on the
+// queue page, which the error page links back to.
+func reviewBulkError(err error) error {
+	for _, m := range apperr.FieldsOf(err) {
+		return apperr.New(apperr.Invalid, m.Key, m.Args...)
+	}
+	return err
+}
+
+// reviewSelection reads the selected rows, each "id:version:rank".
+func reviewSelection(values []string) ([]application.BulkItem, error) {
+	bad := apperr.New(apperr.Invalid, "review.err.selection")
+	if len(values) == 0 {
+		return nil, apperr.New(apperr.Invalid, "review.err.none_selected")
+	}
+	if len(values) > application.MaxBulk {
+		return nil, apperr.New(apperr.Invalid, "review.err.too_many", application.MaxBulk)
+	}
+	out := make([]application.BulkItem, 0, len(values))
+	for _, v := range values {
+		parts := strings.Split(v, ":")
+		if len(parts) != 3 {
+			return nil, bad
+		}
+		var n [3]int64
+		for i, s := range parts {
+			x, err := strconv.ParseInt(s, 10, 64)
+			if err != nil || x < 1 || (i > 0 && x > 1<<30) {
+				return nil, bad
+			}
+			n[i] = x
+		}
+		out = append(out, application.BulkItem{ID: n[0], Version: int(n[1]), Rank: int(n[2])})
+	}
+	return out, nil
+}
+
+// reviewDownload sends an export to be saved, never shown.
+func (rv *reviewer) reviewDownload(c echo.Context, err error, name, contentType string, buf *bytes.Buffer) error {
+	if err != nil {
+		return apperr.Internalf("write queue export: %w", err)
+	}
+	return importDownload(c, name, contentType, buf.Bytes())
+}

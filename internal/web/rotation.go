@@ -1,0 +1,370 @@
+package web
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"portal/internal/apperr"
+	"portal/internal/i18n"
+	"portal/internal/rotation"
+	"portal/internal/user"
+)
+
+// Incoming rotations: the applicant's requests and their form, one
+// request's page for everyone who may see it, and the coordinators'
+// calendar and review queue (rotation_calendar.go).
+func (s *Server) rotationRoutes(g *echo.Group) {
+	if s.Rotations == nil {
+		return
+	}
+	// The weeks of a department answer the form's htmx requests without the
+	// layout, from their own template set parsed once here.
+	weeks := template.Must(template.New("rotation_weeks").ParseFS(s.Templates, "templates/partials/rotation_weeks.html"))
+	incoming := RequireRole(user.Incoming)
+	g.GET("/rotations", s.rotationList, incoming)
+	g.GET("/rotations/new", s.rotationNew, incoming)
+	g.POST("/rotations", s.rotationCreate, incoming)
+	g.GET("/rotations/weeks", func(c echo.Context) error { return s.rotationWeeks(c, weeks) }, RequireSignIn)
+	g.GET("/rotations/:id", s.rotationShow, RequireSignIn)
+	g.POST("/rotations/:id", s.rotationSave, RequireSignIn)
+	g.POST("/rotations/:id/submit", s.rotationSubmit, RequireSignIn)
+	g.POST("/rotations/:id/withdraw", s.rotationWithdraw, RequireSignIn)
+	g.POST("/rotations/:id/review", s.rotationReview, RequireSignIn)
+	g.POST("/rotations/:id/accept", s.rotationAccept, RequireSignIn)
+	g.POST("/rotations/:id/onboarding", s.rotationOnboarding, RequireSignIn)
+	g.POST("/rotations/:id/confirm", s.rotationConfirm, RequireSignIn)
+	g.GET("/rotations/:id/letters/:kind", s.rotationLetter, RequireSignIn)
+	s.rotationCalendarRoutes(g)
+}
+
+// ---- the applicant's list
+
+type rotationListView struct {
+	Page
+	Rows          []rotationRow
+	ShowApplicant bool
+}
+
+// rotationRow is a request in a list.
+type rotationRow struct {
+	Ref, Link, Stage, StageClass string
+	Applicant                    string
+	Department, Dates            string
+	Since                        string
+	More                         string // "and 2 more choices"
+}
+
+func (s *Server) rotationRows(p Page, list []rotation.Summary) []rotationRow {
+	out := make([]rotationRow, 0, len(list))
+	for _, r := range list {
+		row := rotationRow{Ref: rotation.Ref(r.ID), Link: rotation.Link(r.ID), Stage: p.T("rotation.stage." + string(r.Status)),
+			StageClass: string(r.Status), Applicant: r.ApplicantName, Since: r.StageSince.UTC().Format(time.DateOnly)}
+		if c := r.Shown(); c != nil {
+			row.Department = rotationDeptName(p.Lang, c.NameEN, c.NameZH)
+			row.Dates = p.T("rotation.dates", c.StartsOn.Format(time.DateOnly), c.EndsOn.Format(time.DateOnly), c.Weeks)
+		}
+		if n := len(r.Choices) - 1; n > 0 && r.AcceptedChoice == 0 {
+			row.More = p.T("rotation.more_choices", n)
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+func rotationDeptName(l i18n.Lang, en, zh string) string {
+	if l == i18n.English || zh == "" {
+		return en
+	}
+	return zh
+}
+
+func (s *Server) rotationList(c echo.Context) error {
+	list, err := s.Rotations.Mine(c.Request().Context(), visitorOf(c).User)
+	if err != nil {
+		return err
+	}
+	v := rotationListView{Page: s.page(c, "rotation.list.title")}
+	v.Rows = s.rotationRows(v.Page, list)
+	return s.render.render(c, http.StatusOK, "rotations", v)
+}
+
+// ---- the request form
+
+type rotationFormView struct {
+	Action    string // where the form posts
+	Back      string // the no-JavaScript "show weeks" target (GET)
+	Key       string
+	Version   int
+	Slots     []rotationSlot
+	Statement string
+	StmtError string
+	Docs      []rotationDocChoice
+	DocsError string
+	NoDocs    bool
+	Save      string // the button's label
+}
+
+// rotationSlot is one ranked choice of the form.
+type rotationSlot struct {
+	N           int
+	Legend      string
+	Departments []rotationOption
+	Weeks       rotationWeeksView
+	WeeksValue  string
+	Error       string
+}
+
+// rotationWeeksView is a slot's start-week picker and the department's
+// free seats: rendered in the form, and alone for htmx.
+type rotationWeeksView struct {
+	N          int
+	Label      string
+	Empty      string // no department chosen, or no open week
+	Options    []rotationOption
+	Rules      string
+	Caption    string
+	Head       [3]string
+	Calendar   []rotationWeekCell
+	WeeksLabel string
+}
+
+type rotationOption struct {
+	Value, Label       string
+	Selected, Disabled bool
+}
+
+type rotationWeekCell struct {
+	Week, Free, Class string
+}
+
+type rotationDocChoice struct {
+	ID              int64
+	Label, Type     string
+	Checked, Needed bool
+}
+
+// rotationInput reads the request form (or the same fields of a query).
+func rotationInput(v url.Values) rotation.DraftInput {
+	in := rotation.DraftInput{Key: v.Get("key"), Statement: v.Get("statement")}
+	in.Version, _ = strconv.Atoi(v.Get("version"))
+	for n := 1; n <= rotation.MaxChoices; n++ {
+		p := fmt.Sprintf("choice_%d_", n)
+		dep, _ := strconv.ParseInt(v.Get(p+"department"), 10, 64)
+		in.Choices = append(in.Choices, rotation.ChoiceInput{DepartmentID: dep, StartsOn: v.Get(p + "start"), Weeks: v.Get(p + "weeks")})
+	}
+	for _, d := range v["documents"] {
+		if id, err := strconv.ParseInt(d, 10, 64); err == nil {
+			in.Documents = append(in.Documents, id)
+		}
+	}
+	return in
+}
+
+// rotationForm builds the form view for in, with the messages of err.
+func (s *Server) rotationForm(c echo.Context, p Page, in rotation.DraftInput, err error) (rotationFormView, error) {
+	ctx := c.Request().Context()
+	u := visitorOf(c).User
+	deps, derr := s.Rotations.Departments(ctx)
+	if derr != nil {
+		return rotationFormView{}, derr
+	}
+	f := apperr.FieldsOf(err)
+	msg := func(field string) string {
+		if m, ok := f[field]; ok {
+			return p.T(m.Key, m.Args...)
+		}
+		return ""
+	}
+	v := rotationFormView{Key: in.Key, Version: in.Version, Statement: in.Statement, StmtError: msg("statement"), DocsError: msg("documents")}
+	for i := 0; i < rotation.MaxChoices; i++ {
+		var ci rotation.ChoiceInput
+		if i < len(in.Choices) {
+			ci = in.Choices[i]
+		}
+		n := i + 1
+		slot := rotationSlot{N: n, Legend: p.T("rotation.form.choice", n), WeeksValue: ci.Weeks, Error: msg(fmt.Sprintf("choice_%d", n))}
+		slot.Departments = append(slot.Departments, rotationOption{Value: "", Label: p.T("rotation.form.department_none")})
+		for _, d := range deps {
+			slot.Departments = append(slot.Departments, rotationOption{Value: strconv.FormatInt(d.ID, 10),
+				Label: rotationDeptName(p.Lang, d.NameEN, d.NameZH), Selected: d.ID == ci.DepartmentID})
+		}
+		wv, werr := s.rotationWeeksFor(c, p, n, ci.DepartmentID, ci.StartsOn)
+		if werr != nil {
+			return v, werr
+		}
+		slot.Weeks = wv
+		if i == 0 && msg("choices") != "" && slot.Error == "" {
+			slot.Error = msg("choices")
+		}
+		v.Slots = append(v.Slots, slot)
+	}
+	docs, derr := s.Documents.Current(ctx, u.ID)
+	if derr != nil {
+		return v, derr
+	}
+	chosen := map[int64]bool{}
+	for _, id := range in.Documents {
+		chosen[id] = true
+	}
+	for _, d := range docs {
+		label := p.T("doc."+d.Type) + " · " + d.FileName
+		if d.ExpiresOn != nil {
+			label += " · " + p.T("rotation.doc.expires", d.ExpiresOn.UTC().Format(time.DateOnly))
+		}
+		v.Docs = append(v.Docs, rotationDocChoice{ID: d.ID, Label: label, Type: d.Type, Checked: chosen[d.ID], Needed: slices.Contains(rotation.RequiredDocs, d.Type)})
+	}
+	v.NoDocs = len(v.Docs) == 0
+	return v, nil
+}
+
+// rotationWeeksFor is the start-week picker of slot n for department dep.
+func (s *Server) rotationWeeksFor(c echo.Context, p Page, n int, dep int64, selected string) (rotationWeeksView, error) {
+	v := rotationWeeksView{N: n, Label: p.T("rotation.form.start"), WeeksLabel: p.T("rotation.form.weeks"),
+		Caption: p.T("rotation.form.calendar_caption"),
+		Head:    [3]string{p.T("rotation.calendar.week"), p.T("rotation.calendar.free"), p.T("rotation.calendar.status")}}
+	if dep == 0 {
+		v.Empty = p.T("rotation.form.pick_department")
+		return v, nil
+	}
+	d, weeks, err := s.Rotations.OpenWeeks(c.Request().Context(), dep)
+	if apperr.CodeOf(err) == apperr.NotFound {
+		v.Empty = p.T("rotation.form.pick_department")
+		return v, nil
+	}
+	if err != nil {
+		return v, err
+	}
+	v.Rules = p.T("rotation.form.rules", d.Rules.MinWeeks, d.Rules.MaxWeeks, d.Rules.LeadDays)
+	v.Options = append(v.Options, rotationOption{Value: "", Label: p.T("rotation.form.start_none")})
+	for _, w := range weeks {
+		day := w.Week.Format(time.DateOnly)
+		o := rotationOption{Value: day, Selected: day == selected}
+		cell := rotationWeekCell{Week: day, Free: strconv.Itoa(w.Free)}
+		switch {
+		case w.Blackout:
+			o.Label, cell.Class = p.T("rotation.form.week_closed", day), "closed"
+		case w.TooSoon:
+			o.Label, cell.Class = p.T("rotation.form.week_soon", day), "soon"
+		case w.Free == 0:
+			o.Label, cell.Class = p.T("rotation.form.week_full", day), "full"
+		default:
+			o.Label, cell.Class = p.T("rotation.form.week_free", day, w.Free), "free"
+		}
+		o.Disabled = cell.Class == "closed" || cell.Class == "soon"
+		cell.Class = "week-" + cell.Class
+		v.Options = append(v.Options, o)
+		v.Calendar = append(v.Calendar, cell)
+	}
+	if len(weeks) == 0 {
+		v.Empty = p.T("rotation.form.no_weeks")
+	}
+	return v, nil
+}
+
+// rotationWeeks answers the form's htmx request for one slot's weeks.
+func (s *Server) rotationWeeks(c echo.Context, t *template.Template) error {
+	n, _ := strconv.Atoi(c.QueryParam("slot"))
+	if n < 1 || n > rotation.MaxChoices {
+		return apperr.New(apperr.NotFound, "error.not_found")
+	}
+	dep, _ := strconv.ParseInt(c.QueryParam(fmt.Sprintf("choice_%d_department", n)), 10, 64)
+	p := s.page(c, "rotation.new.title")
+	v, err := s.rotationWeeksFor(c, p, n, dep, "")
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "rotation_weeks", v); err != nil {
+		return fmt.Errorf("render rotation weeks: %w", err)
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	c.Response().Header().Add("Vary", "HX-Request")
+	return c.HTMLBlob(http.StatusOK, buf.Bytes())
+}
+
+type rotationNewView struct {
+	Page
+	Form    rotationFormView
+	Summary string
+}
+
+// rotationNew is the form of a new request. Without JavaScript, its "show
+// weeks" button comes back here with what was chosen so far.
+func (s *Server) rotationNew(c echo.Context) error {
+	in := rotationInput(c.QueryParams())
+	if in.Key == "" {
+		in.Key = rotationFormKey()
+	}
+	if len(c.QueryParams()) == 0 {
+		// A fresh form attaches the wallet's documents a request needs.
+		docs, err := s.Documents.Current(c.Request().Context(), visitorOf(c).User.ID)
+		if err != nil {
+			return err
+		}
+		for _, d := range docs {
+			if slices.Contains(rotation.RequiredDocs, d.Type) {
+				in.Documents = append(in.Documents, d.ID)
+			}
+		}
+	}
+	return s.rotationNewPage(c, http.StatusOK, in, nil)
+}
+
+func (s *Server) rotationNewPage(c echo.Context, status int, in rotation.DraftInput, err error) error {
+	v := rotationNewView{Page: s.page(c, "rotation.new.title")}
+	f, ferr := s.rotationForm(c, v.Page, in, err)
+	if ferr != nil {
+		return ferr
+	}
+	f.Action, f.Back, f.Save = "/rotations", "/rotations/new", v.T("rotation.form.save")
+	v.Form = f
+	if err != nil {
+		v.Summary = v.T(rotationErrKey(err))
+	}
+	return s.render.render(c, status, "rotation_new", v)
+}
+
+// apperrKey is the message key of a coded error; "form.invalid" for
+// anything else.
+func rotationErrKey(err error) string {
+	var e *apperr.Error
+	if errors.As(err, &e) && e.Key != "" {
+		return e.Key
+	}
+	return "form.invalid"
+}
+
+// rotationCreate saves a new request as a draft and shows it.
+func (s *Server) rotationCreate(c echo.Context) error {
+	form, err := c.FormParams()
+	if err != nil {
+		return err
+	}
+	in := rotationInput(form)
+	r, err := s.Rotations.CreateDraft(c.Request().Context(), visitorOf(c).User, in)
+	if apperr.CodeOf(err) == apperr.Invalid {
+		return s.rotationNewPage(c, http.StatusUnprocessableEntity, in, err)
+	}
+	if err != nil {
+		return err
+	}
+	s.setFlash(c, "rotation_saved")
+	return c.Redirect(http.StatusSeeOther, rotation.Link(r.ID))
+}
+
+func rotationFormKey() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
