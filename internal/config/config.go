@@ -6,6 +6,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/mail"
 	"net/url"
 	"path/filepath"
@@ -88,6 +89,12 @@ type Config struct {
 	// ReviewStaleDays is how many days in one stage mark an application as
 	// waiting too long in the reviewers' queue; 0 means DefaultReviewStaleDays.
 	ReviewStaleDays int
+	// TrustedProxies are the networks of the reverse proxies in front of
+	// the portal (an ingress, a load balancer), from PORTAL_TRUSTED_PROXIES.
+	// A request from one of them is taken to come from the address its
+	// X-Forwarded-For names; without any, the peer's address is the client,
+	// and behind a proxy every visitor would share the per-client limits.
+	TrustedProxies []*net.IPNet
 	// OfferDays is how long a student has to answer a host's offer before
 	// it expires and frees the seat; 0 means the workflow's default (14).
 	OfferDays int
@@ -163,6 +170,21 @@ func Load(mode Mode, getenv func(string) string) (Config, []error) {
 	str("PORTAL_OIDC_DISCOVERY_URL", &c.OIDCDiscoveryURL)
 	str("PORTAL_OIDC_CLIENT_ID", &c.OIDCClientID)
 	str("PORTAL_OIDC_CLIENT_SECRET", &c.OIDCClientSecret)
+	for _, v := range strings.FieldsFunc(getenv("PORTAL_TRUSTED_PROXIES"), func(r rune) bool { return r == ',' || r == ' ' }) {
+		if !strings.Contains(v, "/") { // one address: a network of one
+			if ip := net.ParseIP(v); ip != nil && ip.To4() != nil {
+				v += "/32"
+			} else {
+				v += "/128"
+			}
+		}
+		_, n, err := net.ParseCIDR(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("PORTAL_TRUSTED_PROXIES must list addresses or networks such as 10.0.0.0/8, got %q", v))
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, n)
+	}
 	if v := strings.TrimSpace(getenv("PORTAL_OIDC_SCOPES")); v != "" {
 		c.OIDCScopes = strings.Fields(strings.ReplaceAll(v, ",", " "))
 	}

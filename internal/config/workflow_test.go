@@ -21,3 +21,14 @@ func TestOfferDays(t *testing.T) {
 		}
 	}
 }
+
+func TestTrustedProxies(t *testing.T) {
+	c, text := problems(ModeServe, serveEnv(map[string]string{"PORTAL_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.4 fd00::/8", "PORTAL_WORKERS": "0"}))
+	if text != "" || len(c.TrustedProxies) != 3 || c.TrustedProxies[1].String() != "192.168.1.4/32" {
+		t.Errorf("parsed %v, problems %s", c.TrustedProxies, text)
+	}
+	_, text = problems(ModeServe, serveEnv(map[string]string{"PORTAL_TRUSTED_PROXIES": "10.0.0.0/33", "PORTAL_WORKERS": "0"}))
+	if !strings.Contains(text, `PORTAL_TRUSTED_PROXIES must list addresses or networks such as 10.0.0.0/8, got "10.0.0.0/33"`) {
+		t.Errorf("bad network: %q", text)
+	}
+}

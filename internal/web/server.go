@@ -5,6 +5,7 @@ package web
 
 import (
 	"io/fs"
+	"net"
 	"net/http"
 	"net/url"
 	"sync/atomic"
@@ -102,9 +103,23 @@ func New(d Deps) (*Server, error) {
 	}
 	s.e.HideBanner, s.e.HidePort = true, true
 	s.e.HTTPErrorHandler = s.handleError
-	s.e.IPExtractor = echo.ExtractIPDirect()
+	s.e.IPExtractor = clientIP(d.Config.TrustedProxies)
 	s.routes()
 	return s, nil
+}
+
+// clientIP is who a request comes from: the peer, or behind trusted
+// proxies the nearest untrusted address of X-Forwarded-For. Never a
+// header the client could set itself past the proxies we run.
+func clientIP(trusted []*net.IPNet) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range trusted {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
 // ServeHTTP lets the server be used as an http.Handler.
