@@ -50,6 +50,10 @@ type Options struct {
 	// LinkLimits bound how many sign-in links are mailed; zero values
 	// mean DefaultLinkLimits.
 	LinkLimits LinkLimits
+	// Unread, when set, is an SQL expression over users that every page
+	// shows about its visitor (the bell's unread count): it is read with
+	// the session, in the same query, into Visitor.Unread.
+	Unread string
 }
 
 // Service is the sign-in and session service.
@@ -84,7 +88,7 @@ func New(d *db.DB, users *user.Store, log *audit.Log, o Options) *Service {
 		roles: func(claims map[string]any) []user.Role { return MapRoles(claimValues(claims, o.RolesClaim), o.RoleMap) },
 	}
 	partners, choices := newPartners(o)
-	return &Service{o: o, db: d, users: users, audit: log, sessions: sessions{db: d, idle: o.Idle, absolute: o.Absolute},
+	return &Service{o: o, db: d, users: users, audit: log, sessions: sessions{db: d, idle: o.Idle, absolute: o.Absolute, unread: o.Unread},
 		main: main, partners: partners, choices: choices}
 }
 
@@ -271,6 +275,8 @@ func (s *Service) startSession(ctx context.Context, id user.Identity, data Sessi
 type Visitor struct {
 	User      *user.User
 	SessionID string // raw id, for sign-out
+	// Unread is Options.Unread for the signed-in user; nil when not asked.
+	Unread *int64
 }
 
 // Authenticate returns the visitor of a session cookie's value. A missing
@@ -281,7 +287,7 @@ func (s *Service) Authenticate(ctx context.Context, rawSession string) (v Visito
 		return Visitor{}, false, nil
 	}
 	now := s.o.Now()
-	sess, u, err := s.sessions.load(ctx, rawSession, now)
+	sess, u, unread, err := s.sessions.load(ctx, rawSession, now)
 	switch {
 	case errors.Is(err, errNoSession):
 		return Visitor{}, false, nil
@@ -298,7 +304,7 @@ func (s *Service) Authenticate(ctx context.Context, rawSession string) (v Visito
 	if err := s.sessions.touch(ctx, sess, now); err != nil {
 		return Visitor{}, false, apperr.Internalf("touch session: %w", err)
 	}
-	return Visitor{User: u, SessionID: rawSession}, false, nil
+	return Visitor{User: u, SessionID: rawSession, Unread: unread}, false, nil
 }
 
 // Logout ends the session and returns where to send the browser: the

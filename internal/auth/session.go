@@ -59,6 +59,7 @@ type sessions struct {
 	db       *db.DB
 	idle     time.Duration
 	absolute time.Duration
+	unread   string // Options.Unread
 }
 
 // newID returns 256 random bits, URL-safe, and their hash.
@@ -103,39 +104,44 @@ var errNoSession = errors.New("no live session")
 // idle or absolute timeout.
 //
 // The session's user comes with it, read in the same query (nil for a
-// sign-in under way, or when the user is gone): every signed-in request
-// pays one round trip for both.
-func (s *sessions) load(ctx context.Context, raw string, now time.Time) (*Session, *user.User, error) {
+// sign-in under way, or when the user is gone), and the unread count when
+// one is asked for: every signed-in request pays one round trip for all.
+func (s *sessions) load(ctx context.Context, raw string, now time.Time) (*Session, *user.User, *int64, error) {
 	if raw == "" || len(raw) > 100 {
-		return nil, nil, errNoSession
+		return nil, nil, nil, errNoSession
 	}
 	var joined struct {
 		Session
 		user.Joined
+		Unread *int64 `gorm:"column:v_unread"`
 	}
-	err := s.db.WithContext(ctx).Table("sessions").Select("sessions.*, "+user.JoinedColumns).
+	cols := "sessions.*, " + user.JoinedColumns
+	if s.unread != "" {
+		cols += ", " + s.unread + " AS v_unread"
+	}
+	err := s.db.WithContext(ctx).Table("sessions").Select(cols).
 		Joins("LEFT JOIN users ON users.id = sessions.user_id").
 		Where("sessions.id_hash = ?", hashID(raw)).Take(&joined).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, nil, errNoSession
+		return nil, nil, nil, errNoSession
 	}
 	if err != nil {
-		return nil, nil, apperr.Internalf("load session: %w", err)
+		return nil, nil, nil, apperr.Internalf("load session: %w", err)
 	}
 	row := joined.Session
 	if now.After(row.ExpiresAt) || (row.UserID != nil && now.Sub(row.LastSeenAt) > s.idle) {
 		if row.UserID == nil {
 			// A sign-in that took too long was never a session: leave it
 			// for the callback to consume and say so, and for purge.
-			return nil, nil, errNoSession
+			return nil, nil, nil, errNoSession
 		}
 		_ = s.delete(ctx, raw)
-		return nil, nil, errSessionExpired
+		return nil, nil, nil, errSessionExpired
 	}
 	if err := json.Unmarshal([]byte(row.Data), &row.data); err != nil {
-		return nil, nil, apperr.Internalf("decode session: %w", err)
+		return nil, nil, nil, apperr.Internalf("decode session: %w", err)
 	}
-	return &row, joined.User(), nil
+	return &row, joined.User(), joined.Unread, nil
 }
 
 var errSessionExpired = errors.New("session expired")

@@ -132,6 +132,9 @@ type Note struct {
 
 // Unread counts the unread notifications of a person: one indexed query,
 // run for the bell on every page a signed-in person sees.
+//
+// UnreadColumn is the same count as an SQL expression over users, for
+// reading it along with the session that every page loads anyway.
 func (s *Service) Unread(ctx context.Context, userID int64) (int64, error) {
 	var n int64
 	err := s.db.WithContext(ctx).Model(&notification{}).Where("user_id = ? AND read_at IS NULL", userID).Count(&n).Error
@@ -365,3 +368,6 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// UnreadColumn counts the unread notifications of users.id (Unread).
+const UnreadColumn = "(SELECT COUNT(*) FROM notifications WHERE notifications.user_id = users.id AND notifications.read_at IS NULL)"

@@ -61,7 +61,13 @@ func (s *Server) bell(c echo.Context, userID int64, p Page) *Bell {
 		return nil
 	}
 	b := &Bell{Current: p.Path == "/notifications", Label: p.T("notify.list.title")}
-	n, err := s.Notify.Unread(c.Request().Context(), userID)
+	var n int64
+	var err error
+	if v := visitorOf(c); v.Unread != nil {
+		n = *v.Unread // read with the session
+	} else {
+		n, err = s.Notify.Unread(c.Request().Context(), userID)
+	}
 	if err != nil {
 		if !errors.Is(err, context.Canceled) {
 			slog.Warn("bell: count unread notifications", "err", err)
