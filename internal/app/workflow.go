@@ -39,6 +39,7 @@ var mailsOf = map[application.Action][]notify.Kind{
 	application.HostWaitlist: {notify.HostDecision},
 	application.Reject:       {notify.ApplicationRejected},
 	application.Expire:       {notify.OfferExpired},
+	application.Note:         {notify.ApplicationMessage}, // only notes meant for the student reach the outbox
 }
 
 // queueMailOf is the mail that tells the people whose turn it now is that

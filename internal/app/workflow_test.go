@@ -156,7 +156,16 @@ func TestTransitionsAnnounceThemselves(t *testing.T) {
 			t.Fatalf("demo applications at the office: %v %v", atOffice, err)
 		}
 		returned := demoApp(t, a, student.ID, application.Returned)
+		note := func(internal bool, comment string) func(*application.Application) (*application.Application, error) {
+			return func(x *application.Application) (*application.Application, error) {
+				_, err := a.Applications.AddNote(ctx, office, x.ID, application.NoteInput{Comment: comment, Internal: internal})
+				return x, err
+			}
+		}
 		steps := []step{
+			{"internal note", note(true, secret), dept, nil, "", ""},
+			{"message to the student", note(false, "Your transcript arrived, thank you."), dept,
+				[]string{"application_message"}, "", "Your transcript arrived, thank you."},
 			{"approve", func(x *application.Application) (*application.Application, error) {
 				return a.Applications.Approve(ctx, reviewer, x.ID, application.ReviewInput{Version: x.Version, Comment: secret, Internal: true})
 			}, dept, []string{"application_approved"}, "application_approved", ""},

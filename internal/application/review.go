@@ -319,10 +319,16 @@ func (s *Service) AddNote(ctx context.Context, u *user.User, id int64, in NoteIn
 		if s.outbox == nil || in.Internal || by == Applicant {
 			return nil
 		}
-		return s.outbox.Enqueue(tx, "application.note", a.ApplicantID, map[string]any{
+		data := map[string]any{
 			"application_id": id, "action": string(Note), "from": string(a.Status), "to": string(a.Status),
-			"turn": string(Turn(a.Status)), "specialty": a.Specialty, "by": string(by),
-		}, Link(id))
+			"turn": string(Turn(a.Status)), "specialty": a.Specialty, "by": string(by), DataComment: in.Comment,
+		}
+		n, err := lookupNames(tx, &a)
+		if err != nil {
+			return err
+		}
+		n.fill(&a, data)
+		return s.outbox.Enqueue(tx, "application.note", a.ApplicantID, data, Link(id))
 	})
 	if err != nil {
 		return nil, wrap(err, "add note")

@@ -31,6 +31,7 @@ const (
 	ApplicationApproved  Kind = "application_approved" // at a stage
 	ApplicationNominated Kind = "application_nominated"
 	ApplicationRejected  Kind = "application_rejected"
+	ApplicationMessage   Kind = "application_message" // a reviewer or the office wrote to the student
 	HostDecision         Kind = "host_decision"
 	OfferWaiting         Kind = "offer_waiting"
 	OfferExpiring        Kind = "offer_expiring"
@@ -67,6 +68,7 @@ var kinds = map[Kind]spec{
 	ApplicationApproved:  {InPortal: true, Args: []string{"ref", "stage@notify.stage"}},
 	ApplicationNominated: {InPortal: true, Args: []string{"ref", "host"}},
 	ApplicationRejected:  {Mandatory: true, InPortal: true, Args: []string{"ref", "elective"}},
+	ApplicationMessage:   {InPortal: true, Args: []string{"ref", "elective"}},
 	HostDecision:         {Mandatory: true, InPortal: true, Args: []string{"host", "decision@notify.decision", "ref"}},
 	OfferWaiting:         {Mandatory: true, InPortal: true, Args: []string{"host", "ref"}},
 	OfferExpiring:        {Mandatory: true, InPortal: true, Args: []string{"ref", "deadline"}},
@@ -81,7 +83,7 @@ var kinds = map[Kind]spec{
 
 // Kinds lists every kind in the order the preferences page shows them.
 var Kinds = []Kind{
-	ApplicationSubmitted, ApplicationReturned, ApplicationApproved, ApplicationNominated, ApplicationRejected,
+	ApplicationSubmitted, ApplicationReturned, ApplicationApproved, ApplicationNominated, ApplicationRejected, ApplicationMessage,
 	HostDecision, OfferWaiting, OfferExpiring, OfferExpired, IncomingAccepted, IncomingReturned, IncomingRejected,
 	DocumentExpiring,
 	SigninLink, ReviewerDigest,
