@@ -162,10 +162,10 @@ func (a *App) open(ctx context.Context, o Options) error {
 	}
 	// Reviewers in scope and the office may open the documents attached to
 	// a submitted application; the workflow decides who is in scope.
-	a.Applications = application.NewService(a.DB, application.Options{Outbox: workflowOutbox{}, OfferDays: cfg.OfferDays})
+	a.Applications = application.NewService(a.DB, application.Options{Outbox: WorkflowOutbox{}, OfferDays: cfg.OfferDays})
 	// Coordinators in scope and the office may open the documents attached
 	// to a submitted rotation request too.
-	a.Rotations = rotation.NewService(a.DB, rotation.Options{})
+	a.Rotations = rotation.NewService(a.DB, rotation.Options{Outbox: WorkflowOutbox{}})
 	docs := document.NewService(a.DB, files, document.Options{MaxBytes: cfg.UploadLimit(),
 		Scope: anyScope(a.Applications.DocumentScope, a.Rotations.DocumentScope)})
 	if a.Dev != nil && o.DemoApplications {

@@ -15,6 +15,7 @@ import (
 	"portal/internal/db"
 	"portal/internal/i18n"
 	"portal/internal/notify"
+	"portal/internal/rotation"
 	"portal/internal/storage"
 	"portal/internal/user"
 )
@@ -54,12 +55,27 @@ var queueMailOf = map[application.Action]struct {
 	application.Approve:  {notify.ApplicationApproved, application.Office},
 }
 
-// workflowOutbox is the workflow's application.Outbox: it enqueues the
+// rotationMails are the mails a move of the incoming workflow sends its
+// applicant.
+var rotationMails = map[rotation.Action]notify.Kind{
+	rotation.Return: notify.IncomingReturned,
+	rotation.Reject: notify.IncomingRejected,
+	rotation.Accept: notify.IncomingAccepted,
+}
+
+// WorkflowOutbox is both workflows' workflow.Outbox: it enqueues the
 // mails of a transition in the transaction of the transition.
-type workflowOutbox struct{}
+type WorkflowOutbox struct{}
 
 // Enqueue enqueues the mails of the transition kind ("application.<action>").
-func (workflowOutbox) Enqueue(tx *gorm.DB, kind string, applicant int64, data map[string]any, link string) error {
+func (WorkflowOutbox) Enqueue(tx *gorm.DB, kind string, applicant int64, data map[string]any, link string) error {
+	if move, ok := strings.CutPrefix(kind, "rotation."); ok {
+		k, ok := rotationMails[rotation.Action(move)]
+		if !ok {
+			return nil
+		}
+		return notify.Enqueue(tx, notify.Event{Kind: k, RecipientUserID: applicant, Data: data, Link: link})
+	}
 	action := application.Action(strings.TrimPrefix(kind, "application."))
 	for _, k := range mailsOf[action] {
 		if err := notify.Enqueue(tx, notify.Event{Kind: k, RecipientUserID: applicant, Data: data, Link: link}); err != nil {

@@ -6,6 +6,8 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 )
 
 // Code classifies an error by what the user can do about it.
@@ -56,6 +58,19 @@ type Fields map[string]Msg
 func (f Fields) Add(field, key string, args ...any) {
 	if _, ok := f[field]; !ok {
 		f[field] = Msg{Key: key, Args: args}
+	}
+}
+
+// Text checks free text a person typed into field: present when required,
+// at most maxLen characters, no NUL.
+func (f Fields) Text(field, v string, required bool, maxLen int) {
+	switch {
+	case required && strings.TrimSpace(v) == "":
+		f.Add(field, "form.required")
+	case utf8.RuneCountInString(v) > maxLen:
+		f.Add(field, "form.too_long", maxLen)
+	case strings.ContainsRune(v, 0):
+		f.Add(field, "form.bad_characters")
 	}
 }
 

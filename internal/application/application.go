@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"portal/internal/user"
+	"portal/internal/workflow"
 )
 
 // Stage is where an application stands. It is stored in applications.status.
@@ -40,14 +41,7 @@ var Stages = []Stage{Draft, Submitted, DepartmentReview, OfficeReview, Nominated
 	HostRejected, Confirmed, Completed, Returned, Declined, Expired, Rejected, Withdrawn}
 
 // ParseStage returns the stage named s.
-func ParseStage(s string) (Stage, bool) {
-	for _, st := range Stages {
-		if string(st) == s {
-			return st, true
-		}
-	}
-	return "", false
-}
+func ParseStage(s string) (Stage, bool) { return workflow.Parse(Stages, s) }
 
 // Action is what someone does to an application.
 type Action string
@@ -78,14 +72,7 @@ var Actions = []Action{Submit, Resubmit, StartReview, Approve, Nominate, HostAcc
 	Promote, AcceptOffer, DeclineOffer, Expire, FileReport, Return, Reject, Withdraw}
 
 // ParseAction returns the transition action named s.
-func ParseAction(s string) (Action, bool) {
-	for _, a := range Actions {
-		if string(a) == s {
-			return a, true
-		}
-	}
-	return "", false
-}
+func ParseAction(s string) (Action, bool) { return workflow.Parse(Actions, s) }
 
 // Party is who someone is to one application: the same person may be the
 // applicant of one application and a reviewer of another.

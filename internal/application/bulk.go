@@ -68,23 +68,24 @@ func checkBulk(u *user.User, items []BulkItem) ([]BulkItem, error) {
 	return out, nil
 }
 
-// bulk runs op on each item and sorts the outcomes. A failure that is not
-// a refusal (the database went away) stops the run and is returned: what
-// was done stays done, each in its own committed transaction.
+// bulk runs op on each item and sorts the outcomes. Every item ends in
+// one of the two lists, whatever happens to it: a failure that is not a
+// refusal (the database went away for a moment) is listed as such, with
+// its internal cause for the log, and the run goes on; a request whose
+// client has gone lists the items it did not reach. Each item's change is
+// its own committed transaction, so what was done stays done, and the
+// reader is told exactly which.
 func bulk(ctx context.Context, items []BulkItem, op func(BulkItem) error) (*BulkResult, error) {
 	res := &BulkResult{}
 	for _, it := range items {
-		if err := ctx.Err(); err != nil {
-			return res, err
+		err := ctx.Err()
+		if err == nil {
+			err = op(it)
 		}
-		err := op(it)
-		switch {
-		case err == nil:
+		if err == nil {
 			res.Done = append(res.Done, it.ID)
-		case apperr.CodeOf(err) == apperr.Internal:
-			return res, err
-		default:
-			res.Refused = append(res.Refused, BulkRefusal{ID: it.ID, Err: err})
+		} else {
+			res.Refused = append(res.Refused, BulkRefusal{ID: it.ID, Err: apperr.Or(err, "bulk item")})
 		}
 	}
 	return res, nil
@@ -117,7 +118,7 @@ func (s *Service) BulkHostDecision(ctx context.Context, u *user.User, items []Bu
 	if !slices.Contains(HostDecisions, decision) {
 		f.Add("decision", "form.not_a_choice")
 	}
-	checkText(f, "comment", comment, false, MaxComment)
+	f.Text("comment", comment, false, MaxComment)
 	if err := f.Err(); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package application_test
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -147,6 +148,42 @@ func TestExportSelection(t *testing.T) {
 		}
 		if formula, _ := f.GetCellFormula("Applications", "B2"); formula != "" {
 			t.Errorf("B2 is a formula: %q", formula)
+		}
+	})
+}
+
+// A bulk host decision during which the database fails on one item (here
+// a trigger standing in for a killed connection) still answers: the items
+// before and after it are done, and the failed one is listed with the
+// "try again" message, unchanged.
+func TestBulkHostDecisionListsAFailedItem(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		a := w.queueAt(application.Nominated, start)
+		broken := w.queueAt(application.Nominated, start)
+		b := w.queueAt(application.Nominated, start)
+		if d.Dialect == db.Postgres {
+			w.must(d.Exec(`CREATE FUNCTION fail_once() RETURNS trigger AS $$ BEGIN
+				IF NEW.id = `+fmt.Sprint(broken.ID)+` THEN RAISE EXCEPTION 'connection lost'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`).Error, "function")
+			w.must(d.Exec(`CREATE TRIGGER fail_once BEFORE UPDATE ON applications FOR EACH ROW EXECUTE FUNCTION fail_once()`).Error, "trigger")
+		} else {
+			w.must(d.Exec(`CREATE TRIGGER fail_once BEFORE UPDATE ON applications WHEN NEW.id = `+fmt.Sprint(broken.ID)+
+				` BEGIN SELECT RAISE(ABORT, 'connection lost'); END`).Error, "trigger")
+		}
+		res, err := w.s.BulkHostDecision(w.ctx, w.office, []application.BulkItem{item(a), item(broken), item(b)},
+			application.HostDecisionAccepted, "")
+		if err != nil {
+			t.Fatalf("the batch failed as a whole: %v", err)
+		}
+		if len(res.Done) != 2 || res.Done[0] != a.ID || res.Done[1] != b.ID {
+			t.Errorf("done %v, want %d and %d", res.Done, a.ID, b.ID)
+		}
+		if len(res.Refused) != 1 || res.Refused[0].ID != broken.ID {
+			t.Fatalf("refused %v, want %d alone", res.Refused, broken.ID)
+		}
+		wantCode(t, res.Refused[0].Err, apperr.Internal, "error.internal")
+		if got := w.reload(broken); got.Status != application.Nominated {
+			t.Errorf("the failed item moved to %s", got.Status)
 		}
 	})
 }

@@ -1,6 +1,8 @@
 package application_test
 
 import (
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -237,4 +239,88 @@ func TestAcceptRacesExpiry(t *testing.T) {
 			}
 		}
 	})
+}
+
+// One student holding five offers over overlapping weeks accepts them all
+// at once, ten times each (a nervous double click in five tabs): exactly
+// one placement is confirmed; every accept of another offer is refused
+// with the overlap message, and the other clicks on the winning offer are
+// told it changed (the student accepted it). The overlap rule looks across the student's
+// applications, so the kernel serialises it per person.
+func TestFiftyAcceptsOfOverlappingOffers(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		u := w.applicant()
+		var offers []*application.Application
+		for i := range 5 {
+			e := w.elective(fmt.Sprintf("Surgical elective %d", i), "surgery", nil)
+			p := w.period(e.ID, 60+3*i, 87+3*i, 10)
+			offers = append(offers, w.along(w.draft(u, p), u, application.HostAccepted))
+		}
+		type answer struct {
+			id  int64
+			err error
+		}
+		warm(t, d)
+		answers := make([]answer, 50)
+		together(50, func(i int) error {
+			a := offers[i%5]
+			_, err := w.s.AcceptOffer(w.ctx, u, a.ID, application.AnswerInput{Version: a.Version})
+			answers[i] = answer{a.ID, err}
+			return err
+		})
+		var confirmed []int64
+		w.must(d.Model(&application.Application{}).Where("applicant_id = ? AND status = ?", u.ID, application.Confirmed).
+			Pluck("id", &confirmed).Error, "confirmed")
+		if len(confirmed) != 1 {
+			t.Fatalf("%d placements confirmed in overlapping weeks, want 1", len(confirmed))
+		}
+		for _, a := range answers {
+			switch {
+			case a.id == confirmed[0] && a.err != nil:
+				// The other clicks on the winner find it changed.
+				wantCode(t, a.err, apperr.Conflict, "application.changed.accept_offer")
+			case a.id != confirmed[0]:
+				wantCode(t, a.err, apperr.Invalid, "application.err.overlap")
+			}
+		}
+		var placed struct{ PlacedFrom, PlacedUntil *time.Time }
+		w.must(d.Model(&application.Application{}).Select("placed_from, placed_until").Where("id = ?", confirmed[0]).
+			Scan(&placed).Error, "placed days")
+		if placed.PlacedFrom == nil || placed.PlacedUntil == nil {
+			t.Error("the confirmed placement does not record its days")
+		}
+	})
+}
+
+// On PostgreSQL the database itself refuses a second confirmed placement
+// in overlapping days, whatever code path writes it.
+func TestDatabaseRefusesOverlappingPlacements(t *testing.T) {
+	d := dbtest.Postgres(t)
+	w := newWorld(t, d)
+	u := w.applicant()
+	other := w.elective("Trauma surgery elective", "surgery", nil)
+	b := w.along(w.draft(u, w.period(other.ID, 70, 97, 10)), u, application.HostAccepted)
+	a := w.along(w.draft(u, w.period(w.elective("Hand surgery elective", "surgery", nil).ID, 60, 87, 10)), u, application.Confirmed)
+	err := d.Model(&application.Application{}).Where("id = ?", b.ID).Updates(map[string]any{
+		"status": application.Confirmed, "placed_from": day(70), "placed_until": day(97)}).Error
+	if err == nil {
+		t.Fatalf("two confirmed placements overlap (%d and %d)", a.ID, b.ID)
+	}
+	if !strings.Contains(err.Error(), "applications_placement_excl") {
+		t.Fatalf("refused for another reason: %v", err)
+	}
+}
+
+// warm opens the pool's connections before a race, so that the racers
+// meet in the database rather than queue for connections one by one.
+func warm(t *testing.T, d *db.DB) {
+	t.Helper()
+	for _, err := range together(16, func(int) error {
+		return d.Exec("SELECT 1 FROM users WHERE id > ? LIMIT 1", 0).Error
+	}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 }

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -16,6 +14,7 @@ import (
 	"portal/internal/catalog"
 	"portal/internal/document"
 	"portal/internal/user"
+	"portal/internal/workflow"
 )
 
 // Limits of what a student writes.
@@ -55,10 +54,8 @@ type SubmitInput struct {
 	Key     string
 }
 
-var keyPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{8,100}$`)
-
 func checkKey(key string) error {
-	if !keyPattern.MatchString(key) {
+	if !workflow.ValidKey(key) {
 		return apperr.New(apperr.Invalid, "application.err.key")
 	}
 	return nil
@@ -73,43 +70,22 @@ func (s *Service) CreateDraft(ctx context.Context, u *user.User, in StartInput) 
 	if err := checkKey(in.Key); err != nil {
 		return nil, err
 	}
-	find := func(tx *gorm.DB) (*Application, error) {
-		var a Application
-		err := tx.Where("applicant_id = ? AND create_key = ?", u.ID, in.Key).Limit(1).Find(&a).Error
-		if err != nil || a.ID == 0 {
-			return nil, err
-		}
-		return &a, nil
-	}
-	var out *Application
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var err error
-		if out, err = find(tx); err != nil || out != nil {
-			return err
-		}
-		today := s.today()
+	find := func(tx *gorm.DB) (*Application, error) { return workflow.FindCreated[Application](tx, u.ID, in.Key) }
+	out, err := workflow.CreateOnce(ctx, s.db.DB, find, func(tx *gorm.DB) (*Application, error) {
 		f := apperr.Fields{}
-		e := checkChoice(tx, f, "choice_1", ChoiceInput{in.ElectiveID, in.PeriodID}, today)
+		e := checkChoice(tx, f, "choice_1", ChoiceInput{in.ElectiveID, in.PeriodID}, s.today())
 		if err := f.Err(); err != nil {
-			return err
+			return nil, err
 		}
 		now := s.clock()
 		key := in.Key
 		a := Application{ApplicantID: u.ID, Direction: catalog.Outgoing, Status: Draft, Version: 1, Specialty: e.Specialty,
 			CurrentChoice: 1, CreateKey: &key, StageSince: now, CreatedAt: now, UpdatedAt: now}
 		if err := tx.Create(&a).Error; err != nil {
-			return err
+			return nil, err
 		}
-		out = &a
-		return tx.Create(&Choice{ApplicationID: a.ID, Rank: 1, ElectiveID: in.ElectiveID, PeriodID: in.PeriodID}).Error
+		return &a, tx.Create(&Choice{ApplicationID: a.ID, Rank: 1, ElectiveID: in.ElectiveID, PeriodID: in.PeriodID}).Error
 	})
-	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		// A concurrent request with the same key got there first.
-		out, err = find(s.db.WithContext(ctx))
-		if err == nil && out == nil {
-			err = errNotFound
-		}
-	}
 	if err != nil {
 		return nil, wrap(err, "create draft")
 	}
@@ -137,18 +113,6 @@ func checkChoice(tx *gorm.DB, f apperr.Fields, field string, c ChoiceInput, toda
 	return e
 }
 
-// checkText adds a message for field when v is too long or holds a NUL.
-func checkText(f apperr.Fields, field, v string, required bool, maxLen int) {
-	switch {
-	case required && strings.TrimSpace(v) == "":
-		f.Add(field, "form.required")
-	case len([]rune(v)) > maxLen:
-		f.Add(field, "form.too_long", maxLen)
-	case strings.ContainsRune(v, 0):
-		f.Add(field, "form.bad_characters")
-	}
-}
-
 // SaveDraft replaces the choices and statement of a draft, or of an
 // application returned for changes. Only its applicant may, at the
 // version they saw.
@@ -160,7 +124,7 @@ func (s *Service) SaveDraft(ctx context.Context, u *user.User, id int64, in Draf
 			return err
 		}
 		f := apperr.Fields{}
-		checkText(f, "statement", in.Statement, false, MaxStatement)
+		f.Text("statement", in.Statement, false, MaxStatement)
 		var choices []Choice
 		specialty := ""
 		seen := map[int64]bool{}
@@ -219,20 +183,7 @@ func (s *Service) SaveDraft(ctx context.Context, u *user.User, id int64, in Draf
 // editable loads application id for its applicant u to change, refusing
 // anyone else (not found), another stage (not now) and a stale version.
 func (s *Service) editable(tx *gorm.DB, u *user.User, id int64, version int) (*Application, error) {
-	var a Application
-	if err := tx.Take(&a, id).Error; err != nil {
-		return nil, err
-	}
-	if u == nil || a.ApplicantID != u.ID {
-		return nil, errNotFound
-	}
-	if a.Version != version {
-		return nil, changed(tx, &a)
-	}
-	if a.Status != Draft && a.Status != Returned {
-		return nil, errNotNow
-	}
-	return &a, nil
+	return s.flow.Open(tx, u, id, version)
 }
 
 // AttachDocument attaches a document of the applicant's wallet (its
@@ -329,28 +280,28 @@ func (s *Service) Submit(ctx context.Context, u *user.User, id int64, in SubmitI
 	}
 	var docs []int64
 	a, err := s.act(ctx, u, id, change{
-		version: in.Version,
-		actionFor: func(a *Application) Action {
+		Version: in.Version, Exclusive: true,
+		ActionFor: func(a *Application) Action {
 			if a.Status == Returned {
 				return Resubmit
 			}
 			return Submit
 		},
-		replay: func(a *Application) bool {
+		Replay: func(a *Application) bool {
 			return a.SubmitKey != nil && *a.SubmitKey == in.Key && a.Status != Draft && a.Status != Returned
 		},
-		check: func(tx *gorm.DB, a *Application, cs []Choice) (err error) {
+		Check: func(tx *gorm.DB, a *Application, cs []Choice) (err error) {
 			docs, err = s.checkSubmit(tx, a, cs)
 			return err
 		},
-		set: func(a *Application, _ []Choice, now time.Time) map[string]any {
+		Set: func(a *Application, _ []Choice, now time.Time) map[string]any {
 			set := map[string]any{"submit_key": in.Key, "current_choice": 1}
 			if a.SubmittedAt == nil {
 				set["submitted_at"] = now
 			}
 			return set
 		},
-		after: func(tx *gorm.DB, a *Application, _ []Choice, now time.Time) error {
+		After: func(tx *gorm.DB, a *Application, _ []Choice, now time.Time) error {
 			return attach(tx, a.ID, docs, now)
 		},
 	})
@@ -364,7 +315,7 @@ func (s *Service) Submit(ctx context.Context, u *user.User, id int64, in SubmitI
 // documents that meet the requirements.
 func (s *Service) checkSubmit(tx *gorm.DB, a *Application, cs []Choice) ([]int64, error) {
 	f := apperr.Fields{}
-	checkText(f, "statement", a.Statement, true, MaxStatement)
+	f.Text("statement", a.Statement, true, MaxStatement)
 	if len(cs) == 0 {
 		f.Add("choice_1", "application.err.no_choice")
 	}

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"portal/internal/workflow"
 )
 
 // What a transition tells the outbox. record passes the kind
@@ -82,29 +84,28 @@ var hostDecisionOf = map[Action]string{
 	HostReject: HostDecisionRejected, HostWaitlist: HostDecisionWaitlisted,
 }
 
-// announcement is the data of the notification of transition c of a, from
-// stage from, made by party by.
-func announcement(tx *gorm.DB, a *Application, by Party, from Stage, c change) (map[string]any, error) {
+// announcement is the data of the notification of step st of a.
+func announcement(tx *gorm.DB, a *Application, st workflow.Step[Stage, Action, Party]) (map[string]any, error) {
 	n, err := lookupNames(tx, a)
 	if err != nil {
 		return nil, err
 	}
 	data := map[string]any{
-		"application_id": a.ID, "action": string(c.action), "from": string(from), "to": string(a.Status),
-		"turn": string(Turn(a.Status)), "specialty": a.Specialty, "by": string(by),
+		"application_id": a.ID, "action": string(st.Action), "from": string(st.From), "to": string(a.Status),
+		"turn": string(Turn(a.Status)), "specialty": a.Specialty, "by": string(st.By),
 	}
 	if a.OfferExpiresAt != nil && a.Status == HostAccepted {
 		data["offer_expires_at"] = a.OfferExpiresAt.Format(time.RFC3339)
 	}
 	n.fill(a, data)
-	if !c.internal && c.comment != "" {
-		data[DataComment] = c.comment
+	if !st.Internal && st.Comment != "" {
+		data[DataComment] = st.Comment
 	}
-	if d, ok := hostDecisionOf[c.action]; ok {
+	if d, ok := hostDecisionOf[st.Action]; ok {
 		data[DataDecision] = d
 	}
-	if c.action == Approve {
-		data[DataStage] = string(from)
+	if st.Action == Approve {
+		data[DataStage] = string(st.From)
 	}
 	return data, nil
 }

@@ -24,9 +24,10 @@ func (s *Service) AcceptOffer(ctx context.Context, u *user.User, id int64, in An
 	if err := checkComment(in.Comment, false); err != nil {
 		return nil, err
 	}
+	var placed catalog.Period
 	return s.act(ctx, u, id, change{
-		action: AcceptOffer, version: in.Version, comment: in.Comment,
-		check: func(tx *gorm.DB, a *Application, cs []Choice) error {
+		Action: AcceptOffer, Version: in.Version, Comment: in.Comment, Exclusive: true,
+		Check: func(tx *gorm.DB, a *Application, cs []Choice) error {
 			if a.OfferExpiresAt != nil && s.clock().After(*a.OfferExpiresAt) {
 				return apperr.New(apperr.Invalid, "application.err.offer_expired", a.OfferExpiresAt.Format("2006-01-02 15:04 UTC"))
 			}
@@ -43,10 +44,12 @@ func (s *Service) AcceptOffer(ctx context.Context, u *user.User, id int64, in An
 					return apperr.New(apperr.Invalid, "application.err.overlap", h.StartsOn.Format(time.DateOnly), h.EndsOn.Format(time.DateOnly))
 				}
 			}
+			placed = p
 			return nil
 		},
-		set: func(_ *Application, _ []Choice, now time.Time) map[string]any {
-			return map[string]any{"confirmed_at": now}
+		Set: func(_ *Application, _ []Choice, now time.Time) map[string]any {
+			return map[string]any{"confirmed_at": now,
+				"placed_from": catalog.Day(placed.StartsOn), "placed_until": catalog.Day(placed.EndsOn)}
 		},
 	})
 }
@@ -57,7 +60,7 @@ func (s *Service) DeclineOffer(ctx context.Context, u *user.User, id int64, in A
 	if err := checkComment(in.Comment, false); err != nil {
 		return nil, err
 	}
-	return s.act(ctx, u, id, change{action: DeclineOffer, version: in.Version, comment: in.Comment, set: closedNow, after: release})
+	return s.act(ctx, u, id, change{Action: DeclineOffer, Version: in.Version, Comment: in.Comment, Set: closedNow, After: release})
 }
 
 // Withdraw: the applicant ends the application at any stage before
@@ -66,7 +69,7 @@ func (s *Service) Withdraw(ctx context.Context, u *user.User, id int64, in Answe
 	if err := checkComment(in.Comment, false); err != nil {
 		return nil, err
 	}
-	return s.act(ctx, u, id, change{action: Withdraw, version: in.Version, comment: in.Comment, set: closedNow, after: release})
+	return s.act(ctx, u, id, change{Action: Withdraw, Version: in.Version, Comment: in.Comment, Set: closedNow, After: release})
 }
 
 func release(tx *gorm.DB, a *Application, cs []Choice, _ time.Time) error {
@@ -80,13 +83,13 @@ func release(tx *gorm.DB, a *Application, cs []Choice, _ time.Time) error {
 // report, which completes the application.
 func (s *Service) FileReport(ctx context.Context, u *user.User, id int64, in AnswerInput) (*Application, error) {
 	f := apperr.Fields{}
-	checkText(f, "report", in.Comment, true, MaxStatement)
+	f.Text("report", in.Comment, true, MaxStatement)
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
 	return s.act(ctx, u, id, change{
-		action: FileReport, version: in.Version,
-		check: func(tx *gorm.DB, a *Application, cs []Choice) error {
+		Action: FileReport, Version: in.Version,
+		Check: func(tx *gorm.DB, a *Application, cs []Choice) error {
 			_, p, err := choiceRows(tx, current(a, cs))
 			if err != nil {
 				return err
@@ -96,7 +99,7 @@ func (s *Service) FileReport(ctx context.Context, u *user.User, id int64, in Ans
 			}
 			return nil
 		},
-		set: func(_ *Application, _ []Choice, now time.Time) map[string]any {
+		Set: func(_ *Application, _ []Choice, now time.Time) map[string]any {
 			return map[string]any{"report": in.Comment, "completed_at": now}
 		},
 	})
@@ -116,8 +119,8 @@ func (s *Service) ExpireOffers(ctx context.Context, now time.Time) (int, error) 
 	n := 0
 	for _, d := range due {
 		_, err := s.act(ctx, nil, d.ID, change{
-			action: Expire, version: d.Version, system: true, set: closedNow, after: release,
-			check: func(_ *gorm.DB, a *Application, _ []Choice) error {
+			Action: Expire, Version: d.Version, System: true, Set: closedNow, After: release,
+			Check: func(_ *gorm.DB, a *Application, _ []Choice) error {
 				if a.OfferExpiresAt == nil || !now.After(*a.OfferExpiresAt) {
 					return errNotNow
 				}

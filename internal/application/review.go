@@ -35,7 +35,7 @@ type HostDecisionInput struct {
 // action needs one (a return's message, a rejection's reason).
 func checkComment(comment string, required bool) error {
 	f := apperr.Fields{}
-	checkText(f, "comment", comment, required, MaxComment)
+	f.Text("comment", comment, required, MaxComment)
 	return f.Err()
 }
 
@@ -44,7 +44,7 @@ func (s *Service) review(ctx context.Context, u *user.User, id int64, action Act
 	if err := checkComment(in.Comment, required); err != nil {
 		return nil, err
 	}
-	c.action, c.version, c.comment, c.internal = action, in.Version, in.Comment, in.Internal
+	c.Action, c.Version, c.Comment, c.Internal = action, in.Version, in.Comment, in.Internal
 	return s.act(ctx, u, id, c)
 }
 
@@ -58,7 +58,7 @@ func (s *Service) StartReview(ctx context.Context, u *user.User, id int64, in Re
 // office.
 func (s *Service) Approve(ctx context.Context, u *user.User, id int64, in ReviewInput) (*Application, error) {
 	return s.review(ctx, u, id, Approve, in, false, change{
-		set: func(_ *Application, _ []Choice, now time.Time) map[string]any {
+		Set: func(_ *Application, _ []Choice, now time.Time) map[string]any {
 			return map[string]any{"approved_at": now}
 		},
 	})
@@ -75,7 +75,7 @@ func (s *Service) ReturnForChanges(ctx context.Context, u *user.User, id int64, 
 func (s *Service) Reject(ctx context.Context, u *user.User, id int64, in ReviewInput) (*Application, error) {
 	in.Internal = false
 	return s.review(ctx, u, id, Reject, in, true, change{
-		set: closedNow,
+		Set: closedNow,
 	})
 }
 
@@ -92,7 +92,7 @@ func closedNow(_ *Application, _ []Choice, now time.Time) map[string]any {
 func (s *Service) Nominate(ctx context.Context, u *user.User, id int64, in ReviewInput) (*Application, error) {
 	target := 0
 	return s.review(ctx, u, id, Nominate, in, false, change{
-		check: func(tx *gorm.DB, a *Application, cs []Choice) error {
+		Check: func(tx *gorm.DB, a *Application, cs []Choice) error {
 			target = a.CurrentChoice
 			if a.Status == HostRejected {
 				if target = nextChoice(a, cs); target == 0 {
@@ -115,10 +115,10 @@ func (s *Service) Nominate(ctx context.Context, u *user.User, id int64, in Revie
 			}
 			return nil
 		},
-		set: func(_ *Application, _ []Choice, now time.Time) map[string]any {
+		Set: func(_ *Application, _ []Choice, now time.Time) map[string]any {
 			return map[string]any{"current_choice": target, "nominated_at": now, "offer_expires_at": nil}
 		},
-		after: func(tx *gorm.DB, _ *Application, cs []Choice, now time.Time) error {
+		After: func(tx *gorm.DB, _ *Application, cs []Choice, now time.Time) error {
 			c := rankOf(cs, target)
 			e, p, err := choiceRows(tx, c)
 			if err != nil {
@@ -188,20 +188,20 @@ func (s *Service) RecordHostDecision(ctx context.Context, u *user.User, id int64
 		return nil, f.Err()
 	}
 	c := change{
-		check: func(_ *gorm.DB, a *Application, _ []Choice) error {
+		Check: func(_ *gorm.DB, a *Application, _ []Choice) error {
 			if in.Rank != a.CurrentChoice {
 				return apperr.New(apperr.Invalid, "application.err.wrong_choice", a.CurrentChoice)
 			}
 			return nil
 		},
-		set: func(_ *Application, _ []Choice, now time.Time) map[string]any {
+		Set: func(_ *Application, _ []Choice, now time.Time) map[string]any {
 			set := map[string]any{"decided_at": now}
 			if action == HostAccept {
 				set["offer_expires_at"] = now.AddDate(0, 0, s.offerDays)
 			}
 			return set
 		},
-		after: func(tx *gorm.DB, a *Application, cs []Choice, now time.Time) error {
+		After: func(tx *gorm.DB, a *Application, cs []Choice, now time.Time) error {
 			c := current(a, cs)
 			switch action {
 			case HostAccept:
@@ -222,10 +222,10 @@ func (s *Service) RecordHostDecision(ctx context.Context, u *user.User, id int64
 // period has a seat again; refused while it is full.
 func (s *Service) PromoteFromWaitlist(ctx context.Context, u *user.User, id int64, in ReviewInput) (*Application, error) {
 	return s.review(ctx, u, id, Promote, in, false, change{
-		set: func(_ *Application, _ []Choice, now time.Time) map[string]any {
+		Set: func(_ *Application, _ []Choice, now time.Time) map[string]any {
 			return map[string]any{"decided_at": now, "offer_expires_at": now.AddDate(0, 0, s.offerDays)}
 		},
-		after: func(tx *gorm.DB, a *Application, cs []Choice, now time.Time) error {
+		After: func(tx *gorm.DB, a *Application, cs []Choice, now time.Time) error {
 			return reserveSeat(tx, current(a, cs), now)
 		},
 	})

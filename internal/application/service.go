@@ -2,7 +2,6 @@ package application
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"portal/internal/catalog"
 	"portal/internal/db"
 	"portal/internal/user"
+	"portal/internal/workflow"
 )
 
 // Outbox stores a notification in the transaction of the change it is
@@ -22,9 +22,7 @@ import (
 // then the Service runs with none. recipientUserID is the applicant; data
 // carries the stage reached, whose turn it is and the specialty, from which
 // the notifier finds the reviewers or the office to tell when it is theirs.
-type Outbox interface {
-	Enqueue(tx *gorm.DB, kind string, recipientUserID int64, data map[string]any, link string) error
-}
+type Outbox = workflow.Outbox
 
 // Options tune a Service; the zero value is the production default.
 type Options struct {
@@ -39,6 +37,7 @@ type Service struct {
 	now       func() time.Time
 	offerDays int
 	outbox    Outbox
+	flow      workflow.Flow[*Application, Choice, Stage, Action, Party]
 }
 
 // NewService returns the workflow on d.
@@ -50,6 +49,7 @@ func NewService(d *db.DB, o Options) *Service {
 	if s.offerDays <= 0 {
 		s.offerDays = DefaultOfferDays
 	}
+	s.flow = s.newFlow()
 	return s
 }
 
@@ -58,22 +58,10 @@ func (s *Service) OfferDays() int { return s.offerDays }
 
 func (s *Service) clock() time.Time { return s.now().UTC() }
 
-var errNotFound = apperr.New(apperr.NotFound, "error.not_found")
+var errNotFound = workflow.ErrNotFound
 
 // wrap passes coded errors through and codes anything else as internal.
-func wrap(err error, what string) error {
-	if err == nil {
-		return nil
-	}
-	var ae *apperr.Error
-	if errors.As(err, &ae) {
-		return err
-	}
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return errNotFound
-	}
-	return apperr.Internalf("%s: %w", what, err)
-}
+func wrap(err error, what string) error { return workflow.Wrap(err, what) }
 
 // lockRow locks the row read for the rest of the transaction on
 // PostgreSQL; SQLite's immediate transactions already serialize writers.
@@ -123,129 +111,38 @@ func partiesOf(tx *gorm.DB, u *user.User, a *Application) ([]Party, error) {
 	return out, nil
 }
 
-// change is one transition as a named operation describes it.
-type change struct {
-	action Action
-	// actionFor picks the action from the stage when one request means
-	// different actions (submit a draft, resubmit a returned one).
-	actionFor func(a *Application) Action
-	// replay recognises a retried request that already took effect: it is
-	// answered with the application as it stands, and nothing is written.
-	replay   func(a *Application) bool
-	version  int // the version the actor saw
-	comment  string
-	internal bool
-	// check refuses the move with the reason, before anything is written.
-	check func(tx *gorm.DB, a *Application, cs []Choice) error
-	// set adds columns to the status update.
-	set func(a *Application, cs []Choice, now time.Time) map[string]any
-	// system marks the portal's own move (offer expiry), made by no user.
-	system bool
-	// after makes the move's other changes (seats, quota, choices) once the
-	// application row is claimed; an error rolls everything back.
-	after func(tx *gorm.DB, a *Application, cs []Choice, now time.Time) error
+// change is one transition as a named operation describes it: the
+// shared kernel (workflow.Flow.Run) owns the steps, the operation only
+// its hooks.
+type change = workflow.Move[*Application, Choice, Stage, Action, Party]
+
+// CaseID and the others let the kernel move an application.
+func (a *Application) CaseID() int64     { return a.ID }
+func (a *Application) CaseVersion() int  { return a.Version }
+func (a *Application) CaseStage() Stage  { return a.Status }
+func (a *Application) CasePerson() int64 { return a.ApplicantID }
+
+// newFlow is the outgoing workflow as the kernel runs it.
+func (s *Service) newFlow() workflow.Flow[*Application, Choice, Stage, Action, Party] {
+	return workflow.Flow[*Application, Choice, Stage, Action, Party]{
+		Table: table, Rows: "applications", System: System, Editable: []Stage{Draft, Returned}, Now: s.clock,
+		Load: load,
+		Parties: func(tx *gorm.DB, u *user.User, a *Application, _ []Choice) ([]Party, error) {
+			return partiesOf(tx, u, a)
+		},
+		Changed: changed,
+		Record:  s.record,
+	}
 }
 
-// act runs one transition: it loads the application, decides who u is to
-// it, refuses a stale version with what changed, asks the transition table,
-// runs the move's own check, then claims the row with
-// UPDATE ... WHERE id = ? AND version = ?, makes the move's other changes,
-// writes the review event and enqueues the notification, all in one
-// transaction.
+// act runs one transition through the kernel, which loads the
+// application, decides who u is to it, refuses a stale version with what
+// changed, asks the table, runs the move's check, claims the row, makes
+// the move's other changes and records the review event and its
+// announcement, all in one transaction.
 func (s *Service) act(ctx context.Context, u *user.User, id int64, c change) (*Application, error) {
-	var out *Application
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		a, cs, err := load(tx, id)
-		if err != nil {
-			return err
-		}
-		parties := []Party{System}
-		if !c.system {
-			if parties, err = partiesOf(tx, u, a); err != nil {
-				return err
-			}
-		}
-		if len(parties) == 0 {
-			return errNotFound
-		}
-		if c.replay != nil && c.replay(a) {
-			out = a
-			return nil
-		}
-		if a.Version != c.version {
-			return changed(tx, a)
-		}
-		if c.actionFor != nil {
-			c.action = c.actionFor(a)
-		}
-		by, to, err := allowedFor(a.Status, c.action, parties)
-		if err != nil {
-			return err
-		}
-		if c.check != nil {
-			if err := c.check(tx, a, cs); err != nil {
-				return err
-			}
-		}
-		now := s.clock()
-		set := map[string]any{"status": to, "version": gorm.Expr("version + 1"), "stage_since": now, "updated_at": now}
-		if c.set != nil {
-			for k, v := range c.set(a, cs, now) {
-				set[k] = v
-			}
-		}
-		res := tx.Model(&Application{}).Where("id = ? AND version = ?", a.ID, a.Version).Updates(set)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			// Someone moved it between the read and the update. When that
-			// someone was this very request, retried, the answer is success.
-			if err := tx.Take(a, a.ID).Error; err != nil {
-				return err
-			}
-			if c.replay != nil && c.replay(a) {
-				out = a
-				return nil
-			}
-			return changed(tx, a)
-		}
-		if c.after != nil {
-			if err := c.after(tx, a, cs, now); err != nil {
-				return err
-			}
-		}
-		from := a.Status
-		if err := tx.Take(a, a.ID).Error; err != nil {
-			return err
-		}
-		if err := s.record(tx, a, u, by, from, c, now); err != nil {
-			return err
-		}
-		out = a
-		return nil
-	})
-	if err != nil {
-		return nil, wrap(err, "application "+string(c.action))
-	}
-	return out, nil
-}
-
-// allowedFor tries each party u is to the application and returns the
-// first the table lets take action. When none may, the refusal is the most
-// telling one: "not yours" over "not now".
-func allowedFor(stage Stage, action Action, parties []Party) (Party, Stage, error) {
-	var refusal error
-	for _, p := range parties {
-		to, err := Allowed(stage, action, p)
-		if err == nil {
-			return p, to, nil
-		}
-		if refusal == nil || errors.Is(err, errNotYours) {
-			refusal = err
-		}
-	}
-	return "", "", refusal
+	a, err := s.flow.Run(ctx, s.db.DB, u, id, c)
+	return a, wrap(err, "application "+string(c.Action))
 }
 
 // hostActions are the moves about one choice, whose events name it.
@@ -254,14 +151,14 @@ var hostActions = []Action{Nominate, HostAccept, HostWaitlist, HostReject, Promo
 // record writes the review event of a transition, now at stage a.Status,
 // and enqueues its notification with the names its mails quote (notify.go):
 // an internal comment never goes into it.
-func (s *Service) record(tx *gorm.DB, a *Application, u *user.User, by Party, from Stage, c change, now time.Time) error {
-	e := Event{ApplicationID: a.ID, Role: by, FromStage: from, ToStage: a.Status, Action: c.action,
-		Comment: c.comment, Internal: c.internal, At: now}
-	if slices.Contains(hostActions, c.action) {
+func (s *Service) record(tx *gorm.DB, a *Application, _ []Choice, st workflow.Step[Stage, Action, Party]) error {
+	e := Event{ApplicationID: a.ID, Role: st.By, FromStage: st.From, ToStage: a.Status, Action: st.Action,
+		Comment: st.Comment, Internal: st.Internal, At: st.At}
+	if slices.Contains(hostActions, st.Action) {
 		e.Choice = a.CurrentChoice
 	}
-	if u != nil {
-		e.ActorID = &u.ID
+	if st.Actor != nil {
+		e.ActorID = &st.Actor.ID
 	}
 	if err := tx.Create(&e).Error; err != nil {
 		return err
@@ -269,11 +166,11 @@ func (s *Service) record(tx *gorm.DB, a *Application, u *user.User, by Party, fr
 	if s.outbox == nil {
 		return nil
 	}
-	data, err := announcement(tx, a, by, from, c)
+	data, err := announcement(tx, a, st)
 	if err != nil {
 		return err
 	}
-	return s.outbox.Enqueue(tx, "application."+string(c.action), a.ApplicantID, data, Link(a.ID))
+	return s.outbox.Enqueue(tx, "application."+string(st.Action), a.ApplicantID, data, Link(a.ID))
 }
 
 // Link is the page of an application.
@@ -282,26 +179,17 @@ func Link(id int64) string { return fmt.Sprintf("/applications/%d", id) }
 // changed is the refusal of a stale version: "this application changed",
 // naming the latest transition, who made it and when, in the message.
 func changed(tx *gorm.DB, a *Application) error {
-	var e struct {
-		Event
-		ActorName string
-	}
-	err := tx.Table("review_events").Select("review_events.*, COALESCE(users.name, '') AS actor_name").
-		Joins("LEFT JOIN users ON users.id = review_events.actor_id").
-		Where("review_events.application_id = ? AND review_events.action <> ?", a.ID, Note).
-		Order("review_events.id DESC").Limit(1).Scan(&e).Error
-	if err != nil {
+	action, actor, at, ok, err := workflow.LastMove(tx, "review_events", "application_id", a.ID, string(Note))
+	switch {
+	case err != nil:
 		return err
-	}
-	if e.ID == 0 {
+	case !ok:
 		// Only a draft has no event: its owner saved it from another tab.
 		return apperr.New(apperr.Conflict, "application.changed.saved", a.UpdatedAt.UTC().Format("2006-01-02 15:04 UTC"))
+	case Action(action) == Expire:
+		return apperr.New(apperr.Conflict, "application.changed.expire", at.UTC().Format("2006-01-02 15:04 UTC"))
 	}
-	at := e.At.UTC().Format("2006-01-02 15:04 UTC")
-	if e.Action == Expire {
-		return apperr.New(apperr.Conflict, "application.changed.expire", at)
-	}
-	return apperr.New(apperr.Conflict, "application.changed."+string(e.Action), e.ActorName, at)
+	return apperr.New(apperr.Conflict, "application.changed."+action, actor, at.UTC().Format("2006-01-02 15:04 UTC"))
 }
 
 // ---- reading

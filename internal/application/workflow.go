@@ -1,7 +1,6 @@
 package application
 
 import (
-	"portal/internal/apperr"
 	"portal/internal/workflow"
 )
 
@@ -67,41 +66,19 @@ var Transitions = []Transition{
 	{Confirmed, Withdraw, Withdrawn, Applicant},
 }
 
-// The refusals of Allowed.
-var (
-	errUnknown  = apperr.New(apperr.Invalid, "application.err.unknown")
-	errNotNow   = apperr.New(apperr.Invalid, "application.err.not_now")
-	errNotYours = apperr.New(apperr.Forbidden, "application.err.not_yours")
-)
+// table is the workflow Allowed, ActionsAt, Turn and Final read; its
+// refusals are the application.err.* messages.
+var table = workflow.NewTable("application", Stages, Actions, workflow.Rows[Transition, Stage, Action, Party](Transitions))
 
-// table is the workflow Allowed, ActionsAt, Turn and Final read.
-var table = workflow.Table[Stage, Action, Party]{
-	Stages: Stages, Actions: Actions, Transitions: rows(),
-	Unknown: errUnknown, NotNow: errNotNow, NotYours: errNotYours,
-}
+var errNotNow = table.NotNow
 
-func rows() []workflow.Transition[Stage, Action, Party] {
-	out := make([]workflow.Transition[Stage, Action, Party], len(Transitions))
-	for i, t := range Transitions {
-		out[i] = workflow.Transition[Stage, Action, Party](t)
-	}
-	return out
-}
-
-// Allowed answers whether a party may take action on an application at
-// stage, and where it goes. It refuses an unknown stage or action as
-// invalid, an action that nobody can take at this stage as "not now", and
-// an action that someone else could take as forbidden.
+// Allowed says whether party by may take action at stage from, and where
+// it leads; ActionsAt what any of parties may do at stage (the service
+// narrows it with what the table cannot know).
 func Allowed(from Stage, action Action, by Party) (Stage, error) {
 	return table.Allowed(from, action, by)
 }
-
-// ActionsAt lists the actions any of parties may take at stage, in the
-// order of Actions, each once. The service narrows this with what the
-// table cannot know (an expired offer, no further choice).
-func ActionsAt(stage Stage, parties ...Party) []Action {
-	return table.ActionsAt(stage, parties...)
-}
+func ActionsAt(stage Stage, parties ...Party) []Action { return table.ActionsAt(stage, parties...) }
 
 // Turn is whose move an application at stage waits for: the party with an
 // action there other than withdrawing (which the applicant can always do)

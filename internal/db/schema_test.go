@@ -64,13 +64,14 @@ func schemaOf(t *testing.T, d *db.DB) ([]column, []index) {
 		for _, r := range rows {
 			cols = append(cols, column{r.TableName, r.ColumnName, neutralType(r.DataType), r.IsNullable == "YES"})
 		}
-		// Trigram indexes (*_trgm) exist only on PostgreSQL: migration 5.
+		// Trigram indexes (*_trgm) exist only on PostgreSQL: migration 5;
+		// so do the exclusion constraints' indexes (*_excl): migration 12.
 		var ix []struct {
 			Tablename, Indexname, Indexdef string
 		}
 		if err := d.Raw(`SELECT tablename, indexname, indexdef FROM pg_indexes
 			WHERE schemaname = 'public' AND tablename <> 'goose_db_version' AND indexname NOT LIKE '%_pkey'
-			AND indexname NOT LIKE '%_trgm'`).Scan(&ix).Error; err != nil {
+			AND indexname NOT LIKE '%_trgm' AND indexname NOT LIKE '%_excl'`).Scan(&ix).Error; err != nil {
 			t.Fatal(err)
 		}
 		for _, r := range ix {

@@ -1,6 +1,7 @@
 package rotation_test
 
 import (
+	"errors"
 	"sync"
 	"testing"
 
@@ -98,4 +99,61 @@ func TestConcurrentReviewersOneWins(t *testing.T) {
 			t.Errorf("events %d, want 2", n)
 		}
 	})
+}
+
+// One incoming student accepted for five overlapping rotations confirms
+// them all at once, ten times each: exactly one is confirmed, every
+// confirmation of another is refused with the overlap message, and the
+// other clicks on the winner are told it changed.
+func TestFiftyConfirmationsOfOverlappingRotations(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		u := w.incoming("busy applicant")
+		var reqs []*rotation.Request
+		for i := range 5 {
+			r := w.submitted(u, choice(w.im.ID, 4+i, 6))
+			r, err := w.s.StartReview(w.ctx, w.coord, r.ID, rotation.ReviewInput{Version: r.Version})
+			w.must(err, "start")
+			r, err = w.s.Forward(w.ctx, w.coord, r.ID, rotation.ReviewInput{Version: r.Version})
+			w.must(err, "forward")
+			r, err = w.s.Accept(w.ctx, w.office, r.ID, rotation.AcceptInput{Version: r.Version, Rank: 1})
+			w.must(err, "accept")
+			reqs = append(reqs, w.onboard(u, r))
+		}
+		// Open the pool's connections first, so that the racers meet in
+		// the database rather than queue for connections one by one.
+		var warm sync.WaitGroup
+		for range 16 {
+			warm.Go(func() { w.must(d.Exec("SELECT 1 FROM users WHERE id > ? LIMIT 1", 0).Error, "warm") })
+		}
+		warm.Wait()
+		var wg sync.WaitGroup
+		errs := make([]error, 50)
+		for i := range errs {
+			wg.Go(func() {
+				r := reqs[i%5]
+				_, errs[i] = w.s.Confirm(w.ctx, u, r.ID, r.Version)
+			})
+		}
+		wg.Wait()
+		var confirmed []int64
+		w.must(d.Model(&rotation.Request{}).Where("applicant_id = ? AND status = ?", u.ID, rotation.Confirmed).
+			Pluck("id", &confirmed).Error, "confirmed")
+		if len(confirmed) != 1 {
+			t.Fatalf("%d rotations confirmed in overlapping weeks, want 1", len(confirmed))
+		}
+		for i, err := range errs {
+			switch {
+			case reqs[i%5].ID == confirmed[0] && err != nil && !isKey(err, "rotation.changed.by"):
+				t.Errorf("confirming the winner again: %v, want told it changed", err)
+			case reqs[i%5].ID != confirmed[0] && !isKey(err, "rotation.err.overlap"):
+				t.Errorf("confirmation of another rotation answered %v, want the overlap message", err)
+			}
+		}
+	})
+}
+
+func isKey(err error, key string) bool {
+	var ae *apperr.Error
+	return errors.As(err, &ae) && ae.Key == key
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	wiring "portal/internal/app"
 	"portal/internal/apperr"
 	"portal/internal/catalog"
 	"portal/internal/db"
@@ -62,7 +63,7 @@ func newWorld(t *testing.T, d *db.DB) *world {
 	}
 	w := &world{t: t, ctx: context.Background(), d: d, clock: &clock{now: start}}
 	cat := catalog.NewService(d, b, w.clock.Now)
-	w.s = rotation.NewService(d, rotation.Options{Now: w.clock.Now})
+	w.s = rotation.NewService(d, rotation.Options{Now: w.clock.Now, Outbox: wiring.WorkflowOutbox{}})
 	w.im, err = cat.CreateDepartment(w.ctx, catalog.DepartmentInput{Code: "IM", NameEN: "Internal Medicine", NameZH: "內科部"})
 	w.must(err, "department")
 	w.surg, err = cat.CreateDepartment(w.ctx, catalog.DepartmentInput{Code: "SURG", NameEN: "Surgery", NameZH: "外科部"})

@@ -2,9 +2,7 @@ package rotation
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -14,6 +12,7 @@ import (
 	"portal/internal/apperr"
 	"portal/internal/document"
 	"portal/internal/user"
+	"portal/internal/workflow"
 )
 
 // ChoiceInput is one slot of the request form: a department, the Monday of
@@ -48,10 +47,8 @@ type SubmitInput struct {
 	Key     string
 }
 
-var keyPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{8,100}$`)
-
 func checkKey(key string) error {
-	if !keyPattern.MatchString(key) {
+	if !workflow.ValidKey(key) {
 		return apperr.New(apperr.Invalid, "rotation.err.key")
 	}
 	return nil
@@ -67,40 +64,21 @@ func (s *Service) CreateDraft(ctx context.Context, u *user.User, in DraftInput) 
 	if err := checkKey(in.Key); err != nil {
 		return nil, err
 	}
-	find := func(tx *gorm.DB) (*Request, error) {
-		var r Request
-		err := tx.Where("applicant_id = ? AND create_key = ?", u.ID, in.Key).Limit(1).Find(&r).Error
-		if err != nil || r.ID == 0 {
-			return nil, err
-		}
-		return &r, nil
-	}
-	var out *Request
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var err error
-		if out, err = find(tx); err != nil || out != nil {
-			return err
-		}
+	find := func(tx *gorm.DB) (*Request, error) { return workflow.FindCreated[Request](tx, u.ID, in.Key) }
+	out, err := workflow.CreateOnce(ctx, s.db.DB, find, func(tx *gorm.DB) (*Request, error) {
 		choices, docs, err := s.checkDraft(tx, u.ID, in)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		now := s.clock()
 		key := in.Key
 		r := Request{ApplicantID: u.ID, Status: Draft, Version: 1, Statement: in.Statement, CreateKey: &key,
 			StageSince: now, CreatedAt: now, UpdatedAt: now}
 		if err := tx.Create(&r).Error; err != nil {
-			return err
+			return nil, err
 		}
-		out = &r
-		return replaceParts(tx, r.ID, choices, docs, now)
+		return &r, replaceParts(tx, r.ID, choices, docs, now)
 	})
-	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		out, err = find(s.db.WithContext(ctx))
-		if err == nil && out == nil {
-			err = errNotFound
-		}
-	}
 	if err != nil {
 		return nil, wrap(err, "create rotation request")
 	}
@@ -112,7 +90,7 @@ func (s *Service) CreateDraft(ctx context.Context, u *user.User, in DraftInput) 
 func (s *Service) SaveDraft(ctx context.Context, u *user.User, id int64, in DraftInput) (*Request, error) {
 	var out *Request
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		r, err := editable(tx, u, id, in.Version)
+		r, err := s.editable(tx, u, id, in.Version)
 		if err != nil {
 			return err
 		}
@@ -128,7 +106,7 @@ func (s *Service) SaveDraft(ctx context.Context, u *user.User, id int64, in Draf
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			return errChanged
+			return changed(tx, r)
 		}
 		if err := replaceParts(tx, id, choices, docs, now); err != nil {
 			return err
@@ -143,21 +121,8 @@ func (s *Service) SaveDraft(ctx context.Context, u *user.User, id int64, in Draf
 }
 
 // editable loads a request its applicant may still change.
-func editable(tx *gorm.DB, u *user.User, id int64, version int) (*Request, error) {
-	var r Request
-	if err := tx.Take(&r, id).Error; err != nil {
-		return nil, err
-	}
-	if u == nil || r.ApplicantID != u.ID {
-		return nil, errNotFound
-	}
-	if r.Version != version {
-		return nil, errChanged
-	}
-	if r.Status != Draft && r.Status != Returned {
-		return nil, errNotNow
-	}
-	return &r, nil
+func (s *Service) editable(tx *gorm.DB, u *user.User, id int64, version int) (*Request, error) {
+	return s.flow.Open(tx, u, id, version)
 }
 
 // checkDraft checks the form: the statement, the choices against the
@@ -165,7 +130,7 @@ func editable(tx *gorm.DB, u *user.User, id int64, version int) (*Request, error
 // current versions). Nothing is written when it fails.
 func (s *Service) checkDraft(tx *gorm.DB, owner int64, in DraftInput) ([]Choice, []int64, error) {
 	f := apperr.Fields{}
-	checkText(f, "statement", in.Statement, false, MaxStatement)
+	f.Text("statement", in.Statement, false, MaxStatement)
 	choices := s.checkChoices(tx, f, in.Choices)
 	docs := slices.Compact(slices.Sorted(slices.Values(in.Documents)))
 	if len(docs) > 0 {
@@ -282,18 +247,6 @@ func (s *Service) checkChoice(tx *gorm.DB, f apperr.Fields, field string, in Cho
 	return Choice{DepartmentID: in.DepartmentID, StartsOn: start, Weeks: weeks}, true
 }
 
-// checkText adds a message for field when v is too long or holds a NUL.
-func checkText(f apperr.Fields, field, v string, required bool, maxLen int) {
-	switch {
-	case required && strings.TrimSpace(v) == "":
-		f.Add(field, "form.required")
-	case len([]rune(v)) > maxLen:
-		f.Add(field, "form.too_long", maxLen)
-	case strings.ContainsRune(v, 0):
-		f.Add(field, "form.bad_characters")
-	}
-}
-
 // replaceParts writes a request's choices and attachments afresh.
 func replaceParts(tx *gorm.DB, id int64, choices []Choice, docs []int64, now time.Time) error {
 	if err := tx.Where("request_id = ?", id).Delete(&Choice{}).Error; err != nil {
@@ -327,25 +280,33 @@ func (s *Service) Submit(ctx context.Context, u *user.User, id int64, in SubmitI
 		return nil, err
 	}
 	return s.act(ctx, u, id, change{
-		version: in.Version,
-		actionFor: func(r *Request) Action {
+		Version: in.Version, Exclusive: true,
+		ActionFor: func(r *Request) Action {
 			if r.Status == Returned {
 				return Resubmit
 			}
 			return Submit
 		},
-		replay: func(r *Request) bool {
+		Replay: func(r *Request) bool {
 			return r.SubmitKey != nil && *r.SubmitKey == in.Key && r.Status != Draft && r.Status != Returned
 		},
-		check: func(tx *gorm.DB, r *Request, cs []Choice) error {
+		Check: func(tx *gorm.DB, r *Request, cs []Choice) error {
 			f := apperr.Fields{}
 			if len(cs) == 0 {
 				f.Add("choice_1", "rotation.err.no_choice")
 			}
 			for _, c := range cs {
-				s.checkChoice(tx, f, fmt.Sprintf("choice_%d", c.Rank), ChoiceInput{
+				field := fmt.Sprintf("choice_%d", c.Rank)
+				s.checkChoice(tx, f, field, ChoiceInput{
 					DepartmentID: c.DepartmentID, StartsOn: Day(c.StartsOn).Format(time.DateOnly), Weeks: fmt.Sprint(c.Weeks),
 				}, s.Today())
+				h, err := confirmedClash(tx, r.ApplicantID, r.ID, c)
+				if err != nil {
+					return err
+				}
+				if h != nil {
+					f.Add(field, "rotation.err.overlap", Day(h.StartsOn).Format(time.DateOnly), h.EndsOn().Format(time.DateOnly))
+				}
 			}
 			missing, err := missingDocs(tx, r)
 			if err != nil {
@@ -356,7 +317,7 @@ func (s *Service) Submit(ctx context.Context, u *user.User, id int64, in SubmitI
 			}
 			return f.Err()
 		},
-		set: func(_ *Request, now time.Time) map[string]any {
+		Set: func(_ *Request, _ []Choice, now time.Time) map[string]any {
 			return map[string]any{"submit_key": in.Key, "submitted_at": now}
 		},
 	})
@@ -383,9 +344,9 @@ func missingDocs(tx *gorm.DB, r *Request) ([]string, error) {
 // given back.
 func (s *Service) Withdraw(ctx context.Context, u *user.User, id int64, version int) (*Request, error) {
 	return s.act(ctx, u, id, change{
-		action: Withdraw, version: version,
-		set: closedNow,
-		after: func(tx *gorm.DB, r *Request, cs []Choice, _ time.Time) error {
+		Action: Withdraw, Version: version,
+		Set: closedNow,
+		After: func(tx *gorm.DB, r *Request, cs []Choice, _ time.Time) error {
 			if !holdsSeats(r.Status) {
 				return nil
 			}
@@ -394,7 +355,9 @@ func (s *Service) Withdraw(ctx context.Context, u *user.User, id int64, version 
 	})
 }
 
-func closedNow(_ *Request, now time.Time) map[string]any { return map[string]any{"closed_at": now} }
+func closedNow(_ *Request, _ []Choice, now time.Time) map[string]any {
+	return map[string]any{"closed_at": now}
+}
 
 // release gives back the seats choice c holds.
 func release(tx *gorm.DB, c *Choice, now time.Time) error {

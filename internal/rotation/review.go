@@ -11,8 +11,8 @@ import (
 	"portal/internal/apperr"
 	"portal/internal/catalog"
 	"portal/internal/document"
-	"portal/internal/notify"
 	"portal/internal/user"
+	"portal/internal/workflow"
 )
 
 // ReviewInput is what a coordinator or the office sends with an action:
@@ -24,11 +24,11 @@ type ReviewInput struct {
 
 func (s *Service) review(ctx context.Context, u *user.User, id int64, action Action, in ReviewInput, required bool, c change) (*Request, error) {
 	f := apperr.Fields{}
-	checkText(f, "comment", in.Comment, required, MaxComment)
+	f.Text("comment", in.Comment, required, MaxComment)
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	c.action, c.version, c.comment = action, in.Version, in.Comment
+	c.Action, c.Version, c.Comment = action, in.Version, in.Comment
 	return s.act(ctx, u, id, c)
 }
 
@@ -46,31 +46,12 @@ func (s *Service) Forward(ctx context.Context, u *user.User, id int64, in Review
 // ReturnForChanges sends the request back to its applicant with a message,
 // mailed to them in the same transaction.
 func (s *Service) ReturnForChanges(ctx context.Context, u *user.User, id int64, in ReviewInput) (*Request, error) {
-	return s.review(ctx, u, id, Return, in, true, change{after: tellApplicant(notify.IncomingReturned, in.Comment)})
+	return s.review(ctx, u, id, Return, in, true, change{})
 }
 
 // Reject ends the request with a reason shown, and mailed, to the applicant.
 func (s *Service) Reject(ctx context.Context, u *user.User, id int64, in ReviewInput) (*Request, error) {
-	return s.review(ctx, u, id, Reject, in, true, change{set: closedNow, after: tellApplicant(notify.IncomingRejected, in.Comment)})
-}
-
-// tellApplicant enqueues a mail of kind to the request's applicant, naming
-// the department of its first choice and carrying the reviewer's comment.
-func tellApplicant(kind notify.Kind, comment string) func(tx *gorm.DB, r *Request, cs []Choice, now time.Time) error {
-	return func(tx *gorm.DB, r *Request, cs []Choice, _ time.Time) error {
-		data := map[string]any{"ref": Ref(r.ID), "department": "", "comment": strings.TrimSpace(comment)}
-		if first := choiceOf(cs, 1); first != nil {
-			var d catalog.Department
-			if err := tx.Take(&d, first.DepartmentID).Error; err != nil {
-				return err
-			}
-			data["department"] = departmentName(d)
-		}
-		return notify.Enqueue(tx, notify.Event{
-			Kind: kind, RecipientUserID: r.ApplicantID, Link: Link(r.ID), Data: data,
-			DedupKey: fmt.Sprintf("rotation-%s-%d-%d", kind, r.ID, r.Version+1),
-		})
-	}
+	return s.review(ctx, u, id, Reject, in, true, change{Set: closedNow})
 }
 
 // Waitlist: the office keeps the request waiting for a seat.
@@ -92,22 +73,22 @@ type AcceptInput struct {
 // race. The applicant is told in the same transaction.
 func (s *Service) Accept(ctx context.Context, u *user.User, id int64, in AcceptInput) (*Request, error) {
 	f := apperr.Fields{}
-	checkText(f, "comment", in.Comment, false, MaxComment)
+	f.Text("comment", in.Comment, false, MaxComment)
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
 	return s.act(ctx, u, id, change{
-		action: Accept, version: in.Version, comment: in.Comment, choice: in.Rank,
-		check: func(_ *gorm.DB, _ *Request, cs []Choice) error {
+		Action: Accept, Version: in.Version, Comment: in.Comment, Choice: in.Rank,
+		Check: func(_ *gorm.DB, _ *Request, cs []Choice) error {
 			if choiceOf(cs, in.Rank) == nil {
 				return apperr.New(apperr.Invalid, "rotation.err.no_such_choice")
 			}
 			return nil
 		},
-		set: func(_ *Request, now time.Time) map[string]any {
+		Set: func(_ *Request, _ []Choice, now time.Time) map[string]any {
 			return map[string]any{"accepted_choice": in.Rank, "decided_at": now}
 		},
-		after: func(tx *gorm.DB, r *Request, cs []Choice, now time.Time) error {
+		After: func(tx *gorm.DB, r *Request, cs []Choice, now time.Time) error {
 			c := choiceOf(cs, in.Rank)
 			if err := lockDepartment(tx, c.DepartmentID); err != nil {
 				return err
@@ -123,18 +104,7 @@ func (s *Service) Accept(ctx context.Context, u *user.User, id int64, in AcceptI
 			if res.RowsAffected != int64(c.Weeks) {
 				return errFull
 			}
-			var d catalog.Department
-			if err := tx.Take(&d, c.DepartmentID).Error; err != nil {
-				return err
-			}
-			return notify.Enqueue(tx, notify.Event{
-				Kind: notify.IncomingAccepted, RecipientUserID: r.ApplicantID, Link: Link(r.ID),
-				DedupKey: fmt.Sprintf("rotation-accepted-%d-%d", r.ID, r.Version+1),
-				Data: map[string]any{
-					"ref": Ref(r.ID), "department": departmentName(d),
-					"from": start.Format(time.DateOnly), "until": c.EndsOn().Format(time.DateOnly),
-				},
-			})
+			return nil
 		},
 	})
 }
@@ -152,9 +122,10 @@ func departmentName(d catalog.Department) string {
 // Confirm: the applicant confirms an accepted rotation once the onboarding
 // checklist is complete.
 func (s *Service) Confirm(ctx context.Context, u *user.User, id int64, version int) (*Request, error) {
+	var placed *Choice
 	return s.act(ctx, u, id, change{
-		action: Confirm, version: version,
-		check: func(tx *gorm.DB, r *Request, cs []Choice) error {
+		Action: Confirm, Version: version, Exclusive: true,
+		Check: func(tx *gorm.DB, r *Request, cs []Choice) error {
 			ob, err := s.onboarding(tx, r, cs)
 			if err != nil {
 				return err
@@ -162,9 +133,24 @@ func (s *Service) Confirm(ctx context.Context, u *user.User, id int64, version i
 			if !ob.Complete() {
 				return apperr.New(apperr.Invalid, "rotation.err.onboarding_incomplete")
 			}
+			if placed = choiceOf(cs, r.AcceptedChoice); placed != nil {
+				h, err := confirmedClash(tx, r.ApplicantID, r.ID, *placed)
+				if err != nil {
+					return err
+				}
+				if h != nil {
+					return overlapErr(h)
+				}
+			}
 			return nil
 		},
-		set: func(_ *Request, now time.Time) map[string]any { return map[string]any{"confirmed_at": now} },
+		Set: func(_ *Request, _ []Choice, now time.Time) map[string]any {
+			set := map[string]any{"confirmed_at": now}
+			if placed != nil {
+				set["placed_from"], set["placed_until"] = Day(placed.StartsOn), placed.EndsOn()
+			}
+			return set
+		},
 	})
 }
 
@@ -172,14 +158,14 @@ func (s *Service) Confirm(ctx context.Context, u *user.User, id int64, version i
 // rotation done.
 func (s *Service) Complete(ctx context.Context, u *user.User, id int64, in ReviewInput) (*Request, error) {
 	return s.review(ctx, u, id, Complete, in, false, change{
-		check: func(_ *gorm.DB, r *Request, cs []Choice) error {
+		Check: func(_ *gorm.DB, r *Request, cs []Choice) error {
 			c := choiceOf(cs, r.AcceptedChoice)
 			if c != nil && s.Today().Before(c.EndsOn()) {
 				return apperr.New(apperr.Invalid, "rotation.err.not_over", c.EndsOn().Format(time.DateOnly))
 			}
 			return nil
 		},
-		set: func(_ *Request, now time.Time) map[string]any { return map[string]any{"completed_at": now} },
+		Set: func(_ *Request, _ []Choice, now time.Time) map[string]any { return map[string]any{"completed_at": now} },
 	})
 }
 
@@ -313,10 +299,10 @@ func (s *Service) SaveOnboarding(ctx context.Context, u *user.User, id int64, in
 			if len(parties) == 0 {
 				return errNotFound
 			}
-			return errNotYours
+			return table.NotYours
 		}
 		if r.Version != in.Version {
-			return errChanged
+			return changed(tx, r)
 		}
 		if r.Status != Accepted {
 			return errNotNow
@@ -346,12 +332,12 @@ func (s *Service) SaveOnboarding(ctx context.Context, u *user.User, id int64, in
 		if err := f.Err(); err != nil {
 			return err
 		}
-		res := tx.Model(&Request{}).Where("id = ? AND version = ?", id, r.Version).Updates(set)
-		if res.Error != nil {
-			return res.Error
+		claimed, err := workflow.Claim(tx, "rotation_requests", id, r.Version, set)
+		if err != nil {
+			return err
 		}
-		if res.RowsAffected == 0 {
-			return errChanged
+		if !claimed {
+			return changed(tx, r)
 		}
 		now := s.clock()
 		if err := tx.Create(&Event{RequestID: id, ActorID: &u.ID, Role: Applicant, FromStage: r.Status, ToStage: r.Status,

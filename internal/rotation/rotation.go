@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"portal/internal/user"
+	"portal/internal/workflow"
 )
 
 // Stage is where a request stands. It is stored in rotation_requests.status.
@@ -37,14 +38,7 @@ var Stages = []Stage{Draft, Submitted, DepartmentReview, OfficeReview, Waitliste
 	Returned, Rejected, Withdrawn}
 
 // ParseStage returns the stage named s.
-func ParseStage(s string) (Stage, bool) {
-	for _, st := range Stages {
-		if string(st) == s {
-			return st, true
-		}
-	}
-	return "", false
-}
+func ParseStage(s string) (Stage, bool) { return workflow.Parse(Stages, s) }
 
 // Action is what someone does to a request.
 type Action string
@@ -69,14 +63,7 @@ const (
 var Actions = []Action{Submit, Resubmit, StartReview, Forward, Accept, Waitlist, Confirm, Complete, Return, Reject, Withdraw}
 
 // ParseAction returns the transition action named s.
-func ParseAction(s string) (Action, bool) {
-	for _, a := range Actions {
-		if string(a) == s {
-			return a, true
-		}
-	}
-	return "", false
-}
+func ParseAction(s string) (Action, bool) { return workflow.Parse(Actions, s) }
 
 // Party is who someone is to one request.
 type Party string

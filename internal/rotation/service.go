@@ -2,35 +2,41 @@ package rotation
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
 
 	"portal/internal/apperr"
+	"portal/internal/catalog"
 	"portal/internal/db"
 	"portal/internal/user"
+	"portal/internal/workflow"
 )
 
 // Options tune a Service; the zero value is the production default.
 type Options struct {
-	Now func() time.Time // the clock; time.Now when nil
+	Now    func() time.Time // the clock; time.Now when nil
+	Outbox workflow.Outbox  // where moves are announced (mail); none when nil
 }
 
 // Service runs the calendar and the workflow. Each method owns its
 // transaction.
 type Service struct {
-	db  *db.DB
-	now func() time.Time
+	db     *db.DB
+	now    func() time.Time
+	outbox workflow.Outbox
+	flow   workflow.Flow[*Request, Choice, Stage, Action, Party]
 }
 
 // NewService returns the rotations of d.
 func NewService(d *db.DB, o Options) *Service {
-	s := &Service{db: d, now: o.Now}
+	s := &Service{db: d, now: o.Now, outbox: o.Outbox}
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.flow = s.newFlow()
 	return s
 }
 
@@ -40,26 +46,13 @@ func (s *Service) clock() time.Time { return s.now().UTC() }
 func (s *Service) Today() time.Time { return Day(s.clock()) }
 
 var (
-	errNotFound = apperr.New(apperr.NotFound, "error.not_found")
-	errChanged  = apperr.New(apperr.Conflict, "rotation.err.changed")
+	errNotFound = workflow.ErrNotFound
 	errFull     = apperr.New(apperr.Conflict, "rotation.err.full")
 )
 
 // wrap passes coded errors through, turns a missing row into NotFound and
 // codes anything else as internal.
-func wrap(err error, what string) error {
-	if err == nil {
-		return nil
-	}
-	var ae *apperr.Error
-	if errors.As(err, &ae) {
-		return err
-	}
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return errNotFound
-	}
-	return apperr.Internalf("%s: %w", what, err)
-}
+func wrap(err error, what string) error { return workflow.Wrap(err, what) }
 
 // Link is the page of a request.
 func Link(id int64) string { return fmt.Sprintf("/rotations/%d", id) }
@@ -110,122 +103,57 @@ func partiesOf(tx *gorm.DB, u *user.User, r *Request, cs []Choice) ([]Party, err
 	return out, nil
 }
 
-// change is one transition as a named operation describes it.
-type change struct {
-	action Action
-	// actionFor picks the action from the stage (submit or resubmit).
-	actionFor func(r *Request) Action
-	// replay recognises a retried request that already took effect.
-	replay  func(r *Request) bool
-	version int
-	comment string
-	choice  int // the choice an event is about
-	// check refuses the move before anything is written.
-	check func(tx *gorm.DB, r *Request, cs []Choice) error
-	// set adds columns to the status update.
-	set func(r *Request, now time.Time) map[string]any
-	// after makes the move's other changes once the row is claimed; an
-	// error rolls everything back.
-	after func(tx *gorm.DB, r *Request, cs []Choice, now time.Time) error
+// change is one transition as a named operation describes it: the
+// shared kernel (workflow.Flow.Run) owns the steps, the operation only
+// its hooks.
+type change = workflow.Move[*Request, Choice, Stage, Action, Party]
+
+// CaseID and the others let the kernel move a request.
+func (r *Request) CaseID() int64     { return r.ID }
+func (r *Request) CaseVersion() int  { return r.Version }
+func (r *Request) CaseStage() Stage  { return r.Status }
+func (r *Request) CasePerson() int64 { return r.ApplicantID }
+
+// newFlow is the incoming workflow as the kernel runs it.
+func (s *Service) newFlow() workflow.Flow[*Request, Choice, Stage, Action, Party] {
+	return workflow.Flow[*Request, Choice, Stage, Action, Party]{
+		Table: table, Rows: "rotation_requests", Editable: []Stage{Draft, Returned}, Now: s.clock,
+		Load: load, Parties: partiesOf, Changed: changed, Record: s.record,
+	}
 }
 
-// act runs one transition in one transaction: load, decide who u is,
+// act runs one transition through the kernel: load, decide who u is,
 // refuse a stale version, ask the table, run the move's check, claim the
-// row with UPDATE ... WHERE id = ? AND version = ?, make the other
-// changes and write the event.
+// row, make the other changes and record the event, in one transaction.
 func (s *Service) act(ctx context.Context, u *user.User, id int64, c change) (*Request, error) {
-	var out *Request
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		r, cs, err := load(tx, id)
-		if err != nil {
-			return err
-		}
-		parties, err := partiesOf(tx, u, r, cs)
-		if err != nil {
-			return err
-		}
-		if len(parties) == 0 {
-			return errNotFound
-		}
-		if c.replay != nil && c.replay(r) {
-			out = r
-			return nil
-		}
-		if r.Version != c.version {
-			return errChanged
-		}
-		if c.actionFor != nil {
-			c.action = c.actionFor(r)
-		}
-		by, to, err := allowedFor(r.Status, c.action, parties)
-		if err != nil {
-			return err
-		}
-		if c.check != nil {
-			if err := c.check(tx, r, cs); err != nil {
-				return err
-			}
-		}
-		now := s.clock()
-		set := map[string]any{"status": to, "version": gorm.Expr("version + 1"), "stage_since": now, "updated_at": now}
-		if c.set != nil {
-			for k, v := range c.set(r, now) {
-				set[k] = v
-			}
-		}
-		res := tx.Model(&Request{}).Where("id = ? AND version = ?", r.ID, r.Version).Updates(set)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			if err := tx.Take(r, r.ID).Error; err != nil {
-				return err
-			}
-			if c.replay != nil && c.replay(r) {
-				out = r
-				return nil
-			}
-			return errChanged
-		}
-		from := r.Status
-		if c.after != nil {
-			if err := c.after(tx, r, cs, now); err != nil {
-				return err
-			}
-		}
-		if err := tx.Take(r, r.ID).Error; err != nil {
-			return err
-		}
-		e := Event{RequestID: r.ID, Role: by, FromStage: from, ToStage: r.Status, Action: c.action, Choice: c.choice, Comment: c.comment, At: now}
-		if u != nil {
-			e.ActorID = &u.ID
-		}
-		if err := tx.Create(&e).Error; err != nil {
-			return err
-		}
-		out = r
-		return nil
-	})
-	if err != nil {
-		return nil, wrap(err, "rotation "+string(c.action))
-	}
-	return out, nil
+	r, err := s.flow.Run(ctx, s.db.DB, u, id, c)
+	return r, wrap(err, "rotation "+string(c.Action))
 }
 
-// allowedFor tries each party u is to the request and returns the first
-// the table lets take action; otherwise the most telling refusal.
-func allowedFor(stage Stage, action Action, parties []Party) (Party, Stage, error) {
-	var refusal error
-	for _, p := range parties {
-		to, err := Allowed(stage, action, p)
-		if err == nil {
-			return p, to, nil
-		}
-		if refusal == nil || errors.Is(err, errNotYours) {
-			refusal = err
-		}
+// record writes the event of a move and announces it.
+func (s *Service) record(tx *gorm.DB, r *Request, cs []Choice, st workflow.Step[Stage, Action, Party]) error {
+	e := Event{RequestID: r.ID, Role: st.By, FromStage: st.From, ToStage: r.Status, Action: st.Action,
+		Choice: st.Choice, Comment: st.Comment, At: st.At}
+	if st.Actor != nil {
+		e.ActorID = &st.Actor.ID
 	}
-	return "", "", refusal
+	if err := tx.Create(&e).Error; err != nil {
+		return err
+	}
+	return s.announce(tx, r, cs, st.Action, st.Comment)
+}
+
+// changed is the refusal of a stale version, naming who made the latest
+// move and when.
+func changed(tx *gorm.DB, r *Request) error {
+	_, actor, at, ok, err := workflow.LastMove(tx, "rotation_events", "request_id", r.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return apperr.New(apperr.Conflict, "rotation.changed.saved", r.UpdatedAt.UTC().Format("2006-01-02 15:04 UTC"))
+	}
+	return apperr.New(apperr.Conflict, "rotation.changed.by", actor, at.UTC().Format("2006-01-02 15:04 UTC"))
 }
 
 func choiceOf(cs []Choice, rank int) *Choice {
@@ -257,4 +185,53 @@ func canManage(tx *gorm.DB, u *user.User, dep int64) (bool, error) {
 		return true, nil
 	}
 	return isCoordinatorOf(tx, u, dep)
+}
+
+// announce stores a move's announcement in its transaction, with the names
+// its mails quote: the department of the accepted choice (and its dates),
+// or else of the first, and the reviewer's words. Which moves mail whom is
+// the wiring's business.
+func (s *Service) announce(tx *gorm.DB, l *Request, cs []Choice, action Action, comment string) error {
+	if s.outbox == nil {
+		return nil
+	}
+	data := map[string]any{"ref": Ref(l.ID), "department": "", "comment": strings.TrimSpace(comment)}
+	c := choiceOf(cs, 1)
+	if l.AcceptedChoice > 0 {
+		c = choiceOf(cs, l.AcceptedChoice)
+	}
+	if c != nil {
+		var d catalog.Department
+		if err := tx.Take(&d, c.DepartmentID).Error; err != nil {
+			return err
+		}
+		data["department"] = departmentName(d)
+		if l.AcceptedChoice > 0 {
+			data["from"], data["until"] = Day(c.StartsOn).Format(time.DateOnly), c.EndsOn().Format(time.DateOnly)
+		}
+	}
+	return s.outbox.Enqueue(tx, "rotation."+string(action), l.ApplicantID, data, Link(l.ID))
+}
+
+// confirmedClash is the applicant's confirmed rotation, other than except,
+// whose weeks overlap choice c; nil when there is none.
+func confirmedClash(tx *gorm.DB, applicant, except int64, c Choice) (*Choice, error) {
+	var held []Choice
+	err := tx.Table("rotation_choices AS c").Select("c.*").
+		Joins("JOIN rotation_requests AS r ON r.id = c.request_id AND r.accepted_choice = c.rank").
+		Where("r.applicant_id = ? AND r.id <> ? AND r.status = ?", applicant, except, Confirmed).Find(&held).Error
+	if err != nil {
+		return nil, err
+	}
+	for i, h := range held {
+		if !Day(h.StartsOn).After(c.EndsOn()) && !Day(c.StartsOn).After(h.EndsOn()) {
+			return &held[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// overlapErr refuses a rotation overlapping the confirmed one h.
+func overlapErr(h *Choice) error {
+	return apperr.New(apperr.Invalid, "rotation.err.overlap", Day(h.StartsOn).Format(time.DateOnly), h.EndsOn().Format(time.DateOnly))
 }

@@ -1,7 +1,6 @@
 package rotation
 
 import (
-	"portal/internal/apperr"
 	"portal/internal/workflow"
 )
 
@@ -51,40 +50,19 @@ var Transitions = []Transition{
 	{Confirmed, Withdraw, Withdrawn, Applicant},
 }
 
-// The refusals of Allowed.
-var (
-	errUnknown  = apperr.New(apperr.Invalid, "rotation.err.unknown")
-	errNotNow   = apperr.New(apperr.Invalid, "rotation.err.not_now")
-	errNotYours = apperr.New(apperr.Forbidden, "rotation.err.not_yours")
-)
+// table is the workflow Allowed, ActionsAt, Turn and Final read; its
+// refusals are the rotation.err.* messages.
+var table = workflow.NewTable("rotation", Stages, Actions, workflow.Rows[Transition, Stage, Action, Party](Transitions))
 
-// table is the workflow Allowed, ActionsAt, Turn and Final read.
-var table = workflow.Table[Stage, Action, Party]{
-	Stages: Stages, Actions: Actions, Transitions: rows(),
-	Unknown: errUnknown, NotNow: errNotNow, NotYours: errNotYours,
-}
+var errNotNow = table.NotNow
 
-func rows() []workflow.Transition[Stage, Action, Party] {
-	out := make([]workflow.Transition[Stage, Action, Party], len(Transitions))
-	for i, t := range Transitions {
-		out[i] = workflow.Transition[Stage, Action, Party](t)
-	}
-	return out
-}
-
-// Allowed answers whether party by may take action on a request at stage
-// from, and where it goes: an unknown stage or action is invalid, an
-// action nobody may take now is "not now", one someone else may take is
-// forbidden.
+// Allowed says whether party by may take action at stage from, and where
+// it leads; ActionsAt what any of parties may do at stage (the service
+// narrows it with what the table cannot know).
 func Allowed(from Stage, action Action, by Party) (Stage, error) {
 	return table.Allowed(from, action, by)
 }
-
-// ActionsAt lists the actions any of parties may take at stage, in the
-// order of Actions, each once.
-func ActionsAt(stage Stage, parties ...Party) []Action {
-	return table.ActionsAt(stage, parties...)
-}
+func ActionsAt(stage Stage, parties ...Party) []Action { return table.ActionsAt(stage, parties...) }
 
 // Turn is whose move a request at stage waits for: the first party with
 // an action there other than withdrawing. Final stages are nobody's ("").

@@ -5,7 +5,12 @@
 // themselves are data in their own packages.
 package workflow
 
-import "slices"
+import (
+	"errors"
+	"slices"
+
+	"portal/internal/apperr"
+)
 
 // Transition is one row of a table: from a stage, by an action, a party
 // moves the case to another stage.
@@ -83,4 +88,61 @@ func (t Table[S, A, P]) Final(stage S) bool {
 		}
 	}
 	return true
+}
+
+// AllowedFor tries each party someone is to a case and returns the first
+// the table lets take action, with where it leads. When none may, the
+// refusal is the most telling one: "not yours" over "not now".
+func (t Table[S, A, P]) AllowedFor(stage S, action A, parties []P) (P, S, error) {
+	var refusal error
+	for _, p := range parties {
+		to, err := t.Allowed(stage, action, p)
+		if err == nil {
+			return p, to, nil
+		}
+		if refusal == nil || errors.Is(err, t.NotYours) {
+			refusal = err
+		}
+	}
+	var (
+		noP P
+		noS S
+	)
+	return noP, noS, refusal
+}
+
+// Parse returns the member of list named s, for stages and actions read
+// from a URL or a form.
+func Parse[T ~string](list []T, s string) (T, bool) {
+	for _, v := range list {
+		if string(v) == s {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// Rows turns a workflow's own transition rows (a local struct, so that its
+// table can be written without field names) into the kernel's.
+func Rows[T ~struct {
+	From   S
+	Action A
+	To     S
+	By     P
+}, S, A, P comparable](ts []T) []Transition[S, A, P] {
+	out := make([]Transition[S, A, P], len(ts))
+	for i, t := range ts {
+		out[i] = Transition[S, A, P](t)
+	}
+	return out
+}
+
+// NewTable is the table of a workflow whose refusals are the messages
+// "<name>.err.unknown", "<name>.err.not_now" and "<name>.err.not_yours".
+func NewTable[S, A, P comparable](name string, stages []S, actions []A, rows []Transition[S, A, P]) Table[S, A, P] {
+	return Table[S, A, P]{Stages: stages, Actions: actions, Transitions: rows,
+		Unknown:  apperr.New(apperr.Invalid, name+".err.unknown"),
+		NotNow:   apperr.New(apperr.Invalid, name+".err.not_now"),
+		NotYours: apperr.New(apperr.Forbidden, name+".err.not_yours"),
+	}
 }
