@@ -19,12 +19,12 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"portal/internal/app"
 	"portal/internal/catalog"
 	"portal/internal/config"
 	"portal/internal/db"
 	"portal/internal/i18n"
 	"portal/internal/user"
+	"portal/internal/wiring"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -119,10 +119,10 @@ func serve(ctx context.Context, mode config.Mode, getenv func(string) string, st
 		// With PORTAL_ADDR=127.0.0.1:0 the port is known only now.
 		cfg.BaseURL = "http://" + ln.Addr().String()
 	}
-	a, err := app.Open(ctx, cfg, app.Options{Version: version, DemoApplications: true})
+	a, err := wiring.Open(ctx, cfg, wiring.Options{Version: version, DemoApplications: true})
 	if err != nil {
 		ln.Close()
-		if errors.Is(err, app.ErrSchemaBehind) {
+		if errors.Is(err, wiring.ErrSchemaBehind) {
 			fmt.Fprintf(stderr, "portal %s: cannot start: %v\n", mode, err)
 			return 3
 		}
@@ -149,7 +149,7 @@ func serve(ctx context.Context, mode config.Mode, getenv func(string) string, st
 	return 0
 }
 
-func announce(w io.Writer, a *app.App, took time.Duration) {
+func announce(w io.Writer, a *wiring.App, took time.Duration) {
 	cfg := a.Config
 	fmt.Fprintf(w, "portal %s (version %s) ready at %s, started in %s\n", cfg.Mode, version, cfg.BaseURL, took.Round(time.Millisecond))
 	if a.Dev == nil {

@@ -1,8 +1,8 @@
-// Package app assembles the portal from its parts for one configuration:
+// Package wiring assembles the portal from its parts for one configuration:
 // the database, the services, the web server and, in dev mode only, the
 // development OpenID provider. main and the end-to-end tests build the
 // portal the same way through it.
-package app
+package wiring
 
 import (
 	"context"
