@@ -38,6 +38,8 @@ commands:
   migrate up        apply pending database migrations
   migrate status    list migrations and whether each is applied
   seed demo         load the demo catalog into an empty catalog (any database)
+  drain             Kubernetes preStop hook: make the portal of this container (process 1)
+                    drain as on SIGTERM, and return after PORTAL_SHUTDOWN_GRACE
   version           print the version
 
 configuration comes from PORTAL_* environment variables; see README.md.
@@ -65,6 +67,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrate(ctx, args[1:], getenv, stdout, stderr)
 	case "seed":
 		return seed(ctx, args[1:], getenv, stdout, stderr)
+	case "drain":
+		return drain(ctx, getenv, stderr)
 	case "version":
 		latest, _ := db.LatestVersion()
 		fmt.Fprintf(stdout, "portal %s (%s, schema version %d)\n", version, runtime.Version(), latest)
@@ -257,5 +261,36 @@ func seed(ctx context.Context, args []string, getenv func(string) string, stdout
 		return 0
 	}
 	fmt.Fprintln(stdout, "demo catalog loaded")
+	return 0
+}
+
+// drain is the preStop hook of deploy/k8s/deployment.yaml. Kubernetes runs
+// it when a pod starts terminating and sends SIGTERM only once it returns,
+// while the load balancers are still taking the pod out of rotation. It
+// sends that SIGTERM itself at once, so that /readyz answers 503 from the
+// first moment, then waits out the grace period during which serve keeps
+// serving; the SIGTERM that follows finds serve already draining. The
+// distroless image has no shell and no sleep for a hook of its own.
+func drain(ctx context.Context, getenv func(string) string, stderr io.Writer) int {
+	cfg, errs := config.Load(config.ModeServe, getenv)
+	if len(errs) > 0 {
+		fmt.Fprintf(stderr, "portal drain: %v\n", errors.Join(errs...))
+		return 2
+	}
+	// The container's first process is the portal (ENTRYPOINT ["/portal"]);
+	// anything else there (an init, a shared process namespace's pause) is
+	// left alone and gets the kubelet's SIGTERM after the grace period.
+	self, _ := os.Executable()
+	if first, err := os.Readlink("/proc/1/exe"); err != nil || first != self {
+		fmt.Fprintf(stderr, "portal drain: process 1 is not this portal (%s): waiting %s only\n", first, cfg.Ops.ShutdownGrace)
+	} else if p, err := os.FindProcess(1); err == nil {
+		if err := p.Signal(syscall.SIGTERM); err != nil {
+			fmt.Fprintf(stderr, "portal drain: signal process 1: %v\n", err)
+		}
+	}
+	select {
+	case <-time.After(cfg.Ops.ShutdownGrace):
+	case <-ctx.Done():
+	}
 	return 0
 }
