@@ -182,7 +182,7 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 		fmt.Fprintln(stderr, "portal migrate: PORTAL_DATABASE_URL is missing; set a postgres:// URL or a SQLite file path")
 		return 2
 	}
-	d, err := db.Open(ctx, url, db.Pool{MaxOpen: 2, MaxIdle: 2})
+	d, err := db.Open(ctx, url, db.Pool{MaxOpen: 2, MaxIdle: 2, Timeouts: db.MigrationTimeouts})
 	if err != nil {
 		fmt.Fprintf(stderr, "portal migrate: %v\n", err)
 		return 1

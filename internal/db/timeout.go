@@ -37,6 +37,12 @@ var DefaultTimeouts = Timeouts{
 	Connect: 5 * time.Second, Wait: 15 * time.Second, Transaction: time.Minute,
 }
 
+// MigrationTimeouts are for `portal migrate`: building an index or
+// rewriting a table may take long, while the wait for a lock stays short,
+// since every request queues behind a migration waiting for its table (the
+// Job retries a migration that gave up).
+var MigrationTimeouts = Timeouts{Statement: time.Hour, Wait: time.Hour, Transaction: time.Hour}
+
 func (t Timeouts) orDefaults() Timeouts {
 	pick := func(v, def time.Duration) time.Duration {
 		if v > 0 {
