@@ -250,6 +250,12 @@ func (a *App) drain(srv *http.Server, errc <-chan error) error {
 	sctx, cancel := context.WithTimeout(context.Background(), max(ops.ShutdownTimeout, time.Second))
 	defer cancel()
 	err := srv.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		// Stopping is not a failure of the process: the orchestrator would
+		// kill it soon anyway. Cut what is left and say so.
+		slog.Warn("shutting down: requests still in flight after the shutdown timeout are cut", "timeout", ops.ShutdownTimeout)
+		err = srv.Close()
+	}
 	<-errc
 	return err
 }

@@ -137,7 +137,7 @@ func TestAPageBehindALockedTableAnswers503WithRetryAfterWithinTheLockTimeout(t *
 		if a.status != http.StatusServiceUnavailable || a.retry == "" {
 			t.Errorf("%s: %d with Retry-After %q, want 503 with Retry-After", lang.accept, a.status, a.retry)
 		}
-		if a.took < lockTimeout || a.took > lockTimeout+1500*time.Millisecond {
+		if a.took < lockTimeout || a.took > lockTimeout+3*time.Second {
 			t.Errorf("%s: answered after %v, want about the lock timeout (%v)", lang.accept, a.took, lockTimeout)
 		}
 		if !strings.Contains(a.body, lang.want) {
@@ -156,7 +156,7 @@ func TestReadyzTellsAnUnreachableDatabaseFromAnOldSchema(t *testing.T) {
 	_, direct := dbtest.PostgresURL(t)
 	hole := startBlackHole(t, direct)
 	p := serve(t, hole.url, func(c *config.Config) {
-		c.Ops.ReadyTimeout = 500 * time.Millisecond
+		c.Ops.ReadyTimeout = 300 * time.Millisecond
 		c.Ops.DBLockTimeout, c.Ops.DBStatementTimeout, c.Ops.DBWaitTimeout = time.Second, time.Second, 2*time.Second
 	})
 	client := &http.Client{Timeout: 20 * time.Second}
@@ -187,11 +187,11 @@ func TestReadyzTellsAnUnreachableDatabaseFromAnOldSchema(t *testing.T) {
 	hole.swallow(true)
 	a := get(t, client, p.base+"/readyz")
 	if a.status != http.StatusServiceUnavailable || strings.TrimSpace(a.body) != "database unreachable" || a.took > 1500*time.Millisecond {
-		t.Errorf("black hole: /readyz %d %q after %v, want 503 database unreachable within about 0.5 s", a.status, strings.TrimSpace(a.body), a.took)
+		t.Errorf("black hole: /readyz %d %q after %v, want 503 database unreachable within about its 0.3 s", a.status, strings.TrimSpace(a.body), a.took)
 	}
 	a = get(t, client, p.base+"/electives")
 	t.Logf("black hole: GET /electives %d after %v", a.status, a.took.Round(time.Millisecond))
-	if a.status != http.StatusServiceUnavailable || a.retry == "" || a.took > 3500*time.Millisecond {
+	if a.status != http.StatusServiceUnavailable || a.retry == "" || a.took > 5*time.Second {
 		t.Errorf("black hole: GET /electives %d (Retry-After %q) after %v, want 503 with Retry-After within the wait timeout (2 s)", a.status, a.retry, a.took)
 	}
 	hole.swallow(false)
