@@ -44,11 +44,11 @@ type Ops struct {
 // front, so Ctrl-C stops it at once.
 func defaultOps(mode Mode) Ops {
 	o := Ops{
-		DBStatementTimeout:         10 * time.Second,
+		DBStatementTimeout:         8 * time.Second,
 		DBLockTimeout:              5 * time.Second,
 		DBIdleInTransactionTimeout: time.Minute,
 		DBConnectTimeout:           5 * time.Second,
-		DBWaitTimeout:              15 * time.Second,
+		DBWaitTimeout:              10 * time.Second,
 		DBTransactionTimeout:       time.Minute,
 		ReadyTimeout:               2 * time.Second,
 		ShutdownGrace:              10 * time.Second,

@@ -11,8 +11,8 @@ func TestDatabaseTimeoutsAndShutdownHaveDefaultsAndComeFromTheEnvironment(t *tes
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	want := Ops{DBStatementTimeout: 10 * time.Second, DBLockTimeout: 5 * time.Second, DBIdleInTransactionTimeout: time.Minute,
-		DBConnectTimeout: 5 * time.Second, DBWaitTimeout: 15 * time.Second, DBTransactionTimeout: time.Minute,
+	want := Ops{DBStatementTimeout: 8 * time.Second, DBLockTimeout: 5 * time.Second, DBIdleInTransactionTimeout: time.Minute,
+		DBConnectTimeout: 5 * time.Second, DBWaitTimeout: 10 * time.Second, DBTransactionTimeout: time.Minute,
 		ReadyTimeout: 2 * time.Second, ShutdownGrace: 10 * time.Second, ShutdownTimeout: 20 * time.Second}
 	if c.Ops != want {
 		t.Errorf("serve defaults %+v, want %+v", c.Ops, want)
@@ -39,8 +39,8 @@ func TestContradictoryDatabaseTimeoutsAreNamed(t *testing.T) {
 	for _, want := range []string{
 		"PORTAL_DB_CONNECT_TIMEOUT must be a positive duration",
 		"PORTAL_READY_TIMEOUT must be a positive duration",
-		"PORTAL_DB_LOCK_TIMEOUT (20s) is longer than PORTAL_DB_STATEMENT_TIMEOUT (10s)",
-		"PORTAL_DB_STATEMENT_TIMEOUT (10s) is longer than PORTAL_DB_WAIT_TIMEOUT (5s)",
+		"PORTAL_DB_LOCK_TIMEOUT (20s) is longer than PORTAL_DB_STATEMENT_TIMEOUT (8s)",
+		"PORTAL_DB_STATEMENT_TIMEOUT (8s) is longer than PORTAL_DB_WAIT_TIMEOUT (5s)",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in:\n%s", want, got)

@@ -33,8 +33,8 @@ type Timeouts struct {
 // DefaultTimeouts are the timeouts of a zero Timeouts, the same as the
 // configuration's defaults.
 var DefaultTimeouts = Timeouts{
-	Statement: 10 * time.Second, Lock: 5 * time.Second, IdleInTransaction: time.Minute,
-	Connect: 5 * time.Second, Wait: 15 * time.Second, Transaction: time.Minute,
+	Statement: 8 * time.Second, Lock: 5 * time.Second, IdleInTransaction: time.Minute,
+	Connect: 5 * time.Second, Wait: 10 * time.Second, Transaction: time.Minute,
 }
 
 // MigrationTimeouts are for `portal migrate`: building an index or

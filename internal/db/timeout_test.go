@@ -113,3 +113,16 @@ func TestTheDatabaseURLKeepsTheOperatorsOwnTimeouts(t *testing.T) {
 		}
 	}
 }
+
+func TestAnOrdinaryFailureIsNotTakenForABusyDatabase(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		var n int64
+		err := d.Raw("SELECT COUNT(*) FROM no_such_table").Scan(&n).Error
+		if err == nil || db.Unavailable(err) {
+			t.Errorf("a query of a missing table: %v, unavailable %v; want an error that is not", err, db.Unavailable(err))
+		}
+		if db.Unavailable(nil) {
+			t.Error("no error is unavailable")
+		}
+	})
+}
