@@ -171,7 +171,13 @@ func TestReadyzTellsAnUnreachableDatabaseFromAnOldSchema(t *testing.T) {
 	ready("fresh", "ready", http.StatusOK)
 
 	// Connections killed under the portal (a failover, an operator's
-	// pg_terminate_backend) are not a schema to migrate.
+	// pg_terminate_backend) are not a schema to migrate. Concurrent
+	// requests first leave several idle connections in the pool to kill.
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() { get(t, client, p.base+"/electives") })
+	}
+	wg.Wait()
 	if err := admin.Exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()").Error; err != nil {
 		t.Fatal(err)
 	}
@@ -182,6 +188,18 @@ func TestReadyzTellsAnUnreachableDatabaseFromAnOldSchema(t *testing.T) {
 		}
 	}
 	ready("after killed connections", "ready", http.StatusOK)
+
+	// A database that answers too slowly (here: goose's table locked by a
+	// stuck session) is not a schema to migrate either.
+	tx := admin.Begin()
+	if err := tx.Exec("LOCK TABLE goose_db_version IN ACCESS EXCLUSIVE MODE").Error; err != nil {
+		t.Fatal(err)
+	}
+	ready("goose's table locked", "database unreachable", http.StatusServiceUnavailable)
+	if err := tx.Rollback().Error; err != nil {
+		t.Fatal(err)
+	}
+	ready("lock released", "ready", http.StatusOK)
 
 	// A network black hole: nothing answers, nothing is refused.
 	hole.swallow(true)
