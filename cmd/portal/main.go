@@ -19,12 +19,12 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"portal/internal/app"
 	"portal/internal/catalog"
 	"portal/internal/config"
 	"portal/internal/db"
 	"portal/internal/i18n"
 	"portal/internal/user"
+	"portal/internal/wiring"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -38,6 +38,8 @@ commands:
   migrate up        apply pending database migrations
   migrate status    list migrations and whether each is applied
   seed demo         load the demo catalog into an empty catalog (any database)
+  drain             Kubernetes preStop hook: make the portal of this container (process 1)
+                    drain as on SIGTERM, and return after PORTAL_SHUTDOWN_GRACE
   version           print the version
 
 configuration comes from PORTAL_* environment variables; see README.md.
@@ -65,6 +67,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrate(ctx, args[1:], getenv, stdout, stderr)
 	case "seed":
 		return seed(ctx, args[1:], getenv, stdout, stderr)
+	case "drain":
+		return drain(ctx, getenv, stderr)
 	case "version":
 		latest, _ := db.LatestVersion()
 		fmt.Fprintf(stdout, "portal %s (%s, schema version %d)\n", version, runtime.Version(), latest)
@@ -119,10 +123,10 @@ func serve(ctx context.Context, mode config.Mode, getenv func(string) string, st
 		// With PORTAL_ADDR=127.0.0.1:0 the port is known only now.
 		cfg.BaseURL = "http://" + ln.Addr().String()
 	}
-	a, err := app.Open(ctx, cfg, app.Options{Version: version, DemoApplications: true})
+	a, err := wiring.Open(ctx, cfg, wiring.Options{Version: version, DemoApplications: true})
 	if err != nil {
 		ln.Close()
-		if errors.Is(err, app.ErrSchemaBehind) {
+		if errors.Is(err, wiring.ErrSchemaBehind) {
 			fmt.Fprintf(stderr, "portal %s: cannot start: %v\n", mode, err)
 			return 3
 		}
@@ -149,7 +153,7 @@ func serve(ctx context.Context, mode config.Mode, getenv func(string) string, st
 	return 0
 }
 
-func announce(w io.Writer, a *app.App, took time.Duration) {
+func announce(w io.Writer, a *wiring.App, took time.Duration) {
 	cfg := a.Config
 	fmt.Fprintf(w, "portal %s (version %s) ready at %s, started in %s\n", cfg.Mode, version, cfg.BaseURL, took.Round(time.Millisecond))
 	if a.Dev == nil {
@@ -178,7 +182,7 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 		fmt.Fprintln(stderr, "portal migrate: PORTAL_DATABASE_URL is missing; set a postgres:// URL or a SQLite file path")
 		return 2
 	}
-	d, err := db.Open(ctx, url, db.Pool{MaxOpen: 2, MaxIdle: 2})
+	d, err := db.Open(ctx, url, db.Pool{MaxOpen: 2, MaxIdle: 2, Timeouts: db.MigrationTimeouts})
 	if err != nil {
 		fmt.Fprintf(stderr, "portal migrate: %v\n", err)
 		return 1
@@ -257,5 +261,36 @@ func seed(ctx context.Context, args []string, getenv func(string) string, stdout
 		return 0
 	}
 	fmt.Fprintln(stdout, "demo catalog loaded")
+	return 0
+}
+
+// drain is the preStop hook of deploy/k8s/deployment.yaml. Kubernetes runs
+// it when a pod starts terminating and sends SIGTERM only once it returns,
+// while the load balancers are still taking the pod out of rotation. It
+// sends that SIGTERM itself at once, so that /readyz answers 503 from the
+// first moment, then waits out the grace period during which serve keeps
+// serving; the SIGTERM that follows finds serve already draining. The
+// distroless image has no shell and no sleep for a hook of its own.
+func drain(ctx context.Context, getenv func(string) string, stderr io.Writer) int {
+	cfg, errs := config.Load(config.ModeServe, getenv)
+	if len(errs) > 0 {
+		fmt.Fprintf(stderr, "portal drain: %v\n", errors.Join(errs...))
+		return 2
+	}
+	// The container's first process is the portal (ENTRYPOINT ["/portal"]);
+	// anything else there (an init, a shared process namespace's pause) is
+	// left alone and gets the kubelet's SIGTERM after the grace period.
+	self, _ := os.Executable()
+	if first, err := os.Readlink("/proc/1/exe"); err != nil || first != self {
+		fmt.Fprintf(stderr, "portal drain: process 1 is not this portal (%s): waiting %s only\n", first, cfg.Ops.ShutdownGrace)
+	} else if p, err := os.FindProcess(1); err == nil {
+		if err := p.Signal(syscall.SIGTERM); err != nil {
+			fmt.Fprintf(stderr, "portal drain: signal process 1: %v\n", err)
+		}
+	}
+	select {
+	case <-time.After(cfg.Ops.ShutdownGrace):
+	case <-ctx.Done():
+	}
 	return 0
 }

@@ -104,6 +104,9 @@ type Config struct {
 	// partner university's, say), from PORTAL_PARTNER_PROVIDERS; their
 	// people sign in as incoming applicants only.
 	PartnerProviders []PartnerProvider
+
+	// operations: database timeouts and shutdown
+	Ops Ops
 }
 
 // Defaults returns the configuration of a mode before the environment is read.
@@ -120,6 +123,7 @@ func Defaults(mode Mode) Config {
 		SessionAbsolute: 12 * time.Hour,
 		LogFormat:       "json",
 		LogLevel:        "info",
+		Ops:             defaultOps(mode),
 	}
 	if mode == ModeDev {
 		c.Addr = "127.0.0.1:8080"
@@ -253,6 +257,9 @@ func Load(mode Mode, getenv func(string) string) (Config, []error) {
 	// incoming sign-in
 	c.PartnerProviders = loadPartners(getenv)
 
+	// operations: database timeouts and shutdown
+	errs = append(errs, c.Ops.load(getenv)...)
+
 	if c.DBMaxIdle == 0 {
 		// database/sql keeps 2 idle connections by default, which makes a
 		// busy server open a new PostgreSQL backend per request.
@@ -376,6 +383,7 @@ func (c Config) Validate(knownRoles []string) []error {
 		add("PORTAL_SMTP_PASSWORD is set without PORTAL_SMTP_USERNAME")
 	}
 	errs = append(errs, c.validatePartners()...)
+	errs = append(errs, c.Ops.validate()...)
 	return errs
 }
 

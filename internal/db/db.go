@@ -39,9 +39,11 @@ const (
 
 // Pool sizes the connection pool. database/sql keeps only 2 idle connections
 // by default, so under load PostgreSQL would fork a backend per request.
+// Its Timeouts keep a stuck database from hanging every request.
 type Pool struct {
 	MaxOpen int
 	MaxIdle int
+	Timeouts
 }
 
 // DB is the opened database with its dialect and a count of the statements
@@ -65,7 +67,12 @@ func IsPostgres(url string) bool {
 // Open connects to url: a postgres:// URL or a SQLite file path, whose
 // directory is created when missing.
 func Open(ctx context.Context, url string, pool Pool) (*DB, error) {
-	cfg := &gorm.Config{Logger: logger.Discard, TranslateError: true}
+	t := pool.Timeouts.orDefaults()
+	// GORM bounds every statement it runs by Wait, and every transaction
+	// by Transaction, unless the caller's context ends sooner: waiting for
+	// a free connection is bounded too, which no server-side timeout can do.
+	cfg := &gorm.Config{Logger: logger.Discard, TranslateError: true,
+		DefaultContextTimeout: t.Wait, DefaultTransactionTimeout: t.Transaction}
 	var (
 		g       *gorm.DB
 		err     error
@@ -73,7 +80,10 @@ func Open(ctx context.Context, url string, pool Pool) (*DB, error) {
 	)
 	if IsPostgres(url) {
 		dialect = Postgres
-		g, err = gorm.Open(postgres.Open(url), cfg)
+		var dsn string
+		if dsn, err = postgresDSN(url, t); err == nil {
+			g, err = gorm.Open(postgres.Open(dsn), cfg)
+		}
 	} else {
 		dialect = SQLite
 		if dir := filepath.Dir(url); dir != "" {
@@ -81,7 +91,7 @@ func Open(ctx context.Context, url string, pool Pool) (*DB, error) {
 				return nil, fmt.Errorf("create database directory: %w", err)
 			}
 		}
-		g, err = gorm.Open(sqlite.Open(sqliteDSN(url)), cfg)
+		g, err = gorm.Open(sqlite.Open(sqliteDSN(url, t.Wait)), cfg)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", dialect, err)
@@ -111,12 +121,14 @@ func Open(ctx context.Context, url string, pool Pool) (*DB, error) {
 
 // sqliteDSN turns a file path into a DSN with the settings that let
 // concurrent read-then-write transactions wait instead of failing with
-// SQLITE_BUSY: WAL, a busy timeout, and BEGIN IMMEDIATE.
-func sqliteDSN(path string) string {
+// SQLITE_BUSY: WAL, a busy timeout, and BEGIN IMMEDIATE. Writers take turns
+// on SQLite, so a writer waits for the lock as long as a statement may wait
+// for the database at all (busy).
+func sqliteDSN(path string, busy time.Duration) string {
 	if strings.HasPrefix(path, "file:") {
 		return path
 	}
-	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
+	return "file:" + path + fmt.Sprintf("?_pragma=journal_mode(WAL)&_pragma=busy_timeout(%d)", busy.Milliseconds()) +
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 }
 
@@ -244,9 +256,19 @@ func (d *DB) CheckSchema(ctx context.Context) error {
 }
 
 // schemaVersion reads goose's table directly so that a readiness probe or a
-// refused start never creates it.
+// refused start never creates it. Every query runs under ctx and returns its
+// error: a database that does not answer is not a database without
+// migrations (GORM's HasTable says false for both).
 func (d *DB) schemaVersion(ctx context.Context) (int64, error) {
-	if !d.Migrator().HasTable("goose_db_version") {
+	q := "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'goose_db_version'"
+	if d.Dialect == Postgres {
+		q = "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = CURRENT_SCHEMA() AND table_name = 'goose_db_version'"
+	}
+	var n int64
+	if err := d.WithContext(ctx).Raw(q).Scan(&n).Error; err != nil {
+		return 0, err
+	}
+	if n == 0 {
 		return 0, nil
 	}
 	var v sql.NullInt64

@@ -9,17 +9,17 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"portal/internal/app"
 	"portal/internal/application"
 	"portal/internal/audit"
 	"portal/internal/catalog"
 	"portal/internal/document"
+	"portal/internal/wiring"
 )
 
 // appWorld is the portal of the application tests and what they look up.
 type appWorld struct {
 	t    *testing.T
-	a    *app.App
+	a    *wiring.App
 	base string
 	have map[string]bool // document types in the student's wallet
 }

@@ -8,20 +8,20 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"portal/internal/app"
 	"portal/internal/config"
 	"portal/internal/notify"
+	"portal/internal/wiring"
 )
 
 // startNotifyPortal is startPortal with outbox workers, returning the app
 // too, so that a test can cause notifications as the workflows will.
-func startNotifyPortal(t *testing.T) (*app.App, string) {
+func startNotifyPortal(t *testing.T) (*wiring.App, string) {
 	t.Helper()
 	return startPortalWith(t, func(cfg *config.Config) { cfg.Workers = 1 })
 }
 
 // notifyDemo enqueues an event for the demo user with subject.
-func notifyDemo(t *testing.T, a *app.App, base, subject string, kind notify.Kind, data map[string]any, link string) {
+func notifyDemo(t *testing.T, a *wiring.App, base, subject string, kind notify.Kind, data map[string]any, link string) {
 	t.Helper()
 	var id int64
 	if err := a.DB.Raw("SELECT id FROM users WHERE issuer = ? AND subject = ?", base+"/dev/oidc", subject).Scan(&id).Error; err != nil || id == 0 {

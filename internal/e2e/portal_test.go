@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"portal/internal/app"
 	"portal/internal/config"
+	"portal/internal/wiring"
 )
 
 // startPortal serves a fresh portal in dev mode, with its own SQLite file
@@ -25,14 +25,14 @@ func startPortal(t *testing.T) string {
 // startPortalWith is startPortal with the configuration changed by
 // configure first (nil changes nothing); it returns the app too, so that a
 // test can act as the workflows will.
-func startPortalWith(t *testing.T, configure func(*config.Config)) (*app.App, string) {
+func startPortalWith(t *testing.T, configure func(*config.Config)) (*wiring.App, string) {
 	t.Helper()
-	return startPortalOptions(t, configure, app.Options{Version: "e2e"})
+	return startPortalOptions(t, configure, wiring.Options{Version: "e2e"})
 }
 
 // startPortalOptions is startPortalWith with the app's options too: the
 // demo workflows of `portal dev` are one of them.
-func startPortalOptions(t *testing.T, configure func(*config.Config), o app.Options) (*app.App, string) {
+func startPortalOptions(t *testing.T, configure func(*config.Config), o wiring.Options) (*wiring.App, string) {
 	t.Helper()
 	requireBrowser(t) // a portal without a browser to visit it is no use here
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -50,7 +50,7 @@ func startPortalOptions(t *testing.T, configure func(*config.Config), o app.Opti
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.Open(ctx, cfg, o)
+	a, err := wiring.Open(ctx, cfg, o)
 	if err != nil {
 		cancel()
 		ln.Close()

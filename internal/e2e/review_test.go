@@ -3,7 +3,7 @@ package e2e
 import (
 	"testing"
 
-	"portal/internal/app"
+	"portal/internal/wiring"
 )
 
 // rowsJS counts the rows of the review queue's table.
@@ -15,7 +15,7 @@ const rowsJS = `document.querySelectorAll(".review-table tbody tr").length`
 // actions. Every state passes axe.
 func TestReviewQueueInBrowser(t *testing.T) {
 	t.Parallel()
-	_, base := startPortalOptions(t, nil, app.Options{Version: "e2e", DemoApplications: true})
+	_, base := startPortalOptions(t, nil, wiring.Options{Version: "e2e", DemoApplications: true})
 	tb := newTab(t, base)
 	tb.signIn("office")
 	wantEqual(t, "GET /review", tb.open("/review"), int64(200))

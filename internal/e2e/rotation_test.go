@@ -14,15 +14,15 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/ledongthuc/pdf"
 
-	"portal/internal/app"
 	"portal/internal/rotation"
+	"portal/internal/wiring"
 )
 
 // seedRotations gives the portal of a test the calendars and requests of
 // `portal dev` (rotation.SeedDemo), unless it has them already:
 // departments with rules and seats, and the demo coordinator in charge of
 // internal medicine and pediatrics.
-func seedRotations(t *testing.T, a *app.App) {
+func seedRotations(t *testing.T, a *wiring.App) {
 	t.Helper()
 	if _, err := a.Rotations.SeedDemo(context.Background(), rotation.Demo{
 		Issuer: a.Config.OIDCIssuer, Users: a.Users, Documents: a.Web.Documents}); err != nil {

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"portal/internal/app"
+	"portal/internal/wiring"
 )
 
 // TestAdminAuditOlderKeepsFilter checks that the link to older events of a
@@ -14,7 +14,7 @@ import (
 func TestAdminAuditOlderKeepsFilter(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		admin := p.browser()
 		admin.signIn("admin")
 		for i := 0; i < 101; i++ {

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"portal/internal/app"
 	"portal/internal/i18n"
+	"portal/internal/wiring"
 )
 
 // TestAdminRoles checks who may see the people page, and that an admin
@@ -17,7 +17,7 @@ import (
 func TestAdminRoles(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		student, admin := p.browser(), p.browser()
 		student.signIn("student")
 		admin.signIn("admin")

@@ -10,11 +10,11 @@ import (
 	"strings"
 	"testing"
 
-	"portal/internal/app"
 	"portal/internal/audit"
 	"portal/internal/auth/devoidc"
 	"portal/internal/document"
 	"portal/internal/i18n"
+	"portal/internal/wiring"
 )
 
 // appPortal is a portal with a second student and a second reviewer, for
@@ -29,7 +29,7 @@ func startAppPortal(t *testing.T, dialect string) *appPortal {
 		devoidc.User{Username: "student2", Subject: "demo-student2", Email: "student2@demo.portal.test", Name: "Chang Wei 張偉", Locale: "en", Groups: []string{"student"}},
 		devoidc.User{Username: "reviewer2", Subject: "demo-reviewer2", Email: "reviewer2@demo.portal.test", Name: "Lin Mei-Ling", Locale: "en", Groups: []string{"reviewer"}},
 	)
-	return &appPortal{portal: startPortal(t, dialect, app.Options{DevUsers: users})}
+	return &appPortal{portal: startPortal(t, dialect, wiring.Options{DevUsers: users})}
 }
 
 // choice is an open elective and period of the demo catalog, with the

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"portal/internal/app"
 	"portal/internal/catalog"
 	"portal/internal/i18n"
+	"portal/internal/wiring"
 )
 
 // demo holds ids of the demo catalog that the management tests work on.
@@ -186,7 +186,7 @@ func catalogState(p *portal) string {
 func TestManageRoutesRefuseAllButOffice(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		d := demoIDs(p)
 		routes := manageRoutes(d)
 		var per catalog.Period
@@ -290,7 +290,7 @@ func TestManageRoutesRefuseAllButOffice(t *testing.T) {
 func TestManageElectiveWithPeriods(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		d := demoIDs(p)
 		b := p.browser()
 		b.signIn("office")
@@ -456,7 +456,7 @@ func TestManageElectiveWithPeriods(t *testing.T) {
 func TestManageCSRF(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		d := demoIDs(p)
 		b := p.browser()
 		b.signIn("admin")
@@ -488,7 +488,7 @@ func TestManageCSRF(t *testing.T) {
 func TestManageUnknownIDs(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		b := p.browser()
 		b.signIn("office")
 		token := b.get("/manage").csrf(t)
@@ -527,7 +527,7 @@ func TestManageUnknownIDs(t *testing.T) {
 func TestManageInChinese(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		d := demoIDs(p)
 		b := p.browser()
 		b.Language = "zh-TW,zh;q=0.9"

@@ -15,9 +15,9 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/traditionalchinese"
 
-	"portal/internal/app"
 	"portal/internal/catalog"
 	"portal/internal/i18n"
+	"portal/internal/wiring"
 )
 
 // importDay is a date relative to today, as an import file writes it.
@@ -118,7 +118,7 @@ func (p *portal) importedElectives() int64 {
 func TestImportPreviewThenCommit(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		b := p.browser()
 		b.signIn("office")
 		pg := b.get("/manage/import")
@@ -189,7 +189,7 @@ func TestImportPreviewThenCommit(t *testing.T) {
 func TestImportBadInput(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		b := p.browser()
 		b.signIn("office")
 		token := b.get("/manage/import").csrf(t)
@@ -276,7 +276,7 @@ func TestImportBadInput(t *testing.T) {
 func TestImportTenThousandRowsThroughTheForm(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		b := p.browser()
 		b.signIn("office")
 		token := b.get("/manage/import").csrf(t)
@@ -303,7 +303,7 @@ func TestImportTenThousandRowsThroughTheForm(t *testing.T) {
 func TestImportIsPrivateAndForOfficeOnly(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		office, admin := p.browser(), p.browser()
 		office.signIn("office")
 		admin.signIn("admin")
@@ -352,7 +352,7 @@ func TestImportIsPrivateAndForOfficeOnly(t *testing.T) {
 func TestExportDownloads(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		b := p.browser()
 		b.signIn("admin")
 		token := b.get("/manage/import").csrf(t)

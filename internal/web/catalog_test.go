@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"portal/internal/app"
 	"portal/internal/catalog"
 	"portal/internal/i18n"
+	"portal/internal/wiring"
 )
 
 // The demo catalog's electives the tests name.
@@ -89,7 +89,7 @@ func (p *portal) outgoing() int {
 
 func TestCatalogSearchesInEitherLanguage(t *testing.T) {
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		b := p.browser()
 		for _, q := range []string{"熊本", "kumamoto", "KUMAMOTO", "熊本大学"} {
 			wantResults(t, b.get("/electives?q="+url.QueryEscape(q)), hepatologyEN, virologyEN)
@@ -121,7 +121,7 @@ func TestCatalogSearchesInEitherLanguage(t *testing.T) {
 
 func TestCatalogFilters(t *testing.T) {
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		b := p.browser()
 
 		// Country, then country and specialty.
@@ -198,7 +198,7 @@ func TestCatalogFilters(t *testing.T) {
 
 func TestCatalogHtmxGetsOnlyTheResults(t *testing.T) {
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		b := p.browser()
 		target := "/electives?q=" + url.QueryEscape("熊本")
 
@@ -236,7 +236,7 @@ func TestCatalogHtmxGetsOnlyTheResults(t *testing.T) {
 
 func TestCatalogPagesAndQueryCount(t *testing.T) {
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		b := p.browser()
 
 		// Few results, then a full page of 20: the same number of queries.
@@ -335,7 +335,7 @@ func addElectives(t *testing.T, p *portal, institutionID int64, n int) {
 
 func TestCatalogElectivePage(t *testing.T) {
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		b := p.browser()
 		id := p.electiveID(hepatologyEN)
 		path := "/electives/" + strconv.FormatInt(id, 10)
@@ -418,7 +418,7 @@ func TestCatalogElectivePage(t *testing.T) {
 
 func TestCatalogInstitutionPage(t *testing.T) {
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		path := "/institutions/" + strconv.FormatInt(p.institutionID("Kumamoto University"), 10)
 		for _, lang := range []string{"en", "zh-TW"} {
 			b := p.browser()
@@ -452,7 +452,7 @@ func TestCatalogInstitutionPage(t *testing.T) {
 
 func TestCatalogInChinese(t *testing.T) {
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		b := p.browser()
 		b.signIn("student")
 		b.Language = "zh-TW"

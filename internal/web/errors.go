@@ -9,7 +9,13 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"portal/internal/apperr"
+	"portal/internal/db"
 )
+
+// retryAfter is the Retry-After of every 503, in seconds: long enough for
+// a lock to be released or a connection to come back, short enough that a
+// person pressing reload is not sent away for long.
+const retryAfter = "5"
 
 // statusOf maps each error code to one HTTP status, here and nowhere else.
 var statusOf = map[apperr.Code]int{
@@ -64,6 +70,15 @@ func (s *Server) handleError(err error, c echo.Context) {
 		if key == "" {
 			key = "error.internal"
 		}
+	}
+	if status == http.StatusInternalServerError && db.Unavailable(err) {
+		// The database did not answer in time (a lock held too long, a
+		// statement or connection timeout, a lost connection): nothing is
+		// wrong with the request, and the same request may work in a moment.
+		status, key, args = http.StatusServiceUnavailable, "error.db_busy", nil
+	}
+	if status == http.StatusServiceUnavailable {
+		c.Response().Header().Set("Retry-After", retryAfter)
 	}
 	log := slog.Default().With("request_id", c.Response().Header().Get(echo.HeaderXRequestID), "status", status)
 	if status >= 500 {

@@ -2,13 +2,17 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"runtime"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"portal/internal/db"
 )
 
 // healthz answers as long as the process serves HTTP.
@@ -16,18 +20,33 @@ func (s *Server) healthz(c echo.Context) error {
 	return c.String(http.StatusOK, "ok\n")
 }
 
-// readyz answers 200 only when the database is reachable and its schema is
-// what this binary expects, so a load balancer sends no traffic before.
+// readyz answers 200 only when the database answers within
+// Ops.ReadyTimeout and its schema is what this binary expects, so that a
+// load balancer sends no traffic before; and 503 at once while the process
+// drains. Its detail tells an operator which it is: a database that does
+// not answer is not a schema to migrate.
 func (s *Server) readyz(c echo.Context) error {
-	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
-	defer cancel()
-	if err := s.DB.Ping(ctx); err != nil {
-		return c.String(http.StatusServiceUnavailable, "database unreachable\n")
+	if s.draining.Load() {
+		return c.String(http.StatusServiceUnavailable, "shutting down\n")
 	}
-	if err := s.DB.CheckSchema(ctx); err != nil {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), s.readyTimeout())
+	defer cancel()
+	err := s.DB.CheckSchema(ctx)
+	switch {
+	case err == nil:
+		return c.String(http.StatusOK, "ready\n")
+	case errors.Is(err, db.ErrSchemaBehind):
 		return c.String(http.StatusServiceUnavailable, "schema not current: run portal migrate\n")
 	}
-	return c.String(http.StatusOK, "ready\n")
+	slog.Warn("readyz: database unreachable", "err", err)
+	return c.String(http.StatusServiceUnavailable, "database unreachable\n")
+}
+
+func (s *Server) readyTimeout() time.Duration {
+	if t := s.Config.Ops.ReadyTimeout; t > 0 {
+		return t
+	}
+	return 2 * time.Second
 }
 
 // metrics serves counters in the Prometheus text format; the benchmark
@@ -51,3 +70,8 @@ func (s *Server) metrics(c echo.Context) error {
 	}
 	return c.Blob(http.StatusOK, "text/plain; version=0.0.4; charset=utf-8", []byte(b.String()))
 }
+
+// Drain makes /readyz answer 503 from now on, while every other route is
+// still served: the process is shutting down, and load balancers must stop
+// sending before it stops accepting (wiring's Serve).
+func (s *Server) Drain() { s.draining.Store(true) }

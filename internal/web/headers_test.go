@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	portalfs "portal"
-	"portal/internal/app"
 	"portal/internal/audit"
 	"portal/internal/auth"
 	"portal/internal/config"
@@ -20,6 +19,7 @@ import (
 	"portal/internal/i18n"
 	"portal/internal/user"
 	"portal/internal/web"
+	"portal/internal/wiring"
 )
 
 var stylesheet = regexp.MustCompile(`<link rel="stylesheet" href="(/static/[^"]+)">`)
@@ -64,7 +64,7 @@ func wantSecurityHeaders(t *testing.T, what string, h http.Header, https bool) {
 func TestSecurityHeaders(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		b := p.browser()
 		home := b.get("/")
 		m := stylesheet.FindStringSubmatch(home.Body)
@@ -143,7 +143,7 @@ func TestSecurityHeadersHTTPS(t *testing.T) {
 func TestErrorPages(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		b := p.browser()
 		for _, target := range []string{"/no/such/page", "/no/such/page/42", "/static/../../etc/passwd", "/%2e%2e/go.mod"} {
 			pg := b.get(target)
@@ -227,7 +227,7 @@ func TestReadyzSchemaBehind(t *testing.T) {
 func TestStatic(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		b := p.browser()
 		home := b.get("/")
 		m := stylesheet.FindStringSubmatch(home.Body)

@@ -9,10 +9,10 @@ import (
 	"sync"
 	"testing"
 
-	"portal/internal/app"
 	"portal/internal/auth/devoidc"
 	"portal/internal/config"
 	"portal/internal/i18n"
+	"portal/internal/wiring"
 )
 
 // partnerIdP is a partner university's provider on a server of its own.
@@ -96,7 +96,7 @@ func TestPartnerProviders(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
 		a, b := startPartnerIdP(t), startPartnerIdP(t)
-		p := startPortalWith(t, dialect, app.Options{}, func(c *config.Config) {
+		p := startPortalWith(t, dialect, wiring.Options{}, func(c *config.Config) {
 			a.configure(t, c, "uni-a", []devoidc.User{{Username: "exchange", Subject: "exchange-1", Name: "Amara Okafor",
 				Email: "amara@uni-a.test", Groups: []string{"admin", "office"}}})
 			b.configure(t, c, "uni-b", []devoidc.User{{Username: "exchange", Subject: "exchange-1", Name: "Bruno Silva",
@@ -190,7 +190,7 @@ func TestPartnerProviders(t *testing.T) {
 func TestDevPartnerProvider(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		b := p.browser()
 		pg := b.get("/")
 		wantText(t, pg, i18n.English, "incoming.home.demo_partner")

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"portal/internal/app"
 	"portal/internal/i18n"
+	"portal/internal/wiring"
 )
 
 // deliver sends the mail due in the outbox to dev mode's capture, as the
@@ -115,7 +115,7 @@ func (b *browser) signInByEmail(address string) *page {
 func TestEmailSignIn(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		b := p.browser()
 
 		home := b.get("/")
@@ -247,7 +247,7 @@ func wantLinkRefused(t *testing.T, p *portal, b *browser, pg *page, reason strin
 func TestEmailLinkRefused(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		b := p.browser()
 		b.askLink("late@uni.test")
 		link, token := p.signinLink("late@uni.test")
@@ -283,7 +283,7 @@ var csrfValue = regexp.MustCompile(`value="[^"]{20,}"`)
 func TestEmailLinkSameAnswer(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		p.browser().signInByEmail("known@uni.test")
 		b := p.browser()
 		known := b.askLink("known@uni.test")
@@ -329,7 +329,7 @@ func TestEmailLinkSameAnswer(t *testing.T) {
 func TestEmailLinkFlood(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		b := p.browser()
 		for range 10 {
 			b.askLink("victim@uni.test")

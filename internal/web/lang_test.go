@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"portal/internal/app"
 	"portal/internal/i18n"
+	"portal/internal/wiring"
 )
 
 // TestLanguage checks that pages follow Accept-Language until the visitor
@@ -15,7 +15,7 @@ import (
 func TestLanguage(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 
 		for _, al := range []string{"zh-TW", "zh-TW,zh;q=0.9,en;q=0.8", "zh-HK"} {
 			b := p.browser()

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"portal/internal/app"
 	"portal/internal/i18n"
 	"portal/internal/letter"
+	"portal/internal/wiring"
 )
 
 // issueLetter issues an acceptance letter to the demo student, as the
@@ -31,7 +31,7 @@ func issueLetter(t *testing.T, p *portal, requestID int64, endsOn time.Time) *le
 
 func TestVerifyALetterWithoutSigningIn(t *testing.T) {
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		p.browser().signIn("student") // the holder exists
 		l := issueLetter(t, p, 5, time.Date(2026, 7, 31, 0, 0, 0, 0, time.UTC))
 
@@ -76,7 +76,7 @@ func TestVerifyALetterWithoutSigningIn(t *testing.T) {
 
 func TestVerifyAnUnknownCode(t *testing.T) {
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		p.browser().signIn("student")
 		l := issueLetter(t, p, 6, time.Date(2026, 7, 31, 0, 0, 0, 0, time.UTC))
 		wrong := []byte(l.Code)

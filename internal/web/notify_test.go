@@ -19,7 +19,6 @@ import (
 	"github.com/emersion/go-smtp"
 
 	portalfs "portal"
-	"portal/internal/app"
 	"portal/internal/audit"
 	"portal/internal/auth"
 	"portal/internal/config"
@@ -28,13 +27,14 @@ import (
 	"portal/internal/notify"
 	"portal/internal/user"
 	"portal/internal/web"
+	"portal/internal/wiring"
 )
 
 // startNotifyPortal is startPortal with outbox workers or an SMTP server
 // configured first.
 func startNotifyPortal(t *testing.T, dialect string, configure func(*config.Config)) *portal {
 	t.Helper()
-	return startPortalWith(t, dialect, app.Options{}, configure)
+	return startPortalWith(t, dialect, wiring.Options{}, configure)
 }
 
 // notifyUser enqueues an event for the dev user with subject.
@@ -73,7 +73,7 @@ func bellShows(t *testing.T, pg *page, lang i18n.Lang, unread int64) string {
 func TestBellAndMarkRead(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		b := p.browser()
 		pg := b.signIn("student")
 		if got := bellShows(t, pg, i18n.English, 0); got != "" {
@@ -159,7 +159,7 @@ func TestBellAndMarkRead(t *testing.T) {
 func TestNotificationsAreThePersonsOwn(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		reviewer, student := p.browser(), p.browser()
 		reviewer.signIn("reviewer")
 		token := student.signIn("student").csrf(t)
@@ -199,7 +199,7 @@ func TestNotificationsAreThePersonsOwn(t *testing.T) {
 func TestPreferencesPage(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		student, reviewer := p.browser(), p.browser()
 		student.signIn("student")
 		reviewer.signIn("reviewer")

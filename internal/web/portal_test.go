@@ -18,10 +18,10 @@ import (
 	"strings"
 	"testing"
 
-	"portal/internal/app"
 	"portal/internal/config"
 	"portal/internal/db/dbtest"
 	"portal/internal/i18n"
+	"portal/internal/wiring"
 )
 
 // The portal logs a line per request; tests read pages, not logs.
@@ -49,13 +49,13 @@ func eachDialect(t *testing.T, fn func(t *testing.T, dialect string)) {
 type portal struct {
 	t         *testing.T
 	URL       string
-	App       *app.App
+	App       *wiring.App
 	transport *http.Transport
 }
 
 // startPortal opens and serves a portal on a fresh database of dialect; it
 // stops when the test ends.
-func startPortal(t *testing.T, dialect string, o app.Options) *portal {
+func startPortal(t *testing.T, dialect string, o wiring.Options) *portal {
 	t.Helper()
 	return startPortalWith(t, dialect, o, nil)
 }
@@ -63,7 +63,7 @@ func startPortal(t *testing.T, dialect string, o app.Options) *portal {
 // startPortalWith is startPortal with the configuration changed by
 // configure first (nil changes nothing). The data directory is the test's
 // own temporary directory.
-func startPortalWith(t *testing.T, dialect string, o app.Options, configure func(*config.Config)) *portal {
+func startPortalWith(t *testing.T, dialect string, o wiring.Options, configure func(*config.Config)) *portal {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -83,7 +83,7 @@ func startPortalWith(t *testing.T, dialect string, o app.Options, configure func
 	if configure != nil {
 		configure(&cfg)
 	}
-	a, err := app.Open(context.Background(), cfg, o)
+	a, err := wiring.Open(context.Background(), cfg, o)
 	if err != nil {
 		ln.Close()
 		t.Fatalf("open portal: %v", err)

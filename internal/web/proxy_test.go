@@ -7,8 +7,8 @@ import (
 	"net/url"
 	"testing"
 
-	"portal/internal/app"
 	"portal/internal/config"
+	"portal/internal/wiring"
 )
 
 // askLinkVia asks for a sign-in link through a proxy that says the
@@ -35,7 +35,7 @@ func TestPerClientLimitBehindTrustedProxies(t *testing.T) {
 		b.askLinkVia("neighbour@uni.test", "198.51.100.9")
 	}
 
-	behind := startPortalWith(t, "sqlite", app.Options{}, func(c *config.Config) {
+	behind := startPortalWith(t, "sqlite", wiring.Options{}, func(c *config.Config) {
 		_, loopback, _ := net.ParseCIDR("127.0.0.1/32")
 		c.TrustedProxies = []*net.IPNet{loopback}
 	})
@@ -47,7 +47,7 @@ func TestPerClientLimitBehindTrustedProxies(t *testing.T) {
 		t.Errorf("the neighbour behind the same proxy got %d mails, want 1", n)
 	}
 
-	direct := startPortal(t, "sqlite", app.Options{})
+	direct := startPortal(t, "sqlite", wiring.Options{})
 	flood(direct)
 	if n := direct.signinMails(); n != 10 {
 		t.Errorf("without trusted proxies: %d mails, want 10 (a forged X-Forwarded-For changes nothing)", n)

@@ -15,11 +15,11 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"portal/internal/app"
 	"portal/internal/application"
 	"portal/internal/audit"
 	"portal/internal/config"
 	"portal/internal/i18n"
+	"portal/internal/wiring"
 )
 
 // reviewPortal is a dev portal with the office, a department reviewer and
@@ -44,7 +44,7 @@ func startReviewPortal(t *testing.T, dialect string) *reviewPortal {
 
 func startReviewPortalWith(t *testing.T, dialect string, configure func(*config.Config)) *reviewPortal {
 	t.Helper()
-	p := &reviewPortal{portal: startPortalWith(t, dialect, app.Options{}, configure)}
+	p := &reviewPortal{portal: startPortalWith(t, dialect, wiring.Options{}, configure)}
 	p.office, p.reviewer, p.student = p.browser(), p.browser(), p.browser()
 	p.office.signIn("office")
 	p.reviewer.signIn("reviewer")

@@ -10,12 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"portal/internal/app"
 	"portal/internal/auth/devoidc"
 	"portal/internal/document"
 	"portal/internal/i18n"
 	"portal/internal/rotation"
 	"portal/internal/user"
+	"portal/internal/wiring"
 )
 
 // rotPortal is a dev portal with two incoming applicants and a second
@@ -35,7 +35,7 @@ func startRotations(t *testing.T, dialect string) *rotPortal {
 		devoidc.User{Username: "visitor2", Subject: "demo-visitor2", Email: "visitor2@demo.portal.test", Name: "Bruno Silva", Locale: "en", Groups: []string{"incoming"}},
 		devoidc.User{Username: "coordinator2", Subject: "demo-coordinator2", Email: "c2@demo.portal.test", Name: "Lee Coordinator", Locale: "en", Groups: []string{"coordinator"}},
 	)
-	p := &rotPortal{portal: startPortal(t, dialect, app.Options{DevUsers: users})}
+	p := &rotPortal{portal: startPortal(t, dialect, wiring.Options{DevUsers: users})}
 	p.fm = p.count("SELECT id FROM departments WHERE code = 'FM'")
 	p.id = p.count("SELECT id FROM departments WHERE code = 'ID'")
 	monday := rotation.Monday(time.Now())
@@ -357,7 +357,7 @@ func TestRotationBadInputOverHTTP(t *testing.T) {
 // and their queue holds requests.
 func TestRotationDemo(t *testing.T) {
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{DemoApplications: true})
+		p := startPortal(t, dialect, wiring.Options{DemoApplications: true})
 		b := p.browser()
 		b.signIn("coordinator")
 		pg := b.get("/calendar")

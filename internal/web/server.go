@@ -79,6 +79,7 @@ type Server struct {
 	bundle   *i18n.Bundle
 	cookie   string // session cookie name
 	requests atomic.Int64
+	draining atomic.Bool // set by Drain (handlers_health.go)
 }
 
 // New builds the server and its routes.

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"portal/internal/app"
 	"portal/internal/i18n"
+	"portal/internal/wiring"
 )
 
 // TestSignOut checks that sign-out needs the form's CSRF token, ends the
@@ -16,7 +16,7 @@ import (
 func TestSignOut(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		b := p.browser()
 		home := b.signIn("student")
 		uid := p.userID("demo-student")
@@ -117,7 +117,7 @@ func TestSignOut(t *testing.T) {
 func TestSessionTimeouts(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		for _, c := range []struct {
 			name, column string
 			age          time.Duration

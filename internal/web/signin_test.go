@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"portal/internal/app"
 	"portal/internal/auth/devoidc"
 	"portal/internal/i18n"
+	"portal/internal/wiring"
 )
 
 // TestSignIn follows a student through the real code flow: the portal's
@@ -18,7 +18,7 @@ import (
 func TestSignIn(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		b := p.browser()
 
 		pg := b.get("/login?as=student")
@@ -195,7 +195,7 @@ func TestSignInRefused(t *testing.T) {
 			users = append(users, devoidc.User{Username: fmt.Sprintf("new%02d", i), Subject: fmt.Sprintf("new-%02d", i),
 				Name: fmt.Sprintf("Newcomer %02d", i), Email: fmt.Sprintf("new%02d@demo.portal.test", i), Groups: []string{"student"}})
 		}
-		p := startPortal(t, dialect, app.Options{DevUsers: users})
+		p := startPortal(t, dialect, wiring.Options{DevUsers: users})
 		for i, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
 				user, subject := fmt.Sprintf("new%02d", i), fmt.Sprintf("new-%02d", i)
@@ -327,7 +327,7 @@ func wantRefused(t *testing.T, p *portal, b *browser, pg *page, key, reason, sub
 func TestReturnTo(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		for _, target := range []string{
 			"//evil.example", "https://evil.example", "//evil.example/admin/users", `/\evil.example`,
 			"http:evil.example", "javascript:alert(1)", "evil.example", "/\t/evil.example", "/\r\n/evil.example",

@@ -23,11 +23,11 @@ import (
 	"testing"
 	"time"
 
-	"portal/internal/app"
 	"portal/internal/auth/devoidc"
 	"portal/internal/catalog"
 	"portal/internal/config"
 	"portal/internal/i18n"
+	"portal/internal/wiring"
 )
 
 // walletPortal is a portal whose files go to a directory of the test's own,
@@ -45,7 +45,7 @@ func startWalletPortal(t *testing.T, dialect string) *walletPortal {
 		devoidc.User{Username: "student2", Subject: "demo-student2", Email: "student2@demo.portal.test", Name: "Chang Wei 張偉", Locale: "en", Groups: []string{"student"}},
 	)
 	var files string
-	p := startPortalWith(t, dialect, app.Options{DevUsers: users}, func(cfg *config.Config) {
+	p := startPortalWith(t, dialect, wiring.Options{DevUsers: users}, func(cfg *config.Config) {
 		files = filepath.Join(cfg.DataDir, "files")
 	})
 	return &walletPortal{portal: p, files: files}
@@ -677,7 +677,7 @@ func startWalletBench(tb testing.TB) *walletBench {
 	dir := tb.TempDir()
 	cfg := config.Defaults(config.ModeDev)
 	cfg.BaseURL, cfg.DataDir, cfg.DatabaseURL = "http://"+ln.Addr().String(), dir, filepath.Join(dir, "portal.db")
-	a, err := app.Open(context.Background(), cfg, app.Options{})
+	a, err := wiring.Open(context.Background(), cfg, wiring.Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}

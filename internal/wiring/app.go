@@ -1,8 +1,8 @@
-// Package app assembles the portal from its parts for one configuration:
+// Package wiring assembles the portal from its parts for one configuration:
 // the database, the services, the web server and, in dev mode only, the
 // development OpenID provider. main and the end-to-end tests build the
 // portal the same way through it.
-package app
+package wiring
 
 import (
 	"context"
@@ -75,7 +75,7 @@ var ErrSchemaBehind = db.ErrSchemaBehind
 // starts the development provider at BaseURL/dev/oidc; in serve mode it
 // refuses a database whose schema is behind, and never has a dev provider.
 func Open(ctx context.Context, cfg config.Config, o Options) (*App, error) {
-	d, err := db.Open(ctx, cfg.DatabaseURL, db.Pool{MaxOpen: cfg.DBMaxOpen, MaxIdle: cfg.DBMaxIdle})
+	d, err := db.Open(ctx, cfg.DatabaseURL, db.Pool{MaxOpen: cfg.DBMaxOpen, MaxIdle: cfg.DBMaxIdle, Timeouts: timeouts(cfg.Ops)})
 	if err != nil {
 		return nil, err
 	}
@@ -201,9 +201,12 @@ func (a *App) open(ctx context.Context, o Options) error {
 	return err
 }
 
-// Serve serves HTTP on ln until ctx ends, then stops gracefully: it stops
-// accepting, lets requests in flight finish (up to 25 s), and closes the
-// database.
+// Serve serves HTTP on ln until ctx ends (SIGTERM in main), then drains:
+// /readyz answers 503 at once while everything else is still served for
+// Ops.ShutdownGrace, so that load balancers stop sending first; then it
+// stops accepting, lets requests in flight finish (up to
+// Ops.ShutdownTimeout), waits for the mail being sent, and returns. The
+// caller closes the database.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           a.Web,
@@ -213,8 +216,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(slog.Default().Handler(), slog.LevelWarn),
 	}
+	// The background work ends with ctx: a worker finishes the mail in its
+	// hands and gives back what it claimed but did not try, for another
+	// replica. Deferred, its stop waits for that after the last request.
 	go a.purgeSessions(ctx)
-	defer a.startWorkers(ctx)() // notifications: stopped after the last request
+	defer a.startWorkers(ctx)() // notifications
 	// offer expiry and reminders (workflow.go)
 	defer a.startWorkflowJobs(ctx)()
 	errc := make(chan error, 1)
@@ -224,12 +230,42 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
-	slog.Info("shutting down: finishing requests in flight")
-	sctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+	return a.drain(srv, errc)
+}
+
+// drain is Serve's shutdown, once ctx has ended: errc delivers srv.Serve's
+// result.
+func (a *App) drain(srv *http.Server, errc <-chan error) error {
+	ops := a.Config.Ops
+	a.Web.Drain()
+	if ops.ShutdownGrace > 0 {
+		slog.Info("shutting down: /readyz answers 503, serving on meanwhile", "grace", ops.ShutdownGrace)
+		select {
+		case <-time.After(ops.ShutdownGrace):
+		case err := <-errc:
+			return err
+		}
+	}
+	slog.Info("shutting down: finishing requests in flight", "timeout", ops.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), max(ops.ShutdownTimeout, time.Second))
 	defer cancel()
 	err := srv.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		// Stopping is not a failure of the process: the orchestrator would
+		// kill it soon anyway. Cut what is left and say so.
+		slog.Warn("shutting down: requests still in flight after the shutdown timeout are cut", "timeout", ops.ShutdownTimeout)
+		err = srv.Close()
+	}
 	<-errc
 	return err
+}
+
+// timeouts are the database timeouts of the configuration.
+func timeouts(o config.Ops) db.Timeouts {
+	return db.Timeouts{
+		Statement: o.DBStatementTimeout, Lock: o.DBLockTimeout, IdleInTransaction: o.DBIdleInTransactionTimeout,
+		Connect: o.DBConnectTimeout, Wait: o.DBWaitTimeout, Transaction: o.DBTransactionTimeout,
+	}
 }
 
 // Close releases the database.

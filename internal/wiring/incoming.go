@@ -1,4 +1,4 @@
-package app
+package wiring
 
 import (
 	"portal/internal/auth"
