@@ -17,9 +17,9 @@ import (
 	"gorm.io/gorm/clause"
 
 	"portal/internal/apperr"
-	"portal/internal/text"
 	"portal/internal/catalog"
 	"portal/internal/db"
+	"portal/internal/text"
 	"portal/internal/user"
 )
 
