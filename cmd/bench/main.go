@@ -23,7 +23,6 @@ import (
 	"io"
 	"maps"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -489,7 +488,9 @@ func (r *runner) signIn(ctx context.Context, persona user.Role) (string, error) 
 	}
 	r.logf("signed in as %s (%s); the cookies %s go with every request", persona, r.personas[persona].Name, strings.Join(names, ", "))
 	r.cookies[persona] = strings.Join(parts, "; ")
-	r.tokens[persona] = bench.CSRFToken(cookies)
+	if r.tokens[persona], err = bench.CSRFToken(ctx, r.portal.URL+"/", r.cookies[persona]); err != nil {
+		return "", err
+	}
 	return r.cookies[persona], nil
 }
 
@@ -527,13 +528,14 @@ func (r *runner) uploads(ctx context.Context, s scenario, cookie string) (
 ) {
 	token := r.tokens[s.as]
 	if token == "" {
-		return nil, nil, nil, fmt.Errorf("no CSRF cookie among the cookies of %s to upload with", s.as)
+		return nil, nil, nil, fmt.Errorf("no CSRF token on the pages of %s to upload with", s.as)
 	}
-	action := r.portal.URL + "/wallet/upload?_csrf=" + url.QueryEscape(token)
+	action := r.portal.URL + "/wallet/upload"
 	newRequest = func(ctx context.Context) (*http.Request, error) {
 		req, err := bench.NewUploadRequest(ctx, action, s.upload)
 		if err == nil {
 			req.Header.Set("Cookie", cookie)
+			req.Header.Set("X-CSRF-Token", token)
 		}
 		return req, err
 	}

@@ -5,10 +5,12 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"html"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
+	"regexp"
 	"strings"
 )
 
@@ -26,8 +28,8 @@ const (
 // fillerBlock is many filler lines, copied into each read.
 var fillerBlock = []byte(strings.Repeat(fillerLine, 512))
 
-// NewUploadRequest returns a POST to url (the wallet's upload action, its
-// _csrf query included) of the upload form as a browser sends it: type
+// NewUploadRequest returns a POST to url (the wallet's upload action; the
+// caller adds the X-CSRF-Token header) of the upload form: type
 // "transcript", an empty expires_on and a PDF of exactly size bytes, unique
 // to this request. The file is generated while it is sent, so that many
 // uploads at once hold no file in memory, and the length is declared, as a
@@ -97,13 +99,30 @@ func UploadAccepted(resp *http.Response) error {
 	return fmt.Errorf("%s %s: status %d to %q, want 303 to /wallet", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, resp.Header.Get("Location"))
 }
 
-// CSRFToken is the portal's CSRF token among cookies (the value of its
-// CSRF cookie, under either name the portal gives it), or "" when absent.
-func CSRFToken(cookies []*http.Cookie) string {
-	for _, c := range cookies {
-		if c.Name == "portal_csrf" || c.Name == "__Host-portal_csrf" {
-			return c.Value
-		}
+// csrfInput is how a page of the portal carries its forms' token.
+var csrfInput = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+// CSRFToken fetches pageURL with the Cookie header cookie and returns the
+// CSRF token of its forms. The token is bound to the session, so it is read
+// from a page (as a browser's form has it), not from a cookie.
+func CSRFToken(ctx context.Context, pageURL, cookie string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, pageURL, nil)
+	if err != nil {
+		return "", err
 	}
-	return ""
+	req.Header.Set("Cookie", cookie)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	page, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		return "", err
+	}
+	m := csrfInput.FindSubmatch(page)
+	if m == nil {
+		return "", fmt.Errorf("no CSRF token on %s (%s)", pageURL, resp.Status)
+	}
+	return html.UnescapeString(string(m[1])), nil
 }

@@ -7,6 +7,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"portal/internal/document"
@@ -57,11 +58,11 @@ func TestNewUploadRequest(t *testing.T) {
 		}
 		return b
 	}
-	req, err := NewUploadRequest(context.Background(), "http://portal.test/wallet/upload?_csrf=tok", size)
+	req, err := NewUploadRequest(context.Background(), "http://portal.test/wallet/upload", size)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if req.Method != http.MethodPost || req.URL.Query().Get("_csrf") != "tok" {
+	if req.Method != http.MethodPost || req.URL.Path != "/wallet/upload" || req.URL.RawQuery != "" {
 		t.Errorf("%s %s", req.Method, req.URL)
 	}
 	body := bodyOf(req)
@@ -124,13 +125,18 @@ func TestUploadAccepted(t *testing.T) {
 }
 
 func TestCSRFToken(t *testing.T) {
-	for _, name := range []string{"portal_csrf", "__Host-portal_csrf"} {
-		cookies := []*http.Cookie{{Name: "portal_session", Value: "s"}, {Name: name, Value: "t"}}
-		if got := CSRFToken(cookies); got != "t" {
-			t.Errorf("%s: %q", name, got)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Cookie") != "portal_session=s" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
 		}
+		io.WriteString(w, `<form method="post" action="/logout"><input type="hidden" name="_csrf" value="a&#43;b"></form>`)
+	}))
+	defer srv.Close()
+	if got, err := CSRFToken(context.Background(), srv.URL+"/", "portal_session=s"); err != nil || got != "a+b" {
+		t.Errorf("token %q, %v; want a+b", got, err)
 	}
-	if got := CSRFToken([]*http.Cookie{{Name: "portal_session", Value: "s"}}); got != "" {
-		t.Errorf("no CSRF cookie: %q", got)
+	if got, err := CSRFToken(context.Background(), srv.URL+"/", ""); err == nil {
+		t.Errorf("a page without a form gave the token %q", got)
 	}
 }

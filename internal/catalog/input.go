@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"portal/internal/apperr"
+	"portal/internal/text"
 )
 
 // The inputs below are what an admin typed, as text: parsing is part of
@@ -72,6 +73,16 @@ func (c *checker) text(field, v string, required bool, maxLen int) string {
 		c.f.Add(field, "form.too_long", maxLen)
 	case strings.ContainsAny(v, "\x00"):
 		c.f.Add(field, "form.bad_characters")
+	}
+	return v
+}
+
+// name is text that names a person or a place: besides being text, it must
+// show what it says, since names are printed on letters and lists.
+func (c *checker) name(field, v string, required bool, maxLen int) string {
+	v = c.text(field, v, required, maxLen)
+	if text.HasHidden(v) {
+		c.f.Add(field, "input.hidden_characters")
 	}
 	return v
 }
@@ -144,14 +155,14 @@ func (c *checker) err() error { return c.f.Err() }
 func (in InstitutionInput) check() (Institution, error) {
 	c := newChecker()
 	i := Institution{
-		NameEN:       c.text("name_en", in.NameEN, true, 200),
-		NameLocal:    c.text("name_local", in.NameLocal, false, 200),
+		NameEN:       c.name("name_en", in.NameEN, true, 200),
+		NameLocal:    c.name("name_local", in.NameLocal, false, 200),
 		Country:      c.oneOf("country", strings.ToUpper(in.Country), Countries),
 		City:         c.text("city", in.City, false, 100),
 		Kind:         c.oneOf("kind", in.Kind, InstitutionKinds),
 		Identifier:   strings.ToLower(c.text("identifier", in.Identifier, false, 100)),
 		Website:      c.url("website", in.Website),
-		ContactName:  c.text("contact_name", in.ContactName, false, 200),
+		ContactName:  c.name("contact_name", in.ContactName, false, 200),
 		ContactEmail: c.email("contact_email", in.ContactEmail),
 		IsHome:       in.IsHome,
 	}
@@ -189,8 +200,8 @@ func (in DepartmentInput) check() (Department, error) {
 	c := newChecker()
 	d := Department{
 		Code:   strings.ToUpper(c.text("code", in.Code, true, 16)),
-		NameEN: c.text("name_en", in.NameEN, true, 200),
-		NameZH: c.text("name_zh", in.NameZH, true, 200),
+		NameEN: c.name("name_en", in.NameEN, true, 200),
+		NameZH: c.name("name_zh", in.NameZH, true, 200),
 	}
 	if d.Code != "" && !codeRE.MatchString(d.Code) {
 		c.f.Add("code", "catalog.err.code")
@@ -204,8 +215,8 @@ func (in ElectiveInput) check() (Elective, error) {
 		Direction:     c.oneOf("direction", in.Direction, Directions),
 		InstitutionID: in.InstitutionID,
 		Kind:          c.oneOf("kind", in.Kind, ElectiveKinds),
-		TitleEN:       c.text("title_en", in.TitleEN, true, 200),
-		TitleZH:       c.text("title_zh", in.TitleZH, false, 200),
+		TitleEN:       c.name("title_en", in.TitleEN, true, 200),
+		TitleZH:       c.name("title_zh", in.TitleZH, false, 200),
 		Specialty:     c.oneOf("specialty", in.Specialty, Specialties),
 		DescriptionEN: c.text("description_en", in.DescriptionEN, false, 5000),
 		DescriptionZH: c.text("description_zh", in.DescriptionZH, false, 5000),
@@ -273,8 +284,8 @@ func (in PeriodInput) check() (Period, error) {
 func (in FundingInput) check() (Funding, error) {
 	c := newChecker()
 	f := Funding{
-		NameEN:      c.text("name_en", in.NameEN, true, 200),
-		NameZH:      c.text("name_zh", in.NameZH, false, 200),
+		NameEN:      c.name("name_en", in.NameEN, true, 200),
+		NameZH:      c.name("name_zh", in.NameZH, false, 200),
 		Sponsor:     c.text("sponsor", in.Sponsor, true, 200),
 		SponsorKind: c.oneOf("sponsor_kind", in.SponsorKind, SponsorKinds),
 		Amount:      c.number("amount", in.Amount, 0, 100_000_000),

@@ -19,6 +19,7 @@ import (
 	"portal/internal/apperr"
 	"portal/internal/catalog"
 	"portal/internal/db"
+	"portal/internal/text"
 	"portal/internal/user"
 )
 
@@ -157,11 +158,15 @@ func (s *Service) check(ctx context.Context, in ProfileInput) (*Profile, error) 
 		bad.Add("name_latin", "incoming.profile.err.name_latin_required")
 	case utf8.RuneCountInString(p.NameLatin) > maxName:
 		bad.Add("name_latin", "incoming.profile.err.too_long", maxName)
+	case text.HasHidden(p.NameLatin):
+		bad.Add("name_latin", "input.hidden_characters")
 	case !latin(p.NameLatin):
 		bad.Add("name_latin", "incoming.profile.err.name_latin_script")
 	}
 	if utf8.RuneCountInString(p.NameNative) > maxName {
 		bad.Add("name_native", "incoming.profile.err.too_long", maxName)
+	} else if text.HasHidden(p.NameNative) {
+		bad.Add("name_native", "input.hidden_characters")
 	}
 	switch {
 	case p.Nationality == "":
@@ -213,6 +218,8 @@ func (s *Service) checkHome(ctx context.Context, in ProfileInput, p *Profile, ba
 		bad.Add("home_institution_name", "incoming.profile.err.home_name_required")
 	case utf8.RuneCountInString(p.HomeInstitutionName) > maxName:
 		bad.Add("home_institution_name", "incoming.profile.err.too_long", maxName)
+	case text.HasHidden(p.HomeInstitutionName):
+		bad.Add("home_institution_name", "input.hidden_characters")
 	}
 	switch {
 	case p.HomeCountry == "":

@@ -266,3 +266,52 @@ func TestStatic(t *testing.T) {
 		}
 	})
 }
+
+// TestHeadAnswersLikeGet: uptime monitors and link checkers use HEAD; it
+// answers with GET's status and headers and no body, on pages, the probes
+// and static files (it was 404 on every route and 405 on static files).
+func TestHeadAnswersLikeGet(t *testing.T) {
+	t.Parallel()
+	eachDialect(t, func(t *testing.T, dialect string) {
+		p := startPortal(t, dialect, app.Options{})
+		b := p.browser()
+		m := stylesheet.FindStringSubmatch(b.get("/").Body)
+		if m == nil {
+			t.Fatal("no stylesheet link on the home page")
+		}
+		check := func(target string, want int) {
+			t.Helper()
+			get := b.step(http.MethodGet, target, nil, nil)
+			head := b.step(http.MethodHead, target, nil, nil)
+			if get.Status != want || head.Status != want {
+				t.Errorf("%s: GET %d, HEAD %d, want %d", target, get.Status, head.Status, want)
+			}
+			if head.Body != "" {
+				t.Errorf("HEAD %s has a body of %d bytes", target, len(head.Body))
+			}
+			for _, h := range []string{"Content-Type", "Cache-Control", "Content-Security-Policy", "X-Content-Type-Options"} {
+				if head.Header.Get(h) != get.Header.Get(h) {
+					t.Errorf("HEAD %s: %s %q, GET has %q", target, h, head.Header.Get(h), get.Header.Get(h))
+				}
+			}
+		}
+		for _, target := range []string{"/", "/healthz", "/readyz", m[1], "/electives", "/login?as=student"} {
+			want := http.StatusOK
+			if strings.HasPrefix(target, "/login") {
+				want = http.StatusSeeOther
+			}
+			check(target, want)
+		}
+		check("/no/such/page", http.StatusNotFound)
+		check("/static/css/app.000000000000.css", http.StatusNotFound)
+		if got := b.step(http.MethodHead, m[1], nil, nil).Header.Get("Content-Length"); got == "" || got == "0" {
+			t.Errorf("HEAD of the stylesheet: Content-Length %q", got)
+		}
+		b.signIn("student")
+		check("/wallet", http.StatusOK)
+		head := b.step(http.MethodHead, "/wallet", nil, nil)
+		if head.Header.Get("Content-Language") == "" {
+			t.Error("HEAD of a signed-in page lacks the page's headers")
+		}
+	})
+}

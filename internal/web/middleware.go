@@ -1,7 +1,14 @@
 package web
 
 import (
+	"bytes"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"io"
 	"log/slog"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"runtime/debug"
@@ -196,16 +203,22 @@ func clearCookie(c echo.Context, name string) {
 		Secure: strings.HasPrefix(name, "__Host-") || c.Scheme() == "https", SameSite: http.SameSiteLaxMode})
 }
 
-// headAsGet answers HEAD with the GET handler; net/http drops the body.
-// Monitoring probes and link checkers use HEAD.
+// headAsGet answers HEAD as GET: monitoring probes and link checkers use
+// HEAD, and Echo routes GET only. The router matches on the method of the
+// request Echo was given, not on one a middleware sets, so the request is
+// served again as a GET copy; net/http, which still holds the HEAD request,
+// sends the status and headers (Content-Length too, when the page fits its
+// buffer) and drops the body.
 func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if r := c.Request(); r.Method == http.MethodHead {
-			g := r.Clone(r.Context())
-			g.Method = http.MethodGet
-			c.SetRequest(g)
+		r := c.Request()
+		if r.Method != http.MethodHead {
+			return next(c)
 		}
-		return next(c)
+		g := r.Clone(r.Context())
+		g.Method = http.MethodGet
+		c.Echo().ServeHTTP(c.Response().Writer, g)
+		return nil
 	}
 }
 
@@ -223,4 +236,66 @@ func idParam(c echo.Context, name string) (int64, error) {
 		return 0, apperr.New(apperr.NotFound, "error.not_found")
 	}
 	return id, nil
+}
+
+// anonymousToken is the CSRF token of a visitor who is not signed in: the
+// random value of the cookie name, made and set when missing.
+func (s *Server) anonymousToken(c echo.Context, name string) string {
+	if ck, err := c.Cookie(name); err == nil && len(ck.Value) == 43 {
+		return ck.Value
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	tok := base64.RawURLEncoding.EncodeToString(b)
+	s.setCookie(c, name, tok, int((12 * time.Hour).Seconds()))
+	return tok
+}
+
+func sameToken(got, want string) bool {
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// sentToken is the CSRF token a request carries: the X-CSRF-Token header,
+// else the _csrf field. In a multipart body only a first part named _csrf
+// counts, read without the file behind it (multipartToken).
+func sentToken(c echo.Context) string {
+	r := c.Request()
+	if t := r.Header.Get(echo.HeaderXCSRFToken); t != "" {
+		return t
+	}
+	ct, params, _ := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
+	if ct == echo.MIMEMultipartForm {
+		return multipartToken(r, params["boundary"])
+	}
+	return c.FormValue("_csrf")
+}
+
+// multipartToken reads the first part of a multipart body, where the
+// portal's upload forms put _csrf, and puts the bytes it read back in front
+// of the body: the handler still streams the whole upload, and a file is
+// never read into memory before the token is known good.
+func multipartToken(r *http.Request, boundary string) string {
+	if boundary == "" || r.Body == nil {
+		return ""
+	}
+	var seen bytes.Buffer
+	body := r.Body
+	defer func() {
+		r.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(&seen, body), body}
+	}()
+	mr := multipart.NewReader(io.TeeReader(io.LimitReader(body, 16<<10), &seen), boundary)
+	part, err := mr.NextPart()
+	if err != nil || part.FormName() != "_csrf" {
+		return ""
+	}
+	tok, err := io.ReadAll(io.LimitReader(part, 256))
+	if err != nil {
+		return ""
+	}
+	return string(tok)
 }

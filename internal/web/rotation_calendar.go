@@ -251,8 +251,16 @@ func (s *Server) calendarBlackout(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in := rotation.BlackoutInput{RangeInput: rotation.RangeInput{From: c.FormValue("from"), To: c.FormValue("to")}, Blackout: c.FormValue("blackout") != "reopen"}
-	_, err = s.Rotations.SetBlackout(c.Request().Context(), visitorOf(c).User, dep, in)
+	// The form's two buttons send close or reopen; anything else closes
+	// nothing, and the page says which choice was wrong (the buttons have
+	// no field of their own to mark).
+	closing, known := map[string]bool{"close": true, "reopen": false}[c.FormValue("blackout")]
+	in := rotation.BlackoutInput{RangeInput: rotation.RangeInput{From: c.FormValue("from"), To: c.FormValue("to")}, Blackout: closing}
+	if known {
+		_, err = s.Rotations.SetBlackout(c.Request().Context(), visitorOf(c).User, dep, in)
+	} else {
+		err = &apperr.Error{Code: apperr.Invalid, Key: "form.not_a_choice", Fields: apperr.Fields{"blackout": {Key: "form.not_a_choice"}}}
+	}
 	flash := "calendar_blackout"
 	if !in.Blackout {
 		flash = "calendar_reopened"

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"sync/atomic"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -129,8 +128,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.e.ServeHT
 func (s *Server) routes() {
 	e := s.e
 	// Security headers come first, so that even the trailing-slash
-	// redirect, answered before routing, carries them.
-	e.Pre(s.securityHeaders, headAsGet, middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
+	// redirect, answered before routing, carries them; the kept headers are
+	// cleaned before the request id middleware adopts X-Request-ID.
+	e.Pre(s.securityHeaders, headAsGet, cleanHeaders, middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
 	e.Use(s.recoverer, middleware.RequestID(), s.requestLog, s.count)
 	e.Use(s.bodyLimits())
 
@@ -196,31 +196,47 @@ func (s *Server) bodyLimits() echo.MiddlewareFunc {
 	}
 }
 
+// csrf protects every state change, then checks the text of the request
+// (checkInput). A signed-in visitor's forms carry a token bound to their
+// session (auth.Visitor.CSRFToken): a token taken from another account, or
+// one from before sign-in, is refused, and signing in changes it. An
+// anonymous visitor (the language switch, asking for a sign-in link) gets a
+// random token in an HttpOnly cookie that the form must repeat. The token
+// travels in the X-CSRF-Token header (htmx, the upload script) or the _csrf
+// field, first in a multipart form; never in a URL, where logs, history and
+// Referer would keep it. A form posted from another site is refused with the
+// same message.
 func (s *Server) csrf() echo.MiddlewareFunc {
 	name := "portal_csrf"
 	if s.Config.Secure() {
 		name = "__Host-portal_csrf"
 	}
-	return middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup:    "header:X-CSRF-Token,form:_csrf",
-		CookieName:     name,
-		CookiePath:     "/",
-		CookieHTTPOnly: true,
-		CookieSecure:   s.Config.Secure(),
-		CookieSameSite: http.SameSiteLaxMode,
-		CookieMaxAge:   int((12 * time.Hour).Seconds()),
-		ErrorHandler: func(err error, c echo.Context) error {
-			return errCSRF
-		},
-		// A form posted from another site is refused with the same message
-		// as a missing token; same-site (another port) falls back to the token.
-		AllowSecFetchSiteFunc: func(c echo.Context) (bool, error) {
-			if c.Request().Header.Get(echo.HeaderSecFetchSite) == "same-site" {
-				return false, nil
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		next = s.checkInput(next)
+		return func(c echo.Context) error {
+			want := visitorOf(c).CSRFToken()
+			if want == "" {
+				want = s.anonymousToken(c, name)
+			} else if _, err := c.Cookie(name); err == nil {
+				// Signed in: the token of before is done with, and a
+				// fresh one is made after sign-out.
+				clearCookie(c, name)
 			}
-			return false, errCSRF
-		},
-	})
+			c.Set("csrf", want)
+			c.Response().Header().Add(echo.HeaderVary, echo.HeaderCookie)
+			switch c.Request().Method {
+			case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+				return next(c)
+			}
+			if c.Request().Header.Get(echo.HeaderSecFetchSite) == "cross-site" {
+				return errCSRF
+			}
+			if !sameToken(sentToken(c), want) {
+				return errCSRF
+			}
+			return next(c)
+		}
+	}
 }
 
 // page fills the layout's part of a view.

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -60,6 +61,8 @@ func (a *assets) serve(c echo.Context) error {
 	}
 	h := c.Response().Header()
 	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	// Said up front, so that a HEAD (which sends no body) tells the size too.
+	h.Set(echo.HeaderContentLength, strconv.Itoa(len(b)))
 	ct := mimeByExt[path.Ext(p)]
 	if ct == "" {
 		ct = http.DetectContentType(b)

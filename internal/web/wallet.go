@@ -48,19 +48,13 @@ func (s *Server) walletRoutes(g *echo.Group) {
 
 // prepareUpload runs, on the upload routes only, before the CSRF
 // middleware. It replaces the 1 MB form limit with the upload limit, and
-// keeps the CSRF middleware from parsing the multipart body in search of a
-// _csrf field (which would read the whole file into memory before the
-// handler could stream it): the token comes from the Sec-Fetch-Site check,
-// the X-CSRF-Token header, or the _csrf query parameter of the form's
-// action, copied into the header here.
+// keeps anything before the handler from parsing the multipart body (which
+// would read the whole file into memory before the handler could stream
+// it): the CSRF check reads only the form's first part, _csrf
+// (multipartToken), or the X-CSRF-Token header.
 func (s *Server) prepareUpload(c echo.Context) {
 	r := c.Request()
 	r.Body = http.MaxBytesReader(c.Response().Writer, r.Body, s.Documents.MaxBytes()+uploadOverhead)
-	if r.Header.Get(echo.HeaderXCSRFToken) == "" {
-		if t := r.URL.Query().Get("_csrf"); t != "" {
-			r.Header.Set(echo.HeaderXCSRFToken, t)
-		}
-	}
 	r.Form, r.PostForm = url.Values{}, url.Values{}
 }
 
@@ -233,7 +227,7 @@ func (s *Server) walletToday() time.Time { return catalog.Day(time.Now()) }
 
 func (s *Server) walletUploadForm(p Page, at *walletAttempt) walletForm {
 	f := walletForm{
-		Action: walletUploadPath + "?_csrf=" + url.QueryEscape(p.CSRF),
+		Action: walletUploadPath,
 		CSRF:   p.CSRF, MaxBytes: s.Documents.MaxBytes(), Choose: p.T("wallet.field.choose"),
 		TooLarge: p.T("wallet.err.too_large", document.SizeLabel(s.Documents.MaxBytes())),
 		Button:   p.T("wallet.upload.button"),
@@ -304,7 +298,7 @@ func (s *Server) walletDocOf(p Page, e document.Entry, today time.Time, at *wall
 		})
 	}
 	r := walletForm{
-		Action: "/documents/" + id + "/replace?_csrf=" + url.QueryEscape(p.CSRF),
+		Action: "/documents/" + id + "/replace",
 		CSRF:   p.CSRF, MaxBytes: s.Documents.MaxBytes(),
 		TooLarge: p.T("wallet.err.too_large", document.SizeLabel(s.Documents.MaxBytes())),
 		Button:   p.T("wallet.replace.button"),

@@ -135,20 +135,17 @@ func walletMultipart(t testing.TB, parts ...walletPart) (*bytes.Buffer, string) 
 	return &buf, mw.FormDataContentType()
 }
 
-// walletSend posts body to path with the token in the action's query, as the
-// wallet's forms do, and follows the redirect.
+// walletSend posts body to path with the token in the X-CSRF-Token header
+// (never in the URL), and follows the redirect.
 func (b *browser) walletSend(path, token string, body io.Reader, ctype string, length int64) *page {
 	b.t.Helper()
-	sep := "?"
-	if strings.Contains(path, "?") {
-		sep = "&"
-	}
-	req, err := http.NewRequest(http.MethodPost, b.abs(path+sep+"_csrf="+url.QueryEscape(token)), body)
+	req, err := http.NewRequest(http.MethodPost, b.abs(path), body)
 	if err != nil {
 		b.t.Fatal(err)
 	}
 	req.ContentLength = length
 	req.Header.Set("Content-Type", ctype)
+	req.Header.Set("X-CSRF-Token", token)
 	b.trail = nil
 	res, err := b.follow.Do(req)
 	if err != nil {
@@ -415,12 +412,13 @@ func TestWalletRefusesOversizedUploadEarly(t *testing.T) {
 		const size = 40 << 20 // four times the limit
 		for _, declared := range []bool{false, true} {
 			body, ctype := walletGenerated(t, size)
-			req, _ := http.NewRequest(http.MethodPost, b.abs("/wallet/upload?_csrf="+url.QueryEscape(token)), body)
+			req, _ := http.NewRequest(http.MethodPost, b.abs("/wallet/upload"), body)
 			req.ContentLength = -1 // chunked: the server must count
 			if declared {
 				req.ContentLength = size + 300
 			}
 			req.Header.Set("Content-Type", ctype)
+			req.Header.Set("X-CSRF-Token", token)
 			res, err := b.stop.Do(req)
 			if err != nil {
 				// The server may close before the client reads its answer;
@@ -461,8 +459,9 @@ func TestWalletConcurrentIdenticalUploads(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				body, ctype := walletMultipart(t, walletText("type", "transcript"), walletFile("transcript.pdf", "application/pdf", content))
-				req, _ := http.NewRequest(http.MethodPost, b.abs("/wallet/upload?_csrf="+url.QueryEscape(token)), body)
+				req, _ := http.NewRequest(http.MethodPost, b.abs("/wallet/upload"), body)
 				req.Header.Set("Content-Type", ctype)
+				req.Header.Set("X-CSRF-Token", token)
 				res, err := client.Do(req)
 				if err != nil {
 					t.Error(err)
@@ -547,19 +546,27 @@ func TestWalletAccessMatrix(t *testing.T) {
 	})
 }
 
-// Uploads need the CSRF token, or a browser's Sec-Fetch-Site, like every
-// other state change; the multipart body is never parsed to look for it.
+// Uploads need the CSRF token like every other state change: first in the
+// body, as the form sends it, or in the X-CSRF-Token header; never in the
+// URL. The multipart body is never parsed to look for it.
 func TestWalletUploadCSRF(t *testing.T) {
 	t.Parallel()
 	w := startWalletPortal(t, "sqlite")
 	b := w.browser()
 	b.signIn("student")
 	token := b.get("/wallet").csrf(t)
-	body, ctype := walletMultipart(t, walletText("_csrf", token), walletText("type", "cv"), walletFile("cv.pdf", "application/pdf", walletPDF(5000, "cv")))
-	raw := body.Bytes()
-	post := func(path string, h http.Header) int {
-		req, _ := http.NewRequest(http.MethodPost, b.abs(path), bytes.NewReader(raw))
-		req.Header.Set("Content-Type", ctype)
+	type form struct {
+		body  []byte
+		ctype string
+	}
+	build := func(parts ...walletPart) form {
+		parts = append(parts, walletText("type", "cv"), walletFile("cv.pdf", "application/pdf", walletPDF(5000, "cv")))
+		body, ctype := walletMultipart(t, parts...)
+		return form{body.Bytes(), ctype}
+	}
+	post := func(path string, f form, h http.Header) int {
+		req, _ := http.NewRequest(http.MethodPost, b.abs(path), bytes.NewReader(f.body))
+		req.Header.Set("Content-Type", f.ctype)
 		for k, v := range h {
 			req.Header[k] = v
 		}
@@ -570,23 +577,26 @@ func TestWalletUploadCSRF(t *testing.T) {
 		res.Body.Close()
 		return res.StatusCode
 	}
-	// The token only in the body: refused, since finding it would mean
-	// parsing the whole upload before the handler.
-	if st := post("/wallet/upload", nil); st != http.StatusForbidden {
-		t.Errorf("token in the body only: %d, want 403", st)
-	}
-	if st := post("/wallet/upload?_csrf=wrong", nil); st != http.StatusForbidden {
-		t.Errorf("wrong token: %d, want 403", st)
-	}
-	if st := post("/wallet/upload?_csrf="+url.QueryEscape(token), http.Header{"Sec-Fetch-Site": {"cross-site"}}); st != http.StatusForbidden {
-		t.Errorf("cross-site: %d, want 403", st)
+	good, bare := build(walletText("_csrf", token)), build()
+	lateBody, lateType := walletMultipart(t, walletText("type", "cv"), walletText("_csrf", token), walletFile("cv.pdf", "application/pdf", walletPDF(5000, "cv")))
+	for name, st := range map[string]int{
+		"no token":               post("/wallet/upload", bare, nil),
+		"wrong token":            post("/wallet/upload", build(walletText("_csrf", "wrong")), nil),
+		"token after the fields": post("/wallet/upload", form{lateBody.Bytes(), lateType}, nil),
+		"token in the URL":       post("/wallet/upload?_csrf="+url.QueryEscape(token), bare, nil),
+		"same-origin, no token":  post("/wallet/upload", bare, http.Header{"Sec-Fetch-Site": {"same-origin"}}),
+		"cross-site":             post("/wallet/upload", good, http.Header{"Sec-Fetch-Site": {"cross-site"}}),
+	} {
+		if st != http.StatusForbidden {
+			t.Errorf("%s: %d, want 403", name, st)
+		}
 	}
 	w.wantNothingStored(t, "refused by CSRF", 0, 0)
-	if st := post("/wallet/upload", http.Header{"X-Csrf-Token": {token}}); st != http.StatusSeeOther {
-		t.Errorf("token in the header: %d, want 303", st)
+	if st := post("/wallet/upload", good, nil); st != http.StatusSeeOther {
+		t.Errorf("token first in the body, as the form sends it: %d, want 303", st)
 	}
-	if st := post("/wallet/upload", http.Header{"Sec-Fetch-Site": {"same-origin"}}); st != http.StatusSeeOther {
-		t.Errorf("same-origin browser: %d, want 303", st)
+	if st := post("/wallet/upload", bare, http.Header{"X-Csrf-Token": {token}}); st != http.StatusSeeOther {
+		t.Errorf("token in the header: %d, want 303", st)
 	}
 	w.wantNothingStored(t, "accepted twice, deduplicated", 1, 1)
 
@@ -710,8 +720,9 @@ func startWalletBench(tb testing.TB) *walletBench {
 // upload sends a generated file of size bytes; each call's file differs.
 func (bp *walletBench) upload(tb testing.TB, size int64) {
 	body, ctype := walletGenerated(tb, size)
-	req, _ := http.NewRequest(http.MethodPost, bp.url+"/wallet/upload?_csrf="+url.QueryEscape(bp.token), body)
+	req, _ := http.NewRequest(http.MethodPost, bp.url+"/wallet/upload", body)
 	req.Header.Set("Content-Type", ctype)
+	req.Header.Set("X-CSRF-Token", bp.token)
 	res, err := bp.client.Do(req)
 	if err != nil {
 		tb.Fatal(err)
