@@ -230,6 +230,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"PORTAL_DATABASE_URL":       database.URL,
 		"PORTAL_DB_MAX_OPEN":        strconv.Itoa(o.maxOpen),
 		"PORTAL_DB_MAX_IDLE":        strconv.Itoa(o.maxIdle),
+		"PORTAL_SHUTDOWN_GRACE":     "0s", // nothing routes to it: stop at once
 		"PORTAL_OIDC_ISSUER":        idp.Issuer,
 		"PORTAL_OIDC_CLIENT_ID":     bench.ClientID,
 		"PORTAL_OIDC_CLIENT_SECRET": idp.ClientSecret,

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	wiring "portal/internal/app"
 	"portal/internal/apperr"
 	"portal/internal/catalog"
 	"portal/internal/db"
@@ -17,6 +16,7 @@ import (
 	"portal/internal/i18n"
 	"portal/internal/rotation"
 	"portal/internal/user"
+	"portal/internal/wiring"
 )
 
 // start is the fixed "now" of every test: Saturday 2026-11-21, 09:00 UTC.

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"portal/internal/app"
 	"portal/internal/i18n"
+	"portal/internal/wiring"
 )
 
 // TestCSRFTokenBelongsToOneSession: a token (and its cookie) taken from
@@ -18,7 +18,7 @@ import (
 func TestCSRFTokenBelongsToOneSession(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 
 		// Account A's token, with whatever CSRF cookie A holds.
 		a := p.browser()

@@ -273,7 +273,7 @@ func TestStatic(t *testing.T) {
 func TestHeadAnswersLikeGet(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		b := p.browser()
 		m := stylesheet.FindStringSubmatch(b.get("/").Body)
 		if m == nil {

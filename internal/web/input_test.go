@@ -10,8 +10,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"portal/internal/app"
 	"portal/internal/i18n"
+	"portal/internal/wiring"
 )
 
 // TestBadBytesInQueriesAreRefused: a search or filter with NUL or bytes
@@ -20,7 +20,7 @@ import (
 func TestBadBytesInQueriesAreRefused(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		anon := p.browser()
 		for _, target := range []string{"/electives?q=a%00b", "/electives?q=%FF%FE", "/electives?q=bell%07", "/electives?a%00b=1"} {
 			pg := anon.get(target)
@@ -161,7 +161,7 @@ func (b *browser) doBody(method, target, ctype string, body *bytes.Buffer, heade
 func TestUserAgentThatIsNotUTF8(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 		b := p.browser()
 		cb := b.startLogin("student")
 		ua := "Mozilla/5.0 (X11; Linux) \xff\xfe Kiosk"

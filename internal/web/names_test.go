@@ -6,8 +6,8 @@ import (
 	"net/url"
 	"testing"
 
-	"portal/internal/app"
 	"portal/internal/i18n"
+	"portal/internal/wiring"
 )
 
 // TestNamesRefuseDirectionControls: a name that holds invisible
@@ -17,7 +17,7 @@ import (
 func TestNamesRefuseDirectionControls(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
-		p := startPortal(t, dialect, app.Options{})
+		p := startPortal(t, dialect, wiring.Options{})
 
 		in := p.browser()
 		in.signInByEmail("haruka@kumamoto-u.test")
