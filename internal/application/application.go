@@ -17,7 +17,7 @@ import (
 // Stage is where an application stands. It is stored in applications.status.
 type Stage string
 
-// The stages of the outgoing workflow (DESIGN.md), in display order.
+// The stages of the outgoing workflow (docs/architecture.md), in display order.
 const (
 	Draft            Stage = "draft"
 	Submitted        Stage = "submitted"         // waiting for a department reviewer to start

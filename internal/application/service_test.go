@@ -16,7 +16,7 @@ import (
 	"portal/internal/user"
 )
 
-// The whole path of DESIGN.md, with a return and a resubmission: each
+// The whole outgoing path (docs/architecture.md), with a return and a resubmission: each
 // transition writes one event, the events chain from stage to stage, the
 // stage timestamps are set, and every transition is announced once.
 func TestWholePathWritesOneEventPerTransition(t *testing.T) {

@@ -13,7 +13,7 @@ type Transition struct {
 	By     Party
 }
 
-// Transitions is the outgoing workflow of DESIGN.md, the only moves there
+// Transitions is the outgoing workflow (docs/architecture.md), the only moves there
 // are. Two decisions beyond the design's sketch:
 //   - Submitted stays a visible stage, "waiting for a reviewer"; a
 //     department reviewer's start_review moves it to department_review. The

@@ -15,7 +15,7 @@ type move struct {
 	to Stage
 }
 
-// expected is DESIGN.md's outgoing workflow written out again, stage by
+// expected is the outgoing workflow of docs/architecture.md written out again, stage by
 // stage, independently of the Transitions table it checks.
 var expected = map[Stage]map[Action]move{
 	Draft:            {Submit: {Applicant, Submitted}, Withdraw: {Applicant, Withdrawn}},

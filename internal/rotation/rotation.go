@@ -18,7 +18,7 @@ import (
 // Stage is where a request stands. It is stored in rotation_requests.status.
 type Stage string
 
-// The stages of the incoming workflow (DESIGN.md), in display order.
+// The stages of the incoming workflow (docs/architecture.md), in display order.
 const (
 	Draft            Stage = "draft"
 	Submitted        Stage = "submitted"         // waiting for the department's coordinator

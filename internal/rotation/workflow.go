@@ -13,7 +13,7 @@ type Transition struct {
 	By     Party
 }
 
-// Transitions is the incoming workflow of DESIGN.md, the only moves there
+// Transitions is the incoming workflow (docs/architecture.md), the only moves there
 // are. As for outgoing applications, submitted is its own stage ("nobody
 // has looked yet") until a coordinator starts the review. The office may
 // accept a waitlisted request when a seat frees up. Completion is the

@@ -12,7 +12,7 @@ type move struct {
 	by []rotation.Party
 }
 
-// expected is the incoming workflow of DESIGN.md written out by hand,
+// expected is the incoming workflow (docs/architecture.md) written out by hand,
 // independently of rotation.Transitions: every allowed (stage, action) with
 // where it goes and who may take it.
 var expected = map[rotation.Stage]map[rotation.Action]move{

@@ -22,7 +22,7 @@ import (
 // Role is what a person may do in the portal.
 type Role string
 
-// The roles of DESIGN.md.
+// The roles of the portal (README, docs/architecture.md).
 const (
 	Student     Role = "student"
 	Incoming    Role = "incoming"
