@@ -27,7 +27,7 @@ func (s *Server) readyz(c echo.Context) error {
 	if err := s.DB.CheckSchema(ctx); err != nil {
 		return c.String(http.StatusServiceUnavailable, "schema not current: run portal migrate\n")
 	}
-	return c.String(http.StatusOK, "ready\n")
+	return c.String(http.StatusOK, "ready\n"+s.providerDetail())
 }
 
 // metrics serves counters in the Prometheus text format; the benchmark
