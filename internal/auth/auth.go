@@ -195,6 +195,7 @@ func (s *Service) CompleteLogin(ctx context.Context, rawSession string, cb Callb
 	// token from any other provider fails its issuer, audience and keys.
 	rp, ok := s.party(pl.Provider)
 	if !ok {
+		slog.Error("a sign-in came back for a provider that is no longer configured", "provider", pl.Provider)
 		return refuse("unknown_provider", "auth.refused.state", fmt.Errorf("provider %q is no longer configured", pl.Provider))
 	}
 	if cb.Iss != "" && cb.Iss != rp.issuer {

@@ -3,9 +3,12 @@ package auth
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"portal/internal/apperr"
 	"portal/internal/audit"
@@ -50,6 +53,37 @@ func TestWrongClientSecretIsReportedAsSuch(t *testing.T) {
 		}
 		if !strings.Contains(detail, `"reason":"wrong_client_secret"`) || !strings.Contains(detail, "invalid_client") {
 			t.Errorf("audited %s, want reason wrong_client_secret and the provider's invalid_client", detail)
+		}
+	})
+}
+
+// Every provider, partners' too, is discovered at start and retried in
+// the background; one that does not answer is reported by ProviderStatus
+// (for /readyz), the others are not.
+func TestWatchProvidersReportsTheUnreachable(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		dead := httptest.NewServer(http.NotFoundHandler())
+		dead.Close()
+		h := newHarness(t, d, nil, nil, func(o *Options) {
+			o.Partners = []Partner{{Name: "kumamoto", Label: "Kumamoto", Issuer: dead.URL + "/", ClientID: "p", ClientSecret: "s"}}
+		})
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		h.s.WatchProviders(ctx)
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			st := h.s.ProviderStatus()
+			if len(st) == 2 && st[0].Err == nil && st[1].Err != nil {
+				if st[1].Name != "kumamoto" || st[1].Issuer != dead.URL+"/" {
+					t.Errorf("status %+v: want the partner named, its issuer as given", st[1])
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("provider status %+v: want the university's reached, the partner's failing", st)
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
 	})
 }
