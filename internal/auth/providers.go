@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -49,6 +50,9 @@ type relyingParty struct {
 	endSession                       string
 	failed                           error     // the last discovery's failure, while there is no provider
 	failedAt                         time.Time // when
+	// status is failed (nil once discovered) for ProviderStatus, which
+	// must not wait behind mu while a discovery hangs: /readyz asks it.
+	status atomic.Pointer[error]
 }
 
 // retryAfter is how long a failed discovery is reported as is, instead of
@@ -77,9 +81,11 @@ func (rp *relyingParty) discover(ctx context.Context) (*oidc.Provider, error) {
 	p, err := oidc.NewProvider(ctx, where)
 	if err != nil {
 		rp.failed, rp.failedAt = err, time.Now()
+		rp.status.Store(&err)
 		return nil, apperr.Wrap(apperr.Unavailable, err, "auth.provider_unreachable")
 	}
 	rp.failed = nil
+	rp.status.Store(new(error))
 	var extra struct {
 		EndSession string `json:"end_session_endpoint"`
 	}
@@ -125,12 +131,10 @@ type ProviderStatus struct {
 func (s *Service) ProviderStatus() []ProviderStatus {
 	var out []ProviderStatus
 	for _, rp := range s.all() {
-		rp.mu.Lock()
 		st := ProviderStatus{Name: rp.name, Issuer: rp.issuer}
-		if rp.provider == nil {
-			st.Err = rp.failed // nil when not tried yet (dev mode tries on first use)
-		}
-		rp.mu.Unlock()
+		if err := rp.status.Load(); err != nil {
+			st.Err = *err
+		} // else not tried yet: dev mode discovers on first use
 		out = append(out, st)
 	}
 	return out
