@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"portal/internal/auth/devoidc"
+	"portal/internal/config"
 )
 
 var (
@@ -48,7 +51,7 @@ func TestHydraInterop(t *testing.T) {
 	// README): openid profile email, client_secret_basic, the redirect,
 	// post-logout and back-channel URIs.
 	const clientID, secret = "electives-portal", "a-client-secret-of-the-portal"
-	a, base := startPortal(t, idp.issuer, clientID, secret)
+	a, base := startPortal(t, idp.issuer, clientID, secret, nil)
 	client := map[string]any{
 		"client_id": clientID, "client_secret": secret,
 		"grant_types": []string{"authorization_code"}, "response_types": []string{"code"},
@@ -163,6 +166,47 @@ func TestHydraInterop(t *testing.T) {
 		body := b.get(base + "/login")
 		if b.status != http.StatusUnauthorized || !strings.Contains(body, "You cancelled sign-in") || !strings.Contains(body, `href="/login"`) {
 			t.Errorf("after Deny: %d:\n%s", b.status, body)
+		}
+	})
+	// A partner university runs Hydra: its issuer keeps Hydra's trailing
+	// slash, it is discovered at start, and its client authenticates with
+	// client_secret_post. Its people sign in as incoming applicants.
+	t.Run("a partner's Hydra, client_secret_post, issuer with its slash", func(t *testing.T) {
+		mux := http.NewServeMux()
+		home := httptest.NewServer(mux)
+		defer home.Close()
+		dev, err := devoidc.New(home.URL, devoidc.DemoUsers(), devoidc.Client{ID: "portal", Secret: "s"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mux.Handle("/", dev)
+		const partnerID, partnerSecret = "portal-at-partner", "partner-client-secret"
+		pa, pbase := startPortal(t, home.URL, "portal", "s", func(c *config.Config) {
+			c.PartnerProviders = []config.PartnerProvider{{Name: "hydra-u", Label: "Sign in with Hydra University",
+				Issuer: idp.issuer, ClientID: partnerID, ClientSecret: partnerSecret, TokenAuth: "client_secret_post"}}
+		})
+		idp.call(http.MethodPost, "/admin/clients", map[string]any{
+			"client_id": partnerID, "client_secret": partnerSecret,
+			"grant_types": []string{"authorization_code"}, "response_types": []string{"code"},
+			"scope": "openid profile email", "token_endpoint_auth_method": "client_secret_post",
+			"redirect_uris": []string{pbase + "/auth/callback"},
+		}, nil)
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			st := pa.Auth.ProviderStatus()
+			if len(st) == 2 && st[1].Err == nil && st[1].Issuer == idp.issuer {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the partner's provider was not discovered at start: %+v", st)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		ui.set(student)
+		b := newBrowser(t)
+		body := b.get(pbase + "/login/hydra-u")
+		if !signedIn(body) || !strings.Contains(body, "<li>Incoming applicant</li>") || strings.Contains(body, "<li>Student</li>") {
+			t.Fatalf("signing in through the partner's Hydra: %d, signed in %v:\n%s", b.status, signedIn(body), body)
 		}
 	})
 	t.Logf("the Hydra interoperability test took %s", time.Since(started).Round(time.Millisecond))

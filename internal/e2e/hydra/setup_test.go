@@ -294,8 +294,9 @@ func (a *loginApp) handler() http.Handler {
 }
 
 // startPortal serves the portal in serve mode on a fresh, migrated
-// PostgreSQL database, signing in at issuer as client.
-func startPortal(t *testing.T, issuer, clientID, secret string) (*app.App, string) {
+// PostgreSQL database, signing in at issuer as client; configure, when
+// not nil, changes the configuration first.
+func startPortal(t *testing.T, issuer, clientID, secret string, configure func(*config.Config)) (*app.App, string) {
 	t.Helper()
 	d, url := dbtest.PostgresURL(t)
 	if _, err := d.Migrate(context.Background()); err != nil {
@@ -314,6 +315,9 @@ func startPortal(t *testing.T, issuer, clientID, secret string) (*app.App, strin
 	cfg.OIDCTokenAuth = "client_secret_basic"
 	cfg.OIDCRolesClaim = "groups"
 	cfg.OIDCRoleMap = map[string]string{"med-students": "student", "intl-office": "office"}
+	if configure != nil {
+		configure(&cfg)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.Open(ctx, cfg, app.Options{Version: "hydra-interop"})
 	if err != nil {
