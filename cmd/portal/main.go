@@ -135,11 +135,10 @@ func serve(ctx context.Context, mode config.Mode, getenv func(string) string, st
 	}
 	defer a.Close()
 	if mode == config.ModeServe {
-		if _, err := a.Auth.Discover(ctx); err != nil {
-			ln.Close()
-			fmt.Fprintf(stderr, "portal serve: cannot start: the OpenID provider at %s (PORTAL_OIDC_ISSUER) does not answer: %v\n", cfg.OIDCIssuer, errors.Unwrap(err))
-			return 1
-		}
+		// An identity provider's outage must not keep the portal from
+		// starting: discovery is retried in the background, logged as an
+		// error and shown by /readyz.
+		a.Auth.WatchProviders(ctx)
 	}
 	announce(stdout, a, time.Since(start))
 	// Start-up work (migrations, the demo catalog, parsing templates) is

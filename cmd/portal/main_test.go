@@ -110,13 +110,44 @@ func TestServeRefusesABehindSchemaUntilMigrated(t *testing.T) {
 		if code := run(context.Background(), []string{"migrate", "status"}, env(e), &out, &errb); code != 0 || !strings.Contains(out.String(), "0 pending") {
 			t.Fatalf("status after: exit %d\n%s", code, out.String())
 		}
-
-		// Migrated, but the identity provider does not answer discovery.
-		errb.Reset()
-		if code := run(context.Background(), []string{"serve"}, env(e), &out, &errb); code != 1 || !strings.Contains(errb.String(), "does not answer") {
-			t.Fatalf("serve with a dead issuer: exit %d\n%s", code, errb.String())
-		}
 	})
+}
+
+// An identity provider's outage must not keep the portal from starting
+// (nor pods from restarting): serve starts, keeps trying discovery, logs
+// it as an error and shows it in /readyz; sign-in meanwhile answers a
+// translated 503.
+func TestServeStartsWhileTheIdentityProviderIsDown(t *testing.T) {
+	_, url := dbtest.PostgresURL(t)
+	idp := httptest.NewServer(http.NotFoundHandler())
+	defer idp.Close()
+	ln, err := netListen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	e := map[string]string{
+		"PORTAL_DATABASE_URL": url, "PORTAL_BASE_URL": "http://" + addr, "PORTAL_ADDR": addr,
+		"PORTAL_OIDC_ISSUER": idp.URL, "PORTAL_OIDC_CLIENT_ID": "portal", "PORTAL_OIDC_CLIENT_SECRET": "s",
+		"PORTAL_LOG_LEVEL": "warn", "PORTAL_SMTP_HOST": "127.0.0.1", "PORTAL_SMTP_FROM": "electives@example.edu",
+	}
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"migrate", "up"}, env(e), &out, &errb); code != 0 {
+		t.Fatalf("migrate: %s", errb.String())
+	}
+	base, _, stop := start(t, []string{"serve"}, e)
+	code, body := get(t, base+"/readyz")
+	if code != 200 || !strings.Contains(body, "identity provider") || !strings.Contains(body, idp.URL) {
+		t.Errorf("/readyz = %d %q; want 200 naming the unreachable provider", code, body)
+	}
+	code, body = get(t, base+"/login")
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "cannot be reached right now") {
+		t.Errorf("/login during the outage = %d; want the translated 503 page", code)
+	}
+	if code := stop(); code != 0 {
+		t.Fatalf("serve exited %d", code)
+	}
 }
 
 // syncBuffer lets the test read what a running command has printed so far.

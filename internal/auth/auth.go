@@ -12,6 +12,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -28,10 +29,13 @@ import (
 
 // Options configure the relying party and the sessions.
 type Options struct {
-	Issuer        string
-	DiscoveryURL  string // where to fetch discovery when the issuer host is unreachable from here
-	ClientID      string
-	ClientSecret  string
+	Issuer       string
+	DiscoveryURL string // where to fetch discovery when the issuer host is unreachable from here
+	ClientID     string
+	ClientSecret string
+	// TokenAuth is how the portal authenticates at the token endpoint:
+	// client_secret_basic (default) or client_secret_post.
+	TokenAuth     string
 	RedirectURL   string // the portal's /auth/callback
 	PostLogoutURL string // where the provider sends the browser after sign-out
 	Scopes        []string
@@ -63,6 +67,7 @@ type Service struct {
 	users    *user.Store
 	audit    *audit.Log
 	sessions sessions
+	pending  *sealer
 
 	main     *relyingParty
 	partners map[string]*relyingParty
@@ -82,14 +87,15 @@ func New(d *db.DB, users *user.Store, log *audit.Log, o Options) *Service {
 	if o.LinkLimits == (LinkLimits{}) {
 		o.LinkLimits = DefaultLinkLimits
 	}
+	style, _ := AuthStyle(o.TokenAuth) // checked by the configuration
 	main := &relyingParty{
 		issuer: o.Issuer, discovery: o.DiscoveryURL, clientID: o.ClientID, clientSecret: o.ClientSecret,
-		redirect: o.RedirectURL, scopes: o.Scopes,
+		redirect: o.RedirectURL, scopes: o.Scopes, authStyle: style,
 		roles: func(claims map[string]any) []user.Role { return MapRoles(claimValues(claims, o.RolesClaim), o.RoleMap) },
 	}
 	partners, choices := newPartners(o)
 	return &Service{o: o, db: d, users: users, audit: log, sessions: sessions{db: d, idle: o.Idle, absolute: o.Absolute, unread: o.Unread},
-		main: main, partners: partners, choices: choices}
+		pending: newSealer(o.ClientSecret), main: main, partners: partners, choices: choices}
 }
 
 func (s *Service) ctx(ctx context.Context) context.Context {
@@ -103,9 +109,9 @@ func (s *Service) Discover(ctx context.Context) (*oidc.Provider, error) {
 	return s.main.discover(s.ctx(ctx))
 }
 
-// BeginLogin starts a sign-in at the university's provider: it stores a
-// pending login in a new session and returns that session's id (for the
-// cookie) and the provider URL to send the browser to. loginHint preselects
+// BeginLogin starts a sign-in at the university's provider: it returns the
+// pending login sealed for the cookie (nothing is stored: see sealer) and
+// the provider URL to send the browser to. loginHint preselects
 // a user at providers that honour it.
 func (s *Service) BeginLogin(ctx context.Context, returnTo, loginHint string) (rawSession, authURL string, err error) {
 	return s.BeginLoginWith(ctx, "", returnTo, loginHint)
@@ -127,9 +133,9 @@ func (s *Service) BeginLoginWith(ctx context.Context, provider, returnTo, loginH
 		State: randomToken(), Nonce: randomToken(), Verifier: oauth2.GenerateVerifier(),
 		ReturnTo: SafeReturn(returnTo), StartedAt: s.o.Now(), Provider: provider,
 	}
-	raw, err := s.sessions.create(s.db.WithContext(ctx), nil, SessionData{Login: pl}, s.o.Now())
+	raw, err := s.pending.seal(pl)
 	if err != nil {
-		return "", "", err
+		return "", "", apperr.Internalf("seal pending login: %w", err)
 	}
 	opts := []oauth2.AuthCodeOption{oidc.Nonce(pl.Nonce), oauth2.S256ChallengeOption(pl.Verifier)}
 	if loginHint != "" {
@@ -147,10 +153,12 @@ type Callback struct {
 	Iss string
 }
 
-// CompleteLogin finishes a sign-in. The pending session is consumed
-// whatever happens, so a callback can never be replayed. On success the user
-// gets a new session id (rotation at sign-in) and the page they asked for.
-// Every refusal is audited and creates no session.
+// CompleteLogin finishes a sign-in. The web layer clears the pending
+// cookie whatever happens, and the provider redeems a code once (bound to
+// this browser by PKCE), so a callback cannot be replayed. On success the
+// user gets a new session id (rotation at sign-in) and the page they asked
+// for. Every refusal is audited and creates no session; refusals that
+// mean the portal's own configuration is wrong are also logged as errors.
 func (s *Service) CompleteLogin(ctx context.Context, rawSession string, cb Callback, m audit.Meta) (newSession, returnTo string, err error) {
 	now := s.o.Now()
 	refuse := func(reason, key string, cause error) (string, string, error) {
@@ -161,24 +169,33 @@ func (s *Service) CompleteLogin(ctx context.Context, rawSession string, cb Callb
 		_ = s.audit.Record(ctx, audit.New(now, nil, audit.SignInRefused, m, detail))
 		return "", "", apperr.Wrap(apperr.Unauthorized, cause, key)
 	}
-	sess, err := s.sessions.take(ctx, rawSession, now)
-	if err != nil || sess.data.Login == nil {
+	pl, err := s.pending.open(rawSession, now)
+	if err != nil {
 		if errors.Is(err, errSessionExpired) {
 			return refuse("login_expired", "auth.refused.expired", err)
 		}
 		return refuse("no_pending_login", "auth.refused.state", err)
 	}
-	pl := sess.data.Login
-	if cb.Error != "" {
-		return refuse("provider_error", "auth.refused.provider", fmt.Errorf("%s: %s", cb.Error, cb.ErrorDescription))
-	}
 	if cb.State == "" || subtle.ConstantTimeCompare([]byte(cb.State), []byte(pl.State)) != 1 {
 		return refuse("state_mismatch", "auth.refused.state", nil)
+	}
+	switch cb.Error {
+	case "":
+	case "access_denied":
+		// The person pressed Deny or Cancel: nothing went wrong.
+		return refuse("cancelled", "auth.cancelled", fmt.Errorf("%s: %s", cb.Error, cb.ErrorDescription))
+	default:
+		if cb.Error == "unauthorized_client" || cb.Error == "invalid_scope" || cb.Error == "invalid_request" {
+			slog.Error("the identity provider refused the portal's sign-in request: check the client's registration",
+				"provider", pl.Provider, "error", cb.Error, "error_description", cb.ErrorDescription)
+		}
+		return refuse("provider_error", "auth.refused.provider", fmt.Errorf("%s: %s", cb.Error, cb.ErrorDescription))
 	}
 	// The provider is the one the pending login began with: a code or a
 	// token from any other provider fails its issuer, audience and keys.
 	rp, ok := s.party(pl.Provider)
 	if !ok {
+		slog.Error("a sign-in came back for a provider that is no longer configured", "provider", pl.Provider)
 		return refuse("unknown_provider", "auth.refused.state", fmt.Errorf("provider %q is no longer configured", pl.Provider))
 	}
 	if cb.Iss != "" && cb.Iss != rp.issuer {
@@ -190,6 +207,14 @@ func (s *Service) CompleteLogin(ctx context.Context, rawSession string, cb Callb
 		return "", "", err
 	}
 	tok, err := rp.oauth(p).Exchange(octx, cb.Code, oauth2.VerifierOption(pl.Verifier))
+	if re := (*oauth2.RetrieveError)(nil); errors.As(err, &re) && re.ErrorCode == "invalid_client" {
+		// The provider does not accept the portal's own credentials: the
+		// client secret (or the token auth method) is wrong. Only the IT
+		// department can mend it, so it is an error of ours, not the user's.
+		slog.Error("the identity provider refused the portal's client secret: check the client secret and token auth method settings",
+			"provider", rp.label(), "issuer", rp.issuer, "err", err)
+		return refuse("wrong_client_secret", "auth.refused.client", err)
+	}
 	if err != nil {
 		return refuse("code_exchange", "auth.refused.token", err)
 	}
@@ -240,6 +265,12 @@ func (s *Service) CompleteLogin(ctx context.Context, rawSession string, cb Callb
 	newSession, err = s.startSession(ctx, id, data, now, m, detail)
 	if err != nil {
 		return "", "", err
+	}
+	if sid := str(claims["sid"]); sid != "" {
+		// The provider's session, for its back-channel logout.
+		if err := s.db.WithContext(ctx).Model(&Session{}).Where("id_hash = ?", hashID(newSession)).Update("oidc_sid", sid).Error; err != nil {
+			return "", "", apperr.Internalf("session sid: %w", err)
+		}
 	}
 	return newSession, pl.ReturnTo, nil
 }

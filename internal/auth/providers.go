@@ -2,9 +2,14 @@ package auth
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -24,6 +29,7 @@ type Partner struct {
 	DiscoveryURL string // optional, as Options.DiscoveryURL
 	ClientID     string
 	ClientSecret string
+	TokenAuth    string   // as Options.TokenAuth
 	Scopes       []string // empty: openid profile email
 }
 
@@ -37,19 +43,33 @@ type relyingParty struct {
 	issuer, discovery                string
 	clientID, clientSecret, redirect string
 	scopes                           []string
+	authStyle                        oauth2.AuthStyle
 	roles                            func(claims map[string]any) []user.Role
 	mu                               sync.Mutex
 	provider                         *oidc.Provider
 	endSession                       string
+	failed                           error     // the last discovery's failure, while there is no provider
+	failedAt                         time.Time // when
+	// status is failed (nil once discovered) for ProviderStatus, which
+	// must not wait behind mu while a discovery hangs: /readyz asks it.
+	status atomic.Pointer[error]
 }
 
+// retryAfter is how long a failed discovery is reported as is, instead of
+// being tried again by every sign-in: during an outage each would wait for
+// the provider's timeout while holding the lock.
+const retryAfter = 5 * time.Second
+
 // discover fetches the provider's discovery document once; a failure is
-// retried on the next call.
+// retried on a later call (or by WatchProviders).
 func (rp *relyingParty) discover(ctx context.Context) (*oidc.Provider, error) {
 	rp.mu.Lock()
 	defer rp.mu.Unlock()
 	if rp.provider != nil {
 		return rp.provider, nil
+	}
+	if rp.failed != nil && time.Since(rp.failedAt) < retryAfter {
+		return nil, apperr.Wrap(apperr.Unavailable, rp.failed, "auth.provider_unreachable")
 	}
 	where := rp.issuer
 	if rp.discovery != "" && rp.discovery != rp.issuer {
@@ -60,8 +80,12 @@ func (rp *relyingParty) discover(ctx context.Context) (*oidc.Provider, error) {
 	}
 	p, err := oidc.NewProvider(ctx, where)
 	if err != nil {
+		rp.failed, rp.failedAt = err, time.Now()
+		rp.status.Store(&err)
 		return nil, apperr.Wrap(apperr.Unavailable, err, "auth.provider_unreachable")
 	}
+	rp.failed = nil
+	rp.status.Store(new(error))
 	var extra struct {
 		EndSession string `json:"end_session_endpoint"`
 	}
@@ -71,10 +95,94 @@ func (rp *relyingParty) discover(ctx context.Context) (*oidc.Provider, error) {
 }
 
 func (rp *relyingParty) oauth(p *oidc.Provider) *oauth2.Config {
+	ep := p.Endpoint()
+	ep.AuthStyle = rp.authStyle
 	return &oauth2.Config{
 		ClientID: rp.clientID, ClientSecret: rp.clientSecret, RedirectURL: rp.redirect,
-		Endpoint: p.Endpoint(), Scopes: rp.scopes,
+		Endpoint: ep, Scopes: rp.scopes,
 	}
+}
+
+// AuthStyle is the token endpoint's client authentication method of a
+// setting: client_secret_basic (the default, what OpenID Connect says a
+// provider must support) or client_secret_post. It is never guessed:
+// x/oauth2's guessing retries a refused secret the other way and then
+// reports the second refusal, a method mismatch, for a wrong secret.
+func AuthStyle(method string) (oauth2.AuthStyle, error) {
+	switch method {
+	case "", "client_secret_basic":
+		return oauth2.AuthStyleInHeader, nil
+	case "client_secret_post":
+		return oauth2.AuthStyleInParams, nil
+	}
+	return 0, fmt.Errorf("token auth method %q: use client_secret_basic or client_secret_post", method)
+}
+
+// ProviderStatus is whether the portal has reached one provider.
+type ProviderStatus struct {
+	Name   string // "" for the university's provider
+	Issuer string
+	Err    error // nil once its discovery document is read
+}
+
+// ProviderStatus reports every provider's discovery, for /readyz: an
+// unreachable provider does not make the portal unready (signed-in people
+// keep working), but operators must see it.
+func (s *Service) ProviderStatus() []ProviderStatus {
+	var out []ProviderStatus
+	for _, rp := range s.all() {
+		st := ProviderStatus{Name: rp.name, Issuer: rp.issuer}
+		if err := rp.status.Load(); err != nil {
+			st.Err = *err
+		} // else not tried yet: dev mode discovers on first use
+		out = append(out, st)
+	}
+	return out
+}
+
+// WatchProviders reads every provider's discovery document now and, for
+// those that do not answer, again with a growing pause until they do or
+// ctx ends. It never stops the portal: an identity provider's outage must
+// not keep pods from starting. Each failure is logged as an error.
+func (s *Service) WatchProviders(ctx context.Context) {
+	for _, rp := range s.all() {
+		go func() {
+			pause := retryAfter
+			for {
+				_, err := rp.discover(s.ctx(ctx))
+				if err == nil {
+					if pause > retryAfter {
+						slog.Info("identity provider reached", "provider", rp.label(), "issuer", rp.issuer)
+					}
+					return
+				}
+				slog.Error("identity provider unreachable; sign-in through it answers 503 until it is reached",
+					"provider", rp.label(), "issuer", rp.issuer, "err", errors.Unwrap(err), "retry_in", pause)
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(pause):
+				}
+				pause = min(pause*2, time.Minute)
+			}
+		}()
+	}
+}
+
+func (rp *relyingParty) label() string {
+	if rp.name == "" {
+		return "university"
+	}
+	return rp.name
+}
+
+// all is every relying party, the university's first.
+func (s *Service) all() []*relyingParty {
+	out := []*relyingParty{s.main}
+	for _, c := range s.choices {
+		out = append(out, s.partners[c.Name])
+	}
+	return out
 }
 
 // incomingOnly is the role policy of partner providers.
@@ -90,10 +198,11 @@ func newPartners(o Options) (map[string]*relyingParty, []ProviderChoice) {
 		if len(scopes) == 0 {
 			scopes = []string{oidc.ScopeOpenID, "profile", "email"}
 		}
+		style, _ := AuthStyle(p.TokenAuth) // checked by the configuration
 		rps[p.Name] = &relyingParty{
 			name: p.Name, issuer: p.Issuer, discovery: p.DiscoveryURL,
 			clientID: p.ClientID, clientSecret: p.ClientSecret, redirect: o.RedirectURL,
-			scopes: scopes, roles: incomingOnly,
+			scopes: scopes, roles: incomingOnly, authStyle: style,
 		}
 		choices = append(choices, ProviderChoice{Name: p.Name, Label: p.Label})
 	}

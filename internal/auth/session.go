@@ -33,8 +33,6 @@ type Session struct {
 
 // SessionData is what a session remembers besides its user.
 type SessionData struct {
-	// Login is the sign-in under way: what the callback must see again.
-	Login *PendingLogin `json:"login,omitempty"`
 	// IDToken is kept as the hint for the provider's end-session endpoint.
 	IDToken string `json:"id_token,omitempty"`
 	// Via is how the person signed in when not through the university's
@@ -42,7 +40,8 @@ type SessionData struct {
 	Via string `json:"via,omitempty"`
 }
 
-// PendingLogin binds an authorization request to this browser.
+// PendingLogin binds an authorization request to this browser; it lives
+// sealed in the browser's cookie (pending.go), never in the database.
 type PendingLogin struct {
 	State     string    `json:"state"`
 	Nonce     string    `json:"nonce"`

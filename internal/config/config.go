@@ -42,8 +42,11 @@ type Config struct {
 	OIDCDiscoveryURL string // optional: where the portal reaches the issuer when it differs (containers)
 	OIDCClientID     string
 	OIDCClientSecret string
-	OIDCScopes       []string
-	OIDCRolesClaim   string
+	// OIDCTokenAuth is the token endpoint's client authentication method
+	// registered for the client: client_secret_basic or client_secret_post.
+	OIDCTokenAuth  string
+	OIDCScopes     []string
+	OIDCRolesClaim string
 	// OIDCRoleMap maps claim values to portal roles; a value absent from the
 	// map is taken as a role name when it is one.
 	OIDCRoleMap map[string]string
@@ -174,6 +177,7 @@ func Load(mode Mode, getenv func(string) string) (Config, []error) {
 	str("PORTAL_OIDC_DISCOVERY_URL", &c.OIDCDiscoveryURL)
 	str("PORTAL_OIDC_CLIENT_ID", &c.OIDCClientID)
 	str("PORTAL_OIDC_CLIENT_SECRET", &c.OIDCClientSecret)
+	str("PORTAL_OIDC_TOKEN_AUTH", &c.OIDCTokenAuth)
 	for _, v := range strings.FieldsFunc(getenv("PORTAL_TRUSTED_PROXIES"), func(r rune) bool { return r == ',' || r == ' ' }) {
 		if !strings.Contains(v, "/") { // one address: a network of one
 			if ip := net.ParseIP(v); ip != nil && ip.To4() != nil {
@@ -341,6 +345,9 @@ func (c Config) Validate(knownRoles []string) []error {
 			add("PORTAL_OIDC_CLIENT_SECRET is missing; set the client secret registered with the identity provider")
 		}
 	}
+	if !validTokenAuth(c.OIDCTokenAuth) {
+		add("PORTAL_OIDC_TOKEN_AUTH is %q; use client_secret_basic (the default) or client_secret_post, as registered for the client", c.OIDCTokenAuth)
+	}
 	if !slices.Contains(c.OIDCScopes, "openid") {
 		add("PORTAL_OIDC_SCOPES must include openid")
 	}
@@ -486,6 +493,12 @@ func (c Config) SMTPTLSMode() string {
 // for each name of PORTAL_PARTNER_PROVIDERS.
 type PartnerProvider struct {
 	Name, Label, Issuer, DiscoveryURL, ClientID, ClientSecret string
+	TokenAuth                                                 string // as Config.OIDCTokenAuth
+}
+
+// validTokenAuth says whether v is a token auth method the portal speaks.
+func validTokenAuth(v string) bool {
+	return v == "" || v == "client_secret_basic" || v == "client_secret_post"
 }
 
 // partnerVar is the variable of setting for partner name: "uni-a" and
@@ -501,8 +514,9 @@ func loadPartners(getenv func(string) string) []PartnerProvider {
 			continue
 		}
 		v := func(setting string) string { return strings.TrimSpace(getenv(partnerVar(name, setting))) }
-		p := PartnerProvider{Name: name, Label: v("LABEL"), Issuer: strings.TrimRight(v("ISSUER"), "/"),
-			DiscoveryURL: v("DISCOVERY_URL"), ClientID: v("CLIENT_ID"), ClientSecret: getenv(partnerVar(name, "CLIENT_SECRET"))}
+		p := PartnerProvider{Name: name, Label: v("LABEL"), Issuer: v("ISSUER"), // exactly as given: tokens must name it so
+			DiscoveryURL: v("DISCOVERY_URL"), ClientID: v("CLIENT_ID"), ClientSecret: getenv(partnerVar(name, "CLIENT_SECRET")),
+			TokenAuth: v("TOKEN_AUTH")}
 		out = append(out, p)
 	}
 	return out
@@ -531,12 +545,15 @@ func (c Config) validatePartners() []error {
 			add("%s is missing; set the issuer URL of partner provider %q", partnerVar(p.Name, "ISSUER"), p.Name)
 		case absURL(p.Issuer) != nil:
 			add("%s %v", partnerVar(p.Name, "ISSUER"), absURL(p.Issuer))
-		case strings.TrimRight(c.OIDCIssuer, "/") == p.Issuer:
+		case c.OIDCIssuer == p.Issuer:
 			add("%s is the university's issuer (PORTAL_OIDC_ISSUER); a partner provider needs an issuer of its own", partnerVar(p.Name, "ISSUER"))
 		case issuers[p.Issuer] != "":
 			add("%s is also the issuer of partner provider %q", partnerVar(p.Name, "ISSUER"), issuers[p.Issuer])
 		default:
 			issuers[p.Issuer] = p.Name
+		}
+		if !validTokenAuth(p.TokenAuth) {
+			add("%s is %q; use client_secret_basic (the default) or client_secret_post", partnerVar(p.Name, "TOKEN_AUTH"), p.TokenAuth)
 		}
 		if p.DiscoveryURL != "" && absURL(p.DiscoveryURL) != nil {
 			add("%s %v", partnerVar(p.Name, "DISCOVERY_URL"), absURL(p.DiscoveryURL))

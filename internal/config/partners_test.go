@@ -6,7 +6,8 @@ import (
 )
 
 // Partner providers are read per name, and every problem of each is named
-// with its variable.
+// with its variable. An issuer is kept exactly as given, a trailing slash
+// included: discovery and every token must name it so.
 func TestPartnerProviders(t *testing.T) {
 	c, text := problems(ModeServe, serveEnv(map[string]string{
 		"PORTAL_WORKERS":                         "0",
@@ -24,7 +25,7 @@ func TestPartnerProviders(t *testing.T) {
 		t.Fatal(text)
 	}
 	if len(c.PartnerProviders) != 2 || c.PartnerProviders[0] != (PartnerProvider{Name: "kumamoto", Label: "Kumamoto University",
-		Issuer: "https://sso.kumamoto-u.ac.jp", ClientID: "portal", ClientSecret: "s"}) || c.PartnerProviders[1].Issuer != "https://cas.univ-lille.fr" {
+		Issuer: "https://sso.kumamoto-u.ac.jp/", ClientID: "portal", ClientSecret: "s"}) || c.PartnerProviders[1].Issuer != "https://cas.univ-lille.fr" {
 		t.Errorf("partners %+v", c.PartnerProviders)
 	}
 
@@ -36,6 +37,8 @@ func TestPartnerProviders(t *testing.T) {
 		"PORTAL_PARTNER_B_CLIENT_ID":     "p",
 		"PORTAL_PARTNER_B_CLIENT_SECRET": "s",
 		"PORTAL_PARTNER_B_LABEL":         "B",
+		"PORTAL_PARTNER_B_TOKEN_AUTH":    "private_key_jwt",
+		"PORTAL_PARTNER_C_TOKEN_AUTH":    "client_secret_post",
 		"PORTAL_PARTNER_C_ISSUER":        "https://c.example",
 		"PORTAL_PARTNER_C_CLIENT_ID":     "p",
 		"PORTAL_PARTNER_C_CLIENT_SECRET": "s",
@@ -49,6 +52,7 @@ func TestPartnerProviders(t *testing.T) {
 		"PORTAL_PARTNER_A_CLIENT_SECRET is missing",
 		"PORTAL_PARTNER_A_LABEL is missing",
 		`PORTAL_PARTNER_B_ISSUER must be an absolute http(s) URL, got "ftp://x"`,
+		`PORTAL_PARTNER_B_TOKEN_AUTH is "private_key_jwt"`,
 	} {
 		if strings.Count(text, want) != 1 {
 			t.Errorf("want %q once in:\n%s", want, text)

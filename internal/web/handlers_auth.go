@@ -1,7 +1,11 @@
 package web
 
 import (
+	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -31,18 +35,19 @@ func (s *Server) login(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, authURL)
 }
 
-// callback completes the sign-in. Whatever the outcome, the pending session
-// is gone; on success a new session id replaces it.
+// callback completes the sign-in. Whatever the outcome, the pending
+// sign-in's cookie is gone; on success a session id replaces it.
 func (s *Server) callback(c echo.Context) error {
-	raw := ""
-	if visitorOf(c).User == nil {
-		// Only a sign-in under way is consumed here: a replayed or forged
-		// callback must not end the session of someone signed in.
-		if ck, err := c.Cookie(s.cookie); err == nil {
-			raw = ck.Value
-		}
-		clearCookie(c, s.cookie)
+	if visitorOf(c).User != nil {
+		// Already signed in: the Back button, or a replayed or forged
+		// callback, which must not end the session of someone signed in.
+		return c.Redirect(http.StatusSeeOther, "/")
 	}
+	raw := ""
+	if ck, err := c.Cookie(s.cookie); err == nil {
+		raw = ck.Value
+	}
+	clearCookie(c, s.cookie)
 	q := c.QueryParams()
 	cb := auth.Callback{Code: q.Get("code"), State: q.Get("state"), Error: q.Get("error"), ErrorDescription: q.Get("error_description"), Iss: q.Get("iss")}
 	session, returnTo, err := s.Auth.CompleteLogin(c.Request().Context(), raw, cb, meta(c))
@@ -54,7 +59,17 @@ func (s *Server) callback(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, returnTo)
 }
 
+type signingOutView struct {
+	Page
+	Next string
+}
+
 // logout ends the session here and, when the provider offers it, there.
+// The provider's end-session page may live on any origin (and hand the
+// browser on to others), while CSP form-action governs every redirect that
+// follows a form post: so the post is answered with a page of ours that
+// leaves by a Refresh, a navigation form-action does not govern, with a
+// plain link for browsers that ignore it.
 func (s *Server) logout(c echo.Context) error {
 	v := visitorOf(c)
 	next, err := s.Auth.Logout(c.Request().Context(), v.SessionID, meta(c))
@@ -62,8 +77,34 @@ func (s *Server) logout(c echo.Context) error {
 		return err
 	}
 	clearCookie(c, s.cookie)
-	s.setFlash(c, "signed_out")
-	return c.Redirect(http.StatusSeeOther, next)
+	if next == "/" {
+		s.setFlash(c, "signed_out")
+		return c.Redirect(http.StatusSeeOther, next)
+	}
+	c.Set(ctxVisitor, auth.Visitor{}) // the page shows the person signed out
+	view := signingOutView{Page: s.page(c, "signin.signing_out.title"), Next: next}
+	s.setFlash(c, "signed_out") // after the page: for home, once back from the provider
+	c.Response().Header().Set("Refresh", "0; url="+next)
+	return s.render.render(c, http.StatusOK, "signing_out", view)
+}
+
+// backchannelLogout is the provider telling the portal, server to server,
+// that someone signed out there (OpenID Connect Back-Channel Logout 1.0):
+// their portal sessions end. It has no session and no CSRF token; the
+// logout token's signature is what proves the provider sent it.
+func (s *Server) backchannelLogout(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "no-store")
+	n, err := s.Auth.BackchannelLogout(c.Request().Context(), c.FormValue("logout_token"), meta(c))
+	switch {
+	case errors.Is(err, auth.ErrLogoutToken):
+		slog.Warn("back-channel logout refused", "err", err)
+		return c.JSON(http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": "the logout token is not valid"})
+	case err != nil:
+		slog.Error("back-channel logout failed", "err", err)
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"error": "temporarily_unavailable"})
+	}
+	slog.Info("back-channel logout", "sessions_ended", n)
+	return c.NoContent(http.StatusOK)
 }
 
 // setLang remembers the chosen language for a year and returns to the page.
@@ -74,4 +115,21 @@ func (s *Server) setLang(c echo.Context) error {
 	}
 	s.setCookie(c, langCookie, string(lang), 365*24*3600)
 	return c.Redirect(http.StatusSeeOther, auth.SafeReturn(c.FormValue("return_to")))
+}
+
+// providerDetail is a line per identity provider the portal has not
+// reached, for /readyz: not a reason to take the pod out of service (the
+// signed-in keep working), but what an operator must see.
+func (s *Server) providerDetail() string {
+	var b strings.Builder
+	for _, p := range s.Auth.ProviderStatus() {
+		if p.Err != nil {
+			name := p.Name
+			if name == "" {
+				name = "university"
+			}
+			fmt.Fprintf(&b, "identity provider %s (%s) unreachable: %v\n", name, p.Issuer, p.Err)
+		}
+	}
+	return b.String()
 }

@@ -34,7 +34,7 @@ func (s *Server) readyz(c echo.Context) error {
 	err := s.DB.CheckSchema(ctx)
 	switch {
 	case err == nil:
-		return c.String(http.StatusOK, "ready\n")
+		return c.String(http.StatusOK, "ready\n"+s.providerDetail())
 	case errors.Is(err, db.ErrSchemaBehind):
 		return c.String(http.StatusServiceUnavailable, "schema not current: run portal migrate\n")
 	}

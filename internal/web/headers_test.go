@@ -122,8 +122,10 @@ func TestSecurityHeadersHTTPS(t *testing.T) {
 		s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "https://exchange.example.edu"+target, nil))
 		wantSecurityHeaders(t, "GET "+target, rec.Header(), true)
 		csp := rec.Header().Get("Content-Security-Policy")
-		if !strings.Contains(csp, "form-action 'self' https://sso.example.edu") {
-			t.Errorf("GET %s: CSP %q does not let sign-out go to the provider", target, csp)
+		// Sign-out leaves for the provider by a Refresh, not a redirect of
+		// the form's post: forms need go nowhere but here.
+		if !strings.HasSuffix(csp, "form-action 'self'") {
+			t.Errorf("GET %s: CSP %q lets forms post elsewhere than the portal", target, csp)
 		}
 		if target == "/" {
 			var csrf *http.Cookie

@@ -81,12 +81,10 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 // securityHeaders sets, on every response, a CSP that allows no inline
 // script or style, forbids framing, and the other headers of ASVS level 2.
 func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	// Every form posts to the portal and is answered from it: sign-out
+	// leaves for the provider by a Refresh, which form-action does not
+	// govern (handlers_auth.go), so no provider's origin is needed here.
 	formAction := "'self'"
-	if o := issuerOrigin(s.Config.OIDCIssuer); o != "" && o != strings.TrimRight(s.Config.BaseURL, "/") {
-		// Sign-out posts a form that redirects to the provider; browsers
-		// apply form-action to that redirect.
-		formAction += " " + o
-	}
 	csp := "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
 		"connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action " + formAction
 	secure := s.Config.Secure()

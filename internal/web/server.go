@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
-	"net/url"
 	"sync/atomic"
 
 	"github.com/labstack/echo/v4"
@@ -136,6 +135,7 @@ func (s *Server) routes() {
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	e.POST("/auth/backchannel-logout", s.backchannelLogout) // no session, no CSRF: server to server
 	if s.Config.Metrics {
 		e.GET("/metrics", s.metrics)
 	}
@@ -275,12 +275,4 @@ func (s *Server) page(c echo.Context, titleKey string) Page {
 		p.Bell = s.bell(c, u.ID, p)
 	}
 	return p
-}
-
-func issuerOrigin(issuer string) string {
-	u, err := url.Parse(issuer)
-	if err != nil || u.Host == "" {
-		return ""
-	}
-	return u.Scheme + "://" + u.Host
 }

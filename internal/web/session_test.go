@@ -48,13 +48,25 @@ func TestSignOut(t *testing.T) {
 		if token == b.cookie("portal_csrf") {
 			t.Errorf("the signed-in form's token is the portal_csrf cookie's: it must be bound to the session")
 		}
+		// It is answered by a page of the portal that leaves for the
+		// provider by a Refresh (and a link): CSP form-action, which
+		// governs a form post's redirects, then does not stand between the
+		// browser and a provider's logout pages on any origin.
 		pg = b.step(http.MethodPost, "/logout", url.Values{"_csrf": {token}}, nil)
-		if pg.Status != http.StatusSeeOther {
-			t.Fatalf("POST /logout: %d, want 303:\n%s", pg.Status, pg.Body)
+		if pg.Status != http.StatusOK || pg.Header.Get("Location") != "" {
+			t.Fatalf("POST /logout: %d to %q, want 200, a page of ours:\n%s", pg.Status, pg.Header.Get("Location"), pg.Body)
 		}
-		end, err := url.Parse(pg.Header.Get("Location"))
-		if err != nil || !strings.HasPrefix(end.String(), p.URL+"/dev/oidc/end-session?") {
-			t.Fatalf("sign-out redirects to %q, want the provider's end-session endpoint", pg.Header.Get("Location"))
+		wantText(t, pg, i18n.English, "signin.signing_out.heading")
+		next, ok := strings.CutPrefix(pg.Header.Get("Refresh"), "0; url=")
+		end, err := url.Parse(next)
+		if !ok || err != nil || !strings.HasPrefix(end.String(), p.URL+"/dev/oidc/end-session?") {
+			t.Fatalf("sign-out page refreshes to %q, want the provider's end-session endpoint", pg.Header.Get("Refresh"))
+		}
+		if !strings.Contains(pg.Body, `href="`+strings.ReplaceAll(next, "&", "&amp;")+`"`) {
+			t.Error("the sign-out page has no link to the provider for browsers that ignore Refresh")
+		}
+		if pg.signedIn() {
+			t.Error("the sign-out page shows the person signed in")
 		}
 		if got := end.Query().Get("post_logout_redirect_uri"); got != p.URL+"/" {
 			t.Errorf("post_logout_redirect_uri %q, want %q", got, p.URL+"/")
@@ -99,7 +111,7 @@ func TestSignOut(t *testing.T) {
 		h := p.browser()
 		h.signIn("reviewer")
 		pg = h.step(http.MethodPost, "/logout", url.Values{}, http.Header{"X-Csrf-Token": {h.get("/").csrf(t)}})
-		if pg.Status != http.StatusSeeOther || p.signedInSessions() != 0 {
+		if pg.Status != http.StatusOK || p.signedInSessions() != 0 {
 			t.Errorf("POST /logout with X-CSRF-Token: %d, %d sessions left", pg.Status, p.signedInSessions())
 		}
 
@@ -181,5 +193,47 @@ func TestSessionTimeouts(t *testing.T) {
 				t.Error("activity did not move last_seen_at")
 			}
 		})
+	})
+}
+
+// TestBackchannelLogout: the provider posts a logout token, server to
+// server, with no session cookie and no CSRF token; the person's portal
+// session ends at once, and their next page is signed out. An invalid
+// token is answered 400 and ends nothing.
+func TestBackchannelLogout(t *testing.T) {
+	t.Parallel()
+	eachDialect(t, func(t *testing.T, dialect string) {
+		p := startPortal(t, dialect, wiring.Options{})
+		b := p.browser()
+		b.signIn("student")
+		other := p.browser()
+		other.signIn("office")
+		idp := p.browser() // the provider: no cookies, no CSRF token
+
+		bad, err := p.App.Dev.LogoutToken("portal-dev", "demo-student", "", map[string]any{"aud": "another-client"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pg := idp.step(http.MethodPost, "/auth/backchannel-logout", url.Values{"logout_token": {bad}}, nil); pg.Status != http.StatusBadRequest || !strings.Contains(pg.Body, "invalid_request") {
+			t.Errorf("invalid logout token: %d %s, want 400 invalid_request", pg.Status, pg.Body)
+		}
+		if !b.get("/").signedInAs("Lin Mei-Hua") {
+			t.Fatal("an invalid logout token ended the session")
+		}
+
+		tok, err := p.App.Dev.LogoutToken("portal-dev", "demo-student", "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pg := idp.step(http.MethodPost, "/auth/backchannel-logout", url.Values{"logout_token": {tok}}, nil)
+		if pg.Status != http.StatusOK || pg.Header.Get("Cache-Control") != "no-store" {
+			t.Fatalf("back-channel logout: %d (Cache-Control %q), want 200 no-store:\n%s", pg.Status, pg.Header.Get("Cache-Control"), pg.Body)
+		}
+		if b.get("/").signedIn() {
+			t.Error("the student is still signed in after the provider's back-channel logout")
+		}
+		if !other.get("/").signedInAs("Emily Huang") {
+			t.Error("someone else's session ended too")
+		}
 	})
 }

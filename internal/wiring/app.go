@@ -140,7 +140,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 	log := audit.NewLog(a.DB)
 	a.Auth = auth.New(a.DB, a.Users, log, auth.Options{
 		Issuer: cfg.OIDCIssuer, DiscoveryURL: cfg.OIDCDiscoveryURL,
-		ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret,
+		ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret, TokenAuth: cfg.OIDCTokenAuth,
 		RedirectURL: cfg.BaseURL + "/auth/callback", PostLogoutURL: cfg.BaseURL + "/",
 		Scopes: cfg.OIDCScopes, RolesClaim: cfg.OIDCRolesClaim, RoleMap: cfg.OIDCRoleMap,
 		Idle: cfg.SessionIdle, Absolute: cfg.SessionAbsolute,

@@ -32,7 +32,7 @@ func partners(ps []config.PartnerProvider) []auth.Partner {
 	out := make([]auth.Partner, 0, len(ps))
 	for _, p := range ps {
 		out = append(out, auth.Partner{Name: p.Name, Label: p.Label, Issuer: p.Issuer, DiscoveryURL: p.DiscoveryURL,
-			ClientID: p.ClientID, ClientSecret: p.ClientSecret})
+			ClientID: p.ClientID, ClientSecret: p.ClientSecret, TokenAuth: p.TokenAuth})
 	}
 	return out
 }

@@ -182,6 +182,9 @@ func (p *Provider) idToken(clientID string, g *grant, now time.Time, tamper Tamp
 	claims["iat"] = now.Unix()
 	claims["exp"] = now.Add(idTokenLifetime).Unix()
 	claims["auth_time"] = g.authTime.Unix()
+	// This provider keeps no sessions of its own; a fresh sid per sign-in
+	// lets the portal's back-channel logout be tried against it.
+	claims["sid"] = rand.Text()
 	if g.nonce != "" {
 		claims["nonce"] = g.nonce
 	}
@@ -210,4 +213,30 @@ func (p *Provider) idToken(clientID string, g *grant, now time.Time, tamper Tamp
 		return token, err
 	}
 	return corruptSignature(token)
+}
+
+// LogoutToken signs a back-channel logout token (OpenID Connect
+// Back-Channel Logout 1.0) for client about sub and/or sid, as a provider
+// posts it when someone signs out there. extra claims are added or, when
+// nil, removed: tests make invalid tokens with it.
+func (p *Provider) LogoutToken(clientID, sub, sid string, extra map[string]any) (string, error) {
+	now := p.now()
+	claims := map[string]any{
+		"iss": p.issuer, "aud": clientID, "iat": now.Unix(), "exp": now.Add(2 * time.Minute).Unix(), "jti": rand.Text(),
+		"events": map[string]any{"http://schemas.openid.net/event/backchannel-logout": map[string]any{}},
+	}
+	if sub != "" {
+		claims["sub"] = sub
+	}
+	if sid != "" {
+		claims["sid"] = sid
+	}
+	for k, v := range extra {
+		if v == nil {
+			delete(claims, k)
+		} else {
+			claims[k] = v
+		}
+	}
+	return signJWT(p.key, p.kid, claims)
 }
