@@ -195,7 +195,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := bench.Migrate(ctx, bin, database.URL); err != nil {
 		return err
 	}
-	benchDB, err := db.Open(ctx, database.URL, db.Pool{MaxOpen: 2, MaxIdle: 2})
+	benchDB, err := db.Open(ctx, database.URL, db.Pool{MaxOpen: 2, MaxIdle: 2, Timeouts: db.MigrationTimeouts}) // generating data takes long
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"portal/internal/db"
 )
@@ -24,6 +25,13 @@ func AdminURL() string {
 	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 }
 
+// Timeouts are the database timeouts of test databases: far longer than a
+// server's, because a test machine running every package at once under
+// the race detector is many times slower than production, and a test of
+// a rule must not fail on the clock. Tests of the timeouts set their own.
+var Timeouts = db.Timeouts{Statement: 2 * time.Minute, Lock: time.Minute, IdleInTransaction: 5 * time.Minute,
+	Connect: 30 * time.Second, Wait: 2 * time.Minute, Transaction: 5 * time.Minute}
+
 // Each runs fn once per dialect as subtests named "sqlite" and "postgres".
 func Each(t *testing.T, fn func(t *testing.T, d *db.DB)) {
 	t.Helper()
@@ -34,7 +42,7 @@ func Each(t *testing.T, fn func(t *testing.T, d *db.DB)) {
 // SQLite opens a migrated database in a file under the test's temp dir.
 func SQLite(t testing.TB) *db.DB {
 	t.Helper()
-	d, err := db.Open(context.Background(), filepath.Join(t.TempDir(), "portal.db"), db.Pool{MaxOpen: 8, MaxIdle: 8})
+	d, err := db.Open(context.Background(), filepath.Join(t.TempDir(), "portal.db"), db.Pool{MaxOpen: 8, MaxIdle: 8, Timeouts: Timeouts})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +82,7 @@ func PostgresURL(t testing.TB) (*db.DB, string) {
 		t.Fatal(err)
 	}
 	u.Path = "/" + name
-	d, err := db.Open(ctx, u.String(), db.Pool{MaxOpen: 16, MaxIdle: 16})
+	d, err := db.Open(ctx, u.String(), db.Pool{MaxOpen: 16, MaxIdle: 16, Timeouts: Timeouts})
 	if err != nil {
 		t.Fatal(err)
 	}

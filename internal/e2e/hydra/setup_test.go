@@ -20,9 +20,9 @@ import (
 	"testing"
 	"time"
 
-	"portal/internal/wiring"
 	"portal/internal/config"
 	"portal/internal/db/dbtest"
+	"portal/internal/wiring"
 )
 
 // hydraVersion is the provider under test; the binary is cached under it.
