@@ -24,7 +24,10 @@ func (s *Service) CreateElective(ctx context.Context, in ElectiveInput) (*Electi
 			return err
 		}
 		e.SearchText = s.searchText(e, inst)
-		return tx.Create(&e).Error
+		if err := tx.Create(&e).Error; err != nil {
+			return err
+		}
+		return s.audited(tx, KindElective, "create", e.ID, map[string]any{"title": e.TitleEN, "institution_id": e.InstitutionID})
 	})
 	if err != nil {
 		return nil, wrap(err, "create elective")
@@ -60,7 +63,10 @@ func (s *Service) UpdateElective(ctx context.Context, id int64, in ElectiveInput
 		}
 		e.ID, e.CreatedAt, e.RetiredAt, e.UpdatedAt = id, old.CreatedAt, old.RetiredAt, s.now()
 		e.SearchText = s.searchText(e, inst)
-		return tx.Save(&e).Error
+		if err := tx.Save(&e).Error; err != nil {
+			return err
+		}
+		return s.audited(tx, KindElective, "update", id, map[string]any{"title": in.TitleEN})
 	}), "update elective")
 }
 
@@ -117,7 +123,10 @@ func (s *Service) AddPeriod(ctx context.Context, electiveID int64, in PeriodInpu
 		if err := s.checkPeriod(tx, &p); err != nil {
 			return err
 		}
-		return tx.Create(&p).Error
+		if err := tx.Create(&p).Error; err != nil {
+			return err
+		}
+		return s.audited(tx, KindPeriod, "create", p.ID, periodDetail(electiveID, in))
 	})
 	if err != nil {
 		return nil, wrap(err, "add period")
@@ -146,7 +155,10 @@ func (s *Service) UpdatePeriod(ctx context.Context, id int64, in PeriodInput) er
 		if err := s.checkPeriod(tx, &p); err != nil {
 			return err
 		}
-		return tx.Save(&p).Error
+		if err := tx.Save(&p).Error; err != nil {
+			return err
+		}
+		return s.audited(tx, KindPeriod, "update", id, periodDetail(old.ElectiveID, in))
 	}), "update period")
 }
 
@@ -217,4 +229,9 @@ func (s *Service) reindex(tx *gorm.DB, where string, args ...any) error {
 		}
 	}
 	return nil
+}
+
+// periodDetail is what the audit keeps of a period's change, as entered.
+func periodDetail(electiveID int64, in PeriodInput) map[string]any {
+	return map[string]any{"elective_id": electiveID, "starts_on": in.StartsOn, "ends_on": in.EndsOn, "capacity": in.Capacity}
 }

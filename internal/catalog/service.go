@@ -19,6 +19,7 @@ type Service struct {
 	db    *db.DB
 	names *i18n.Bundle // translations of codes, folded into search text
 	now   func() time.Time
+	actor *Actor // who changes the catalog (By); nil writes unaudited
 }
 
 // NewService returns a Service; now may be nil for the wall clock.
@@ -54,7 +55,10 @@ func (s *Service) CreateInstitution(ctx context.Context, in InstitutionInput) (*
 		if err := s.checkHome(tx, i, 0); err != nil {
 			return err
 		}
-		return tx.Create(&i).Error
+		if err := tx.Create(&i).Error; err != nil {
+			return err
+		}
+		return s.audited(tx, KindInstitution, "create", i.ID, map[string]any{"name": i.NameEN})
 	})
 	if err != nil {
 		return nil, wrap(err, "create institution")
@@ -81,7 +85,10 @@ func (s *Service) UpdateInstitution(ctx context.Context, id int64, in Institutio
 		if err := tx.Save(&i).Error; err != nil {
 			return err
 		}
-		return s.reindex(tx, "institution_id = ?", id)
+		if err := s.reindex(tx, "institution_id = ?", id); err != nil {
+			return err
+		}
+		return s.audited(tx, KindInstitution, "update", id, map[string]any{"name": in.NameEN})
 	}), "update institution")
 }
 
@@ -144,7 +151,10 @@ func (s *Service) CreateAgreement(ctx context.Context, in AgreementInput) (*Agre
 		if err := liveInstitution(tx, a.InstitutionID); err != nil {
 			return err
 		}
-		return tx.Create(&a).Error
+		if err := tx.Create(&a).Error; err != nil {
+			return err
+		}
+		return s.audited(tx, KindAgreement, "create", a.ID, map[string]any{"title": a.Title, "institution_id": a.InstitutionID})
 	})
 	if err != nil {
 		return nil, wrap(err, "create agreement")
@@ -182,7 +192,10 @@ func (s *Service) UpdateAgreement(ctx context.Context, id int64, in AgreementInp
 			return f.Err()
 		}
 		a.ID, a.CreatedAt, a.RetiredAt, a.UpdatedAt = id, old.CreatedAt, old.RetiredAt, s.now()
-		return tx.Save(&a).Error
+		if err := tx.Save(&a).Error; err != nil {
+			return err
+		}
+		return s.audited(tx, KindAgreement, "update", id, map[string]any{"title": in.Title, "institution_id": in.InstitutionID})
 	}), "update agreement")
 }
 
@@ -229,7 +242,13 @@ func (s *Service) CreateDepartment(ctx context.Context, in DepartmentInput) (*De
 	}
 	now := s.now()
 	d.CreatedAt, d.UpdatedAt = now, now
-	if err := s.db.WithContext(ctx).Create(&d).Error; err != nil {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&d).Error; err != nil {
+			return err
+		}
+		return s.audited(tx, KindDepartment, "create", d.ID, map[string]any{"code": d.Code})
+	})
+	if err != nil {
 		return nil, uniqueCode(err, "create department")
 	}
 	return &d, nil
@@ -241,15 +260,21 @@ func (s *Service) UpdateDepartment(ctx context.Context, id int64, in DepartmentI
 	if err != nil {
 		return err
 	}
-	res := s.db.WithContext(ctx).Model(&Department{}).Where("id = ?", id).
-		Updates(map[string]any{"code": d.Code, "name_en": d.NameEN, "name_zh": d.NameZH, "updated_at": s.now()})
-	if res.Error != nil {
-		return uniqueCode(res.Error, "update department")
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&Department{}).Where("id = ?", id).
+			Updates(map[string]any{"code": d.Code, "name_en": d.NameEN, "name_zh": d.NameZH, "updated_at": s.now()})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return errNotFound
+		}
+		return s.audited(tx, KindDepartment, "update", id, map[string]any{"code": in.Code})
+	})
+	if err == nil || errors.Is(err, errNotFound) {
+		return err
 	}
-	if res.RowsAffected == 0 {
-		return errNotFound
-	}
-	return nil
+	return uniqueCode(err, "update department")
 }
 
 func uniqueCode(err error, what string) error {
@@ -296,7 +321,10 @@ func (s *Service) CreateFunding(ctx context.Context, in FundingInput) (*Funding,
 				return err
 			}
 		}
-		return tx.Create(&f).Error
+		if err := tx.Create(&f).Error; err != nil {
+			return err
+		}
+		return s.audited(tx, KindFunding, "create", f.ID, map[string]any{"name": f.NameEN})
 	})
 	if err != nil {
 		return nil, wrap(err, "create funding")
@@ -316,7 +344,10 @@ func (s *Service) UpdateFunding(ctx context.Context, id int64, in FundingInput) 
 			return notFound(err, "funding")
 		}
 		f.ID, f.CreatedAt, f.RetiredAt, f.UpdatedAt = id, old.CreatedAt, old.RetiredAt, s.now()
-		return tx.Save(&f).Error
+		if err := tx.Save(&f).Error; err != nil {
+			return err
+		}
+		return s.audited(tx, KindFunding, "update", id, map[string]any{"name": in.NameEN})
 	}), "update funding")
 }
 
@@ -372,12 +403,14 @@ func (s *Service) setRetired(ctx context.Context, k Kind, id int64, retire bool)
 	default:
 		return errNotFound
 	}
+	var detail map[string]any
 	return wrap(s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if retire && k == KindPeriod {
 			var p Period
 			if err := tx.Take(&p, id).Error; err != nil {
 				return notFound(err, "period")
 			}
+			detail = map[string]any{"elective_id": p.ElectiveID}
 			if p.Taken > 0 {
 				return apperr.New(apperr.Conflict, "catalog.err.period_in_use", p.Taken)
 			}
@@ -408,7 +441,11 @@ func (s *Service) setRetired(ctx context.Context, k Kind, id int64, retire bool)
 		if res.RowsAffected == 0 {
 			return errNotFound
 		}
-		return nil
+		verb := "restore"
+		if retire {
+			verb = "retire"
+		}
+		return s.audited(tx, k, verb, id, detail)
 	}), "retire")
 }
 

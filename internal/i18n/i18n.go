@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
+	"sync/atomic"
 
 	"golang.org/x/text/language"
 )
@@ -40,6 +41,21 @@ type Bundle struct {
 	msgs    map[Lang]map[string]string
 	matcher language.Matcher
 	tags    []Lang
+	// missing, when set, hears of every key T had no message for: the
+	// tests that render every page use it to fail on an untranslated key
+	// (T itself shows the key, a visible bug rather than a blank).
+	missing atomic.Pointer[func(Lang, string)]
+}
+
+// OnMissing calls f, from any goroutine, for each key T is asked for that
+// lang does not have (English then stands in, or the key itself). nil
+// stops it.
+func (b *Bundle) OnMissing(f func(lang Lang, key string)) {
+	if f == nil {
+		b.missing.Store(nil)
+		return
+	}
+	b.missing.Store(&f)
 }
 
 // Load reads the embedded message files.
@@ -82,6 +98,9 @@ func Load() (*Bundle, error) {
 func (b *Bundle) T(lang Lang, key string, args ...any) string {
 	msg, ok := b.msgs[lang][key]
 	if !ok {
+		if f := b.missing.Load(); f != nil {
+			(*f)(lang, key)
+		}
 		if msg, ok = b.msgs[English][key]; !ok {
 			return key
 		}

@@ -72,3 +72,21 @@ func TestNegotiate(t *testing.T) {
 		t.Errorf("missing key shows %q", got)
 	}
 }
+
+func TestOnMissingHearsOfEveryKeyWithoutAMessage(t *testing.T) {
+	b, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var heard []string
+	b.OnMissing(func(l Lang, key string) { heard = append(heard, string(l)+":"+key) })
+	if got := b.T(TraditionalChinese, "no.such.key"); got != "no.such.key" {
+		t.Errorf("a missing key shows as %q, want the key itself", got)
+	}
+	b.T(English, b.Keys(English)[0])
+	b.OnMissing(nil)
+	b.T(English, "another.missing.key")
+	if len(heard) != 1 || heard[0] != "zh-Hant:no.such.key" {
+		t.Errorf("heard %v, want only zh-Hant:no.such.key", heard)
+	}
+}

@@ -95,10 +95,26 @@ type Identity struct {
 }
 
 // Store reads and writes users.
-type Store struct{ db *db.DB }
+type Store struct {
+	db  *db.DB
+	now func() time.Time
+}
 
-// NewStore returns a Store on d.
-func NewStore(d *db.DB) *Store { return &Store{db: d} }
+// Options are what a Store may be given besides its database.
+type Options struct {
+	Now func() time.Time // the clock of grants and revocations; time.Now when nil
+}
+
+// NewStore returns a Store on d with the wall clock.
+func NewStore(d *db.DB) *Store { return NewStoreWith(d, Options{}) }
+
+// NewStoreWith returns a Store on d with options o.
+func NewStoreWith(d *db.DB, o Options) *Store {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Store{db: d, now: o.Now}
+}
 
 // SignIn finds the user of id by issuer and subject, or creates them, and
 // keeps email, name and claim roles current. The subject is unique only
@@ -159,10 +175,11 @@ func (s *Store) withRoles(ctx context.Context, u *User) (*User, error) {
 
 // Grant gives role to a user and audits it in the same transaction; by is
 // the admin who granted it.
-func (s *Store) Grant(ctx context.Context, userID int64, role Role, by int64, m audit.Meta, now time.Time) error {
+func (s *Store) Grant(ctx context.Context, userID int64, role Role, by int64, m audit.Meta) error {
 	if _, ok := ParseRole(string(role)); !ok {
 		return apperr.New(apperr.Invalid, "user.role.unknown", string(role))
 	}
+	now := s.now()
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := exists(tx, userID); err != nil {
 			return err
@@ -181,7 +198,8 @@ func (s *Store) Grant(ctx context.Context, userID int64, role Role, by int64, m 
 
 // Revoke takes a granted role back and audits it. Roles from claims stay
 // until the next sign-in says otherwise.
-func (s *Store) Revoke(ctx context.Context, userID int64, role Role, by int64, m audit.Meta, now time.Time) error {
+func (s *Store) Revoke(ctx context.Context, userID int64, role Role, by int64, m audit.Meta) error {
+	now := s.now()
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := exists(tx, userID); err != nil {
 			return err

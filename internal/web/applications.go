@@ -16,17 +16,6 @@ import (
 	"portal/internal/user"
 )
 
-// applicationRoutes are the pages around one outgoing application: the
-// student's dashboard and start, and the application page every party
-// uses, with one POST route per action. Who may do what is the workflow's
-// decision (application.Service); the handlers only translate.
-func (s *Server) applicationRoutes(g *echo.Group) {
-	g.GET("/applications", s.applicationDashboard, RequireSignIn)
-	g.POST("/applications", s.applicationStart, RequireSignIn)
-	g.GET("/applications/:id", s.applicationShow, RequireSignIn)
-	g.POST("/applications/:id/:action", s.applicationPost, RequireSignIn)
-}
-
 // applicationKey is a fresh idempotency key for a form: the same form
 // posted twice (a double click, a retry) carries the same key.
 func applicationKey() string {
@@ -178,7 +167,7 @@ func (s *Server) applicationDashboard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	now := time.Now()
+	now := s.Applications.Now()
 	for _, a := range list {
 		card := applicationCard{Link: application.Link(a.ID), Number: v.T("application.number", a.ID),
 			Tracker: applicationTrackerOf(v.Page, a.Application, []application.Party{application.Applicant}, now)}
@@ -194,5 +183,5 @@ func (s *Server) applicationDashboard(c echo.Context) error {
 		}
 		v.Items = append(v.Items, card)
 	}
-	return s.render.render(c, http.StatusOK, "applications", v)
+	return s.render.render(c, http.StatusOK, pageApplications, v)
 }

@@ -1,8 +1,9 @@
 package web
 
 import (
+	"context"
 	"fmt"
-	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -10,92 +11,164 @@ import (
 
 	"portal/internal/apperr"
 	"portal/internal/application"
+	"portal/internal/user"
 )
 
-// applicationPost runs one action on an application. Each action reads
-// only its own fields: a forged stage, applicant or reviewer field in the
-// form is never read. Bad input re-renders the page with what was typed
-// (422); a stale version shows the fresh page with what changed (409);
-// anything not the reader's is not found.
-func (s *Server) applicationPost(c echo.Context) error {
+// One handler per action on an outgoing application, each its own route
+// (routes.go). Each reads only its own fields: a forged stage, applicant
+// or reviewer field in the form is never read. Bad input re-renders the
+// page with what was typed (422); a stale version shows the fresh page
+// with what changed (409); anything not the reader's is not found.
+
+// applicationAct is what every action shares: the id, the form, the
+// service call run, and the outcome. flash names the success message;
+// run may refine it (a host's decision says which).
+func (s *Server) applicationAct(c echo.Context, action string, run func(ctx context.Context, u *user.User, id int64, f applicationFields) (flash string, err error)) error {
 	id, err := idParam(c, "id")
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	u := visitorOf(c).User
-	action := c.Param("action")
 	form, err := c.FormParams()
 	if err != nil {
 		return apperr.Wrap(apperr.Invalid, err, "error.bad_request")
 	}
-	version, _ := strconv.Atoi(form.Get("version"))
-	comment := form.Get("comment")
-	internal := form.Get("internal") == "1"
-	review := application.ReviewInput{Version: version, Comment: comment, Internal: internal}
-	answer := application.AnswerInput{Version: version, Comment: comment}
-	docID, _ := strconv.ParseInt(form.Get("document"), 10, 64)
-	svc := s.Applications
-	switch action {
-	case "save":
-		in := application.DraftInput{Version: version, Statement: form.Get("statement")}
+	flash, err := run(c.Request().Context(), visitorOf(c).User, id, applicationFields{form})
+	to := application.Link(id)
+	if action == "attach" || action == "detach" {
+		to += "#documents"
+	}
+	return s.finish(c, err, outcome{flash: "application_" + flash, to: to,
+		shown: []apperr.Code{apperr.Invalid, apperr.Conflict},
+		again: func(status int, err error) error {
+			return s.applicationPage(c, status, id, &applicationAttempt{action: action, form: form, err: err})
+		}})
+}
+
+// applicationFields reads the fields the actions share.
+type applicationFields struct{ url.Values }
+
+func (f applicationFields) version() int {
+	v, _ := strconv.Atoi(f.Get("version"))
+	return v
+}
+
+func (f applicationFields) document() int64 {
+	id, _ := strconv.ParseInt(f.Get("document"), 10, 64)
+	return id
+}
+
+func (f applicationFields) review() application.ReviewInput {
+	return application.ReviewInput{Version: f.version(), Comment: f.Get("comment"), Internal: f.Get("internal") == "1"}
+}
+
+func (f applicationFields) answer() application.AnswerInput {
+	return application.AnswerInput{Version: f.version(), Comment: f.Get("comment")}
+}
+
+// applicationReviewStep runs a reviewer's or the office's step that takes a comment.
+func (s *Server) applicationReviewStep(c echo.Context, action string, step func(context.Context, *user.User, int64, application.ReviewInput) (*application.Application, error)) error {
+	return s.applicationAct(c, action, func(ctx context.Context, u *user.User, id int64, f applicationFields) (string, error) {
+		_, err := step(ctx, u, id, f.review())
+		return action, err
+	})
+}
+
+// applicationAnswer runs the student's answer to an offer, report or withdrawal.
+func (s *Server) applicationAnswer(c echo.Context, action string, step func(context.Context, *user.User, int64, application.AnswerInput) (*application.Application, error)) error {
+	return s.applicationAct(c, action, func(ctx context.Context, u *user.User, id int64, f applicationFields) (string, error) {
+		_, err := step(ctx, u, id, f.answer())
+		return action, err
+	})
+}
+
+func (s *Server) applicationSave(c echo.Context) error {
+	return s.applicationAct(c, "save", func(ctx context.Context, u *user.User, id int64, f applicationFields) (string, error) {
+		in := application.DraftInput{Version: f.version(), Statement: f.Get("statement")}
 		for i := range application.MaxChoices {
-			in.Choices = append(in.Choices, applicationChoiceInput(form.Get(fmt.Sprintf("choice_%d", i+1))))
+			in.Choices = append(in.Choices, applicationChoiceInput(f.Get(fmt.Sprintf("choice_%d", i+1))))
 		}
-		_, err = svc.SaveDraft(ctx, u, id, in)
-	case "attach":
-		err = svc.AttachDocument(ctx, u, id, docID)
-	case "detach":
-		err = svc.DetachDocument(ctx, u, id, docID)
-	case "submit":
-		_, err = svc.Submit(ctx, u, id, application.SubmitInput{Version: version, Key: form.Get("key")})
-	case "start_review":
-		_, err = svc.StartReview(ctx, u, id, review)
-	case "approve":
-		_, err = svc.Approve(ctx, u, id, review)
-	case "return":
-		_, err = svc.ReturnForChanges(ctx, u, id, review)
-	case "reject":
-		_, err = svc.Reject(ctx, u, id, review)
-	case "nominate":
-		_, err = svc.Nominate(ctx, u, id, review)
-	case "promote":
-		_, err = svc.PromoteFromWaitlist(ctx, u, id, review)
-	case "host_decision":
-		rank, _ := strconv.Atoi(form.Get("rank"))
-		_, err = svc.RecordHostDecision(ctx, u, id, application.HostDecisionInput{
-			Version: version, Rank: rank, Decision: form.Get("decision"), Comment: comment, Internal: internal})
-		if err == nil {
-			action += "_" + form.Get("decision")
-		}
-	case "accept_offer":
-		_, err = svc.AcceptOffer(ctx, u, id, answer)
-	case "decline_offer":
-		_, err = svc.DeclineOffer(ctx, u, id, answer)
-	case "file_report":
-		_, err = svc.FileReport(ctx, u, id, answer)
-	case "withdraw":
-		_, err = svc.Withdraw(ctx, u, id, answer)
-	case "note":
-		_, err = svc.AddNote(ctx, u, id, application.NoteInput{Comment: comment, Internal: internal})
-	default:
-		return apperr.New(apperr.NotFound, "error.not_found")
-	}
-	if err == nil {
-		s.setFlash(c, "application_"+action)
-		to := application.Link(id)
-		if action == "attach" || action == "detach" {
-			to += "#documents"
-		}
-		return c.Redirect(http.StatusSeeOther, to)
-	}
-	switch apperr.CodeOf(err) {
-	case apperr.Invalid:
-		return s.applicationPage(c, http.StatusUnprocessableEntity, id, &applicationAttempt{action: action, form: form, err: err})
-	case apperr.Conflict:
-		return s.applicationPage(c, http.StatusConflict, id, &applicationAttempt{action: action, form: form, err: err})
-	}
-	return err
+		_, err := s.Applications.SaveDraft(ctx, u, id, in)
+		return "save", err
+	})
+}
+
+func (s *Server) applicationAttach(c echo.Context) error {
+	return s.applicationAct(c, "attach", func(ctx context.Context, u *user.User, id int64, f applicationFields) (string, error) {
+		return "attach", s.Applications.AttachDocument(ctx, u, id, f.document())
+	})
+}
+
+func (s *Server) applicationDetach(c echo.Context) error {
+	return s.applicationAct(c, "detach", func(ctx context.Context, u *user.User, id int64, f applicationFields) (string, error) {
+		return "detach", s.Applications.DetachDocument(ctx, u, id, f.document())
+	})
+}
+
+func (s *Server) applicationSubmit(c echo.Context) error {
+	return s.applicationAct(c, "submit", func(ctx context.Context, u *user.User, id int64, f applicationFields) (string, error) {
+		_, err := s.Applications.Submit(ctx, u, id, application.SubmitInput{Version: f.version(), Key: f.Get("key")})
+		return "submit", err
+	})
+}
+
+func (s *Server) applicationStartReview(c echo.Context) error {
+	return s.applicationReviewStep(c, "start_review", s.Applications.StartReview)
+}
+
+func (s *Server) applicationApprove(c echo.Context) error {
+	return s.applicationReviewStep(c, "approve", s.Applications.Approve)
+}
+
+func (s *Server) applicationReturn(c echo.Context) error {
+	return s.applicationReviewStep(c, "return", s.Applications.ReturnForChanges)
+}
+
+func (s *Server) applicationReject(c echo.Context) error {
+	return s.applicationReviewStep(c, "reject", s.Applications.Reject)
+}
+
+func (s *Server) applicationNominate(c echo.Context) error {
+	return s.applicationReviewStep(c, "nominate", s.Applications.Nominate)
+}
+
+func (s *Server) applicationPromote(c echo.Context) error {
+	return s.applicationReviewStep(c, "promote", s.Applications.PromoteFromWaitlist)
+}
+
+// applicationHostDecision records the host's answer; the flash says which
+// (application_host_decision_accept, ..._reject, ...).
+func (s *Server) applicationHostDecision(c echo.Context) error {
+	return s.applicationAct(c, "host_decision", func(ctx context.Context, u *user.User, id int64, f applicationFields) (string, error) {
+		rank, _ := strconv.Atoi(f.Get("rank"))
+		r := f.review()
+		_, err := s.Applications.RecordHostDecision(ctx, u, id, application.HostDecisionInput{
+			Version: r.Version, Rank: rank, Decision: f.Get("decision"), Comment: r.Comment, Internal: r.Internal})
+		return "host_decision_" + f.Get("decision"), err
+	})
+}
+
+func (s *Server) applicationAcceptOffer(c echo.Context) error {
+	return s.applicationAnswer(c, "accept_offer", s.Applications.AcceptOffer)
+}
+
+func (s *Server) applicationDeclineOffer(c echo.Context) error {
+	return s.applicationAnswer(c, "decline_offer", s.Applications.DeclineOffer)
+}
+
+func (s *Server) applicationFileReport(c echo.Context) error {
+	return s.applicationAnswer(c, "file_report", s.Applications.FileReport)
+}
+
+func (s *Server) applicationWithdraw(c echo.Context) error {
+	return s.applicationAnswer(c, "withdraw", s.Applications.Withdraw)
+}
+
+func (s *Server) applicationNote(c echo.Context) error {
+	return s.applicationAct(c, "note", func(ctx context.Context, u *user.User, id int64, f applicationFields) (string, error) {
+		r := f.review()
+		_, err := s.Applications.AddNote(ctx, u, id, application.NoteInput{Comment: r.Comment, Internal: r.Internal})
+		return "note", err
+	})
 }
 
 // applicationChoiceInput reads a choice select's "elective:period"; an

@@ -1,9 +1,6 @@
 package web
 
 import (
-	"bytes"
-	"fmt"
-	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -13,25 +10,10 @@ import (
 	"portal/internal/catalog"
 )
 
-// catalogRoutes are the pages where students browse electives abroad. They
-// are public: a student may look before signing in.
-func (s *Server) catalogRoutes(g *echo.Group) {
-	// The results fragment answers htmx requests without the layout. The
-	// page renderer always executes the layout, so the fragment gets its own
-	// set of the catalog partials, parsed once here; a parse error is a
-	// programming error that New would already have met in the page sets.
-	fragment := template.Must(template.New("catalog_fragment").
-		Funcs(template.FuncMap{"static": s.assets.URL}).
-		ParseFS(s.Templates, "templates/partials/catalog_*.html"))
-	g.GET("/electives", func(c echo.Context) error { return s.browseElectives(c, fragment) })
-	g.GET("/electives/:id", s.browseElective)
-	g.GET("/institutions/:id", s.browseInstitution)
-}
-
 // browseElectives is the catalog: a search form and a page of result cards.
 // An htmx request from the form gets only the results; everything else,
 // the form submitted without JavaScript included, gets the whole page.
-func (s *Server) browseElectives(c echo.Context, fragment *template.Template) error {
+func (s *Server) browseElectives(c echo.Context) error {
 	ctx := c.Request().Context()
 	page, _ := strconv.Atoi(c.QueryParam("page"))
 	res, err := s.Catalog.Search(ctx, catalog.Query{
@@ -55,19 +37,14 @@ func (s *Server) browseElectives(c echo.Context, fragment *template.Template) er
 	h := c.Request().Header
 	// A history restore asks for the whole page although it comes from htmx.
 	if h.Get("HX-Request") == "true" && h.Get("HX-History-Restore-Request") != "true" {
-		var buf bytes.Buffer
-		if err := fragment.ExecuteTemplate(&buf, "catalog_fragment", v); err != nil {
-			return fmt.Errorf("render catalog fragment: %w", err)
-		}
-		c.Response().Header().Set("Cache-Control", "no-store")
-		return c.HTMLBlob(http.StatusOK, buf.Bytes())
+		return s.render.fragment(c, http.StatusOK, fragCatalogResults, v)
 	}
 	countries, err := s.Catalog.CountriesInUse(ctx)
 	if err != nil {
 		return err
 	}
 	v.form(res.Query, countries)
-	return s.render.render(c, http.StatusOK, "catalog", v)
+	return s.render.render(c, http.StatusOK, pageCatalog, v)
 }
 
 // browseElective is one elective with its periods; a retired one is still
@@ -89,7 +66,7 @@ func (s *Server) browseElective(c echo.Context) error {
 		return err
 	}
 	v.Apply = applyForm(v.Page, visitorOf(c).User, d, s.Catalog.Today())
-	return s.render.render(c, http.StatusOK, "catalog_elective", v)
+	return s.render.render(c, http.StatusOK, pageCatalogElective, v)
 }
 
 // browseInstitution is a partner's page: its names, agreements in force and
@@ -111,7 +88,7 @@ func (s *Server) browseInstitution(c echo.Context) error {
 	v := browseInstitutionView{Page: s.page(c, "browse.institution.title")}
 	v.fill(d, cards, s.Catalog.Today())
 	v.Title = d.Institution.NameEN
-	return s.render.render(c, http.StatusOK, "catalog_institution", v)
+	return s.render.render(c, http.StatusOK, pageCatalogInstitution, v)
 }
 
 // checked reads a checkbox sent by a form or typed in a link.

@@ -8,54 +8,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"portal/internal/audit"
 	"portal/internal/catalog"
 )
-
-// catalogAdminRoutes are where the office and admins keep the catalog:
-// institutions, agreements, electives, periods, departments, funding.
-// Every change is a POST that redirects with a flash when it succeeds and
-// shows the form again, as typed and with its messages, when it does not.
-func (s *Server) catalogAdminRoutes(g *echo.Group) {
-	g.GET("", s.manageOverview)
-	for _, e := range manageEntities {
-		g.POST(e.path+"/:id/retire", s.manageRetire(e))
-		g.POST(e.path+"/:id/restore", s.manageRestore(e))
-	}
-
-	g.GET("/institutions", s.manageInstitutions)
-	g.GET("/institutions/new", s.manageInstitutionNew)
-	g.POST("/institutions", s.manageInstitutionCreate)
-	g.GET("/institutions/:id", s.manageInstitutionEdit)
-	g.POST("/institutions/:id", s.manageInstitutionUpdate)
-
-	g.GET("/agreements", s.manageAgreements)
-	g.GET("/agreements/new", s.manageAgreementNew)
-	g.POST("/agreements", s.manageAgreementCreate)
-	g.GET("/agreements/:id", s.manageAgreementEdit)
-	g.POST("/agreements/:id", s.manageAgreementUpdate)
-
-	g.GET("/electives", s.manageElectives)
-	g.GET("/electives/new", s.manageElectiveNew)
-	g.POST("/electives", s.manageElectiveCreate)
-	g.GET("/electives/:id", s.manageElectiveEdit)
-	g.POST("/electives/:id", s.manageElectiveUpdate)
-	g.POST("/electives/:id/periods", s.managePeriodAdd)
-	g.POST("/periods/:id", s.managePeriodUpdate)
-	g.POST("/periods/:id/retire", s.managePeriodRetire)
-
-	g.GET("/departments", s.manageDepartments)
-	g.GET("/departments/new", s.manageDepartmentNew)
-	g.POST("/departments", s.manageDepartmentCreate)
-	g.GET("/departments/:id", s.manageDepartmentEdit)
-	g.POST("/departments/:id", s.manageDepartmentUpdate)
-
-	g.GET("/funding", s.manageFundings)
-	g.GET("/funding/new", s.manageFundingNew)
-	g.POST("/funding", s.manageFundingCreate)
-	g.GET("/funding/:id", s.manageFundingEdit)
-	g.POST("/funding/:id", s.manageFundingUpdate)
-}
 
 // manageEntity is a kind of catalog entry as the management pages name it.
 type manageEntity struct {
@@ -105,26 +59,10 @@ func manageNav(p Page, current manageEntity) sectionNav {
 	return n
 }
 
-// auditCatalog records who changed which catalog entry.
-func (s *Server) auditCatalog(c echo.Context, e manageEntity, verb string, id int64, detail map[string]any) error {
-	admin := visitorOf(c).User
-	ev := audit.New(time.Now(), &admin.ID, "catalog."+e.name+"."+verb, meta(c), detail).On(e.name, id)
-	return s.Audit.Record(c.Request().Context(), ev)
-}
-
-// saved audits a change that succeeded and redirects to the page to.
-func (s *Server) saved(c echo.Context, e manageEntity, verb string, id int64, detail map[string]any, to string) error {
-	if err := s.auditCatalog(c, e, verb, id, detail); err != nil {
-		return err
-	}
-	return s.done(c, "manage.saved."+verb, to)
-}
-
-// done ends a successful change: a flash for the next page, and a
-// redirect so that reloading it does not post again.
-func (s *Server) done(c echo.Context, flash, to string) error {
-	s.setFlash(c, flash)
-	return c.Redirect(http.StatusSeeOther, to)
+// catalogBy is the catalog as the visitor changes it: every write is
+// audited in its own transaction (catalog.Service.By).
+func (s *Server) catalogBy(c echo.Context) *catalog.Service {
+	return s.Catalog.By(catalog.Actor{UserID: visitorOf(c).User.ID, Meta: meta(c)})
 }
 
 // manageRetire retires an entry, keeping its row and whatever refers to it.
@@ -134,10 +72,7 @@ func (s *Server) manageRetire(e manageEntity) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if err := s.Catalog.Retire(c.Request().Context(), e.kind, id); err != nil {
-			return err
-		}
-		if err := s.auditCatalog(c, e, "retire", id, nil); err != nil {
+		if err := s.catalogBy(c).Retire(c.Request().Context(), e.kind, id); err != nil {
 			return err
 		}
 		return s.done(c, "manage.retired", backTo(c, e, id))
@@ -151,10 +86,7 @@ func (s *Server) manageRestore(e manageEntity) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if err := s.Catalog.Restore(c.Request().Context(), e.kind, id); err != nil {
-			return err
-		}
-		if err := s.auditCatalog(c, e, "restore", id, nil); err != nil {
+		if err := s.catalogBy(c).Restore(c.Request().Context(), e.kind, id); err != nil {
 			return err
 		}
 		return s.done(c, "manage.restored", backTo(c, e, id))
@@ -268,7 +200,7 @@ func (s *Server) renderForm(c echo.Context, status int, v manageFormView, err er
 		}
 	}
 	v.Summary = summarize(v.Page, err, forms...)
-	return s.render.render(c, status, "manage_form", v)
+	return s.render.render(c, status, pageManageForm, v)
 }
 
 // ---- overview
@@ -327,5 +259,5 @@ func (s *Server) manageOverview(c echo.Context) error {
 		}
 		v.Quotas = append(v.Quotas, r)
 	}
-	return s.render.render(c, http.StatusOK, "manage", v)
+	return s.render.render(c, http.StatusOK, pageManage, v)
 }

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -47,7 +46,7 @@ func (s *Server) manageElectives(c echo.Context) error {
 		v.row(e, el.ID, el.TitleEN, el.TitleZH, el.RetiredAt, where, v.T("direction."+el.Direction),
 			v.T("elective_kind."+el.Kind), v.T("manage.range", dateString(el.OpensOn), dateString(el.ClosesOn)))
 	}
-	return s.render.render(c, http.StatusOK, "manage_list", v)
+	return s.render.render(c, http.StatusOK, pageManageList, v)
 }
 
 func (s *Server) manageElectiveNew(c echo.Context) error {
@@ -57,14 +56,14 @@ func (s *Server) manageElectiveNew(c echo.Context) error {
 
 func (s *Server) manageElectiveCreate(c echo.Context) error {
 	in := bindElective(c)
-	el, err := s.Catalog.CreateElective(c.Request().Context(), in)
+	el, err := s.catalogBy(c).CreateElective(c.Request().Context(), in)
 	if invalid(err) {
 		return s.electivePage(c, http.StatusUnprocessableEntity, nil, in, err, nil)
 	} else if err != nil {
 		return err
 	}
 	// Its page is where its periods are added.
-	return s.saved(c, entElective, "create", el.ID, map[string]any{"title": el.TitleEN, "institution_id": el.InstitutionID}, entElective.edit(el.ID))
+	return s.done(c, "manage.saved.create", entElective.edit(el.ID))
 }
 
 func (s *Server) manageElectiveEdit(c echo.Context) error {
@@ -81,12 +80,12 @@ func (s *Server) manageElectiveUpdate(c echo.Context) error {
 		return err
 	}
 	in := bindElective(c)
-	if err := s.Catalog.UpdateElective(c.Request().Context(), d.Elective.ID, in); invalid(err) {
+	if err := s.catalogBy(c).UpdateElective(c.Request().Context(), d.Elective.ID, in); invalid(err) {
 		return s.electivePage(c, http.StatusUnprocessableEntity, d, in, err, nil)
 	} else if err != nil {
 		return err
 	}
-	return s.saved(c, entElective, "update", d.Elective.ID, map[string]any{"title": in.TitleEN}, entElective.edit(d.Elective.ID))
+	return s.done(c, "manage.saved.update", entElective.edit(d.Elective.ID))
 }
 
 func (s *Server) electiveOf(c echo.Context) (*catalog.ElectiveDetail, error) {
@@ -293,13 +292,13 @@ func (s *Server) managePeriodAdd(c echo.Context) error {
 		return err
 	}
 	in := bindPeriod(c)
-	per, err := s.Catalog.AddPeriod(c.Request().Context(), d.Elective.ID, in)
+	_, err = s.catalogBy(c).AddPeriod(c.Request().Context(), d.Elective.ID, in)
 	if invalid(err) {
 		return s.electivePage(c, http.StatusUnprocessableEntity, d, electiveInput(d.Elective), nil, &periodAttempt{in: in, err: err})
 	} else if err != nil {
 		return err
 	}
-	return s.saved(c, entPeriod, "create", per.ID, periodDetail(per.ElectiveID, in), entElective.edit(d.Elective.ID)+"#periods")
+	return s.done(c, "manage.saved.create", entElective.edit(d.Elective.ID)+"#periods")
 }
 
 func (s *Server) managePeriodUpdate(c echo.Context) error {
@@ -309,7 +308,7 @@ func (s *Server) managePeriodUpdate(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	in := bindPeriod(c)
-	if err := s.Catalog.UpdatePeriod(ctx, per.ID, in); invalid(err) {
+	if err := s.catalogBy(c).UpdatePeriod(ctx, per.ID, in); invalid(err) {
 		d, derr := s.Catalog.ElectiveDetail(ctx, per.ElectiveID)
 		if derr != nil {
 			return derr
@@ -318,7 +317,7 @@ func (s *Server) managePeriodUpdate(c echo.Context) error {
 	} else if err != nil {
 		return err
 	}
-	return s.saved(c, entPeriod, "update", per.ID, periodDetail(per.ElectiveID, in), entElective.edit(per.ElectiveID)+"#periods")
+	return s.done(c, "manage.saved.update", entElective.edit(per.ElectiveID)+"#periods")
 }
 
 // managePeriodRetire retires a period; one with seats taken is refused
@@ -328,10 +327,7 @@ func (s *Server) managePeriodRetire(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Catalog.Retire(c.Request().Context(), catalog.KindPeriod, per.ID); err != nil {
-		return err
-	}
-	if err := s.auditCatalog(c, entPeriod, "retire", per.ID, map[string]any{"elective_id": per.ElectiveID}); err != nil {
+	if err := s.catalogBy(c).Retire(c.Request().Context(), catalog.KindPeriod, per.ID); err != nil {
 		return err
 	}
 	return s.done(c, "manage.retired", entElective.edit(per.ElectiveID)+"#periods")
@@ -345,10 +341,6 @@ func (s *Server) periodOf(c echo.Context) (*catalog.Period, error) {
 	return s.Catalog.Period(c.Request().Context(), id)
 }
 
-func periodDetail(electiveID int64, in catalog.PeriodInput) map[string]any {
-	return map[string]any{"elective_id": electiveID, "starts_on": in.StartsOn, "ends_on": in.EndsOn, "capacity": in.Capacity}
-}
-
 // agreementOptions lists live agreements as "Institution — title", marking
 // expired ones (the catalog refuses them with a message), and the current
 // choice even when retired.
@@ -357,7 +349,7 @@ func (s *Server) agreementOptions(ctx context.Context, p Page, current int64) ([
 	if err != nil {
 		return nil, err
 	}
-	today := dateString(catalog.Day(time.Now()))
+	today := dateString(s.Catalog.Today())
 	var out []option
 	for _, a := range list {
 		if a.ID != current && a.RetiredAt != nil {

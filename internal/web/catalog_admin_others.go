@@ -21,7 +21,7 @@ func (s *Server) manageDepartments(c echo.Context) error {
 	for _, d := range list {
 		v.row(e, d.ID, d.NameEN, "", d.RetiredAt, d.Code, d.NameZH)
 	}
-	return s.render.render(c, http.StatusOK, "manage_list", v)
+	return s.render.render(c, http.StatusOK, pageManageList, v)
 }
 
 func (s *Server) manageDepartmentNew(c echo.Context) error {
@@ -30,13 +30,13 @@ func (s *Server) manageDepartmentNew(c echo.Context) error {
 
 func (s *Server) manageDepartmentCreate(c echo.Context) error {
 	in := bindDepartment(c)
-	d, err := s.Catalog.CreateDepartment(c.Request().Context(), in)
+	_, err := s.catalogBy(c).CreateDepartment(c.Request().Context(), in)
 	if invalid(err) {
 		return s.departmentPage(c, http.StatusUnprocessableEntity, nil, in, err)
 	} else if err != nil {
 		return err
 	}
-	return s.saved(c, entDepartment, "create", d.ID, map[string]any{"code": d.Code}, entDepartment.list())
+	return s.done(c, "manage.saved.create", entDepartment.list())
 }
 
 func (s *Server) manageDepartmentEdit(c echo.Context) error {
@@ -53,12 +53,12 @@ func (s *Server) manageDepartmentUpdate(c echo.Context) error {
 		return err
 	}
 	in := bindDepartment(c)
-	if err := s.Catalog.UpdateDepartment(c.Request().Context(), cur.ID, in); invalid(err) {
+	if err := s.catalogBy(c).UpdateDepartment(c.Request().Context(), cur.ID, in); invalid(err) {
 		return s.departmentPage(c, http.StatusUnprocessableEntity, cur, in, err)
 	} else if err != nil {
 		return err
 	}
-	return s.saved(c, entDepartment, "update", cur.ID, map[string]any{"code": in.Code}, entDepartment.list())
+	return s.done(c, "manage.saved.update", entDepartment.list())
 }
 
 func (s *Server) departmentOf(c echo.Context) (*catalog.Department, error) {
@@ -108,7 +108,7 @@ func (s *Server) manageFundings(c echo.Context) error {
 		v.row(e, f.ID, f.NameEN, f.NameZH, f.RetiredAt, v.T("manage.funding.sponsor", f.Sponsor, v.T("sponsor_kind."+f.SponsorKind)),
 			v.T("manage.money", f.Amount, f.Currency), dateString(f.Deadline))
 	}
-	return s.render.render(c, http.StatusOK, "manage_list", v)
+	return s.render.render(c, http.StatusOK, pageManageList, v)
 }
 
 func (s *Server) manageFundingNew(c echo.Context) error {
@@ -117,13 +117,13 @@ func (s *Server) manageFundingNew(c echo.Context) error {
 
 func (s *Server) manageFundingCreate(c echo.Context) error {
 	in := bindFunding(c)
-	f, err := s.Catalog.CreateFunding(c.Request().Context(), in)
+	_, err := s.catalogBy(c).CreateFunding(c.Request().Context(), in)
 	if invalid(err) {
 		return s.fundingPage(c, http.StatusUnprocessableEntity, nil, in, err)
 	} else if err != nil {
 		return err
 	}
-	return s.saved(c, entFunding, "create", f.ID, map[string]any{"name": f.NameEN}, entFunding.list())
+	return s.done(c, "manage.saved.create", entFunding.list())
 }
 
 func (s *Server) manageFundingEdit(c echo.Context) error {
@@ -140,12 +140,12 @@ func (s *Server) manageFundingUpdate(c echo.Context) error {
 		return err
 	}
 	in := bindFunding(c)
-	if err := s.Catalog.UpdateFunding(c.Request().Context(), cur.ID, in); invalid(err) {
+	if err := s.catalogBy(c).UpdateFunding(c.Request().Context(), cur.ID, in); invalid(err) {
 		return s.fundingPage(c, http.StatusUnprocessableEntity, cur, in, err)
 	} else if err != nil {
 		return err
 	}
-	return s.saved(c, entFunding, "update", cur.ID, map[string]any{"name": in.NameEN}, entFunding.list())
+	return s.done(c, "manage.saved.update", entFunding.list())
 }
 
 func (s *Server) fundingOf(c echo.Context) (*catalog.Funding, error) {

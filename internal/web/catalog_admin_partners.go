@@ -27,7 +27,7 @@ func (s *Server) manageInstitutions(c echo.Context) error {
 		}
 		v.row(e, i.ID, name, i.NameLocal, i.RetiredAt, v.T("country."+i.Country), v.T("institution_kind."+i.Kind), i.Identifier)
 	}
-	return s.render.render(c, http.StatusOK, "manage_list", v)
+	return s.render.render(c, http.StatusOK, pageManageList, v)
 }
 
 func (s *Server) manageInstitutionNew(c echo.Context) error {
@@ -36,13 +36,13 @@ func (s *Server) manageInstitutionNew(c echo.Context) error {
 
 func (s *Server) manageInstitutionCreate(c echo.Context) error {
 	in := bindInstitution(c)
-	i, err := s.Catalog.CreateInstitution(c.Request().Context(), in)
+	_, err := s.catalogBy(c).CreateInstitution(c.Request().Context(), in)
 	if invalid(err) {
 		return s.institutionPage(c, http.StatusUnprocessableEntity, nil, in, err)
 	} else if err != nil {
 		return err
 	}
-	return s.saved(c, entInstitution, "create", i.ID, map[string]any{"name": i.NameEN}, entInstitution.list())
+	return s.done(c, "manage.saved.create", entInstitution.list())
 }
 
 func (s *Server) manageInstitutionEdit(c echo.Context) error {
@@ -59,12 +59,12 @@ func (s *Server) manageInstitutionUpdate(c echo.Context) error {
 		return err
 	}
 	in := bindInstitution(c)
-	if err := s.Catalog.UpdateInstitution(c.Request().Context(), cur.ID, in); invalid(err) {
+	if err := s.catalogBy(c).UpdateInstitution(c.Request().Context(), cur.ID, in); invalid(err) {
 		return s.institutionPage(c, http.StatusUnprocessableEntity, cur, in, err)
 	} else if err != nil {
 		return err
 	}
-	return s.saved(c, entInstitution, "update", cur.ID, map[string]any{"name": in.NameEN}, entInstitution.list())
+	return s.done(c, "manage.saved.update", entInstitution.list())
 }
 
 func (s *Server) institutionOf(c echo.Context) (*catalog.Institution, error) {
@@ -164,7 +164,7 @@ func (s *Server) manageAgreements(c echo.Context) error {
 		v.row(e, a.ID, a.Title, "", a.RetiredAt, a.InstitutionNameEN, v.T("agreement_kind."+a.Kind),
 			v.T("manage.range", dateString(a.ValidFrom), dateString(a.ValidUntil)), v.T("manage.quotas", a.QuotaOut, a.QuotaIn))
 	}
-	return s.render.render(c, http.StatusOK, "manage_list", v)
+	return s.render.render(c, http.StatusOK, pageManageList, v)
 }
 
 func (s *Server) manageAgreementNew(c echo.Context) error {
@@ -174,13 +174,13 @@ func (s *Server) manageAgreementNew(c echo.Context) error {
 
 func (s *Server) manageAgreementCreate(c echo.Context) error {
 	in := bindAgreement(c)
-	a, err := s.Catalog.CreateAgreement(c.Request().Context(), in)
+	_, err := s.catalogBy(c).CreateAgreement(c.Request().Context(), in)
 	if invalid(err) {
 		return s.agreementPage(c, http.StatusUnprocessableEntity, nil, in, err)
 	} else if err != nil {
 		return err
 	}
-	return s.saved(c, entAgreement, "create", a.ID, map[string]any{"title": a.Title, "institution_id": a.InstitutionID}, entAgreement.list())
+	return s.done(c, "manage.saved.create", entAgreement.list())
 }
 
 func (s *Server) manageAgreementEdit(c echo.Context) error {
@@ -197,12 +197,12 @@ func (s *Server) manageAgreementUpdate(c echo.Context) error {
 		return err
 	}
 	in := bindAgreement(c)
-	if err := s.Catalog.UpdateAgreement(c.Request().Context(), cur.ID, in); invalid(err) {
+	if err := s.catalogBy(c).UpdateAgreement(c.Request().Context(), cur.ID, in); invalid(err) {
 		return s.agreementPage(c, http.StatusUnprocessableEntity, cur, in, err)
 	} else if err != nil {
 		return err
 	}
-	return s.saved(c, entAgreement, "update", cur.ID, map[string]any{"title": in.Title, "institution_id": in.InstitutionID}, entAgreement.list())
+	return s.done(c, "manage.saved.update", entAgreement.list())
 }
 
 func (s *Server) agreementOf(c echo.Context) (*catalog.Agreement, error) {

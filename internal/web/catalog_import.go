@@ -24,20 +24,6 @@ const importBodyLimit = "20M"
 // importPath is the upload route, which bodyLimits recognises.
 const importPath = "/manage/import"
 
-// catalogImportRoutes are where the office imports electives and periods
-// from CSV or XLSX, previewing every row before anything is written, and
-// exports the catalog back.
-func (s *Server) catalogImportRoutes(g *echo.Group) {
-	g.GET("/import", s.importForm)
-	g.POST("/import", s.importUpload) // body limit: bodyLimits in server.go
-	g.GET("/import/template.csv", s.importTemplate)
-	g.GET("/import/:id", s.importPreview)
-	g.POST("/import/:id/commit", s.importCommit)
-	g.GET("/export", s.exportPage)
-	g.GET("/export.csv", s.exportCSV)
-	g.GET("/export.xlsx", s.exportXLSX)
-}
-
 // importFormView is the upload page, with the message of a file that
 // could not be read.
 type importFormView struct {
@@ -78,7 +64,7 @@ func (s *Server) importFormView(c echo.Context, fileErr error) importFormView {
 
 // importForm is the upload form.
 func (s *Server) importForm(c echo.Context) error {
-	return s.render.render(c, http.StatusOK, "manage_import", s.importFormView(c, nil))
+	return s.render.render(c, http.StatusOK, pageManageImport, s.importFormView(c, nil))
 }
 
 // importUpload reads the file, stores its rows and sends the browser to
@@ -119,7 +105,7 @@ func (s *Server) importUpload(c echo.Context) error {
 }
 
 func (s *Server) importRefused(c echo.Context, err error) error {
-	return s.render.render(c, http.StatusUnprocessableEntity, "manage_import", s.importFormView(c, err))
+	return s.render.render(c, http.StatusUnprocessableEntity, pageManageImport, s.importFormView(c, err))
 }
 
 // importTemplate is a CSV with the header and two example rows.
@@ -185,7 +171,7 @@ func (s *Server) importPreview(c echo.Context) error {
 	}
 	res := pv.Result
 	if res == nil {
-		return s.render.render(c, http.StatusOK, "manage_import_preview", v)
+		return s.render.render(c, http.StatusOK, pageManageImportPreview, v)
 	}
 	if res.ErrorCount > 0 {
 		v.Summary = p.T("import.preview.rows", res.Rows)
@@ -225,7 +211,7 @@ func (s *Server) importPreview(c echo.Context) error {
 	if res.ErrorCount > 0 {
 		status = http.StatusUnprocessableEntity
 	}
-	return s.render.render(c, status, "manage_import_preview", v)
+	return s.render.render(c, status, pageManageImportPreview, v)
 }
 
 // importCommit writes a previewed upload, all or nothing. A second click
@@ -260,7 +246,7 @@ type exportView struct {
 
 func (s *Server) exportPage(c echo.Context) error {
 	p := s.page(c, "import.export.title")
-	return s.render.render(c, http.StatusOK, "manage_import_export", exportView{Page: p, Manage: manageNav(p, manageEntity{name: "export"})})
+	return s.render.render(c, http.StatusOK, pageManageImportExport, exportView{Page: p, Manage: manageNav(p, manageEntity{name: "export"})})
 }
 
 // exportCSV downloads every live outgoing elective with its periods in the

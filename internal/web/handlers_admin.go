@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -54,7 +53,7 @@ func (s *Server) adminUsers(c echo.Context) error {
 		}
 		v.Rows = append(v.Rows, row)
 	}
-	return s.render.render(c, http.StatusOK, "admin_users", v)
+	return s.render.render(c, http.StatusOK, pageAdminUsers, v)
 }
 
 func (s *Server) adminGrant(c echo.Context) error {
@@ -67,7 +66,7 @@ func (s *Server) adminGrant(c echo.Context) error {
 		return apperr.New(apperr.Invalid, "user.role.unknown", c.FormValue("role"))
 	}
 	admin := visitorOf(c).User
-	if err := s.Users.Grant(c.Request().Context(), id, role, admin.ID, meta(c), time.Now()); err != nil {
+	if err := s.Users.Grant(c.Request().Context(), id, role, admin.ID, meta(c)); err != nil {
 		return err
 	}
 	s.setFlash(c, "role_granted")
@@ -84,7 +83,7 @@ func (s *Server) adminRevoke(c echo.Context) error {
 		return apperr.New(apperr.Invalid, "user.role.unknown", c.Param("role"))
 	}
 	admin := visitorOf(c).User
-	if err := s.Users.Revoke(c.Request().Context(), id, role, admin.ID, meta(c), time.Now()); err != nil {
+	if err := s.Users.Revoke(c.Request().Context(), id, role, admin.ID, meta(c)); err != nil {
 		return err
 	}
 	s.setFlash(c, "role_revoked")
@@ -133,5 +132,5 @@ func (s *Server) adminAudit(c echo.Context) error {
 		}
 		v.More = "/admin/audit?" + q.Encode()
 	}
-	return s.render.render(c, http.StatusOK, "admin_audit", v)
+	return s.render.render(c, http.StatusOK, pageAdminAudit, v)
 }

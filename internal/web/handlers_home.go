@@ -78,5 +78,5 @@ func (s *Server) home(c echo.Context) error {
 			v.DemoPartner = partnerLoginPath("demo-partner") + "?as=exchange"
 		}
 	}
-	return s.render.render(c, http.StatusOK, "home", v)
+	return s.render.render(c, http.StatusOK, pageHome, v)
 }

@@ -9,14 +9,7 @@ import (
 
 	"portal/internal/apperr"
 	"portal/internal/incoming"
-	"portal/internal/user"
 )
-
-func (s *Server) incomingProfileRoutes(g *echo.Group) {
-	in := g.Group("/incoming", RequireRole(user.Incoming))
-	in.GET("/profile", s.incomingProfile)
-	in.POST("/profile", s.incomingProfileSave)
-}
 
 // profileField is one input of the profile form with its message.
 type profileField struct {
@@ -145,5 +138,5 @@ func (s *Server) profilePage(c echo.Context, status int, in incoming.ProfileInpu
 		val := strconv.Itoa(y)
 		v.Year.Options = append(v.Year.Options, choice{Value: val, Label: v.T("incoming.profile.year_n", y), Selected: val == in.YearOfStudy})
 	}
-	return s.render.render(c, status, "incoming_profile", v)
+	return s.render.render(c, status, pageIncomingProfile, v)
 }

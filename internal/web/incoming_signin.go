@@ -12,15 +12,6 @@ import (
 
 // Sign-in for people without a university account: an emailed one-time
 // link, and the partner universities' providers.
-func (s *Server) incomingSigninRoutes(g *echo.Group) {
-	g.GET("/signin/email", s.signinEmail)
-	g.POST("/signin/email", s.signinEmailSend)
-	g.GET("/signin/email/sent", s.signinEmailSent)
-	g.GET(auth.LinkPath, s.signinLink)
-	g.POST(auth.LinkPath, s.signinLinkUse)
-	g.GET("/login/:provider", s.partnerLogin)
-	s.incomingProfileRoutes(g)
-}
 
 type signinEmailView struct {
 	Page
@@ -30,7 +21,7 @@ type signinEmailView struct {
 
 // signinEmail asks for the address to mail a sign-in link to.
 func (s *Server) signinEmail(c echo.Context) error {
-	return s.render.render(c, http.StatusOK, "signin_email", signinEmailView{Page: s.page(c, "incoming.signin.title")})
+	return s.render.render(c, http.StatusOK, pageSigninEmail, signinEmailView{Page: s.page(c, "incoming.signin.title")})
 }
 
 // signinEmailSend mails a link, or does not (a rate limit), and answers
@@ -43,7 +34,7 @@ func (s *Server) signinEmailSend(c echo.Context) error {
 		v := signinEmailView{Page: s.page(c, "incoming.signin.title"), Email: email}
 		m := f["email"]
 		v.EmailError = v.T(m.Key, m.Args...)
-		return s.render.render(c, http.StatusUnprocessableEntity, "signin_email", v)
+		return s.render.render(c, http.StatusUnprocessableEntity, pageSigninEmail, v)
 	}
 	if err != nil {
 		return err
@@ -52,7 +43,7 @@ func (s *Server) signinEmailSend(c echo.Context) error {
 }
 
 func (s *Server) signinEmailSent(c echo.Context) error {
-	return s.render.render(c, http.StatusOK, "signin_email_sent", s.page(c, "incoming.signin.sent.title"))
+	return s.render.render(c, http.StatusOK, pageSigninEmailSent, s.page(c, "incoming.signin.sent.title"))
 }
 
 type signinLinkView struct {
@@ -66,7 +57,7 @@ type signinLinkView struct {
 func (s *Server) signinLink(c echo.Context) error {
 	v := signinLinkView{Page: s.page(c, "incoming.link.title"), Token: c.QueryParam("token")}
 	c.Response().Header().Set("Referrer-Policy", "no-referrer")
-	return s.render.render(c, http.StatusOK, "signin_link", v)
+	return s.render.render(c, http.StatusOK, pageSigninLink, v)
 }
 
 // signinLinkUse uses the link: a new session, a new id, audited. Someone
@@ -84,7 +75,7 @@ func (s *Server) signinLinkUse(c echo.Context) error {
 	if apperr.CodeOf(err) == apperr.Unauthorized {
 		v := signinLinkView{Page: s.page(c, "incoming.link.refused.title")}
 		v.Refused = v.T("auth.refused.link")
-		return s.render.render(c, http.StatusUnauthorized, "signin_link", v)
+		return s.render.render(c, http.StatusUnauthorized, pageSigninLink, v)
 	}
 	if err != nil {
 		return err

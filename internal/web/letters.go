@@ -14,9 +14,6 @@ import (
 // The public check of a letter's verification code: a visa officer or a
 // home school types the code printed on a letter and sees whether the
 // hospital issued it, and to whom. No sign-in: they have no account.
-func (s *Server) letterRoutes(g *echo.Group) {
-	g.GET("/verify", s.letterVerify)
-}
 
 type letterVerifyView struct {
 	Page
@@ -40,7 +37,7 @@ type verifiedLetter struct {
 func (s *Server) letterVerify(c echo.Context) error {
 	v := letterVerifyView{Page: s.page(c, "letter.verify.title"), Code: strings.TrimSpace(c.QueryParam("code"))}
 	if v.Code == "" {
-		return s.render.render(c, http.StatusOK, "verify", v)
+		return s.render.render(c, http.StatusOK, pageVerify, v)
 	}
 	if len(v.Code) > 64 {
 		v.Code = v.Code[:64]
@@ -48,7 +45,7 @@ func (s *Server) letterVerify(c echo.Context) error {
 	l, err := s.Letters.Verify(c.Request().Context(), v.Code)
 	if apperr.CodeOf(err) == apperr.NotFound {
 		v.CodeError = v.T("letter.verify.unknown")
-		return s.render.render(c, http.StatusNotFound, "verify", v)
+		return s.render.render(c, http.StatusNotFound, pageVerify, v)
 	}
 	if err != nil {
 		return err
@@ -71,7 +68,7 @@ func (s *Server) letterVerify(c echo.Context) error {
 		f.Superseded = v.T("letter.verify.superseded", letter.FormatDate(*l.SupersededAt, lang))
 	}
 	v.Found = f
-	return s.render.render(c, http.StatusOK, "verify", v)
+	return s.render.render(c, http.StatusOK, pageVerify, v)
 }
 
 // sendLetter answers with a letter's PDF as a download named after its

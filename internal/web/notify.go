@@ -19,30 +19,6 @@ import (
 // notifyPageSize is how many notifications a page of the list shows.
 const notifyPageSize = 20
 
-// notifyRoutes are the bell's pages, the admin's failed mail, and in dev
-// mode the captured mail.
-func (s *Server) notifyRoutes(g *echo.Group) {
-	if s.Notify == nil {
-		return
-	}
-	g.GET("/notifications", s.notifications, RequireSignIn)
-	g.POST("/notifications/read-all", s.notificationsReadAll, RequireSignIn)
-	g.POST("/notifications/:id/read", s.notificationRead, RequireSignIn)
-	g.GET("/notifications/preferences", s.notificationPrefs, RequireSignIn)
-	g.POST("/notifications/preferences", s.notificationPrefsSave, RequireSignIn)
-
-	admin := g.Group("/admin/notifications", RequireRole(user.Admin))
-	admin.GET("/failed", s.notificationsFailed)
-	admin.POST("/retry-all", s.notificationsRetryAll)
-	admin.POST("/:id/retry", s.notificationRetry)
-
-	if s.DevProvider != nil && s.MailCapture != nil {
-		g.GET("/dev/mail", s.devMail)
-		g.GET("/dev/mail/:id", s.devMailMessage)
-		g.GET("/dev/mail/:id/html", s.devMailHTML)
-	}
-}
-
 // ---- the bell
 
 // Bell is the header's link to the notifications, with the unread count.
@@ -127,7 +103,7 @@ func (s *Server) notifications(c echo.Context) error {
 	if v.Bell != nil {
 		v.Unread = v.Bell.Count
 	}
-	return s.render.render(c, http.StatusOK, "notifications", v)
+	return s.render.render(c, http.StatusOK, pageNotifications, v)
 }
 
 // notificationRead marks one notification read, then goes to what it is
@@ -216,7 +192,7 @@ func (s *Server) prefsPage(c echo.Context, status int, p notify.Prefs, failed er
 			v.Reviewer = true // show the field the message is about
 		}
 	}
-	return s.render.render(c, status, "notifications_prefs", v)
+	return s.render.render(c, status, pageNotificationPrefs, v)
 }
 
 // notificationPrefsSave stores the optional mails the visitor keeps (the
@@ -276,7 +252,7 @@ func (s *Server) notificationsFailed(c echo.Context) error {
 			When: f.LastAttempt.Local().Format("2006-01-02 15:04"), Tried: f.LastAttempt.UTC().Format(time.RFC3339), Attempts: f.Attempts,
 		})
 	}
-	return s.render.render(c, http.StatusOK, "notifications_failed", v)
+	return s.render.render(c, http.StatusOK, pageNotificationsFailed, v)
 }
 
 func (s *Server) notificationRetry(c echo.Context) error {

@@ -28,7 +28,7 @@ func (s *Server) devMail(c echo.Context) error {
 	for _, m := range s.MailCapture.List() {
 		v.Mails = append(v.Mails, devMailRow{ID: m.ID, To: addressText(m), Subject: m.Subject, When: m.At.Format("15:04:05")})
 	}
-	return s.render.render(c, http.StatusOK, "notifications_devmail", v)
+	return s.render.render(c, http.StatusOK, pageDevMail, v)
 }
 
 type devMailMessageView struct {
@@ -63,7 +63,7 @@ func (s *Server) devMailMessage(c echo.Context) error {
 		Mail:      devMailRow{ID: m.ID, To: addressText(m), Subject: m.Subject, When: m.At.Format("2006-01-02 15:04:05")},
 		MessageID: m.Message.ID, Text: m.Text, HTML: m.HTML, HTMLFrame: "/dev/mail/" + strconv.Itoa(m.ID) + "/html",
 	}
-	return s.render.render(c, http.StatusOK, "notifications_devmail_message", v)
+	return s.render.render(c, http.StatusOK, pageDevMailMessage, v)
 }
 
 // devMailHTML serves a captured mail's HTML part for the frame of the

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/labstack/echo/v4"
 
@@ -14,12 +17,87 @@ import (
 	"portal/internal/user"
 )
 
-// renderer holds every page's template set, parsed once at boot: each page
-// is the layout plus the partials plus its own file.
-type renderer struct {
-	pages  map[string]*template.Template
-	bundle *i18n.Bundle
+// pageName names a page: templates/pages/<name>.html, executed inside the
+// layout. Every page has a constant here, and newRenderer refuses to start
+// when a constant has no file or a file no constant, so a misspelt page
+// fails at start-up, not when someone opens it.
+type pageName string
+
+// The pages.
+const (
+	pageAdminAudit          pageName = "admin_audit"
+	pageAdminUsers          pageName = "admin_users"
+	pageApplication         pageName = "application"
+	pageApplications        pageName = "applications"
+	pageCalendar            pageName = "calendar"
+	pageCalendarRequests    pageName = "calendar_requests"
+	pageCatalog             pageName = "catalog"
+	pageCatalogElective     pageName = "catalog_elective"
+	pageCatalogInstitution  pageName = "catalog_institution"
+	pageError               pageName = "error"
+	pageHome                pageName = "home"
+	pageIncomingProfile     pageName = "incoming_profile"
+	pageManage              pageName = "manage"
+	pageManageForm          pageName = "manage_form"
+	pageManageImport        pageName = "manage_import"
+	pageManageImportExport  pageName = "manage_import_export"
+	pageManageImportPreview pageName = "manage_import_preview"
+	pageManageList          pageName = "manage_list"
+	pageNotifications       pageName = "notifications"
+	pageDevMail             pageName = "notifications_devmail"
+	pageDevMailMessage      pageName = "notifications_devmail_message"
+	pageNotificationsFailed pageName = "notifications_failed"
+	pageNotificationPrefs   pageName = "notifications_prefs"
+	pageReview              pageName = "review"
+	pageReviewBulk          pageName = "review_bulk"
+	pageRotation            pageName = "rotation"
+	pageRotationNew         pageName = "rotation_new"
+	pageRotations           pageName = "rotations"
+	pageSigninEmail         pageName = "signin_email"
+	pageSigninEmailSent     pageName = "signin_email_sent"
+	pageSigninLink          pageName = "signin_link"
+	pageVerify              pageName = "verify"
+	pageWallet              pageName = "wallet"
+)
+
+// pageNames are all the pages, for the start-up check and the tests.
+var pageNames = []pageName{
+	pageAdminAudit, pageAdminUsers, pageApplication, pageApplications, pageCalendar,
+	pageCalendarRequests, pageCatalog, pageCatalogElective, pageCatalogInstitution, pageError,
+	pageHome, pageIncomingProfile, pageManage, pageManageForm, pageManageImport,
+	pageManageImportExport, pageManageImportPreview, pageManageList, pageNotifications, pageDevMail,
+	pageDevMailMessage, pageNotificationsFailed, pageNotificationPrefs, pageReview, pageReviewBulk,
+	pageRotation, pageRotationNew, pageRotations, pageSigninEmail, pageSigninEmailSent,
+	pageSigninLink, pageVerify, pageWallet,
 }
+
+// fragmentName names a template of the partials that htmx requests get
+// alone, without the layout. newRenderer checks each is defined.
+type fragmentName string
+
+// The fragments.
+const (
+	fragCatalogResults fragmentName = "catalog_fragment" // the catalog's result cards
+	fragReviewQueue    fragmentName = "review_fragment"  // the review queue's tabs, table and pager
+	fragReviewRows     fragmentName = "review_rows"      // the queue table's rows (QueueRows)
+	fragRotationWeeks  fragmentName = "rotation_weeks"   // a request form's start-week picker
+)
+
+var fragmentNames = []fragmentName{fragCatalogResults, fragReviewQueue, fragReviewRows, fragRotationWeeks}
+
+// renderer holds every page's template set, parsed once at boot: each page
+// is the layout plus the partials plus its own file. The partials alone
+// are one more set, for the fragments.
+type renderer struct {
+	pages     map[pageName]*template.Template
+	fragments *template.Template
+	bundle    *i18n.Bundle
+	// rendered, when set, hears the name of each page and fragment
+	// rendered: the translation test checks that it saw every one.
+	rendered atomic.Pointer[func(string)]
+}
+
+func (r *renderer) onRender(f func(string)) { r.rendered.Store(&f) }
 
 func newRenderer(tfs fs.FS, a *assets, b *i18n.Bundle) (*renderer, error) {
 	funcs := template.FuncMap{"static": a.URL}
@@ -31,29 +109,69 @@ func newRenderer(tfs fs.FS, a *assets, b *i18n.Bundle) (*renderer, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &renderer{pages: map[string]*template.Template{}, bundle: b}
+	r := &renderer{pages: map[pageName]*template.Template{}, bundle: b}
 	for _, p := range pages {
+		name := pageName(strings.TrimSuffix(path.Base(p), ".html"))
+		if !slices.Contains(pageNames, name) {
+			return nil, fmt.Errorf("template %s has no page constant (render.go)", p)
+		}
 		files := append([]string{"templates/layout.html"}, partials...)
 		files = append(files, p)
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(tfs, files...)
 		if err != nil {
 			return nil, fmt.Errorf("parse %s: %w", p, err)
 		}
-		r.pages[strings.TrimSuffix(path.Base(p), ".html")] = t
+		r.pages[name] = t
+	}
+	for _, n := range pageNames {
+		if r.pages[n] == nil {
+			return nil, fmt.Errorf("page %q has no template templates/pages/%s.html", n, n)
+		}
+	}
+	if r.fragments, err = template.New("fragments").Funcs(funcs).ParseFS(tfs, partials...); err != nil {
+		return nil, fmt.Errorf("parse partials: %w", err)
+	}
+	for _, n := range fragmentNames {
+		if r.fragments.Lookup(string(n)) == nil {
+			return nil, fmt.Errorf("fragment %q is defined in no partial", n)
+		}
 	}
 	return r, nil
 }
 
 // render executes into a buffer first, so that a template error becomes a
 // proper error page instead of half a page with a 200 status.
-func (r *renderer) render(c echo.Context, status int, page string, data any) error {
+func (r *renderer) render(c echo.Context, status int, page pageName, data any) error {
 	t, ok := r.pages[page]
 	if !ok {
 		return fmt.Errorf("no template for page %q", page)
 	}
+	return r.write(c, status, t, string(page), "layout.html", data)
+}
+
+// fragment renders a part of a page alone, as htmx asks for it.
+func (r *renderer) fragment(c echo.Context, status int, name fragmentName, data any) error {
+	return r.write(c, status, r.fragments, string(name), string(name), data)
+}
+
+// execute renders fragment name into w, for callers without a request.
+func (r *renderer) execute(w io.Writer, name fragmentName, data any) error {
+	if err := r.fragments.ExecuteTemplate(w, string(name), data); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	if f := r.rendered.Load(); f != nil {
+		(*f)(string(name))
+	}
+	return nil
+}
+
+func (r *renderer) write(c echo.Context, status int, t *template.Template, what, name string, data any) error {
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout.html", data); err != nil {
-		return fmt.Errorf("render %s: %w", page, err)
+	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
+		return fmt.Errorf("render %s: %w", what, err)
+	}
+	if f := r.rendered.Load(); f != nil {
+		(*f)(what)
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.HTMLBlob(status, buf.Bytes())
@@ -99,23 +217,23 @@ type LangChoice struct {
 	Current bool
 }
 
-// navigation lists, per role, the sections of the portal that exist. It is
-// data so that a new section is one line here.
+// navigation lists the sections of the portal, each shown to whom its
+// guard admits (routes.go). It is data so that a new section is one line.
 var navigation = []struct {
 	key, path string
-	roles     []user.Role // nil: everyone signed in
+	who       guard
 }{
-	{"nav.home", "/", nil},
-	{"nav.catalog", "/electives", nil},
-	{"nav.wallet", "/wallet", []user.Role{user.Student, user.Incoming}},
-	{"nav.rotations", "/rotations", []user.Role{user.Incoming}},
-	{"nav.calendar", "/calendar", []user.Role{user.Coordinator, user.Office, user.Admin}},
-	{"nav.incoming_profile", "/incoming/profile", []user.Role{user.Incoming}},
-	{"nav.applications", "/applications", []user.Role{user.Student}},
-	{"nav.review", "/review", []user.Role{user.Reviewer, user.Office, user.Admin}},
-	{"nav.manage", "/manage", []user.Role{user.Office, user.Admin}},
-	{"nav.admin_users", "/admin/users", []user.Role{user.Admin}},
-	{"nav.admin_audit", "/admin/audit", []user.Role{user.Admin}},
+	{"nav.home", "/", signedIn},
+	{"nav.catalog", "/electives", signedIn},
+	{"nav.wallet", "/wallet", holders},
+	{"nav.rotations", "/rotations", incomers},
+	{"nav.calendar", "/calendar", staff},
+	{"nav.incoming_profile", "/incoming/profile", incomers},
+	{"nav.applications", "/applications", students},
+	{"nav.review", "/review", reviewers},
+	{"nav.manage", "/manage", office},
+	{"nav.admin_users", "/admin/users", admin},
+	{"nav.admin_audit", "/admin/audit", admin},
 }
 
 func roleLabel(b *i18n.Bundle, l i18n.Lang, r user.Role) string {

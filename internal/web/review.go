@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"html/template"
 	"io"
 	"net/http"
 	"strconv"
@@ -22,20 +20,10 @@ import (
 	"portal/internal/user"
 )
 
-// reviewRoutes are the reviewers' queue (department reviewers, the office,
-// admins) and the office's bulk actions on a selection of it.
-func (s *Server) reviewRoutes(g *echo.Group) {
-	rv := &reviewer{Server: s, fragment: s.reviewFragment()}
-	g.GET("/review", rv.queue, RequireRole(user.Reviewer, user.Office, user.Admin))
-	g.POST("/review/bulk", rv.bulk, RequireRole(user.Office, user.Admin))
-}
-
-// reviewer serves the queue: the fragment templates htmx gets, and the
-// partner choices of the filter form, kept a minute so that a queue page
+// reviewer serves the queue and keeps the partner choices of the filter form, kept a minute so that a queue page
 // costs the session lookup and one statement of its own.
 type reviewer struct {
 	*Server
-	fragment *template.Template
 
 	mu        sync.Mutex
 	partners  *reviewPartners
@@ -45,15 +33,6 @@ type reviewer struct {
 // reviewPartnersTTL is how long the filter's partner list is kept: a
 // partner added in the catalog shows in the filter within a minute.
 const reviewPartnersTTL = time.Minute
-
-// reviewFragment parses the queue's partials on their own: the page
-// renderer always executes the layout. A parse error is a programming
-// error that New would already have met in the page sets.
-func (s *Server) reviewFragment() *template.Template {
-	return template.Must(template.New("review_fragment").
-		Funcs(template.FuncMap{"static": s.assets.URL}).
-		ParseFS(s.Templates, "templates/partials/review_*.html"))
-}
 
 // queue is the reviewers' queue page. An htmx request from the filter form
 // gets only the queue (tabs, table, pager); everything else gets the page.
@@ -89,20 +68,15 @@ func (rv *reviewer) queue(c echo.Context) error {
 	c.Response().Header().Add("Vary", "HX-Request")
 	h := c.Request().Header
 	if h.Get("HX-Request") == "true" && h.Get("HX-History-Restore-Request") != "true" {
-		var buf bytes.Buffer
-		if err := rv.fragment.ExecuteTemplate(&buf, "review_fragment", v); err != nil {
-			return fmt.Errorf("render review fragment: %w", err)
-		}
-		c.Response().Header().Set("Cache-Control", "no-store")
 		// htmx swaps only 2xx answers; the errors are in the fragment.
-		return c.HTMLBlob(http.StatusOK, buf.Bytes())
+		return rv.render.fragment(c, http.StatusOK, fragReviewQueue, v)
 	}
 	partners, err := rv.partnerList(ctx)
 	if err != nil {
 		return err
 	}
 	v.options(partners)
-	return rv.render.render(c, status, "review", v)
+	return rv.render.render(c, status, pageReview, v)
 }
 
 // partnerList is the partners of the filter form, at most a minute old.
@@ -131,18 +105,15 @@ func (rv *reviewer) partnerList(ctx context.Context) (*reviewPartners, error) {
 // template, the same view code and the configured stale highlight, but
 // without a request or a session. The benchmark measures the page against
 // it. Get one from Server.QueueRows once; it is safe for concurrent use.
-type QueueRows struct {
-	s *Server
-	t *template.Template
-}
+type QueueRows struct{ s *Server }
 
-// QueueRows parses the queue's templates for RenderQueueRows.
-func (s *Server) QueueRows() *QueueRows { return &QueueRows{s: s, t: s.reviewFragment()} }
+// QueueRows renders with the templates parsed at start (render.go).
+func (s *Server) QueueRows() *QueueRows { return &QueueRows{s: s} }
 
 // Render writes the <tr> rows of rows in lang.
 func (q *QueueRows) Render(w io.Writer, lang i18n.Lang, rows []application.QueueRow) error {
 	t := reviewRows(q.s.reviewPage(lang), rows, q.s.Config.StaleDays(), true)
-	return q.t.ExecuteTemplate(w, "review_rows", t)
+	return q.s.render.execute(w, fragReviewRows, t)
 }
 
 // ---- bulk actions
@@ -191,7 +162,7 @@ func (rv *reviewer) bulk(c echo.Context) error {
 			return err
 		}
 		var buf bytes.Buffer
-		name := "applications-" + time.Now().UTC().Format(time.DateOnly) + "." + action
+		name := "applications-" + rv.Applications.Now().Format(time.DateOnly) + "." + action
 		if action == "csv" {
 			err = application.WriteQueueCSV(&buf, rows)
 			return rv.reviewDownload(c, err, name, "text/csv; charset=utf-8", &buf)
@@ -226,7 +197,7 @@ func (rv *reviewer) bulk(c echo.Context) error {
 		}
 		v.Rows = append(v.Rows, reviewRefusal{Label: p.T("review.bulk.refused_row", r.ID), Link: application.Link(r.ID), Reason: reason})
 	}
-	return rv.render.render(c, http.StatusOK, "review_bulk", v)
+	return rv.render.render(c, http.StatusOK, pageReviewBulk, v)
 }
 
 // reviewBulkError turns bad input on the whole selection (none selected,

@@ -1,12 +1,10 @@
 package web
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -18,35 +16,7 @@ import (
 	"portal/internal/apperr"
 	"portal/internal/i18n"
 	"portal/internal/rotation"
-	"portal/internal/user"
 )
-
-// Incoming rotations: the applicant's requests and their form, one
-// request's page for everyone who may see it, and the coordinators'
-// calendar and review queue (rotation_calendar.go).
-func (s *Server) rotationRoutes(g *echo.Group) {
-	if s.Rotations == nil {
-		return
-	}
-	// The weeks of a department answer the form's htmx requests without the
-	// layout, from their own template set parsed once here.
-	weeks := template.Must(template.New("rotation_weeks").ParseFS(s.Templates, "templates/partials/rotation_weeks.html"))
-	incoming := RequireRole(user.Incoming)
-	g.GET("/rotations", s.rotationList, incoming)
-	g.GET("/rotations/new", s.rotationNew, incoming)
-	g.POST("/rotations", s.rotationCreate, incoming)
-	g.GET("/rotations/weeks", func(c echo.Context) error { return s.rotationWeeks(c, weeks) }, RequireSignIn)
-	g.GET("/rotations/:id", s.rotationShow, RequireSignIn)
-	g.POST("/rotations/:id", s.rotationSave, RequireSignIn)
-	g.POST("/rotations/:id/submit", s.rotationSubmit, RequireSignIn)
-	g.POST("/rotations/:id/withdraw", s.rotationWithdraw, RequireSignIn)
-	g.POST("/rotations/:id/review", s.rotationReview, RequireSignIn)
-	g.POST("/rotations/:id/accept", s.rotationAccept, RequireSignIn)
-	g.POST("/rotations/:id/onboarding", s.rotationOnboarding, RequireSignIn)
-	g.POST("/rotations/:id/confirm", s.rotationConfirm, RequireSignIn)
-	g.GET("/rotations/:id/letters/:kind", s.rotationLetter, RequireSignIn)
-	s.rotationCalendarRoutes(g)
-}
 
 // ---- the applicant's list
 
@@ -96,7 +66,7 @@ func (s *Server) rotationList(c echo.Context) error {
 	}
 	v := rotationListView{Page: s.page(c, "rotation.list.title")}
 	v.Rows = s.rotationRows(v.Page, list)
-	return s.render.render(c, http.StatusOK, "rotations", v)
+	return s.render.render(c, http.StatusOK, pageRotations, v)
 }
 
 // ---- the request form
@@ -273,7 +243,7 @@ func (s *Server) rotationWeeksFor(c echo.Context, p Page, n int, dep int64, sele
 }
 
 // rotationWeeks answers the form's htmx request for one slot's weeks.
-func (s *Server) rotationWeeks(c echo.Context, t *template.Template) error {
+func (s *Server) rotationWeeks(c echo.Context) error {
 	n, _ := strconv.Atoi(c.QueryParam("slot"))
 	if n < 1 || n > rotation.MaxChoices {
 		return apperr.New(apperr.NotFound, "error.not_found")
@@ -284,13 +254,8 @@ func (s *Server) rotationWeeks(c echo.Context, t *template.Template) error {
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "rotation_weeks", v); err != nil {
-		return fmt.Errorf("render rotation weeks: %w", err)
-	}
-	c.Response().Header().Set("Cache-Control", "no-store")
 	c.Response().Header().Add("Vary", "HX-Request")
-	return c.HTMLBlob(http.StatusOK, buf.Bytes())
+	return s.render.fragment(c, http.StatusOK, fragRotationWeeks, v)
 }
 
 type rotationNewView struct {
@@ -332,7 +297,7 @@ func (s *Server) rotationNewPage(c echo.Context, status int, in rotation.DraftIn
 	if err != nil {
 		v.Summary = v.T(rotationErrKey(err))
 	}
-	return s.render.render(c, status, "rotation_new", v)
+	return s.render.render(c, status, pageRotationNew, v)
 }
 
 // apperrKey is the message key of a coded error; "form.invalid" for

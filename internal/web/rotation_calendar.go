@@ -16,16 +16,6 @@ import (
 
 // The coordinators' side: their departments' calendars and the review
 // queue. The office and admins see every department.
-func (s *Server) rotationCalendarRoutes(g *echo.Group) {
-	staff := RequireRole(user.Coordinator, user.Office, user.Admin)
-	g.GET("/calendar", s.calendarShow, staff)
-	g.POST("/calendar/:dept/publish", s.calendarPublish, staff)
-	g.POST("/calendar/:dept/blackout", s.calendarBlackout, staff)
-	g.POST("/calendar/:dept/rules", s.calendarRules, staff)
-	g.GET("/calendar/requests", s.calendarQueue, staff)
-	g.POST("/calendar/:dept/coordinators", s.calendarGrant, staff)
-	g.POST("/calendar/:dept/coordinators/:user/revoke", s.calendarRevoke, staff)
-}
 
 // calendarWeeks is how many weeks the calendar page shows at once.
 const calendarWeeks = 20
@@ -109,7 +99,7 @@ func (s *Server) calendarPage(c echo.Context, status int, dep int64, from string
 			return apperr.New(apperr.NotFound, "error.not_found")
 		}
 		v.None = true
-		return s.render.render(c, status, "calendar", v)
+		return s.render.render(c, status, pageCalendar, v)
 	}
 	if dep == 0 {
 		// The first department that takes rotations, else the first.
@@ -215,7 +205,7 @@ func (s *Server) calendarPage(c echo.Context, status int, dep int64, from string
 		}
 		v.Error = v.T(rotationErrKey(at.err), rotationErrArgs(at.err)...)
 	}
-	return s.render.render(c, status, "calendar", v)
+	return s.render.render(c, status, pageCalendar, v)
 }
 
 // calendarDone answers a calendar form: the calendar again with a
@@ -333,5 +323,5 @@ func (s *Server) calendarQueue(c echo.Context) error {
 		return err
 	}
 	v.Rows = s.rotationRows(v.Page, list)
-	return s.render.render(c, http.StatusOK, "calendar_requests", v)
+	return s.render.render(c, http.StatusOK, pageCalendarRequests, v)
 }

@@ -133,44 +133,10 @@ func (s *Server) routes() {
 	e.Use(s.recoverer, middleware.RequestID(), s.requestLog, s.count)
 	e.Use(s.bodyLimits())
 
-	e.GET("/healthz", s.healthz)
-	e.GET("/readyz", s.readyz)
-	e.POST("/auth/backchannel-logout", s.backchannelLogout) // no session, no CSRF: server to server
-	if s.Config.Metrics {
-		e.GET("/metrics", s.metrics)
-	}
-	e.GET("/static/*", s.assets.serve)
-	if s.DevProvider != nil {
-		e.Any("/dev/oidc/*", echo.WrapHandler(http.StripPrefix("/dev/oidc", s.DevProvider)))
-	}
-	if s.DevPartner != nil {
-		e.Any("/dev/partner-oidc/*", echo.WrapHandler(http.StripPrefix("/dev/partner-oidc", s.DevPartner)))
-	}
+	s.plainRoutes(e) // routes.go
 
 	app := e.Group("", s.locale, s.authenticate, s.csrf())
-	app.GET("/", s.home)
-	app.GET("/login", s.login)
-	app.GET("/auth/callback", s.callback)
-	app.POST("/logout", s.logout, RequireSignIn)
-	app.POST("/lang", s.setLang)
-
-	s.catalogRoutes(app)
-	s.walletRoutes(app)
-	s.notifyRoutes(app)
-	s.applicationRoutes(app) // outgoing: the student's side (applications.go)
-	s.reviewRoutes(app)      // outgoing: queues and bulk actions (review.go)
-	s.incomingSigninRoutes(app)
-	s.rotationRoutes(app)
-	s.letterRoutes(app)
-	manage := app.Group("/manage", RequireRole(user.Office, user.Admin))
-	s.catalogAdminRoutes(manage)
-	s.catalogImportRoutes(manage)
-
-	admin := app.Group("/admin", RequireRole(user.Admin))
-	admin.GET("/users", s.adminUsers)
-	admin.POST("/users/:id/roles", s.adminGrant)
-	admin.POST("/users/:id/roles/:role/revoke", s.adminRevoke)
-	admin.GET("/audit", s.adminAudit)
+	s.pageRoutes(app) // routes.go
 
 	// Anything else is a translated 404 page that knows the visitor.
 	app.RouteNotFound("/*", func(c echo.Context) error { return echo.ErrNotFound })
@@ -268,7 +234,7 @@ func (s *Server) page(c echo.Context, titleKey string) Page {
 			p.Person.Roles = append(p.Person.Roles, roleLabel(s.bundle, lang, r))
 		}
 		for _, n := range navigation {
-			if n.roles == nil || u.Has(n.roles...) {
+			if n.who.admits(u) {
 				p.Nav = append(p.Nav, NavItem{Label: p.T(n.key), Path: n.path, Current: n.path == p.Path})
 			}
 		}

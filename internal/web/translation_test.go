@@ -1,0 +1,212 @@
+package web_test
+
+import (
+	"html"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"portal/internal/i18n"
+	"portal/internal/web"
+	"portal/internal/wiring"
+)
+
+// Every page and fragment, in every language, as each kind of visitor:
+// no message key may be missing. i18n.Bundle.T shows a missing key as the
+// key itself, which a reader would see as "rotation.letter.acceptance" in
+// the middle of a page; the test hears every such miss (Bundle.OnMissing)
+// while it walks the dev portal, demo applications and requests included,
+// from its start pages through every link, and sends the forms that show
+// refusals. It also checks that it met every page and fragment there is.
+func TestEveryPageAndFragmentIsTranslated(t *testing.T) {
+	p := startPortal(t, "sqlite", wiring.Options{DemoApplications: true})
+	var mu sync.Mutex
+	missing := map[string][]string{} // "lang key" -> where
+	rendered := map[string]bool{}
+	where := ""
+	p.App.Web.I18n.OnMissing(func(l i18n.Lang, key string) {
+		mu.Lock()
+		defer mu.Unlock()
+		k := string(l) + " " + key
+		if len(missing[k]) < 3 {
+			missing[k] = append(missing[k], where)
+		}
+	})
+	t.Cleanup(func() { p.App.Web.I18n.OnMissing(nil) })
+	p.App.Web.OnRender(func(name string) {
+		mu.Lock()
+		rendered[name] = true
+		mu.Unlock()
+	})
+
+	for _, who := range []string{"", "student", "incoming", "reviewer", "coordinator", "office", "admin"} {
+		for _, lang := range []i18n.Lang{i18n.English, i18n.TraditionalChinese} {
+			c := &crawler{t: t, p: p, b: p.browser(), lang: lang, seen: map[string]bool{}, perPath: map[string]int{}}
+			mu.Lock()
+			where = who + "/" + string(lang)
+			mu.Unlock()
+			c.start(who)
+			for _, u := range translationStarts {
+				c.visit(u)
+			}
+			c.refusals(who)
+			c.crawl()
+		}
+	}
+
+	keys := make([]string, 0, len(missing))
+	for k := range missing {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		t.Errorf("untranslated %s (as %s)", k, strings.Join(missing[k], ", "))
+	}
+	// The queue's rows alone are the benchmark's (QueueRows); the queue
+	// page above drew the same rows inside its fragment.
+	for _, lang := range []i18n.Lang{i18n.English, i18n.TraditionalChinese} {
+		if err := p.App.Web.QueueRows().Render(io.Discard, lang, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range web.PageNames() {
+		if !rendered[name] {
+			t.Errorf("the walk never rendered %q: reach it from translationStarts or crawler.refusals", name)
+		}
+	}
+}
+
+// translationStarts are the pages a walk starts from; links lead on.
+var translationStarts = []string{
+	"/", "/electives", "/wallet", "/notifications", "/notifications/preferences",
+	"/applications", "/review", "/rotations", "/rotations/new", "/calendar", "/calendar/requests",
+	"/incoming/profile", "/verify", "/verify?code=0000-0000-0000-0000", "/manage", "/manage/import",
+	"/manage/export", "/admin/users", "/admin/audit", "/admin/notifications/failed", "/dev/mail",
+	"/signin/email", "/no/such/page",
+}
+
+// crawler walks the portal as one visitor in one language.
+type crawler struct {
+	t       *testing.T
+	p       *portal
+	b       *browser
+	lang    i18n.Lang
+	queue   []string
+	seen    map[string]bool
+	perPath map[string]int // distinct queries per path, capped
+}
+
+// start signs in (who "" stays anonymous) and picks the language.
+func (c *crawler) start(who string) {
+	c.t.Helper()
+	if who != "" {
+		c.b.signIn(who)
+	}
+	pg := c.b.get("/")
+	pg = c.b.post("/lang", url.Values{"_csrf": {pg.csrf(c.t)}, "lang": {string(c.lang)}, "return_to": {"/"}})
+	if got := pg.Header.Get("Content-Language"); got != string(c.lang) {
+		c.t.Fatalf("after choosing %s the home page is in %q", c.lang, got)
+	}
+}
+
+// skip are links the walk does not follow: signing in or out as someone
+// else, the identity providers, static files.
+var skip = []string{"/login", "/auth/", "/dev/oidc", "/dev/partner-oidc", "/static/", "/signin/link", "/logout"}
+
+var hrefs = regexp.MustCompile(`href="([^"]+)"`)
+
+func (c *crawler) visit(target string) {
+	u, err := url.Parse(target)
+	if err != nil || u.Host != "" || !strings.HasPrefix(u.Path, "/") {
+		return
+	}
+	u.Fragment = ""
+	key := u.String()
+	if c.seen[key] {
+		return
+	}
+	if u.RawQuery != "" {
+		if c.perPath[u.Path] >= 3 {
+			return
+		}
+		c.perPath[u.Path]++
+	}
+	c.seen[key] = true
+	c.queue = append(c.queue, key)
+}
+
+// crawl follows the links of every page it meets, and asks the pages that
+// answer htmx for their fragment too.
+func (c *crawler) crawl() {
+	for n := 0; len(c.queue) > 0 && n < 400; n++ {
+		target := c.queue[0]
+		c.queue = c.queue[1:]
+		if slices.ContainsFunc(skip, func(s string) bool { return strings.HasPrefix(target, s) }) {
+			continue
+		}
+		pg := c.b.get(target)
+		if !strings.HasPrefix(pg.Header.Get("Content-Type"), "text/html") {
+			continue
+		}
+		if path := pg.URL.Path; path == "/electives" || path == "/review" {
+			c.b.do(c.b.follow, http.MethodGet, pg.URL.RequestURI(), nil, http.Header{"Hx-Request": {"true"}})
+		}
+		for _, m := range hrefs.FindAllStringSubmatch(pg.Body, -1) {
+			c.visit(html.UnescapeString(m[1]))
+		}
+	}
+}
+
+var selBoxes = regexp.MustCompile(`name="sel" value="([^"]+)"`)
+
+// refusals sends the forms whose answers only a refused or finished
+// action shows: empty forms, an unknown letter code, a bulk action, an
+// import preview, a week picker.
+func (c *crawler) refusals(who string) {
+	token := c.b.get("/").csrf(c.t)
+	post := func(path string, kv ...string) {
+		form := url.Values{"_csrf": {token}}
+		for i := 0; i+1 < len(kv); i += 2 {
+			form.Add(kv[i], kv[i+1])
+		}
+		c.b.post(path, form)
+	}
+	switch who {
+	case "":
+		post("/signin/email")
+		post("/signin/email", "email", "someone@partner.example.org")
+		c.p.deliver() // the captured mail, for /dev/mail/:id
+		c.b.get("/signin/link?token=nothing")
+	case "incoming":
+		post("/incoming/profile")
+		post("/rotations")
+		var deps []int64
+		if err := c.p.App.DB.Raw("SELECT id FROM departments ORDER BY id").Scan(&deps).Error; err != nil || len(deps) == 0 {
+			c.t.Fatalf("departments: %v", err)
+		}
+		for _, d := range deps[:min(2, len(deps))] {
+			c.b.do(c.b.follow, http.MethodGet, "/rotations/weeks?slot=1&choice_1_department="+strconv.FormatInt(d, 10), nil, http.Header{"Hx-Request": {"true"}})
+		}
+	case "student":
+		post("/wallet/upload")
+	case "office":
+		for _, path := range []string{"/manage/institutions", "/manage/agreements", "/manage/electives", "/manage/departments", "/manage/funding"} {
+			post(path)
+		}
+		if m := selBoxes.FindAllStringSubmatch(c.b.get("/review").Body, -1); len(m) > 0 {
+			post("/review/bulk", "action", "nominate", "sel", html.UnescapeString(m[0][1]))
+		}
+		post("/review/bulk", "action", "dance")
+		c.b.upload(token, "electives.csv", importCSV(c.t, importRows(2)), false)
+		c.b.upload(token, "electives.csv", []byte("not,a,catalog\n"), false)
+	case "admin":
+		post("/admin/users/1/roles", "role", "nobody")
+	}
+}
