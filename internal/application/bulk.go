@@ -2,13 +2,10 @@ package application
 
 import (
 	"context"
-	"io"
 	"slices"
-	"strconv"
 	"time"
 
 	"portal/internal/apperr"
-	"portal/internal/sheet"
 	"portal/internal/user"
 )
 
@@ -181,34 +178,82 @@ func (s *Service) Selection(ctx context.Context, u *user.User, ids []int64) ([]Q
 	return out, nil
 }
 
-// ExportColumns are the columns of a queue export: codes, not translated
-// labels, so that a spreadsheet made from one export reads the next.
-var ExportColumns = []string{"id", "applicant", "stage", "turn", "days_in_stage", "stage_since", "specialty", "choice",
-	"elective", "elective_zh", "institution", "institution_local", "country", "period_start", "period_end"}
-
-// exportTable is rows as a spreadsheet table (package sheet defuses
-// formulas in every cell).
-func exportTable(rows []QueueRow) sheet.Table {
-	date := func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.Format(time.DateOnly)
-	}
-	t := sheet.Table{Name: "Applications", Columns: ExportColumns, Numeric: exportNumbers, Rows: make([][]string, len(rows))}
-	for n, r := range rows {
-		t.Rows[n] = []string{strconv.FormatInt(r.ID, 10), r.ApplicantName, string(r.Stage), string(r.Turn), strconv.Itoa(r.DaysInStage),
-			r.StageSince.UTC().Format(time.RFC3339), r.Specialty, strconv.Itoa(r.CurrentChoice), r.ElectiveTitleEN, r.ElectiveTitleZH,
-			r.InstitutionNameEN, r.InstitutionNameLocal, r.Country, date(r.StartsOn), date(r.EndsOn)}
-	}
-	return t
+// ExportRow is one application as an export holds it: the queue's row,
+// the applicant's contact, and every choice.
+type ExportRow struct {
+	QueueRow
+	Email       string
+	SubmittedAt time.Time // zero when never submitted
+	Choices     []ExportChoice
 }
 
-// exportNumbers are the columns a workbook gets as numbers.
-var exportNumbers = map[string]bool{"id": true, "days_in_stage": true, "choice": true}
+// ExportChoice is one ranked choice of an exported application.
+type ExportChoice struct {
+	Rank                                             int
+	ElectiveTitleEN, ElectiveTitleZH                 string
+	InstitutionNameEN, InstitutionNameLocal, Country string
+	StartsOn, EndsOn                                 time.Time
+}
 
-// WriteQueueCSV writes rows as CSV, like the catalog export.
-func WriteQueueCSV(w io.Writer, rows []QueueRow) error { return sheet.WriteCSV(w, exportTable(rows)) }
-
-// WriteQueueXLSX writes rows as a one-sheet workbook.
-func WriteQueueXLSX(w io.Writer, rows []QueueRow) error { return sheet.WriteXLSX(w, exportTable(rows)) }
+// Export returns the selected applications the office may see, as
+// Selection does, with the applicant's e-mail, the time of submission and
+// all choices in rank order. Students' numbers and years of study are not
+// kept by the portal, so they are not here.
+func (s *Service) Export(ctx context.Context, u *user.User, ids []int64) ([]ExportRow, error) {
+	rows, err := s.Selection(ctx, u, ids)
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	shown := make([]int64, len(rows))
+	for i, r := range rows {
+		shown[i] = r.ID
+	}
+	var extra []struct {
+		ID          int64
+		Email       string
+		SubmittedAt *time.Time
+	}
+	err = s.db.WithContext(ctx).Table("applications AS a").Select("a.id, usr.email, a.submitted_at").
+		Joins("JOIN users AS usr ON usr.id = a.applicant_id").Where("a.id IN ?", shown).Scan(&extra).Error
+	if err != nil {
+		return nil, wrap(err, "export contacts")
+	}
+	var choices []struct {
+		ApplicationID                                int64
+		Rank                                         int
+		TitleEN, TitleZH, NameEN, NameLocal, Country string
+		StartsOn, EndsOn                             *time.Time
+	}
+	err = s.db.WithContext(ctx).Table("application_choices AS c").
+		Select("c.application_id, c.rank, COALESCE(e.title_en, '') AS title_en, COALESCE(e.title_zh, '') AS title_zh, "+
+			"COALESCE(i.name_en, '') AS name_en, COALESCE(i.name_local, '') AS name_local, COALESCE(i.country, '') AS country, p.starts_on, p.ends_on").
+		Joins("LEFT JOIN electives AS e ON e.id = c.elective_id").
+		Joins("LEFT JOIN institutions AS i ON i.id = e.institution_id").
+		Joins("LEFT JOIN periods AS p ON p.id = c.period_id").
+		Where("c.application_id IN ?", shown).Order("c.application_id, c.rank").Scan(&choices).Error
+	if err != nil {
+		return nil, wrap(err, "export choices")
+	}
+	out := make([]ExportRow, len(rows))
+	at := map[int64]int{}
+	for i, r := range rows {
+		out[i].QueueRow = r
+		at[r.ID] = i
+	}
+	for _, x := range extra {
+		out[at[x.ID]].Email = x.Email
+		if x.SubmittedAt != nil {
+			out[at[x.ID]].SubmittedAt = x.SubmittedAt.UTC()
+		}
+	}
+	for _, c := range choices {
+		ch := ExportChoice{Rank: c.Rank, ElectiveTitleEN: c.TitleEN, ElectiveTitleZH: c.TitleZH, InstitutionNameEN: c.NameEN,
+			InstitutionNameLocal: c.NameLocal, Country: c.Country}
+		if c.StartsOn != nil && c.EndsOn != nil {
+			ch.StartsOn, ch.EndsOn = *c.StartsOn, *c.EndsOn
+		}
+		i := at[c.ApplicationID]
+		out[i].Choices = append(out[i].Choices, ch)
+	}
+	return out, nil
+}

@@ -1,13 +1,8 @@
 package application_test
 
 import (
-	"bytes"
-	"encoding/csv"
 	"fmt"
-	"strings"
 	"testing"
-
-	"github.com/xuri/excelize/v2"
 
 	"portal/internal/apperr"
 	"portal/internal/application"
@@ -122,32 +117,16 @@ func TestExportSelection(t *testing.T) {
 		}
 		_ = unselected
 
-		var buf bytes.Buffer
-		w.must(application.WriteQueueCSV(&buf, rows), "csv")
-		if !strings.HasPrefix(buf.String(), "\uFEFF") {
-			t.Error("CSV has no byte order mark")
+		// The export adds the applicant's e-mail and every choice.
+		w.must(d.Exec("UPDATE users SET email = ? WHERE id = ?", "a@example.edu.tw", a.ApplicantID).Error, "email")
+		ex, err := w.s.Export(w.ctx, w.office, []int64{b.ID, a.ID, draft.ID})
+		w.must(err, "export")
+		if len(ex) != 2 || ex[0].ID != a.ID || ex[0].Email != "a@example.edu.tw" || ex[0].ApplicantName != "=cmd|' /C calc'!A0" {
+			t.Fatalf("export %+v", ex)
 		}
-		recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(buf.String(), "\uFEFF"))).ReadAll()
-		w.must(err, "read csv")
-		if len(recs) != 3 || strings.Join(recs[0], ",") != strings.Join(application.ExportColumns, ",") {
-			t.Fatalf("CSV %q", recs)
-		}
-		if recs[1][1] != "'=cmd|' /C calc'!A0" || recs[1][2] != "office_review" || recs[1][10] != "Kumamoto University" || recs[1][11] != "熊本大学" {
-			t.Errorf("CSV row %q", recs[1])
-		}
-
-		buf.Reset()
-		w.must(application.WriteQueueXLSX(&buf, rows), "xlsx")
-		f, err := excelize.OpenReader(&buf)
-		w.must(err, "open xlsx")
-		defer f.Close()
-		cells, err := f.GetRows("Applications")
-		w.must(err, "xlsx rows")
-		if len(cells) != 3 || cells[1][1] != "'=cmd|' /C calc'!A0" || cells[2][0] != recs[2][0] {
-			t.Errorf("workbook %q", cells)
-		}
-		if formula, _ := f.GetCellFormula("Applications", "B2"); formula != "" {
-			t.Errorf("B2 is a formula: %q", formula)
+		if len(ex[0].Choices) == 0 || ex[0].Choices[0].Rank != 1 || ex[0].Choices[0].InstitutionNameEN != "Kumamoto University" ||
+			ex[0].Choices[0].InstitutionNameLocal != "熊本大学" {
+			t.Errorf("export choices %+v", ex[0].Choices)
 		}
 	})
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,6 +47,10 @@ func (rv *reviewer) queue(c echo.Context) error {
 	v.Lede, v.Empty = v.T("review.lede", staleDays), v.T("review.empty")
 	if v.Bulk {
 		v.bulkButtons()
+		v.exportOptions()
+	}
+	if c.QueryParam("notice") == "none_selected" { // only known notices: the address is anyone's to type
+		v.Notice = v.T("review.notice.none_selected")
 	}
 	status := http.StatusOK
 	var qp *application.QueuePage
@@ -118,34 +124,58 @@ func (q *QueueRows) Render(w io.Writer, lang i18n.Lang, rows []application.Queue
 
 // ---- bulk actions
 
-// reviewBulkView is the outcome of a bulk action.
+// reviewBulkView is a bulk decision's confirmation, or its outcome.
 type reviewBulkView struct {
 	Page
+	Heading string
+	// The confirmation: what will be done to whom, and the selection to
+	// post again with confirm=yes.
+	Confirm  bool
+	Question string
+	Button   string
+	Action   string
+	Values   []string
+	Selected []reviewBulkRow
+	// The outcome: Done is a success only when something was done.
 	Done    string
+	Nothing bool
 	Refused string
 	Rows    []reviewRefusal
 	Back    string
 }
 
-type reviewRefusal struct {
-	Label, Link, Reason string
+// reviewBulkRow is a selected application as the confirmation lists it.
+type reviewBulkRow struct {
+	Name, Stage, Link string
 }
 
+type reviewRefusal struct {
+	Label, Stage, Link, Reason string
+}
+
+// reviewDecisions are the bulk actions that change applications: each is
+// confirmed before it runs, with the count and the names.
+var reviewDecisions = []string{"nominate", application.HostDecisionAccepted, application.HostDecisionWaitlisted, application.HostDecisionRejected}
+
 // bulk runs one of the office's actions on the selected rows: nominate,
-// record a host decision, or export them. Each application is changed in
-// its own transaction with the version the page showed; the answer says
-// how many were changed and why the others were not.
+// record a host decision, or export them. A decision is first shown for
+// confirmation and runs only when posted again with confirm=yes. Each
+// application is changed in its own transaction with the version the
+// page showed; the answer says how many were changed and why the others
+// were not.
 func (rv *reviewer) bulk(c echo.Context) error {
 	ctx := c.Request().Context()
 	u := visitorOf(c).User
 	action := c.FormValue("action")
-	back := c.FormValue("return_to")
-	if !strings.HasPrefix(back, "/review") || strings.HasPrefix(back, "//") {
-		back = "/review"
-	}
+	back := reviewBack(c.FormValue("return_to"))
 	form, err := c.FormParams()
 	if err != nil {
 		return apperr.New(apperr.Invalid, "error.bad_request")
+	}
+	if len(form["sel"]) == 0 && (slices.Contains(reviewDecisions, action) || action == "csv" || action == "xlsx") {
+		// Nothing to act on is not an error: the queue comes back as it
+		// was filtered, saying so.
+		return c.Redirect(http.StatusSeeOther, reviewNotice(back, "none_selected"))
 	}
 	items, err := reviewSelection(form["sel"])
 	if err != nil {
@@ -153,51 +183,107 @@ func (rv *reviewer) bulk(c echo.Context) error {
 	}
 	switch action {
 	case "csv", "xlsx":
-		ids := make([]int64, len(items))
-		for i, it := range items {
-			ids[i] = it.ID
-		}
-		rows, err := rv.Applications.Selection(ctx, u, ids)
-		if err != nil {
-			return err
-		}
-		var buf bytes.Buffer
-		name := "applications-" + rv.Applications.Now().Format(time.DateOnly) + "." + action
-		if action == "csv" {
-			err = application.WriteQueueCSV(&buf, rows)
-			return rv.reviewDownload(c, err, name, "text/csv; charset=utf-8", &buf)
-		}
-		err = application.WriteQueueXLSX(&buf, rows)
-		return rv.reviewDownload(c, err, name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", &buf)
+		return rv.export(c, u, items, action, form["col"])
 	}
-	var res *application.BulkResult
-	switch action {
-	case "nominate":
-		res, err = rv.Applications.BulkNominate(ctx, u, items, "")
-	case application.HostDecisionAccepted, application.HostDecisionWaitlisted, application.HostDecisionRejected:
-		res, err = rv.Applications.BulkHostDecision(ctx, u, items, action, "")
-	default:
+	if !slices.Contains(reviewDecisions, action) {
 		f := apperr.Fields{}
 		f.Add("action", "form.not_a_choice")
-		err = f.Err()
+		return reviewBulkError(f.Err())
+	}
+	if form.Get("confirm") != "yes" {
+		return rv.bulkConfirm(c, u, items, action, back, form["sel"])
+	}
+	var res *application.BulkResult
+	if action == "nominate" {
+		res, err = rv.Applications.BulkNominate(ctx, u, items, "")
+	} else {
+		res, err = rv.Applications.BulkHostDecision(ctx, u, items, action, "")
 	}
 	if err != nil {
 		return reviewBulkError(err)
 	}
 	p := rv.page(c, "review.bulk.title")
-	v := reviewBulkView{Page: p, Back: back, Done: p.T("review.bulk.done."+action, len(res.Done))}
+	v := reviewBulkView{Page: p, Heading: p.T("review.bulk.title"), Back: back}
+	if len(res.Done) > 0 {
+		v.Done = p.T("review.bulk.done."+action, len(res.Done))
+	} else {
+		v.Done, v.Nothing = p.T("review.bulk.none_done."+action), true
+	}
 	if len(res.Refused) > 0 {
 		v.Refused = p.T("review.bulk.refused", len(res.Refused))
-	}
-	for _, r := range res.Refused {
-		reason := p.T("error.internal")
-		var ae *apperr.Error
-		if errors.As(r.Err, &ae) && rv.bundle.Has(ae.Key) {
-			reason = p.T(ae.Key, ae.Args...)
+		ids := make([]int64, len(res.Refused))
+		for i, r := range res.Refused {
+			ids[i] = r.ID
 		}
-		v.Rows = append(v.Rows, reviewRefusal{Label: p.T("review.bulk.refused_row", r.ID), Link: application.Link(r.ID), Reason: reason})
+		// Who and where they stand now, to say why without opening each.
+		rows, err := rv.Applications.Selection(ctx, u, ids)
+		if err != nil {
+			rows = nil // the reasons still stand without the names
+		}
+		known := map[int64]application.QueueRow{}
+		for _, r := range rows {
+			known[r.ID] = r
+		}
+		for _, r := range res.Refused {
+			reason := p.T("error.internal")
+			var ae *apperr.Error
+			if errors.As(r.Err, &ae) && rv.bundle.Has(ae.Key) {
+				reason = p.T(ae.Key, ae.Args...)
+			}
+			row := reviewRefusal{Label: p.T("review.bulk.refused_row", r.ID), Link: application.Link(r.ID), Reason: reason}
+			if q, ok := known[r.ID]; ok {
+				row.Label, row.Stage = q.ApplicantName, p.T("application.stage."+string(q.Stage))
+			}
+			v.Rows = append(v.Rows, row)
+		}
 	}
 	return rv.render.render(c, http.StatusOK, pageReviewBulk, v)
+}
+
+// bulkConfirm asks before a bulk decision runs: how many, who, and at
+// which stage each stands now. Nothing changes until it is posted back.
+func (rv *reviewer) bulkConfirm(c echo.Context, u *user.User, items []application.BulkItem, action, back string, values []string) error {
+	ids := make([]int64, len(items))
+	for i, it := range items {
+		ids[i] = it.ID
+	}
+	rows, err := rv.Applications.Selection(c.Request().Context(), u, ids)
+	if err != nil {
+		return reviewBulkError(err)
+	}
+	p := rv.page(c, "review.bulk.confirm_title")
+	v := reviewBulkView{Page: p, Heading: p.T("review.bulk.confirm_title"), Confirm: true, Action: action, Back: back, Values: values,
+		Question: p.T("review.bulk.confirm."+action, len(items)),
+		Button:   p.T("review.bulk.confirm_button."+action, len(items))}
+	for _, r := range rows {
+		v.Selected = append(v.Selected, reviewBulkRow{Name: r.ApplicantName, Link: application.Link(r.ID),
+			Stage: p.T("application.stage." + string(r.Stage))})
+	}
+	return rv.render.render(c, http.StatusOK, pageReviewBulk, v)
+}
+
+// reviewBack is where a bulk action returns: the queue as it was
+// filtered, never another site.
+func reviewBack(back string) string {
+	u, err := url.Parse(back)
+	if err != nil || u.Path != "/review" || u.Host != "" || u.Scheme != "" {
+		return "/review"
+	}
+	q := u.Query()
+	q.Del("notice") // the last one's, said already
+	if len(q) == 0 {
+		return "/review"
+	}
+	return "/review?" + q.Encode()
+}
+
+// reviewNotice is back with a notice for the queue to show.
+func reviewNotice(back, notice string) string {
+	sep := "?"
+	if strings.Contains(back, "?") {
+		sep = "&"
+	}
+	return back + sep + "notice=" + notice
 }
 
 // reviewBulkError turns bad input on the whole selection (none selected,

@@ -371,11 +371,16 @@ func TestReviewBulk(t *testing.T) {
 		}
 		form.Set("action", "nominate")
 		pg = p.office.post("/review/bulk", form)
+		wantText(t, pg, i18n.English, "review.bulk.confirm.nominate", 3)
+		form.Set("confirm", "yes")
+		pg = p.office.post("/review/bulk", form)
 		wantStatus(t, pg, http.StatusOK)
 		wantText(t, pg, i18n.English, "review.bulk.done.nominate", 2)
 		wantText(t, pg, i18n.English, "review.bulk.refused", 1)
-		if !strings.Contains(pg.Body, fmt.Sprintf(`href="/applications/%d"`, c)) || !strings.Contains(pg.Body, "changed since you opened it") {
-			t.Errorf("the stale application is not reported:\n%s", pg.Body)
+		// The skipped row says who, where it stands, and why.
+		if !strings.Contains(pg.Body, fmt.Sprintf(`href="/applications/%d">Bulk C</a>`, c)) || !strings.Contains(pg.Body, "changed since you opened it") ||
+			!strings.Contains(pg.Body, bundle.T(i18n.English, "application.stage.returned")) {
+			t.Errorf("the stale application is not reported with name, stage and reason:\n%s", pg.Body)
 		}
 		for id, want := range map[int64]string{a: "nominated", b: "nominated", c: "returned"} {
 			if st, _ := p.stage(id); st != want {
@@ -383,23 +388,26 @@ func TestReviewBulk(t *testing.T) {
 			}
 		}
 
-		// Replayed: everything is stale now, nothing changes twice.
+		// Replayed: everything is stale now, nothing changes twice, and
+		// "0 nominated" is not announced as a success.
 		pg = p.office.post("/review/bulk", form)
-		wantText(t, pg, i18n.English, "review.bulk.done.nominate", 0)
+		wantText(t, pg, i18n.English, "review.bulk.none_done.nominate")
 		wantText(t, pg, i18n.English, "review.bulk.refused", 3)
+		if strings.Contains(pg.Body, `class="flash"`) {
+			t.Errorf("nothing done, shown as a success:\n%s", pg.Body)
+		}
 
 		// Host decisions on a fresh page.
 		pg = p.office.get("/review?stage=nominated")
 		sel = selection(pg)
-		pg = p.office.post("/review/bulk", url.Values{"_csrf": {pg.csrf(t)}, "action": {"accepted"}, "sel": {sel[a]}})
+		pg = p.office.post("/review/bulk", url.Values{"_csrf": {pg.csrf(t)}, "action": {"accepted"}, "sel": {sel[a]}, "confirm": {"yes"}})
 		wantText(t, pg, i18n.English, "review.bulk.done.accepted", 1)
 		if st, _ := p.stage(a); st != "host_accepted" {
 			t.Errorf("application %d at %s after a bulk acceptance", a, st)
 		}
 
-		// Bad input: nothing selected, a forged selection, an unknown action.
+		// Bad input: a forged selection, an unknown action.
 		for _, f := range []url.Values{
-			{"action": {"nominate"}},
 			{"action": {"nominate"}, "sel": {"1;DROP"}},
 			{"action": {"approve"}, "sel": {sel[b]}},
 		} {
@@ -408,6 +416,75 @@ func TestReviewBulk(t *testing.T) {
 		}
 		if st, _ := p.stage(b); st != "nominated" {
 			t.Errorf("bad input changed application %d to %s", b, st)
+		}
+	})
+}
+
+// A bulk host rejection is never one click: the office is asked, with the
+// count and the names, and nothing changes until it confirms.
+func TestReviewBulkRejectionAsksFirst(t *testing.T) {
+	eachDialect(t, func(t *testing.T, dialect string) {
+		p := startReviewPortal(t, dialect)
+		now := time.Now()
+		a := p.add("Reject Lin 林", p.mine, application.Nominated, now.AddDate(0, 0, -3))
+		b := p.add("Reject Wu", p.theirs, application.Nominated, now.AddDate(0, 0, -2))
+		pg := p.office.get("/review?stage=nominated")
+		sel := selection(pg)
+		form := url.Values{"_csrf": {pg.csrf(t)}, "return_to": {"/review?stage=nominated"}, "action": {"rejected"}, "sel": {sel[a], sel[b]}}
+		pg = p.office.post("/review/bulk", form)
+		wantStatus(t, pg, http.StatusOK)
+		wantText(t, pg, i18n.English, "review.bulk.confirm.rejected", 2)
+		wantText(t, pg, i18n.English, "review.bulk.confirm_button.rejected", 2)
+		for _, name := range []string{"Reject Lin 林", "Reject Wu"} {
+			if !strings.Contains(pg.Body, name) {
+				t.Errorf("the confirmation does not name %s:\n%s", name, pg.Body)
+			}
+		}
+		if !strings.Contains(pg.Body, `name="confirm" value="yes"`) || !strings.Contains(pg.Body, `href="/review?stage=nominated"`) {
+			t.Errorf("no confirm button or way back:\n%s", pg.Body)
+		}
+		for _, id := range []int64{a, b} {
+			if st, v := p.stage(id); st != "nominated" || v != 1 {
+				t.Fatalf("asking changed application %d: %s v%d", id, st, v)
+			}
+		}
+		// Confirmed: the form as the page holds it.
+		confirm := url.Values{"_csrf": {pg.csrf(t)}}
+		for _, m := range regexp.MustCompile(`<input type="hidden" name="([a-z_]+)" value="([^"]*)">`).FindAllStringSubmatch(pg.Body, -1) {
+			if m[1] != "_csrf" {
+				confirm.Add(m[1], html.UnescapeString(m[2]))
+			}
+		}
+		pg = p.office.post("/review/bulk", confirm)
+		wantText(t, pg, i18n.English, "review.bulk.done.rejected", 2)
+		for _, id := range []int64{a, b} {
+			if st, _ := p.stage(id); st != "host_rejected" {
+				t.Errorf("application %d at %s after a confirmed rejection", id, st)
+			}
+		}
+	})
+}
+
+// Nothing selected: the queue comes back as it was filtered, saying so,
+// not an error page.
+func TestReviewBulkNothingSelected(t *testing.T) {
+	eachDialect(t, func(t *testing.T, dialect string) {
+		p := startReviewPortal(t, dialect)
+		id := p.add("Kept Chen", p.mine, application.OfficeReview, time.Now().AddDate(0, 0, -3))
+		pg := p.office.get("/review?stage=office_review")
+		for _, action := range []string{"nominate", "rejected", "xlsx"} {
+			got := p.office.post("/review/bulk", url.Values{"_csrf": {pg.csrf(t)}, "action": {action}, "return_to": {"/review?stage=office_review"}})
+			wantStatus(t, got, http.StatusOK)
+			if got.URL.Path != "/review" || got.URL.Query().Get("stage") != "office_review" {
+				t.Errorf("%s with nothing selected lands on %s", action, got.URL)
+			}
+			wantText(t, got, i18n.English, "review.notice.none_selected")
+			if rowOf(got, id) == "" || !strings.Contains(got.Body, `<option value="office_review" selected>`) {
+				t.Errorf("%s: the filtered queue is lost:\n%s", action, got.Body)
+			}
+		}
+		if st, v := p.stage(id); st != "office_review" || v != 1 {
+			t.Errorf("application changed to %s v%d", st, v)
 		}
 	})
 }
@@ -467,4 +544,65 @@ func TestReviewQueueRowsRenderAsThePage(t *testing.T) {
 	if row == "" || row != rowOf(pg, id) {
 		t.Errorf("rendered row\n%s\nis not the page's\n%s", row, rowOf(pg, id))
 	}
+}
+
+// An export is for people: a bold frozen header with filters in the
+// reader's language, real dates in the portal's time (Taipei), the
+// applicant's e-mail, every choice, and only the columns ticked.
+func TestReviewExportWorkbook(t *testing.T) {
+	eachDialect(t, func(t *testing.T, dialect string) {
+		p := startReviewPortal(t, dialect)
+		since := time.Date(2026, 12, 7, 1, 32, 0, 0, time.UTC) // 09:32 in Taipei
+		a := p.add("Export Lin 林", p.mine, application.OfficeReview, since)
+		p.exec("UPDATE users SET email = 'lin@example.edu.tw' WHERE subject = 'Export Lin 林'")
+		p.exec("INSERT INTO application_choices (application_id, rank, elective_id, period_id) VALUES (?, 2, ?, ?)", a, p.theirs.Elective, p.theirs.Period)
+		p.office.Language = "zh-Hant"
+		pg := p.office.get("/review?stage=office_review")
+		sel := selection(pg)
+		form := url.Values{"_csrf": {pg.csrf(t)}, "action": {"xlsx"}, "sel": {sel[a]},
+			"col": {"applicant", "email", "stage", "stage_since", "choice_1", "choice_2"}}
+		pg = p.office.post("/review/bulk", form)
+		wantStatus(t, pg, http.StatusOK)
+		wb, err := excelize.OpenReader(strings.NewReader(pg.Body))
+		if err != nil {
+			t.Fatalf("XLSX export: %v", err)
+		}
+		defer wb.Close()
+		const sh = "Applications"
+		rows, _ := wb.GetRows(sh)
+		if len(rows) != 2 {
+			t.Fatalf("rows %q", rows)
+		}
+		head := rows[0]
+		if len(head) != 4+2*5 || head[0] != bundle.T(i18n.TraditionalChinese, "review.export.col.applicant") ||
+			head[4] != bundle.T(i18n.TraditionalChinese, "review.export.choice.elective", 1) {
+			t.Errorf("header %q", head)
+		}
+		row := rows[1]
+		if row[0] != "Export Lin 林" || row[1] != "lin@example.edu.tw" || row[2] != bundle.T(i18n.TraditionalChinese, "application.stage.office_review") {
+			t.Errorf("row %q", row)
+		}
+		if row[9] == "" {
+			t.Errorf("the second choice is missing: %q", row)
+		}
+		style, _ := wb.GetCellStyle(sh, "A1")
+		if s, err := wb.GetStyle(style); err != nil || s.Font == nil || !s.Font.Bold {
+			t.Error("the header is not bold")
+		}
+		if panes, err := wb.GetPanes(sh); err != nil || !panes.Freeze || panes.YSplit != 1 {
+			t.Errorf("the header is not frozen: %+v %v", panes, err)
+		}
+		if names := wb.GetDefinedName(); len(names) == 0 || names[0].Name != "_xlnm._FilterDatabase" {
+			t.Errorf("no filters on the header: %+v", names)
+		}
+		if raw, _ := wb.GetCellValue(sh, "D2", excelize.Options{RawCellValue: true}); strings.Contains(raw, "-") || raw == "" {
+			t.Errorf("in stage since is %q, not a date", raw)
+		}
+		if v, _ := wb.GetCellValue(sh, "D2"); v != "2026-12-07 09:32" {
+			t.Errorf("in stage since shows %q, want Taipei time 2026-12-07 09:32", v)
+		}
+		if raw, _ := wb.GetCellValue(sh, "H2", excelize.Options{RawCellValue: true}); strings.Contains(raw, "-") || raw == "" {
+			t.Errorf("choice 1 starts %q, not a date", raw)
+		}
+	})
 }

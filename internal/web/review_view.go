@@ -32,6 +32,10 @@ type reviewView struct {
 	// Bulk offers the office's bulk actions: selection boxes and buttons.
 	Bulk    bool
 	Actions []reviewBulkButton
+	Columns []reviewExportOption // the columns an export can hold
+	// Notice is what came of the last bulk action when it did nothing
+	// (none selected), shown above the queue as it was filtered.
+	Notice string
 }
 
 // reviewTable is what RenderQueueRows and the page share: the rows and
