@@ -37,6 +37,28 @@ const QueueCountCap = 1000
 var OpenStages = []Stage{Submitted, DepartmentReview, OfficeReview, Nominated, Waitlisted, HostRejected,
 	HostAccepted, Confirmed, Returned}
 
+// WaitingStages are the open stages whose next move is u's to make: a
+// department reviewer's submitted and department_review, the office's
+// office_review, nominated, waitlisted and host_rejected. Rows where the
+// student or nobody has the turn are not waiting for a reviewer.
+func WaitingStages(u *user.User) []Stage {
+	var out []Stage
+	for _, st := range OpenStages {
+		if ReviewersTurn(st) && u.Has(PartyRoles[Turn(st)]...) {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// ReviewersTurn reports whether stage waits on a reviewer (department reviewer
+// or office) rather than the student or nobody: only such rows can be
+// waiting too long.
+func ReviewersTurn(stage Stage) bool {
+	t := Turn(stage)
+	return t == Reviewer || t == Office
+}
+
 // QueueStages are the stages a queue can be filtered on: every one but
 // draft, which only its owner sees.
 var QueueStages = Stages[1:]
@@ -62,6 +84,9 @@ type QueueFilter struct {
 	Sort        QueueSort
 	After       string // cursor of the page to read, from QueuePage.Next
 	Limit       int    // rows per page; QueuePageSize when 0
+	// Mine, without Stages, is what waits for the reader: the open stages
+	// whose turn is a party they play (WaitingStages).
+	Mine bool
 }
 
 // QueueRow is one application as a queue shows it.
@@ -109,6 +134,10 @@ func (s *Service) Queue(ctx context.Context, u *user.User, f QueueFilter) (*Queu
 	if u == nil || !u.Has(user.Reviewer, user.Office, user.Admin) {
 		return nil, apperr.New(apperr.Forbidden, "error.forbidden")
 	}
+	if f.Mine && len(f.Stages) == 0 {
+		f.Stages = WaitingStages(u)
+	}
+	f.Mine = f.Mine && len(f.Stages) > 0
 	f, cur, err := normalise(f)
 	if err != nil {
 		return nil, err

@@ -161,7 +161,7 @@ func TestReviewQueuePage(t *testing.T) {
 			t.Error("no navigation entry for the queue")
 		}
 
-		pg = p.office.get("/review")
+		pg = p.office.get("/review?stage=open")
 		wantStatus(t, pg, http.StatusOK)
 		for _, id := range []int64{old, fresh, other} {
 			if rowOf(pg, id) == "" {
@@ -193,7 +193,7 @@ func TestReviewQueuePage(t *testing.T) {
 				t.Errorf("the form does not show the filter chosen: no %s", want)
 			}
 		}
-		pg = p.office.get("/review?waiting=2&specialty=" + url.QueryEscape(p.mine.Specialty))
+		pg = p.office.get("/review?stage=open&waiting=2&specialty=" + url.QueryEscape(p.mine.Specialty))
 		if rowOf(pg, old) == "" || rowOf(pg, fresh) != "" {
 			t.Error("waiting filter wrong")
 		}
@@ -225,7 +225,7 @@ func TestReviewQueuePage(t *testing.T) {
 
 		// Traditional Chinese.
 		p.office.Language = "zh-Hant"
-		pg = p.office.get("/review")
+		pg = p.office.get("/review?stage=open")
 		wantText(t, pg, i18n.TraditionalChinese, "review.title")
 		wantText(t, pg, i18n.TraditionalChinese, "review.days", 10)
 		p.office.Language = ""
@@ -234,6 +234,49 @@ func TestReviewQueuePage(t *testing.T) {
 		anon := p.browser().step(http.MethodGet, "/review", nil, nil)
 		if anon.Status != http.StatusSeeOther || !strings.HasPrefix(anon.Header.Get("Location"), "/login") {
 			t.Errorf("anonymous: %d %s", anon.Status, anon.Header.Get("Location"))
+		}
+	})
+}
+
+// The queue opens on what waits for its reader: a department reviewer's
+// submitted and department_review rows, the office's office_review and
+// nominations; rows whose turn is the student's are under "All open" and
+// never flagged as waiting too long.
+func TestReviewWaitingForMe(t *testing.T) {
+	eachDialect(t, func(t *testing.T, dialect string) {
+		p := startReviewPortal(t, dialect)
+		long := time.Now().AddDate(0, 0, -40)
+		submitted := p.add("Waiting Submitted", p.mine, application.Submitted, long)
+		office := p.add("Waiting Office", p.mine, application.OfficeReview, long)
+		returned := p.add("Student Returned", p.mine, application.Returned, long)
+		confirmed := p.add("Student Confirmed", p.mine, application.Confirmed, long)
+
+		pg := p.reviewer.get("/review")
+		wantStatus(t, pg, http.StatusOK)
+		if rowOf(pg, submitted) == "" || rowOf(pg, office) != "" || rowOf(pg, returned) != "" || rowOf(pg, confirmed) != "" {
+			t.Errorf("the reviewer's default view is not what waits for them:\n%s", pg.Body)
+		}
+		if !strings.Contains(pg.Body, `aria-current="page">`+bundle.T(i18n.English, "review.tab.mine")) {
+			t.Error("the waiting-for-me tab is not the current one")
+		}
+		pg = p.office.get("/review")
+		if rowOf(pg, office) == "" || rowOf(pg, submitted) != "" || rowOf(pg, returned) != "" || rowOf(pg, confirmed) != "" {
+			t.Errorf("the office's default view is not what waits for it:\n%s", pg.Body)
+		}
+		// Everything open, on request; the student's rows are not late.
+		pg = p.office.get("/review?stage=open")
+		for _, id := range []int64{submitted, office, returned, confirmed} {
+			if rowOf(pg, id) == "" {
+				t.Fatalf("application %d is missing from all open", id)
+			}
+		}
+		for _, id := range []int64{returned, confirmed} {
+			if strings.Contains(rowOf(pg, id), `class="stale"`) {
+				t.Errorf("application %d, the student's turn, is flagged as waiting too long", id)
+			}
+		}
+		if !strings.Contains(rowOf(pg, office), `class="stale"`) {
+			t.Error("the office's own late row is not flagged")
 		}
 	})
 }
@@ -493,7 +536,7 @@ func TestReviewBulkNothingSelected(t *testing.T) {
 func TestReviewStaleDaysConfig(t *testing.T) {
 	p := startReviewPortalWith(t, "sqlite", func(c *config.Config) { c.ReviewStaleDays = 30 })
 	id := p.add("Patient Wu", p.mine, application.Submitted, time.Now().AddDate(0, 0, -10))
-	pg := p.office.get("/review")
+	pg := p.reviewer.get("/review")
 	wantText(t, pg, i18n.English, "review.lede", 30)
 	if row := rowOf(pg, id); row == "" || strings.Contains(row, `class="stale"`) {
 		t.Errorf("10 days highlighted with a 30-day limit:\n%s", row)

@@ -117,11 +117,18 @@ func reviewParams(q url.Values) (reviewForm, application.QueueFilter, map[string
 		Specialty: q.Get("specialty"), Waiting: q.Get("waiting"), Sort: q.Get("sort")}
 	f := application.QueueFilter{Month: form.Month, Specialty: form.Specialty, Sort: application.QueueSort(form.Sort), After: q.Get("after")}
 	bad := map[string]string{}
+	all := false
 	for _, st := range q["stage"] {
-		if st != "" {
+		switch st {
+		case "":
+		case reviewAllOpen:
+			all = true
+		default:
 			f.Stages = append(f.Stages, application.Stage(st))
 		}
 	}
+	// No stage chosen is what waits for the reader.
+	f.Mine = !all && len(f.Stages) == 0
 	num := func(field, v string, dst *int64) {
 		if v == "" {
 			return
@@ -144,6 +151,10 @@ func reviewParams(q url.Values) (reviewForm, application.QueueFilter, map[string
 	return form, f, bad
 }
 
+// reviewAllOpen is the stage filter's value for every open stage; no
+// value at all is what waits for the reader.
+const reviewAllOpen = "open"
+
 // refuse shows what is wrong with the filters: bad holds the form's own
 // complaints (message keys by field), fields the queue's.
 func (v *reviewView) refuse(bad map[string]string, fields apperr.Fields) {
@@ -164,7 +175,11 @@ func (v *reviewView) refuse(bad map[string]string, fields apperr.Fields) {
 // reviewLink is the queue's address for f, after cursor when set.
 func reviewLink(f application.QueueFilter, after string) string {
 	v := url.Values{}
-	if !slices.Equal(f.Stages, application.OpenStages) {
+	switch {
+	case f.Mine:
+	case slices.Equal(f.Stages, application.OpenStages):
+		v.Set("stage", reviewAllOpen)
+	default:
 		for _, st := range f.Stages {
 			v.Add("stage", string(st))
 		}
@@ -202,7 +217,7 @@ func reviewRows(p Page, rows []application.QueueRow, staleDays int, bulk bool) r
 	for _, r := range rows {
 		v := reviewRow{ID: r.ID, Link: application.Link(r.ID), Applicant: r.ApplicantName,
 			StageCode: string(r.Stage), Stage: p.T("application.stage." + string(r.Stage)),
-			Stale: r.DaysInStage >= staleDays, Turn: p.T("review.turn.none")}
+			Stale: r.DaysInStage >= staleDays && application.ReviewersTurn(r.Stage), Turn: p.T("review.turn.none")}
 		if bulk {
 			v.SelectLabel = p.T("review.select_row", r.ApplicantName)
 			v.Value = strconv.FormatInt(r.ID, 10) + ":" + strconv.Itoa(r.Version) + ":" + strconv.Itoa(r.CurrentChoice)
@@ -237,6 +252,9 @@ func reviewRows(p Page, rows []application.QueueRow, staleDays int, bulk bool) r
 func (v *reviewView) fill(qp *application.QueuePage, staleDays int) {
 	f := qp.Filter
 	v.Table = reviewRows(v.Page, qp.Rows, staleDays, v.Bulk)
+	if f.Mine {
+		v.Empty = v.T("review.empty.mine")
+	}
 	v.Shown = v.T("review.shown", len(qp.Rows))
 	if qp.Next != "" {
 		v.Next = reviewLink(f, qp.Next)
@@ -247,13 +265,31 @@ func (v *reviewView) fill(qp *application.QueuePage, staleDays int) {
 // tabs are the open stages (and any other filtered on) with their counts,
 // each a link keeping the other filters.
 func (v *reviewView) tabs(f application.QueueFilter, counts []application.StageCount) {
+	mine := f
+	mine.Mine, mine.Stages = true, nil
+	waiting, more := 0, false
+	if f.Mine {
+		for _, c := range counts {
+			if slices.Contains(f.Stages, c.Stage) {
+				waiting, more = waiting+c.N, more || c.More
+			}
+		}
+	}
+	tab := reviewTab{Label: v.T("review.tab.mine"), Path: reviewLink(mine, ""), Current: f.Mine}
+	if f.Mine {
+		tab.Count = strconv.Itoa(waiting)
+		if more {
+			tab.Count = v.T("review.count.more", waiting)
+		}
+	}
+	v.Tabs = append(v.Tabs, tab)
 	open := f
-	open.Stages = application.OpenStages
+	open.Mine, open.Stages = false, application.OpenStages
 	v.Tabs = append(v.Tabs, reviewTab{Label: v.T("review.tab.open"), Path: reviewLink(open, ""),
-		Current: slices.Equal(f.Stages, application.OpenStages)})
+		Current: !f.Mine && slices.Equal(f.Stages, application.OpenStages)})
 	for _, c := range counts {
 		one := f
-		one.Stages = []application.Stage{c.Stage}
+		one.Mine, one.Stages = false, []application.Stage{c.Stage}
 		n := strconv.Itoa(c.N)
 		if c.More {
 			n = v.T("review.count.more", c.N)
@@ -300,7 +336,8 @@ func (p *reviewPartners) choices(selected string) template.HTML {
 // options fills the form's choices; partners come from the catalog.
 func (v *reviewView) options(partners *reviewPartners) {
 	fm := &v.Form
-	stages := []reviewOption{{Value: "", Label: v.T("review.stage.open"), Selected: fm.Stage == ""}}
+	stages := []reviewOption{{Value: "", Label: v.T("review.tab.mine"), Selected: fm.Stage == ""},
+		{Value: reviewAllOpen, Label: v.T("review.stage.open"), Selected: fm.Stage == reviewAllOpen}}
 	for _, st := range application.QueueStages {
 		stages = append(stages, reviewOption{Value: string(st), Label: v.T("application.stage." + string(st)), Selected: fm.Stage == string(st)})
 	}
