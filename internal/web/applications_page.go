@@ -66,6 +66,7 @@ type applicationChoice struct {
 type applicationDoc struct {
 	Type, FileName, Facts string
 	Download, Name        string
+	View                  string // read in the browser (wallet_download.go), "" when it cannot be
 }
 
 type applicationEvent struct {
@@ -250,6 +251,7 @@ func applicationDocOf(p Page, doc document.Document) applicationDoc {
 		Type: p.T("doc." + doc.Type), FileName: doc.FileName, Facts: strings.Join(facts, " · "),
 		Download: "/documents/" + strconv.FormatInt(doc.ID, 10) + "/download",
 		Name:     p.T("wallet.doc.download_name", doc.FileName),
+		View:     documentViewPath(doc.ID, doc.MediaType),
 	}
 }
 

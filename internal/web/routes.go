@@ -116,6 +116,7 @@ func (s *Server) pageRoutes(g *echo.Group) {
 	r.post(walletReplacePath, signedIn, s.walletReplace)
 	r.post("/documents/:id/delete", signedIn, s.walletDelete)
 	r.get("/documents/:id/download", signedIn, s.documentDownload)
+	r.get("/documents/:id/view", signedIn, s.documentView) // inline PDF or image, same checks and audit
 
 	// The bell, and the admin's failed mail (notify.go).
 	if s.Notify != nil {

@@ -17,6 +17,37 @@ import (
 // never rendered inline and never cached. Openings by anyone but the owner
 // are in the audit log before the first byte leaves.
 func (s *Server) documentDownload(c echo.Context) error {
+	return s.documentServe(c, false)
+}
+
+// documentView shows a PDF or an image in the browser, in a tab beside
+// the application, so that a reviewer reads it without saving it. It is
+// the download in every other way: the same service call decides who may
+// open it and writes the opening in the audit log; any other type is sent
+// as an attachment, as the download does.
+func (s *Server) documentView(c echo.Context) error {
+	return s.documentServe(c, true)
+}
+
+// viewable are the types a browser shows by itself, with the policy each
+// needs to show: the PDF viewer does not run in a sandbox, and an image
+// document styles itself inline. Neither runs a script of the file's.
+var viewable = map[string]string{
+	"application/pdf": "default-src 'none'; object-src 'self'",
+	"image/png":       "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox",
+	"image/jpeg":      "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox",
+}
+
+// documentViewPath is where a document is read in the browser, "" for a
+// type the browser cannot show (the download is the only way then).
+func documentViewPath(id int64, mediaType string) string {
+	if _, ok := viewable[mediaType]; !ok {
+		return ""
+	}
+	return "/documents/" + strconv.FormatInt(id, 10) + "/view"
+}
+
+func (s *Server) documentServe(c echo.Context, inline bool) error {
 	id, err := idParam(c, "id")
 	if err != nil {
 		return err
@@ -28,12 +59,17 @@ func (s *Server) documentDownload(c echo.Context) error {
 	defer rc.Close()
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, doc.MediaType)
-	h.Set(echo.HeaderContentDisposition, walletContentDisposition(doc.FileName))
+	disposition := walletContentDisposition(doc.FileName)
 	h.Set(echo.HeaderContentLength, strconv.FormatInt(doc.Size, 10))
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")
 	// Opened directly in a tab anyway, the file runs nothing.
 	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	if policy, ok := viewable[doc.MediaType]; ok && inline {
+		disposition = "inline" + strings.TrimPrefix(disposition, "attachment")
+		h.Set("Content-Security-Policy", policy)
+	}
+	h.Set(echo.HeaderContentDisposition, disposition)
 	c.Response().WriteHeader(http.StatusOK)
 	if _, err := io.Copy(c.Response(), rc); err != nil {
 		slog.Info("document download cut short", "document", doc.ID, "err", err)
