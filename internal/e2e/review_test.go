@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"strconv"
 	"testing"
 
 	"portal/internal/wiring"
@@ -53,3 +54,43 @@ func TestReviewQueueInBrowser(t *testing.T) {
 	wantEqual(t, "bulk actions for a reviewer", eval[bool](rv, `document.getElementById("review-bulk") !== null`), false)
 	rv.checkA11y("review queue (reviewer)")
 }
+
+// A bulk host rejection in a browser: ticking rows says how many are
+// selected; the button asks first, naming each application, and nothing
+// changes until the office confirms; confirmed, they are rejected.
+func TestBulkRejectionAsksFirstInBrowser(t *testing.T) {
+	t.Parallel()
+	app, base := startPortalOptions(t, nil, wiring.Options{Version: "e2e", DemoApplications: true})
+	rejected := func() (n int64) {
+		if err := app.DB.Raw("SELECT COUNT(*) FROM applications WHERE status = 'host_rejected'").Scan(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	tb := newTab(t, base)
+	tb.signIn("office")
+	wantEqual(t, "GET /review?stage=nominated", tb.open("/review?stage=nominated"), int64(200))
+	n := min(eval[int](tb, rowsJS), 2)
+	if n == 0 {
+		t.Fatal("no nominated application in the demo")
+	}
+	eval[bool](tb, `([...document.querySelectorAll('input[name=sel]')].slice(0, `+itoa(n)+`).forEach(b => b.click()), true)`)
+	wantContains(t, "selected count", eval[string](tb, `document.getElementById("review-selected-count").textContent`), itoa(n))
+	before := rejected()
+
+	wantEqual(t, "ask", tb.click(`button[name=action][value=rejected]`), int64(200))
+	wantContains(t, "question", eval[string](tb, `document.querySelector(".review-question").textContent`), itoa(n))
+	wantEqual(t, "names listed", eval[int](tb, `document.querySelectorAll(".review-selected li").length`), n)
+	if got := rejected(); got != before {
+		t.Fatalf("asking rejected %d applications", got-before)
+	}
+	tb.checkA11y("bulk confirmation")
+
+	wantEqual(t, "confirm", tb.click(`#review-confirm`), int64(200))
+	wantContains(t, "outcome", eval[string](tb, `document.querySelector("main").textContent`), itoa(n))
+	if got := rejected(); got != before+int64(n) {
+		t.Errorf("%d rejected after confirming, want %d", got-before, n)
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
