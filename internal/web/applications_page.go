@@ -25,6 +25,7 @@ type applicationView struct {
 	Heading    string
 	Applicant  string // who applied, for reviewers and the office
 	Tracker    applicationTracker
+	Queue      *reviewQueueNav // previous and next of the review queue it was opened from (review_next.go)
 	Alert      *applicationAlert
 	Returned   *applicationNote // the reviewer's message of a returned application
 	Closing    *applicationNote // the reason of a rejection
@@ -130,6 +131,7 @@ type applicationForm struct {
 	Decisions      []option
 	DecisionLegend string
 	Rank           int
+	Queue          string // the review queue the page was opened from: a decision lands on its next (review_next.go)
 }
 
 // applicationAttempt is a refused request shown again on the page: which
@@ -212,6 +214,12 @@ func (s *Server) applicationPage(c echo.Context, status int, id int64, at *appli
 		}
 	}
 	s.applicationForms(&v, d, at, fields)
+	if queue := reviewQueueOf(c.FormValue("queue")); queue != "" && !mine {
+		v.Queue = reviewQueueNavOf(v.Page, id, queue)
+		for i := range v.Forms {
+			v.Forms[i].Queue = queue
+		}
+	}
 	return s.render.render(c, status, pageApplication, v)
 }
 

@@ -37,6 +37,9 @@ func (s *Server) applicationAct(c echo.Context, action string, run func(ctx cont
 	if action == "attach" || action == "detach" {
 		to += "#documents"
 	}
+	if queue := reviewQueueOf(form.Get("queue")); queue != "" {
+		to = reviewNextPath(id, queue, false) // on along the reviewer's queue (review_next.go)
+	}
 	return s.finish(c, err, outcome{flash: "application_" + flash, to: to,
 		shown: []apperr.Code{apperr.Invalid, apperr.Conflict},
 		again: func(status int, err error) error {

@@ -49,8 +49,8 @@ func (rv *reviewer) queue(c echo.Context) error {
 		v.bulkButtons()
 		v.exportOptions()
 	}
-	if c.QueryParam("notice") == "none_selected" { // only known notices: the address is anyone's to type
-		v.Notice = v.T("review.notice.none_selected")
+	if n := c.QueryParam("notice"); n == "none_selected" || n == "queue_end" { // only known notices: the address is anyone's to type
+		v.Notice = v.T("review.notice." + n)
 	}
 	status := http.StatusOK
 	var qp *application.QueuePage
@@ -116,9 +116,10 @@ type QueueRows struct{ s *Server }
 // QueueRows renders with the templates parsed at start (render.go).
 func (s *Server) QueueRows() *QueueRows { return &QueueRows{s: s} }
 
-// Render writes the <tr> rows of rows in lang.
+// Render writes the <tr> rows of rows in lang, as the default queue
+// (what waits for the reader) shows them.
 func (q *QueueRows) Render(w io.Writer, lang i18n.Lang, rows []application.QueueRow) error {
-	t := reviewRows(q.s.reviewPage(lang), rows, q.s.Config.StaleDays(), true)
+	t := reviewRows(q.s.reviewPage(lang), rows, q.s.Config.StaleDays(), true, "/review")
 	return q.s.render.execute(w, fragReviewRows, t)
 }
 

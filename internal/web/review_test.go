@@ -120,6 +120,9 @@ func selection(pg *page) map[int64]string {
 func rowOf(pg *page, id int64) string {
 	link := fmt.Sprintf(`href="/applications/%d"`, id)
 	i := strings.Index(pg.Body, link)
+	if i < 0 { // a queue's row links with the queue it is in
+		i = strings.Index(pg.Body, fmt.Sprintf(`href="/applications/%d?queue=`, id))
+	}
 	if i < 0 {
 		return ""
 	}
@@ -174,7 +177,7 @@ func TestReviewQueuePage(t *testing.T) {
 		if len(selection(pg)) < 3 {
 			t.Error("the office is offered no bulk selection")
 		}
-		if i, j := strings.Index(pg.Body, fmt.Sprintf("/applications/%d\"", old)), strings.Index(pg.Body, fmt.Sprintf("/applications/%d\"", fresh)); i > j {
+		if i, j := strings.Index(pg.Body, fmt.Sprintf("/applications/%d?", old)), strings.Index(pg.Body, fmt.Sprintf("/applications/%d?", fresh)); i > j {
 			t.Error("the longest waiting is not first")
 		}
 		tab := regexp.MustCompile(`href="/review\?stage=submitted"[^>]*>[^<]*<span class="count">(\d+)</span>`).FindStringSubmatch(pg.Body)
@@ -569,12 +572,12 @@ func TestReviewStaleDaysConfig(t *testing.T) {
 // Rendering is the same on any database: SQLite only.
 func TestReviewQueueRowsRenderAsThePage(t *testing.T) {
 	p := startReviewPortal(t, "sqlite")
-	id := p.add("Render Lin 林", p.mine, application.Submitted, time.Now().AddDate(0, 0, -9))
+	id := p.add("Render Lin 林", p.mine, application.OfficeReview, time.Now().AddDate(0, 0, -9))
 	office, err := p.App.Users.Find(context.Background(), p.userID("demo-office"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	qp, err := p.App.Applications.Queue(context.Background(), office, application.QueueFilter{Stages: []application.Stage{application.Submitted}})
+	qp, err := p.App.Applications.Queue(context.Background(), office, application.QueueFilter{Mine: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -582,7 +585,7 @@ func TestReviewQueueRowsRenderAsThePage(t *testing.T) {
 	if err := p.App.Web.QueueRows().Render(&buf, i18n.English, qp.Rows); err != nil {
 		t.Fatal(err)
 	}
-	pg := p.office.get("/review?stage=submitted")
+	pg := p.office.get("/review")
 	row := rowOf(&page{Body: buf.String()}, id)
 	if row == "" || row != rowOf(pg, id) {
 		t.Errorf("rendered row\n%s\nis not the page's\n%s", row, rowOf(pg, id))
@@ -646,6 +649,50 @@ func TestReviewExportWorkbook(t *testing.T) {
 		}
 		if raw, _ := wb.GetCellValue(sh, "H2", excelize.Options{RawCellValue: true}); strings.Contains(raw, "-") || raw == "" {
 			t.Errorf("choice 1 starts %q, not a date", raw)
+		}
+	})
+}
+
+// A reviewer moves through the queue: a row opens its application with
+// the queue's previous and next, and a decision lands on the next
+// application waiting, not back on the list.
+func TestReviewNextAfterDecision(t *testing.T) {
+	eachDialect(t, func(t *testing.T, dialect string) {
+		p := startReviewPortal(t, dialect)
+		base := time.Now().AddDate(-1, 0, 0) // before any demo application
+		a := p.add("First Wang", p.mine, application.DepartmentReview, base)
+		b := p.add("Second Lee", p.mine, application.DepartmentReview, base.Add(time.Hour))
+		pg := p.reviewer.get("/review")
+		link := regexp.MustCompile(fmt.Sprintf(`href="(/applications/%d\?queue=[^"]+)"`, a)).FindStringSubmatch(pg.Body)
+		if link == nil {
+			t.Fatalf("the row does not open the application within the queue:\n%s", rowOf(pg, a))
+		}
+		pg = p.reviewer.get(html.UnescapeString(link[1]))
+		wantStatus(t, pg, http.StatusOK)
+		wantText(t, pg, i18n.English, "review.nav.next")
+		if !strings.Contains(pg.Body, `name="queue" value="/review"`) {
+			t.Fatalf("the decision forms do not carry the queue:\n%s", pg.Body)
+		}
+		// Next from a is b; previous from a is the end of the queue.
+		if nx := p.reviewer.get(fmt.Sprintf("/review/next/%d", a)); nx.URL.Path != fmt.Sprintf("/applications/%d", b) {
+			t.Errorf("next of %d is %s, want %d", a, nx.URL, b)
+		}
+		if pv := p.reviewer.get(fmt.Sprintf("/review/next/%d?dir=prev", a)); pv.URL.Path != "/review" {
+			t.Errorf("previous of the first is %s", pv.URL)
+		}
+
+		pg = p.reviewer.post(fmt.Sprintf("/applications/%d/approve", a), url.Values{"_csrf": {pg.csrf(t)}, "version": {"1"},
+			"queue": {"/review"}, "comment": {"Complete."}})
+		wantStatus(t, pg, http.StatusOK)
+		if pg.URL.Path != fmt.Sprintf("/applications/%d", b) {
+			t.Errorf("after approving %d the reviewer is at %s, want application %d", a, pg.URL, b)
+		}
+		if st, _ := p.stage(a); st != "office_review" {
+			t.Errorf("application %d at %s", a, st)
+		}
+		// A student's page never offers a queue.
+		if sp := p.student.get(fmt.Sprintf("/review/next/%d", a)); sp.Status != http.StatusForbidden {
+			t.Errorf("a student reached the queue: %d", sp.Status)
 		}
 	})
 }

@@ -212,10 +212,10 @@ func reviewLink(f application.QueueFilter, after string) string {
 
 // reviewRows turns queue rows into what the table shows: stale marks rows
 // in their stage for staleDays days or more; bulk adds selection boxes.
-func reviewRows(p Page, rows []application.QueueRow, staleDays int, bulk bool) reviewTable {
+func reviewRows(p Page, rows []application.QueueRow, staleDays int, bulk bool, queue string) reviewTable {
 	t := reviewTable{Bulk: bulk, Rows: make([]reviewRow, 0, len(rows))}
 	for _, r := range rows {
-		v := reviewRow{ID: r.ID, Link: application.Link(r.ID), Applicant: r.ApplicantName,
+		v := reviewRow{ID: r.ID, Link: reviewQueueLink(r.ID, queue), Applicant: r.ApplicantName,
 			StageCode: string(r.Stage), Stage: p.T("application.stage." + string(r.Stage)),
 			Stale: r.DaysInStage >= staleDays && application.ReviewersTurn(r.Stage), Turn: p.T("review.turn.none")}
 		if bulk {
@@ -251,7 +251,7 @@ func reviewRows(p Page, rows []application.QueueRow, staleDays int, bulk bool) r
 // fill puts a queue page into the view.
 func (v *reviewView) fill(qp *application.QueuePage, staleDays int) {
 	f := qp.Filter
-	v.Table = reviewRows(v.Page, qp.Rows, staleDays, v.Bulk)
+	v.Table = reviewRows(v.Page, qp.Rows, staleDays, v.Bulk, reviewLink(f, ""))
 	if f.Mine {
 		v.Empty = v.T("review.empty.mine")
 	}

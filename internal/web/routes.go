@@ -162,6 +162,7 @@ func (s *Server) pageRoutes(g *echo.Group) {
 	rv := &reviewer{Server: s}
 	r.get("/review", reviewers, rv.queue)
 	r.post("/review/bulk", office, rv.bulk)
+	r.get("/review/next/:id", reviewers, rv.next) // the next (or previous) application of a queue (review_next.go)
 
 	// Incoming: the applicant's profile (incoming_profile.go), requests
 	// (rotation.go, rotation_show.go), the coordinators' calendar
