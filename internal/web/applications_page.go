@@ -317,6 +317,10 @@ func applicationAlertOf(p Page, action string, err error, fields apperr.Fields) 
 			text = p.T("application.alert.doc", p.T("application.field.statement"), text)
 			href = "#statement"
 		case name == "comment" || name == "report":
+			// Named, as the other fields are: "Message to the student: Please fill this in."
+			if label := "application.form." + action + ".comment"; p.bundle.Has(label) {
+				text = p.T("application.alert.doc", p.T(label), text)
+			}
 			href = "#" + action + "-comment"
 		case name == "decision":
 			href = "#host_decision-decision-0"

@@ -681,6 +681,15 @@ func TestReviewNextAfterDecision(t *testing.T) {
 			t.Errorf("previous of the first is %s", pv.URL)
 		}
 
+		// An empty Return names the field to fill.
+		ret := p.reviewer.post(fmt.Sprintf("/applications/%d/return", a), url.Values{"_csrf": {pg.csrf(t)}, "version": {"1"}, "queue": {"/review"}})
+		wantStatus(t, ret, http.StatusUnprocessableEntity)
+		if want := html.EscapeString(bundle.T(i18n.English, "application.form.return.comment")) + ": "; !strings.Contains(ret.Body, want) {
+			t.Errorf("the refused Return does not name the field %q:\n%s", want, ret.Body)
+		}
+		if !strings.Contains(ret.Body, `name="queue" value="/review"`) {
+			t.Error("the refused form lost its queue")
+		}
 		pg = p.reviewer.post(fmt.Sprintf("/applications/%d/approve", a), url.Values{"_csrf": {pg.csrf(t)}, "version": {"1"},
 			"queue": {"/review"}, "comment": {"Complete."}})
 		wantStatus(t, pg, http.StatusOK)
