@@ -93,6 +93,8 @@ func (w *appWorld) wallet(types []string) {
 // act clicks the button of the action's form on the tab's application page.
 func (tb *tab) act(action string, wantStatus int64) pageState {
 	tb.t.Helper()
+	// A reviewer's decisions are folded, one open at a time: unfold this one.
+	eval[bool](tb, `(f => (f && f.closest("details") && (f.closest("details").open = true), true))(document.querySelector("form.app-form-`+action+`"))`)
 	if status := tb.click("form.app-form-" + action + " button[type=submit]"); status != wantStatus {
 		tb.t.Fatalf("%s answered %d, want %d: %s", action, status, wantStatus, tb.state().Body)
 	}

@@ -26,6 +26,7 @@ type applicationView struct {
 	Applicant  string // who applied, for reviewers and the office
 	Tracker    applicationTracker
 	Queue      *reviewQueueNav // previous and next of the review queue it was opened from (review_next.go)
+	OneAtATime bool            // a reviewer's decision forms fold, one open at a time (review_next.go)
 	Alert      *applicationAlert
 	Returned   *applicationNote // the reviewer's message of a returned application
 	Closing    *applicationNote // the reason of a rejection
@@ -132,6 +133,7 @@ type applicationForm struct {
 	DecisionLegend string
 	Rank           int
 	Queue          string // the review queue the page was opened from: a decision lands on its next (review_next.go)
+	Open           bool   // unfolded among a reviewer's decisions: the one refused
 }
 
 // applicationAttempt is a refused request shown again on the page: which
@@ -214,6 +216,7 @@ func (s *Server) applicationPage(c echo.Context, status int, id int64, at *appli
 		}
 	}
 	s.applicationForms(&v, d, at, fields)
+	reviewDecisionsFold(&v, at)
 	if queue := reviewQueueOf(c.FormValue("queue")); queue != "" && !mine {
 		v.Queue = reviewQueueNavOf(v.Page, id, queue)
 		for i := range v.Forms {

@@ -98,3 +98,17 @@ func (rv *reviewer) next(c echo.Context) error {
 	}
 	return c.Redirect(http.StatusSeeOther, reviewQueueLink(qp.Rows[target].ID, queue))
 }
+
+// reviewDecisionsFold shows a reviewer's decisions (approve, return,
+// reject, ...) folded, one open at a time (<details name>, no script),
+// rather than a textarea for each at once; a refused one comes back open
+// with what was typed.
+func reviewDecisionsFold(v *applicationView, at *applicationAttempt) {
+	if !v.IsReviewer || len(v.Forms) < 2 {
+		return
+	}
+	v.OneAtATime = true
+	for i := range v.Forms {
+		v.Forms[i].Open = at != nil && at.action == v.Forms[i].Action
+	}
+}

@@ -690,6 +690,13 @@ func TestReviewNextAfterDecision(t *testing.T) {
 		if !strings.Contains(ret.Body, `name="queue" value="/review"`) {
 			t.Error("the refused form lost its queue")
 		}
+		// One decision open at a time: folded, and the refused one open.
+		if n := strings.Count(pg.Body, `name="app-decision"`); n < 2 || strings.Contains(pg.Body, `name="app-decision" open`) {
+			t.Errorf("%d folded decisions, some open, on a fresh page", n)
+		}
+		if strings.Count(ret.Body, `name="app-decision" open`) != 1 || !regexp.MustCompile(`name="app-decision" open>\s*<summary><h3 id="return-h">`).MatchString(ret.Body) {
+			t.Error("the refused Return is not the one decision open")
+		}
 		pg = p.reviewer.post(fmt.Sprintf("/applications/%d/approve", a), url.Values{"_csrf": {pg.csrf(t)}, "version": {"1"},
 			"queue": {"/review"}, "comment": {"Complete."}})
 		wantStatus(t, pg, http.StatusOK)
