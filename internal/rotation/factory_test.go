@@ -92,10 +92,12 @@ func (w *world) must(err error, what string) {
 	}
 }
 
+// publish gives weeks from to to of dep seats seats, lowering them if
+// need be, as a coordinator who confirmed.
 func (w *world) publish(dep int64, from, to, seats int) {
 	w.t.Helper()
 	_, err := w.s.Publish(w.ctx, w.office, dep, rotation.PublishInput{
-		RangeInput: rotation.RangeInput{From: monday(from), To: monday(to)}, Seats: fmt.Sprint(seats)})
+		RangeInput: rotation.RangeInput{From: monday(from), To: monday(to)}, Seats: fmt.Sprint(seats), Confirm: true})
 	w.must(err, "publish")
 }
 

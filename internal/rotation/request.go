@@ -231,13 +231,14 @@ func (s *Service) checkChoice(tx *gorm.DB, f apperr.Fields, field string, in Cho
 				b = &blocks[i]
 			}
 		}
+		// The same reasons the form's calendar shows (span.go).
 		wd := w.Format(time.DateOnly)
-		switch {
-		case b == nil:
+		switch blockReason(b) {
+		case WeekUnpublished:
 			f.Add(field, "rotation.err.unpublished", wd)
-		case b.Blackout:
+		case WeekClosed:
 			f.Add(field, "rotation.err.blackout", wd)
-		case b.Free() == 0:
+		case WeekFull:
 			f.Add(field, "rotation.err.week_full", wd)
 		default:
 			continue
