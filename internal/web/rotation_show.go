@@ -18,6 +18,7 @@ type rotationShowView struct {
 	Ref, Stage, StageClass  string
 	Turn                    string
 	Error                   string // why the last action was refused
+	Problems                []rotationProblem
 	Tracker                 []rotationStep
 	Applicant               string // for the staff
 	Version                 int
@@ -169,6 +170,7 @@ func (s *Server) rotationPage(c echo.Context, status int, id int64, at *rotation
 	if at != nil && at.err != nil {
 		v.Error = v.T(rotationErrKey(at.err), rotationErrArgs(at.err)...)
 		fields = apperr.FieldsOf(at.err)
+		v.Problems = rotationProblems(v.Page, at.err)
 	}
 	msg := func(field string) string {
 		if m, ok := fields[field]; ok {
