@@ -85,7 +85,7 @@ func (s *Server) logout(c echo.Context) error {
 	view := signingOutView{Page: s.page(c, "signin.signing_out.title"), Next: next}
 	s.setFlash(c, "signed_out") // after the page: for home, once back from the provider
 	c.Response().Header().Set("Refresh", "0; url="+next)
-	return s.render.render(c, http.StatusOK, "signing_out", view)
+	return s.render.render(c, http.StatusOK, pageSigningOut, view)
 }
 
 // backchannelLogout is the provider telling the portal, server to server,

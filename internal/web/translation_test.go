@@ -60,6 +60,15 @@ func TestEveryPageAndFragmentIsTranslated(t *testing.T) {
 			c.crawl()
 		}
 	}
+	// Signing out ends a walk: its page leaves for the provider.
+	for _, lang := range []i18n.Lang{i18n.English, i18n.TraditionalChinese} {
+		c := &crawler{t: t, p: p, b: p.browser(), lang: lang, seen: map[string]bool{}, perPath: map[string]int{}}
+		mu.Lock()
+		where = "student/" + string(lang) + " signing out"
+		mu.Unlock()
+		c.start("student")
+		c.b.post("/logout", url.Values{"_csrf": {c.b.get("/").csrf(t)}})
+	}
 
 	keys := make([]string, 0, len(missing))
 	for k := range missing {
