@@ -110,6 +110,7 @@ type rotationWeeksView struct {
 	Lengths    []rotationOption
 	Caption    string
 	Head       [3]string
+	FreeUnit   string // "free", after the count where the head is hidden (phones)
 	Rows       []rotationSpanRow
 }
 
@@ -232,6 +233,7 @@ func (s *Server) rotationWeeksFor(c echo.Context, p Page, n int, dep int64, week
 		v.Lengths = append(v.Lengths, rotationOption{Value: strconv.Itoa(w), Label: strconv.Itoa(w), Selected: w == span.Weeks})
 	}
 	v.Hint = p.T("calendar.span.hint")
+	v.FreeUnit = p.T("calendar.span.free_unit")
 	v.Caption = p.T("calendar.span.caption", rotationDeptName(p.Lang, span.Department.NameEN, span.Department.NameZH), span.Weeks)
 	// The weeks of the span chosen, marked on the calendar.
 	var from, until time.Time
@@ -240,7 +242,7 @@ func (s *Server) rotationWeeksFor(c echo.Context, p Page, n int, dep int64, week
 	}
 	for _, w := range span.List {
 		day := w.Week.Format(time.DateOnly)
-		row := rotationSpanRow{ID: fmt.Sprintf("choice-%d-start-%s", n, day), Value: day, Label: p.T("calendar.span.week", day),
+		row := rotationSpanRow{ID: fmt.Sprintf("choice-%d-start-%s", n, day), Value: day, Label: day,
 			Free: strconv.Itoa(w.Free), Checked: day == selected, InSpan: !w.Week.Before(from) && w.Week.Before(until)}
 		switch {
 		case w.CanStart:
