@@ -210,42 +210,6 @@ func (s *Service) grid(tx *gorm.DB, dep int64, from time.Time, weeks int) ([]Wee
 	return rows, nil
 }
 
-// OpenWeek is a week an applicant may pick.
-type OpenWeek struct {
-	Week     time.Time
-	Free     int
-	Blackout bool
-	TooSoon  bool // before the department's lead time
-}
-
-// OpenWeeks lists department dep's published weeks from today on, with
-// their free seats, for the request form; NotFound when the department
-// takes no rotations.
-func (s *Service) OpenWeeks(ctx context.Context, dep int64) (*Department, []OpenWeek, error) {
-	tx := s.db.WithContext(ctx)
-	deps, err := s.departments(tx, []int64{dep})
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(deps) == 0 {
-		return nil, nil, errNotFound
-	}
-	today := s.Today()
-	var blocks []Block
-	err = tx.Where("department_id = ? AND week > ? AND week < ?", dep, today, today.AddDate(0, 0, 7*CalendarWeeks)).
-		Order("week").Find(&blocks).Error
-	if err != nil {
-		return nil, nil, wrap(err, "open weeks")
-	}
-	earliest := today.AddDate(0, 0, deps[0].Rules.LeadDays)
-	out := make([]OpenWeek, len(blocks))
-	for i, b := range blocks {
-		w := Day(b.Week)
-		out[i] = OpenWeek{Week: w, Free: b.Free(), Blackout: b.Blackout, TooSoon: w.Before(earliest)}
-	}
-	return &deps[0], out, nil
-}
-
 // RulesInput is the rules form.
 type RulesInput struct {
 	MinWeeks, MaxWeeks, LeadDays string
