@@ -13,9 +13,9 @@ import (
 
 	"portal/internal/apperr"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
 	"portal/internal/i18n"
 	"portal/internal/letter"
+	"portal/internal/testutil"
 	"portal/internal/user"
 )
 
@@ -86,7 +86,7 @@ func wantIn(t *testing.T, text string, parts ...string) {
 }
 
 func TestIssueAPrintableLetterWithBothScripts(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		s := newService(d)
 		ctx := context.Background()
 		id := holder(t, d, "chen")
@@ -136,7 +136,7 @@ func TestIssueAPrintableLetterWithBothScripts(t *testing.T) {
 }
 
 func TestChangedFactsSupersedeTheLetter(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		s := newService(d)
 		ctx := context.Background()
 		subj := subject(7, holder(t, d, "chen"))
@@ -182,7 +182,7 @@ func TestChangedFactsSupersedeTheLetter(t *testing.T) {
 }
 
 func TestVerifyTakesTheCodeAsTyped(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		s := newService(d)
 		ctx := context.Background()
 		l, _, err := s.Issue(ctx, letter.KindAcceptance, subject(3, holder(t, d, "chen")), i18n.English)
@@ -216,7 +216,7 @@ func TestVerifyTakesTheCodeAsTyped(t *testing.T) {
 }
 
 func TestConcurrentIssuesMakeOneLetter(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		s := newService(d)
 		subj := subject(9, holder(t, d, "chen"))
 		codes := make([]string, 6)
