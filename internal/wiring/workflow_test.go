@@ -17,7 +17,7 @@ import (
 	"portal/internal/application"
 	"portal/internal/catalog"
 	"portal/internal/config"
-	"portal/internal/db/dbtest"
+	"portal/internal/testutil"
 	"portal/internal/user"
 )
 
@@ -31,7 +31,7 @@ func openDev(t *testing.T, dialect string) *App {
 	if dialect == "sqlite" {
 		cfg.DatabaseURL = filepath.Join(cfg.DataDir, "portal.db")
 	} else {
-		_, cfg.DatabaseURL = dbtest.PostgresURL(t)
+		cfg.DatabaseURL = testutil.DatabaseURL(t, testutil.Postgres)
 	}
 	start := time.Now()
 	a, err := Open(context.Background(), cfg, Options{DemoApplications: true})
