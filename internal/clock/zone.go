@@ -120,10 +120,12 @@ func (z Zone) Day(t time.Time) time.Time {
 // whatever its location. A deadline "on 21 December" lasts until then.
 // It is a microsecond before the next local midnight, not a nanosecond:
 // PostgreSQL keeps microseconds and would round 23:59:59.999999999 up
-// to the next day. Shown through Time or Phrase it reads 23:59.
+// to the next day. Shown through Time or Phrase it reads 23:59. It is
+// returned in UTC, as the database keeps instants: SQLite compares them
+// as text, and 23:59+08:00 would sort after 16:01+00:00.
 func (z Zone) EndOfDay(day time.Time) time.Time {
 	y, m, d := day.Date()
-	return time.Date(y, m, d+1, 0, 0, 0, 0, z.Location()).Add(-time.Microsecond)
+	return time.Date(y, m, d+1, 0, 0, 0, 0, z.Location()).Add(-time.Microsecond).UTC()
 }
 
 // Deadline is the end of the zone's calendar day days after the day of

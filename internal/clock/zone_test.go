@@ -100,6 +100,9 @@ func TestDeadlinesEndWithTheLocalDay(t *testing.T) {
 		t.Errorf("Deadline from 23:30 UTC = %v, want %v", d, end)
 	}
 	// PostgreSQL keeps microseconds: the deadline must survive them.
+	if end.Location() != time.UTC {
+		t.Errorf("the end of day is in %v, want UTC as the database keeps it", end.Location())
+	}
 	if !end.Truncate(time.Microsecond).Equal(end) {
 		t.Errorf("the end of day %v has nanoseconds a database would round", end)
 	}
