@@ -528,7 +528,9 @@ func TestOfferExpiry(t *testing.T) {
 		w := newWorld(t, d)
 		u := w.applicant()
 		a := w.at(u, application.HostAccepted)
-		if want := start.AddDate(0, 0, application.DefaultOfferDays); !a.OfferExpiresAt.Equal(want) {
+		// Made at 09:00 on 21 November, the offer runs to the end of 5
+		// December (UTC: the world's service has no zone of its own).
+		if want := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC).Add(-time.Microsecond); !a.OfferExpiresAt.Equal(want) {
 			t.Errorf("offer expires %v, want %v", a.OfferExpiresAt, want)
 		}
 		n, err := w.s.ExpireOffers(w.ctx, start.AddDate(0, 0, 13))
@@ -562,7 +564,7 @@ func TestOfferExpiry(t *testing.T) {
 		b := w.at(w.applicant(), application.Nominated)
 		b, err = short.RecordHostDecision(w.ctx, w.office, b.ID, application.HostDecisionInput{Version: b.Version, Rank: 1, Decision: application.HostDecisionAccepted})
 		w.must(err, "accept with a 3-day offer")
-		if want := w.clock.Now().AddDate(0, 0, 3); !b.OfferExpiresAt.Equal(want) {
+		if want := time.Date(2026, 12, 10, 0, 0, 0, 0, time.UTC).Add(-time.Microsecond); !b.OfferExpiresAt.Equal(want) {
 			t.Errorf("offer expires %v, want %v", b.OfferExpiresAt, want)
 		}
 	})

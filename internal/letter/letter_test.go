@@ -12,6 +12,7 @@ import (
 	"github.com/ledongthuc/pdf"
 
 	"portal/internal/apperr"
+	"portal/internal/clock"
 	"portal/internal/db"
 	"portal/internal/i18n"
 	"portal/internal/letter"
@@ -254,4 +255,23 @@ func TestNewCodesAreValidAndDistinct(t *testing.T) {
 		}
 		seen[c] = true
 	}
+}
+
+// A letter issued at 01:00 on 1 August in Taipei (17:00 UTC the day
+// before) is dated 1 August: the day where the university is.
+func TestALetterIsDatedWithTheLocalDay(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		z, err := clock.Load("Asia/Taipei")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := letter.NewService(d, letter.Options{
+			Now: func() time.Time { return time.Date(2026, 7, 31, 17, 0, 0, 0, time.UTC) }, I18n: bundle, Zone: z,
+		})
+		_, b, err := s.Issue(context.Background(), letter.KindAcceptance, subject(43, holder(t, d, "lin")), i18n.English)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantIn(t, pdfText(t, b), "Date: 1 August 2026")
+	})
 }

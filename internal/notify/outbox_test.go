@@ -14,6 +14,7 @@ import (
 
 	"portal/internal/apperr"
 	"portal/internal/audit"
+	"portal/internal/clock"
 	"portal/internal/db"
 	"portal/internal/i18n"
 	"portal/internal/testutil"
@@ -54,7 +55,7 @@ func TestEachKindArrivesOnceInTheRecipientsLanguage(t *testing.T) {
 		}
 		mails := k.mails()
 		for _, w := range want {
-			subject := testBundle.T(w.to.Lang, subjectKey(w.kind), args(testBundle, w.to.Lang, w.kind, sampleData(w.kind))...)
+			subject := testBundle.T(w.to.Lang, subjectKey(w.kind), args(testBundle, w.to.Lang, clock.Zone{}, w.kind, sampleData(w.kind))...)
 			var found []received
 			for _, m := range mails {
 				if m.Subject == subject && len(m.Rcpt) == 1 && m.Rcpt[0] == w.to.Email {
@@ -404,7 +405,7 @@ func TestPreferencesAreHonoured(t *testing.T) {
 			mailed[m.Subject] = true
 		}
 		for _, kind := range Kinds {
-			subject := testBundle.T(i18n.English, subjectKey(kind), args(testBundle, i18n.English, kind, sampleData(kind))...)
+			subject := testBundle.T(i18n.English, subjectKey(kind), args(testBundle, i18n.English, clock.Zone{}, kind, sampleData(kind))...)
 			if mailed[subject] != Mandatory(kind) {
 				t.Errorf("%s (mandatory %v) mailed: %v", kind, Mandatory(kind), mailed[subject])
 			}
