@@ -47,7 +47,7 @@ func TestAnOfferRunsToTheEndOfTheLocalDay(t *testing.T) {
 		offer := func() (*application.Application, *user.User) {
 			u := w.applicant()
 			a := w.at(u, application.Nominated)
-			w.clock.set(time.Date(2026, 12, 7, 1, 32, 0, 0, time.UTC))
+			w.clock.Set(time.Date(2026, 12, 7, 1, 32, 0, 0, time.UTC))
 			a, err := s.RecordHostDecision(w.ctx, w.office, a.ID, application.HostDecisionInput{Version: a.Version, Rank: 1, Decision: application.HostDecisionAccepted})
 			w.must(err, "host accepts")
 			return a, u
@@ -67,7 +67,7 @@ func TestAnOfferRunsToTheEndOfTheLocalDay(t *testing.T) {
 			t.Fatalf("ExpireOffers at 23:59 local = %d, %v; want none", n, err)
 		}
 		// ...and the student may take it at 23:30.
-		w.clock.set(time.Date(2026, 12, 21, 15, 30, 0, 0, time.UTC))
+		w.clock.Set(time.Date(2026, 12, 21, 15, 30, 0, 0, time.UTC))
 		_, err = s.AcceptOffer(w.ctx, student, a.ID, application.AnswerInput{Version: a.Version})
 		w.must(err, "accept at 23:30 local on the last day")
 		// Who comes second is told when, in Taipei time.
@@ -79,7 +79,7 @@ func TestAnOfferRunsToTheEndOfTheLocalDay(t *testing.T) {
 
 		// A minute past midnight in Taipei, another such offer is over.
 		c, other := offer()
-		w.clock.set(time.Date(2026, 12, 21, 16, 1, 0, 0, time.UTC))
+		w.clock.Set(time.Date(2026, 12, 21, 16, 1, 0, 0, time.UTC))
 		_, err = s.AcceptOffer(w.ctx, other, c.ID, application.AnswerInput{Version: c.Version})
 		wantCode(t, err, apperr.Invalid, "application.err.offer_expired")
 		if args := err.(*apperr.Error).Args; len(args) != 1 || args[0] != "2026-12-21 23:59 UTC+8" {

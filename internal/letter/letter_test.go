@@ -260,7 +260,7 @@ func TestNewCodesAreValidAndDistinct(t *testing.T) {
 // A letter issued at 01:00 on 1 August in Taipei (17:00 UTC the day
 // before) is dated 1 August: the day where the university is.
 func TestALetterIsDatedWithTheLocalDay(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		z, err := clock.Load("Asia/Taipei")
 		if err != nil {
 			t.Fatal(err)

@@ -23,7 +23,7 @@ func TestAStaleMoveIsToldWhenInThePortalsZone(t *testing.T) {
 		w.must(err, "zone")
 		s := rotation.NewService(d, rotation.Options{Now: w.clock.Now, Outbox: wiring.WorkflowOutbox{}, Zone: taipei})
 		r := w.at(rotation.Submitted, nil)
-		w.clock.set(time.Date(2026, 11, 21, 23, 30, 0, 0, time.UTC))
+		w.clock.Set(time.Date(2026, 11, 21, 23, 30, 0, 0, time.UTC))
 		_, err = s.StartReview(w.ctx, w.coord, r.ID, rotation.ReviewInput{Version: r.Version})
 		w.must(err, "start review")
 		_, err = s.ReturnForChanges(w.ctx, w.coord, r.ID, rotation.ReviewInput{Version: r.Version, Comment: "stale"})
