@@ -17,7 +17,7 @@ import (
 
 	"portal/internal/auth/devoidc"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
+	"portal/internal/testutil"
 )
 
 func env(m map[string]string) func(string) string {
@@ -76,7 +76,7 @@ func TestServeRefusesInconsistentSettings(t *testing.T) {
 func dialects(t *testing.T, fn func(t *testing.T, url string)) {
 	t.Run("sqlite", func(t *testing.T) { fn(t, filepath.Join(t.TempDir(), "portal.db")) })
 	t.Run("postgres", func(t *testing.T) {
-		_, url := dbtest.PostgresURL(t)
+		url := testutil.DatabaseURL(t, testutil.Postgres)
 		fn(t, url)
 	})
 }
@@ -118,7 +118,7 @@ func TestServeRefusesABehindSchemaUntilMigrated(t *testing.T) {
 // it as an error and shows it in /readyz; sign-in meanwhile answers a
 // translated 503.
 func TestServeStartsWhileTheIdentityProviderIsDown(t *testing.T) {
-	_, url := dbtest.PostgresURL(t)
+	url := testutil.DatabaseURL(t, testutil.Postgres)
 	idp := httptest.NewServer(http.NotFoundHandler())
 	defer idp.Close()
 	ln, err := netListen()

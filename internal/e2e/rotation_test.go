@@ -15,6 +15,7 @@ import (
 	"github.com/ledongthuc/pdf"
 
 	"portal/internal/rotation"
+	"portal/internal/testutil"
 	"portal/internal/wiring"
 )
 
@@ -87,13 +88,7 @@ func (tb *tab) stage() string {
 func (tb *tab) htmxSettled(selector string) {
 	tb.t.Helper()
 	js := fmt.Sprintf(`document.querySelector(%q) !== null && document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling") === null`, selector)
-	deadline := time.Now().Add(10 * time.Second)
-	for !eval[bool](tb, js) {
-		if time.Now().After(deadline) {
-			tb.t.Fatalf("%s did not appear, or htmx did not settle, within 10 s", selector)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testutil.Eventually(tb.t, 10*time.Second, selector+" to appear and htmx to settle", func() bool { return eval[bool](tb, js) })
 }
 
 // handOver opens a new tab in a browser context of its own with the

@@ -106,7 +106,7 @@ func (s *Service) SaveDraft(ctx context.Context, u *user.User, id int64, in Draf
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			return changed(tx, r)
+			return s.changed(tx, r)
 		}
 		if err := replaceParts(tx, id, choices, docs, now); err != nil {
 			return err
