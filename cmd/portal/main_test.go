@@ -178,7 +178,9 @@ func start(t *testing.T, args []string, e map[string]string) (string, *syncBuffe
 	out, errb := &syncBuffer{}, &syncBuffer{}
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, args, env(e), out, errb) }()
-	deadline := time.Now().Add(15 * time.Second)
+	// Dev mode loads its demo data through the real services first; on a
+	// loaded CI machine under -race that takes a while.
+	deadline := time.Now().Add(90 * time.Second)
 	for {
 		if m := readyURL.FindStringSubmatch(out.String()); m != nil {
 			return m[1], out, func() int { cancel(); return <-done }
