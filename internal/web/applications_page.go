@@ -121,6 +121,7 @@ type applicationForm struct {
 	CSRF           string
 	Version        int
 	Key            string // the submit form's idempotency key
+	Join           string // the id of the form its button sends instead of its own (the draft form)
 	Heading, Help  string
 	Button         string
 	Style          string // primary, danger or ""
