@@ -35,6 +35,7 @@ func TestApplicationSubmitKeepsWhatWasTyped(t *testing.T) {
 		pg = st.post(path, typed)
 		wantStatus(t, pg, http.StatusUnprocessableEntity)
 		wantText(t, pg, i18n.English, "application.err.doc_missing")
+		wantText(t, pg, i18n.English, "home.alert.saved_not_done")
 		p.wantState(t, id, "draft")
 		for i, c := range cs[:3] {
 			if !strings.Contains(pg.Body, fmt.Sprintf(`value="%d:%d" selected`, c.Elective, c.Period)) {
