@@ -114,16 +114,23 @@ func electiveHeldOf(p Page, h *application.Holding) *electiveHeld {
 		return nil
 	}
 	v := &electiveHeld{Heading: p.T("home.held.title")}
+	// One line per application (Mine is in application order), its
+	// choices of this elective after its stage.
 	for _, m := range h.Mine {
-		it := electiveHeldItem{Link: application.Link(m.ApplicationID), LinkText: p.T("home.held.open", m.ApplicationID)}
 		dates := p.T("application.choice.dates", applicationDate(m.StartsOn), applicationDate(m.EndsOn))
 		if m.Placement {
 			v.Placement = p.T("home.held.placement", dates)
-			it.Text = p.T("home.held.placement_item", dates)
-		} else {
-			it.Text = p.T("home.held.application", p.T("application.stage."+string(m.Status)), m.Rank, dates)
+			v.Items = append(v.Items, electiveHeldItem{Text: p.T("home.held.placement_item", dates),
+				Link: application.Link(m.ApplicationID), LinkText: p.T("home.held.open", m.ApplicationID)})
+			continue
 		}
-		v.Items = append(v.Items, it)
+		choice := p.T("home.held.choice", m.Rank, dates)
+		if n := len(v.Items); n > 0 && v.Items[n-1].Link == application.Link(m.ApplicationID) {
+			v.Items[n-1].Text += p.T("home.held.and") + choice
+			continue
+		}
+		v.Items = append(v.Items, electiveHeldItem{Text: p.T("application.stage."+string(m.Status)) + p.T("home.held.colon") + choice,
+			Link: application.Link(m.ApplicationID), LinkText: p.T("home.held.open", m.ApplicationID)})
 	}
 	ids := make([]int64, 0, len(h.Overlaps))
 	for id := range h.Overlaps {

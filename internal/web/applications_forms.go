@@ -48,6 +48,7 @@ func (s *Server) applicationForms(v *applicationView, d *application.Detail, at 
 			f.Key = applicationKey()
 			if v.Edit != nil {
 				f.Join = "app-edit" // submit saves what the draft form holds first
+				f.Help = p.T("home.submit.help")
 			}
 			v.Forms = append(v.Forms, f)
 		case application.StartReview:
