@@ -98,3 +98,23 @@ func TestHomeIsEachPersonsWorklist(t *testing.T) {
 		}
 	})
 }
+
+// A coordinator's home lists the requests waiting for them and the weeks
+// filling up; an incoming applicant's home their requests' next steps.
+// With nothing under way, each says so.
+func TestHomeOfCoordinatorAndIncomingApplicant(t *testing.T) {
+	t.Parallel()
+	eachDialect(t, func(t *testing.T, dialect string) {
+		p := startAppPortal(t, dialect)
+		co, in := p.browser(), p.browser()
+		co.signIn("coordinator")
+		in.signIn("incoming")
+		pg := co.get("/")
+		wantStatus(t, pg, http.StatusOK)
+		wantText(t, pg, i18n.English, "home.work.rotations.title", 0)
+		wantText(t, pg, i18n.English, "home.work.weeks.title")
+		pg = in.get("/")
+		wantStatus(t, pg, http.StatusOK)
+		wantText(t, pg, i18n.English, "home.work.incoming.empty")
+	})
+}

@@ -10,6 +10,7 @@ import (
 
 	"portal/internal/application"
 	"portal/internal/catalog"
+	"portal/internal/i18n"
 	"portal/internal/rotation"
 	"portal/internal/user"
 )
@@ -204,7 +205,22 @@ func (s *Server) homeCoordinator(c echo.Context, p Page, u *user.User) ([]homeSe
 		}
 		sec.Items = append(sec.Items, it)
 	}
-	return []homeSection{sec}, nil
+	weeks, err := s.Rotations.Filling(c.Request().Context(), u)
+	if err != nil {
+		return nil, err
+	}
+	filling := homeSection{ID: "work-weeks", Heading: p.T("home.work.weeks.title"),
+		Empty: p.T("home.work.weeks.empty", rotation.FillingWeeksAhead)}
+	for _, w := range weeks {
+		name := w.DepartmentEN
+		if p.Lang == i18n.TraditionalChinese && w.DepartmentZH != "" {
+			name = w.DepartmentZH
+		}
+		filling.Items = append(filling.Items, homeItem{Title: p.T("home.work.week", name, applicationDate(w.Week)),
+			Detail: p.T("home.work.week.free", w.Free, w.Seats), Urgent: w.Free == 0,
+			Link: "/calendar?" + url.Values{"department": {strconv.FormatInt(w.DepartmentID, 10)}, "from": {applicationDate(w.Week)}}.Encode()})
+	}
+	return []homeSection{sec, filling}, nil
 }
 
 // homeIncoming says an incoming applicant's next step on each request.
