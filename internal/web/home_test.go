@@ -32,6 +32,7 @@ func TestHomeIsEachPersonsWorklist(t *testing.T) {
 		// Nothing waits yet.
 		wantText(t, rv.get("/"), i18n.English, "home.work.review.empty")
 		wantText(t, st.get("/"), i18n.English, "home.work.student.empty")
+		draft := st.apply(cs[2]) // its window closes later on
 
 		// Two submitted applications: the one waiting longer comes first.
 		first := p.submitted(t, st, cs[0])
@@ -95,6 +96,14 @@ func TestHomeIsEachPersonsWorklist(t *testing.T) {
 		wantText(t, pg, i18n.English, "home.start.err.same_period", first)
 		if n := p.count("SELECT COUNT(*) FROM applications"); n != before {
 			t.Errorf("%d applications after a refused start, want %d", n, before)
+		}
+
+		// A draft whose window closes in three days is on home, with the day.
+		p.exec("UPDATE electives SET closes_on = ? WHERE id = ?", walletDay(3), cs[2].Elective)
+		pg = st.get("/")
+		wantText(t, pg, i18n.English, "home.work.closing.due", walletDay(3))
+		if !strings.Contains(pg.Body, `href="`+link(draft)+`"`) {
+			t.Errorf("home does not link the draft closing soon:\n%s", pg.Body)
 		}
 	})
 }
