@@ -93,7 +93,7 @@ func (w *appWorld) wallet(types []string) {
 // act clicks the button of the action's form on the tab's application page.
 func (tb *tab) act(action string, wantStatus int64) pageState {
 	tb.t.Helper()
-	if status := tb.click("form.app-form-" + action + " button[type=submit]"); status != wantStatus {
+	if status := tb.click(".app-form-" + action + " button[type=submit]"); status != wantStatus {
 		tb.t.Fatalf("%s answered %d, want %d: %s", action, status, wantStatus, tb.state().Body)
 	}
 	return tb.state()
@@ -166,7 +166,7 @@ func TestApplicationWholePath(t *testing.T) {
 	st.checkNoHorizontalScroll("returned application on a phone")
 	st.fill("#statement", "I have read about MAFLD and want to see the liver clinic.")
 	st.click("form[action$='/save'] button")
-	wantEqual(t, "resubmit button", eval[string](st, `document.querySelector("form.app-form-submit button").innerText`), "Resubmit")
+	wantEqual(t, "resubmit button", eval[string](st, `document.querySelector(".app-form-submit button").innerText`), "Resubmit")
 	st.act("submit", 200)
 
 	// The reviewer approves; the office nominates and records the host's acceptance.

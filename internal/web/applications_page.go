@@ -121,6 +121,7 @@ type applicationForm struct {
 	CSRF           string
 	Version        int
 	Key            string // the submit form's idempotency key
+	Join           string // the id of the form its button sends instead of its own (the draft form)
 	Heading, Help  string
 	Button         string
 	Style          string // primary, danger or ""
@@ -203,6 +204,11 @@ func (s *Server) applicationPage(c echo.Context, status int, id int64, at *appli
 	if at != nil {
 		fields = apperr.FieldsOf(at.err)
 		v.Alert = applicationAlertOf(v.Page, at.action, at.err, fields)
+		// A submit (or attach) from the draft form saved it before it was
+		// refused: the version moved on since the form was shown.
+		if seen, _ := strconv.Atoi(at.form.Get("version")); len(fields) > 0 && at.form.Has("statement") && d.Version > seen && at.action != "save" {
+			v.Alert.Message = v.T("home.alert.saved_not_done")
+		}
 	}
 	editable := mine && (d.Status == application.Draft || d.Status == application.Returned)
 	if editable {

@@ -307,6 +307,7 @@ type browseElectiveView struct {
 	Agreement           *browseAgreement
 	Checklist           *WalletChecklist // nil unless a student or incoming applicant is signed in
 	Apply               *ApplyForm       // applications: nil unless a student may apply now
+	Held                *electiveHeld    // what the signed-in student already has here
 }
 
 func (v *browseElectiveView) fill(d *catalog.ElectiveDetail, today time.Time) {

@@ -153,7 +153,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 		Scopes: cfg.OIDCScopes, RolesClaim: cfg.OIDCRolesClaim, RoleMap: cfg.OIDCRoleMap,
 		Idle: cfg.SessionIdle, Absolute: cfg.SessionAbsolute,
 		Partners: partners(cfg.PartnerProviders), EmailIssuer: cfg.BaseURL + "/signin/email",
-		Unread: notify.UnreadColumn, // the bell of every page, with the session
+		Unread: notify.UnreadWithOffersColumn, // the bell of every page, with the session; an offer waiting counts
 	})
 	a.Catalog = catalog.NewService(a.DB, bundle, nil)
 	if cfg.Mode == config.ModeDev {
