@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"time"
@@ -209,8 +210,18 @@ func (imp Import) rows() ([]ImportRow, error) {
 // row that became wrong since the preview makes the result carry errors
 // and nothing is written.
 func (s *Service) CommitImport(ctx context.Context, id, userID int64, m audit.Meta) (*ImportResult, error) {
+	// An import is one transaction by design (all rows or none), so it
+	// gets minutes, not the seconds a page gets from the database
+	// timeouts; the deadline replaces the per-statement default.
+	ctx, cancel := context.WithTimeout(ctx, importTimeout)
+	defer cancel()
 	var res *ImportResult
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if s.db.Dialect == db.Postgres {
+			if err := tx.Exec(fmt.Sprintf("SET LOCAL statement_timeout = %d", importTimeout.Milliseconds())).Error; err != nil {
+				return err
+			}
+		}
 		var imp Import
 		// Locked, so that a second commit waits for the first and then
 		// sees it committed.
@@ -249,3 +260,6 @@ func (s *Service) CommitImport(ctx context.Context, id, userID int64, m audit.Me
 	}
 	return res, nil
 }
+
+// importTimeout bounds committing one import.
+const importTimeout = 5 * time.Minute

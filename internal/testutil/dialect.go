@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"portal/internal/config"
 	"portal/internal/db"
 )
 
@@ -146,3 +147,11 @@ func randomHex(n int) string {
 // a rule must not fail on the clock. Tests of the timeouts set their own.
 var Timeouts = db.Timeouts{Statement: 2 * time.Minute, Lock: time.Minute, IdleInTransaction: 5 * time.Minute,
 	Connect: 30 * time.Second, Wait: 2 * time.Minute, Transaction: 5 * time.Minute}
+
+// LongDatabaseTimeouts gives a portal under test the long timeouts of
+// Timeouts, for tests that start a whole portal from a configuration.
+func LongDatabaseTimeouts(o *config.Ops) {
+	o.DBStatementTimeout, o.DBLockTimeout = Timeouts.Statement, Timeouts.Lock
+	o.DBIdleInTransactionTimeout, o.DBConnectTimeout = Timeouts.IdleInTransaction, Timeouts.Connect
+	o.DBWaitTimeout, o.DBTransactionTimeout = Timeouts.Wait, Timeouts.Transaction
+}
