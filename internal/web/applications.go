@@ -212,7 +212,7 @@ func applicationTrackerOf(p Page, a application.Application, parties []applicati
 	}
 	if mine {
 		if a.Status == application.HostAccepted && a.OfferExpiresAt != nil {
-			t.Next = p.T("application.next.host_accepted", a.OfferExpiresAt.UTC().Format("2006-01-02 15:04 UTC"))
+			t.Next = p.T("application.next.host_accepted", p.When(*a.OfferExpiresAt))
 		} else {
 			t.Next = p.T("application.next." + string(a.Status))
 		}

@@ -173,7 +173,7 @@ func (s *Server) applicationPage(c echo.Context, status int, id int64, at *appli
 	}
 	v.Statement, v.Report = d.Statement, d.Report
 	if d.Status == application.HostAccepted && d.OfferExpiresAt != nil {
-		v.Offer = v.T("application.offer.until", d.OfferExpiresAt.UTC().Format("2006-01-02 15:04 UTC"))
+		v.Offer = v.T("application.offer.until", v.When(*d.OfferExpiresAt))
 	}
 	for _, ch := range d.Choices {
 		v.Choices = append(v.Choices, applicationChoiceOf(v.Page, d, ch))
@@ -182,9 +182,9 @@ func (s *Server) applicationPage(c echo.Context, status int, id int64, at *appli
 		v.Events = append(v.Events, applicationEventOf(v.Page, e))
 		switch {
 		case e.Action == application.Return:
-			v.Returned = &applicationNote{Who: e.ActorName, At: e.At.UTC().Format("2006-01-02 15:04"), Text: e.Comment}
+			v.Returned = &applicationNote{Who: e.ActorName, At: v.When(e.At), Text: e.Comment}
 		case e.Action == application.Reject:
-			v.Closing = &applicationNote{Who: e.ActorName, At: e.At.UTC().Format("2006-01-02 15:04"), Text: e.Comment}
+			v.Closing = &applicationNote{Who: e.ActorName, At: v.When(e.At), Text: e.Comment}
 		}
 	}
 	if d.Status != application.Returned {
@@ -264,7 +264,7 @@ func applicationEventOf(p Page, e application.EventRow) applicationEvent {
 	if e.ActorName != "" {
 		who = e.ActorName + " (" + who + ")"
 	}
-	out := applicationEvent{At: e.At.UTC().Format("2006-01-02 15:04"), Who: who, Comment: e.Comment, Internal: e.Internal,
+	out := applicationEvent{At: p.When(e.At), Who: who, Comment: e.Comment, Internal: e.Internal,
 		Note: e.Action == application.Note}
 	switch {
 	case e.Action == application.Note && e.Internal:

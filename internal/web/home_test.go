@@ -61,14 +61,18 @@ func TestHomeIsEachPersonsWorklist(t *testing.T) {
 		p.App.DB.Raw("SELECT offer_expires_at FROM applications WHERE id = ?", first).Row().Scan(&due)
 		p.exec("UPDATE notifications SET read_at = ?", time.Now().UTC())
 		pg = st.get("/")
-		wantText(t, pg, i18n.English, "home.work.offer.due", due.UTC().Format("2006-01-02 15:04 UTC"))
+		// The deadline in the portal's time zone, saying which.
+		in := func(lang i18n.Lang) string {
+			return p.App.Zone.Phrase(func(k string, a ...any) string { return bundle.T(lang, k, a...) }, due)
+		}
+		wantText(t, pg, i18n.English, "home.work.offer.due", in(i18n.English))
 		if !strings.Contains(pg.Body, `href="`+link(first)+`"`) {
 			t.Errorf("home does not link the offer:\n%s", pg.Body)
 		}
 		wantText(t, pg, i18n.English, "notify.bell.label", 1)
 		// ... and in Chinese too.
 		zh := st.post("/lang", url.Values{"_csrf": {pg.csrf(t)}, "lang": {"zh-Hant"}, "return_to": {"/"}})
-		wantText(t, zh, i18n.TraditionalChinese, "home.work.offer.due", due.UTC().Format("2006-01-02 15:04 UTC"))
+		wantText(t, zh, i18n.TraditionalChinese, "home.work.offer.due", in(i18n.TraditionalChinese))
 		st.post("/lang", url.Values{"_csrf": {zh.csrf(t)}, "lang": {"en"}, "return_to": {"/"}})
 
 		// Accepted: the elective's page shows the placement, not Start.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -70,8 +69,6 @@ func (s *Server) homeWork(c echo.Context, p Page, u *user.User) ([]homeSection, 
 	return out, nil
 }
 
-func homeWhen(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
-
 func (s *Server) homeStudent(c echo.Context, p Page, u *user.User) ([]homeSection, error) {
 	w, err := s.Applications.StudentWork(c.Request().Context(), u)
 	if err != nil {
@@ -90,7 +87,7 @@ func (s *Server) homeStudent(c echo.Context, p Page, u *user.User) ([]homeSectio
 		More: "/applications", MoreText: p.T("home.work.student.more")}
 	for _, it := range w.Offers {
 		sec.Items = append(sec.Items, homeItem{Title: p.T("home.work.offer", title(it)), Urgent: true,
-			Detail: p.T("home.work.offer.due", homeWhen(it.Due)), Link: application.Link(it.ApplicationID)})
+			Detail: p.T("home.work.offer.due", p.When(it.Due)), Link: application.Link(it.ApplicationID)})
 	}
 	for _, it := range w.Returned {
 		sec.Items = append(sec.Items, homeItem{Title: p.T("home.work.returned", title(it)), Urgent: true,

@@ -297,7 +297,7 @@ func rotationOnboardingOf(p Page, d *rotation.Detail, at *rotationAttempt, msg f
 // events is the request's history, oldest first.
 func (v *rotationShowView) events(d *rotation.Detail) {
 	for _, e := range d.Events {
-		row := rotationEventRow{When: e.At.UTC().Format("2006-01-02 15:04"), Who: e.ActorName,
+		row := rotationEventRow{When: v.When(e.At), Who: e.ActorName,
 			What: v.T("rotation.event." + string(e.Action)), Comment: e.Comment}
 		if e.Choice > 0 {
 			row.What += " · " + v.T("rotation.form.choice", e.Choice)
