@@ -56,6 +56,7 @@ const (
 	pageSigninEmail         pageName = "signin_email"
 	pageSigninEmailSent     pageName = "signin_email_sent"
 	pageSigninLink          pageName = "signin_link"
+	pageSigningOut          pageName = "signing_out"
 	pageVerify              pageName = "verify"
 	pageWallet              pageName = "wallet"
 )
@@ -68,7 +69,7 @@ var pageNames = []pageName{
 	pageManageImportExport, pageManageImportPreview, pageManageList, pageNotifications, pageDevMail,
 	pageDevMailMessage, pageNotificationsFailed, pageNotificationPrefs, pageReview, pageReviewBulk,
 	pageRotation, pageRotationNew, pageRotations, pageSigninEmail, pageSigninEmailSent,
-	pageSigninLink, pageVerify, pageWallet,
+	pageSigninLink, pageSigningOut, pageVerify, pageWallet,
 }
 
 // fragmentName names a template of the partials that htmx requests get
