@@ -58,6 +58,7 @@ func TestEveryPageAndFragmentIsTranslated(t *testing.T) {
 			}
 			c.refusals(who)
 			c.crawl()
+			c.signOut(who)
 		}
 	}
 
@@ -162,6 +163,16 @@ func (c *crawler) crawl() {
 			c.visit(html.UnescapeString(m[1]))
 		}
 	}
+}
+
+// signOut leaves through the page that hands the browser to the provider's
+// end-session endpoint (signing_out), which the walk's links never reach.
+func (c *crawler) signOut(who string) {
+	if who == "" {
+		return
+	}
+	token := c.b.get("/").csrf(c.t)
+	c.b.post("/logout", url.Values{"_csrf": {token}})
 }
 
 var selBoxes = regexp.MustCompile(`name="sel" value="([^"]+)"`)
