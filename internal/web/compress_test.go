@@ -63,6 +63,9 @@ func TestPagesAndAssetsAreGzipped(t *testing.T) {
 		if res.StatusCode != http.StatusOK {
 			t.Fatalf("GET /electives: %d", res.StatusCode)
 		}
+		if !regexp.MustCompile(`<meta name="description" content="[^"]{50,}">`).Match(page) {
+			t.Error("the page has no meta description for search engines")
+		}
 		assets := assetURL.FindAllStringSubmatch(string(page), -1)
 		if len(assets) < 2 {
 			t.Fatalf("found %d stylesheets and scripts in the page", len(assets))
