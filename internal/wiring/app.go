@@ -186,7 +186,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 		}
 	}
 	deps := web.Deps{
-		Zone: a.Zone,
+		Zone:   a.Zone,
 		Config: *cfg, DB: a.DB, Auth: a.Auth, Users: a.Users, Audit: log, I18n: bundle, Catalog: a.Catalog, Documents: docs,
 		Templates: portal.Templates, Static: portal.Static, Version: o.Version, DemoUsers: demo,
 		Applications: a.Applications, Rotations: a.Rotations,
