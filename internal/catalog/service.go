@@ -19,6 +19,8 @@ type Service struct {
 	db    *db.DB
 	names *i18n.Bundle // translations of codes, folded into search text
 	now   func() time.Time
+
+	search searchCache // the catalog as search reads it (searchindex.go)
 }
 
 // NewService returns a Service; now may be nil for the wall clock.
