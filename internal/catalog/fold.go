@@ -25,7 +25,7 @@ import (
 // Stored search text and typed queries go through the same function, so a
 // match never depends on which form either side used. Fold is idempotent.
 func Fold(s string) string {
-	if isFoldedASCII(s) {
+	if isFolded(s) {
 		return s
 	}
 	// NFKD splits accented letters into letter + mark and maps the
@@ -62,22 +62,36 @@ func Fold(s string) string {
 	return b.String()
 }
 
-// isFoldedASCII reports whether s is already folded: ASCII without upper
-// case or repeated, leading or other white space than single spaces. The
-// common case (an English word typed in lower case) then costs nothing.
-func isFoldedASCII(s string) bool {
-	prev := byte(' ')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
+// isFolded reports, cheaply, whether s is already what Fold returns, so
+// that folding folded text (the stored search text, read back) costs a
+// scan: no upper case, accented Latin letter, full- or half-width form,
+// variant, or white space other than single spaces between words, and
+// normal under NFKC. It may say no to folded text; never yes to text that
+// folds to something else.
+func isFolded(s string) bool {
+	prev := ' '
+	for _, r := range s {
 		switch {
-		case c >= utf8.RuneSelf, c >= 'A' && c <= 'Z', c == '\t', c == '\n', c == '\r', c == '\v', c == '\f':
-			return false
-		case c == ' ' && prev == ' ':
+		case r == ' ':
+			if prev == ' ' {
+				return false
+			}
+		case r < utf8.RuneSelf:
+			if r >= 'A' && r <= 'Z' || r < ' ' || r == 0x7f {
+				return false
+			}
+		// Latin, Greek and Cyrillic letters with marks, and the full- and
+		// half-width forms.
+		case r >= 0xc0 && r <= 0x52f, r >= 0x1e00 && r <= 0x1fff, r >= 0xff00 && r <= 0xffef,
+			unicode.IsUpper(r), unicode.IsSpace(r), variantOf[r] != "":
 			return false
 		}
-		prev = c
+		prev = r
 	}
-	return len(s) == 0 || s[len(s)-1] != ' '
+	if s != "" && prev == ' ' {
+		return false // a trailing space
+	}
+	return norm.NFKC.IsNormalString(s)
 }
 
 // variantOf maps every character of variantGroups and latinLetters to the

@@ -81,3 +81,23 @@ func TestFoldIsIdempotentAndTidiesSpace(t *testing.T) {
 		t.Errorf("Fold tidies to %q, want %q", got, "universite de lille")
 	}
 }
+
+// TestFoldShortcutAgreesWithFolding: text Fold returns unchanged is text
+// that folding leaves unchanged, for samples of every script the catalog
+// holds.
+func TestFoldShortcutAgreesWithFolding(t *testing.T) {
+	for _, s := range []string{
+		"cardiology", "Cardiology", "universite de lille", "université", "münchen", "熊本大学", "熊本大學",
+		"서울대학교", "がん", "ｶﾞﾝ", "ＵＣＬＡ", "đại học", "йод", "άλφα", "a  b", " a", "a ", "a\tb", "ﬁbrosis", "①",
+	} {
+		once := catalog.Fold(s)
+		if twice := catalog.Fold(once); twice != once {
+			t.Errorf("Fold(%q) = %q, but folded again %q", s, once, twice)
+		}
+	}
+	for in, want := range map[string]string{"ﬁbrosis": "fibrosis", "йод": "иод", "άλφα": "αλφα", "①": "1", "université": "universite"} {
+		if got := catalog.Fold(in); got != want {
+			t.Errorf("Fold(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

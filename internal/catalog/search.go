@@ -75,19 +75,19 @@ func (s *Service) Search(ctx context.Context, q Query) (Results, error) {
 		return res, err
 	}
 	words := strings.Fields(Fold(q.Text))
-	found := snap.find(q, words, periods, today)
-	if len(found) == 0 && len(words) > 0 {
+	from := (q.Page - 1) * q.PerPage
+	total, page := snap.find(q, words, periods, today, from, q.PerPage)
+	if total == 0 && len(words) > 0 {
 		if better, ok := snap.suggest(words); ok {
-			if alt := snap.find(q, better, periods, today); len(alt) > 0 {
-				found, res.Suggestion = alt, strings.Join(better, " ")
+			if n, alt := snap.find(q, better, periods, today, from, q.PerPage); n > 0 {
+				total, page, res.Suggestion = n, alt, strings.Join(better, " ")
 			}
 		}
 	}
-	res.Total = int64(len(found))
+	res.Total = int64(total)
 	res.Pages = int((res.Total + int64(q.PerPage) - 1) / int64(q.PerPage))
-	from := min((q.Page-1)*q.PerPage, len(found))
-	for _, m := range found[from:min(from+q.PerPage, len(found))] {
-		res.Cards = append(res.Cards, m.row.card)
+	for _, r := range page {
+		res.Cards = append(res.Cards, r.card)
 	}
 	if err := s.fillSeats(ctx, res.Cards, today); err != nil {
 		return res, err

@@ -28,12 +28,17 @@ type searchCache struct {
 	cur atomic.Pointer[searchSnapshot]
 }
 
-// searchSnapshot is the catalog at one version; never changed once built.
+// searchSnapshot is the catalog at one version; never changed once built
+// but for its vocabulary, built on first need.
 type searchSnapshot struct {
 	version   int64
-	rows      []searchRow    // by closing day, then id
-	vocab     map[string]int // Latin words of the texts and how often they occur, for "did you mean"
-	countries []string       // of the live partners with live outgoing electives, sorted
+	rows      []searchRow // by closing day, then id
+	countries []string    // of the live partners with live outgoing electives, sorted
+
+	// vocab is the Latin words of the texts and how often they occur,
+	// for "did you mean"; only a search that finds nothing needs it.
+	vocabOnce sync.Once
+	vocab     map[string]int
 }
 
 // searchRow is one elective as search sees it.
@@ -43,6 +48,36 @@ type searchRow struct {
 	text      string // folded search text: everything a student may type
 	title     string // folded titles, which rank first
 	place     string // folded names of the institution and its city, which rank next
+	pairs     pairSet
+}
+
+// pairSet is the set of the byte triples of a text, hashed into 2048
+// bits: a word whose triples are not all in a row's set is not in its
+// text. Testing a few bits rejects nearly every row without reading its
+// text, which is what makes a word search cost about what browsing does.
+// (Pairs of letters were tried first: English shares too many of them.)
+// A word shorter than three bytes has no triple and filters nothing.
+type pairSet [32]uint64
+
+func pairsOf(s string) pairSet {
+	var p pairSet
+	for i := 0; i+2 < len(s); i++ {
+		// Fibonacci hashing of the three bytes to 11 bits.
+		h := (uint32(s[i])<<16 | uint32(s[i+1])<<8 | uint32(s[i+2])) * 0x9e3779b1 >> 21
+		p[h>>6] |= 1 << (h & 63)
+	}
+	return p
+}
+
+// mayContain reports whether text with pairs p may contain every word
+// whose pairs are want; false means it surely does not.
+func (p *pairSet) mayContain(want *pairSet) bool {
+	for i := range want {
+		if p[i]&want[i] != want[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // snapshot returns the catalog at the database's current version,
@@ -98,7 +133,7 @@ func (s *Service) loadSnapshot(ctx context.Context) (*searchSnapshot, error) {
 	if err != nil {
 		return nil, wrap(err, "load the catalog for search")
 	}
-	snap := &searchSnapshot{version: v, rows: make([]searchRow, len(rows)), vocab: map[string]int{}}
+	snap := &searchSnapshot{version: v, rows: make([]searchRow, len(rows))}
 	countries := map[string]bool{}
 	for i, r := range rows {
 		c := r.Card
@@ -109,9 +144,7 @@ func (s *Service) loadSnapshot(ctx context.Context) (*searchSnapshot, error) {
 			title: Fold(c.TitleEN + " | " + c.TitleZH),
 			place: Fold(c.InstitutionNameEN + " | " + c.InstitutionNameLocal + " | " + c.City),
 		}
-		for _, w := range latinWords(snap.rows[i].text) {
-			snap.vocab[w]++
-		}
+		snap.rows[i].pairs = pairsOf(snap.rows[i].text)
 		if r.Direction == Outgoing {
 			countries[c.Country] = true
 		}
@@ -139,51 +172,63 @@ func cmpInt64(a, b int64) int {
 	return 0
 }
 
-// match is an elective a query found, with its relevance.
-type match struct {
-	row   *searchRow
-	score int
-	open  bool
-}
-
 // periodFilter is the electives that have a live period in a month or
 // with a seat left to come, read from the database because seats change
 // with every placement. nil means no such filter.
 type periodFilter map[int64]bool
 
-// find returns the rows matching q's words and filters, in the order the
-// catalog lists them: the most relevant first when there are words, then
-// open windows before closed ones, then by closing day and id.
-func (snap *searchSnapshot) find(q Query, words []string, periods periodFilter, today time.Time) []match {
-	var out []match
-	for i := range snap.rows {
-		r := &snap.rows[i]
+// find returns how many rows match q's words and filters, and the limit
+// of them from offset from, in the order the catalog lists them: the most
+// relevant first when there are words, then open windows before closed
+// ones, then by closing day and id. It sorts nothing: the rows are by
+// closing day already, so the closed ones are a prefix to visit last, and
+// relevance takes a few small values, kept in one list each.
+func (snap *searchSnapshot) find(q Query, words []string, periods periodFilter, today time.Time, from, limit int) (total int, page []*searchRow) {
+	open, _ := slices.BinarySearchFunc(snap.rows, today, func(r searchRow, t time.Time) int { return r.card.ClosesOn.Compare(t) })
+	var byScore [][]*searchRow // with words: the matches of each score
+	var want pairSet           // the pairs of all the words
+	for _, w := range words {
+		p := pairsOf(w)
+		for i := range want {
+			want[i] |= p[i]
+		}
+	}
+	take := func(r *searchRow) {
+		if total >= from && total < from+limit {
+			page = append(page, r)
+		}
+		total++
+	}
+	for k := range snap.rows {
+		r := &snap.rows[(open+k)%len(snap.rows)]
 		c := &r.card
 		if r.direction != q.Direction || q.Country != "" && c.Country != q.Country ||
 			q.Specialty != "" && c.Specialty != q.Specialty || q.Kind != "" && c.Kind != q.Kind ||
 			q.Language != "" && c.Language != q.Language || periods != nil && !periods[c.ElectiveID] {
 			continue
 		}
+		if len(words) == 0 {
+			take(r)
+			continue
+		}
+		if !r.pairs.mayContain(&want) {
+			continue
+		}
 		score, ok := relevance(r, words)
 		if !ok {
 			continue
 		}
-		out = append(out, match{row: r, score: score, open: !c.ClosesOn.Before(today)})
+		for len(byScore) <= score {
+			byScore = append(byScore, nil)
+		}
+		byScore[score] = append(byScore[score], r)
 	}
-	// Stable: rows are already by closing day and id.
-	slices.SortStableFunc(out, func(a, b match) int {
-		if a.score != b.score {
-			return b.score - a.score
+	for score := len(byScore) - 1; score >= 0; score-- {
+		for _, r := range byScore[score] {
+			take(r)
 		}
-		switch {
-		case a.open && !b.open:
-			return -1
-		case b.open && !a.open:
-			return 1
-		}
-		return 0
-	})
-	return out
+	}
+	return total, page
 }
 
 // relevance scores a row for the words, all of which it must contain: a
@@ -234,6 +279,14 @@ func latinWords(s string) []string {
 // replaced by the closest word of the catalog (see closest), and whether
 // any was replaced.
 func (snap *searchSnapshot) suggest(words []string) ([]string, bool) {
+	snap.vocabOnce.Do(func() {
+		snap.vocab = map[string]int{}
+		for i := range snap.rows {
+			for _, w := range latinWords(snap.rows[i].text) {
+				snap.vocab[w]++
+			}
+		}
+	})
 	out := slices.Clone(words)
 	changed := false
 	for i, w := range words {
