@@ -145,3 +145,34 @@ func TestSearchSeesChangesMadeByAnotherReplica(t *testing.T) {
 		}
 	})
 }
+
+// TestSearchesAtOnceWhileTheCatalogChanges: searches running together,
+// while an elective is renamed, each see the catalog before or after the
+// change, never a mix or an error (run with -race).
+func TestSearchesAtOnceWhileTheCatalogChanges(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newSearchWorld(t, d)
+		fresh := newService(t, d, fixedToday)
+		errs := make(chan error, 8)
+		totals := make(chan int64, 8)
+		for range 8 {
+			go func() {
+				res, err := fresh.Search(w.ctx, catalog.Query{Text: "熊本大學"})
+				errs <- err
+				totals <- res.Total
+			}()
+		}
+		w.must(w.s.UpdateInstitution(w.ctx, w.seoul.ID, catalog.InstitutionInput{
+			NameEN: "Seoul National University Hospital", NameLocal: "서울대학교병원", Country: "KR", City: "Seoul", Kind: "hospital",
+		}), "rename Seoul")
+		for range 8 {
+			w.must(<-errs, "search")
+			if n := <-totals; n != 2 {
+				t.Errorf("a search found %d Kumamoto electives, want 2", n)
+			}
+		}
+		if res, err := fresh.Search(w.ctx, catalog.Query{Text: "hospital seoul"}); err != nil || res.Total != 2 {
+			t.Errorf("after the rename: %v, %v", titles(res), err)
+		}
+	})
+}
