@@ -31,9 +31,15 @@ type searchCache struct {
 // searchSnapshot is the catalog at one version; never changed once built
 // but for its vocabulary, built on first need.
 type searchSnapshot struct {
-	version   int64
-	rows      []searchRow // by closing day, then id
-	countries []string    // of the live partners with live outgoing electives, sorted
+	version int64
+	rows    []searchRow // by closing day, then id
+	// keys and pairs are the rows' filter fields and word triples, in
+	// the rows' order, apart from the rest: the loop of find reads them
+	// for every row and should not pull whole rows through the cache.
+	keys      []searchKey
+	pairs     []pairSet
+	codes     map[string]int16 // direction, country, specialty, kind and language codes, numbered
+	countries []string         // of the live partners with live outgoing electives, sorted
 
 	// vocab is the Latin words of the texts and how often they occur,
 	// for "did you mean"; only a search that finds nothing needs it.
@@ -48,32 +54,51 @@ type searchRow struct {
 	text      string // folded search text: everything a student may type
 	title     string // folded titles, which rank first
 	place     string // folded names of the institution and its city, which rank next
-	pairs     pairSet
 }
 
-// pairSet is the set of the byte triples of a text, hashed into 2048
+// searchKey is a row's codes, numbered by searchSnapshot.codes.
+type searchKey struct{ direction, country, specialty, kind, language int16 }
+
+// pairSet is the set of the byte triples of a text, hashed into 1024
 // bits: a word whose triples are not all in a row's set is not in its
 // text. Testing a few bits rejects nearly every row without reading its
 // text, which is what makes a word search cost about what browsing does.
 // (Pairs of letters were tried first: English shares too many of them.)
 // A word shorter than three bytes has no triple and filters nothing.
-type pairSet [32]uint64
+type pairSet [16]uint64
 
 func pairsOf(s string) pairSet {
 	var p pairSet
 	for i := 0; i+2 < len(s); i++ {
-		// Fibonacci hashing of the three bytes to 11 bits.
-		h := (uint32(s[i])<<16 | uint32(s[i+1])<<8 | uint32(s[i+2])) * 0x9e3779b1 >> 21
+		// Fibonacci hashing of the three bytes to 10 bits.
+		h := (uint32(s[i])<<16 | uint32(s[i+1])<<8 | uint32(s[i+2])) * 0x9e3779b1 >> 22
 		p[h>>6] |= 1 << (h & 63)
 	}
 	return p
 }
 
-// mayContain reports whether text with pairs p may contain every word
-// whose pairs are want; false means it surely does not.
-func (p *pairSet) mayContain(want *pairSet) bool {
-	for i := range want {
-		if p[i]&want[i] != want[i] {
+// pairMask is one word of a pairSet and the bits it must have.
+type pairMask struct {
+	at   int
+	bits uint64
+}
+
+// masks lists the words of p with bits set.
+func (p *pairSet) masks() []pairMask {
+	var out []pairMask
+	for i, b := range p {
+		if b != 0 {
+			out = append(out, pairMask{i, b})
+		}
+	}
+	return out
+}
+
+// mayContain reports whether text with the pairs p may contain every word
+// whose pairs have the masks want; false means it surely does not.
+func (p *pairSet) mayContain(want []pairMask) bool {
+	for _, m := range want {
+		if p[m.at]&m.bits != m.bits {
 			return false
 		}
 	}
@@ -144,7 +169,6 @@ func (s *Service) loadSnapshot(ctx context.Context) (*searchSnapshot, error) {
 			title: Fold(c.TitleEN + " | " + c.TitleZH),
 			place: Fold(c.InstitutionNameEN + " | " + c.InstitutionNameLocal + " | " + c.City),
 		}
-		snap.rows[i].pairs = pairsOf(snap.rows[i].text)
 		if r.Direction == Outgoing {
 			countries[c.Country] = true
 		}
@@ -155,6 +179,22 @@ func (s *Service) loadSnapshot(ctx context.Context) (*searchSnapshot, error) {
 		}
 		return cmpInt64(a.card.ElectiveID, b.card.ElectiveID)
 	})
+	snap.codes = map[string]int16{}
+	code := func(v string) int16 {
+		n, ok := snap.codes[v]
+		if !ok {
+			n = int16(len(snap.codes))
+			snap.codes[v] = n
+		}
+		return n
+	}
+	snap.keys, snap.pairs = make([]searchKey, len(snap.rows)), make([]pairSet, len(snap.rows))
+	for i := range snap.rows {
+		r := &snap.rows[i]
+		snap.keys[i] = searchKey{code("direction:" + r.direction), code("country:" + r.card.Country),
+			code("specialty:" + r.card.Specialty), code("kind:" + r.card.Kind), code("language:" + r.card.Language)}
+		snap.pairs[i] = pairsOf(r.text)
+	}
 	for c := range countries {
 		snap.countries = append(snap.countries, c)
 	}
@@ -186,12 +226,30 @@ type periodFilter map[int64]bool
 func (snap *searchSnapshot) find(q Query, words []string, periods periodFilter, today time.Time, from, limit int) (total int, page []*searchRow) {
 	open, _ := slices.BinarySearchFunc(snap.rows, today, func(r searchRow, t time.Time) int { return r.card.ClosesOn.Compare(t) })
 	var byScore [][]*searchRow // with words: the matches of each score
-	var want pairSet           // the pairs of all the words
+	var all pairSet            // the pairs of all the words
 	for _, w := range words {
 		p := pairsOf(w)
-		for i := range want {
-			want[i] |= p[i]
+		for i := range all {
+			all[i] |= p[i]
 		}
+	}
+	want := all.masks()
+	// The codes asked for, -1 for any; one the catalog lacks finds nothing.
+	wanted := searchKey{-1, -1, -1, -1, -1}
+	for _, f := range []struct {
+		to     *int16
+		prefix string
+		value  string
+	}{{&wanted.direction, "direction:", q.Direction}, {&wanted.country, "country:", q.Country},
+		{&wanted.specialty, "specialty:", q.Specialty}, {&wanted.kind, "kind:", q.Kind}, {&wanted.language, "language:", q.Language}} {
+		if f.value == "" {
+			continue
+		}
+		n, ok := snap.codes[f.prefix+f.value]
+		if !ok {
+			return 0, nil
+		}
+		*f.to = n
 	}
 	take := func(r *searchRow) {
 		if total >= from && total < from+limit {
@@ -200,18 +258,19 @@ func (snap *searchSnapshot) find(q Query, words []string, periods periodFilter, 
 		total++
 	}
 	for k := range snap.rows {
-		r := &snap.rows[(open+k)%len(snap.rows)]
-		c := &r.card
-		if r.direction != q.Direction || q.Country != "" && c.Country != q.Country ||
-			q.Specialty != "" && c.Specialty != q.Specialty || q.Kind != "" && c.Kind != q.Kind ||
-			q.Language != "" && c.Language != q.Language || periods != nil && !periods[c.ElectiveID] {
+		i := (open + k) % len(snap.rows)
+		key := &snap.keys[i]
+		if wanted.direction >= 0 && key.direction != wanted.direction || wanted.country >= 0 && key.country != wanted.country ||
+			wanted.specialty >= 0 && key.specialty != wanted.specialty || wanted.kind >= 0 && key.kind != wanted.kind ||
+			wanted.language >= 0 && key.language != wanted.language || !snap.pairs[i].mayContain(want) {
+			continue
+		}
+		r := &snap.rows[i]
+		if periods != nil && !periods[r.card.ElectiveID] {
 			continue
 		}
 		if len(words) == 0 {
 			take(r)
-			continue
-		}
-		if !r.pairs.mayContain(&want) {
 			continue
 		}
 		score, ok := relevance(r, words)
