@@ -33,11 +33,11 @@ type searchCache struct {
 type searchSnapshot struct {
 	version int64
 	rows    []searchRow // by closing day, then id
-	// keys and pairs are the rows' filter fields and word triples, in
+	// keys and triples are the rows' filter fields and word triples, in
 	// the rows' order, apart from the rest: the loop of find reads them
 	// for every row and should not pull whole rows through the cache.
 	keys      []searchKey
-	pairs     []pairSet
+	triples   []tripleSet
 	codes     map[string]int16 // direction, country, specialty, kind and language codes, numbered
 	countries []string         // of the live partners with live outgoing electives, sorted
 
@@ -59,16 +59,16 @@ type searchRow struct {
 // searchKey is a row's codes, numbered by searchSnapshot.codes.
 type searchKey struct{ direction, country, specialty, kind, language int16 }
 
-// pairSet is the set of the byte triples of a text, hashed into 1024
+// tripleSet is the set of the byte triples of a text, hashed into 1024
 // bits: a word whose triples are not all in a row's set is not in its
 // text. Testing a few bits rejects nearly every row without reading its
 // text, which is what makes a word search cost about what browsing does.
-// (Pairs of letters were tried first: English shares too many of them.)
+// (Pairs of bytes were tried first: English words share too many.)
 // A word shorter than three bytes has no triple and filters nothing.
-type pairSet [16]uint64
+type tripleSet [16]uint64
 
-func pairsOf(s string) pairSet {
-	var p pairSet
+func triplesOf(s string) tripleSet {
+	var p tripleSet
 	for i := 0; i+2 < len(s); i++ {
 		// Fibonacci hashing of the three bytes to 10 bits.
 		h := (uint32(s[i])<<16 | uint32(s[i+1])<<8 | uint32(s[i+2])) * 0x9e3779b1 >> 22
@@ -77,26 +77,26 @@ func pairsOf(s string) pairSet {
 	return p
 }
 
-// pairMask is one word of a pairSet and the bits it must have.
-type pairMask struct {
+// tripleMask is one word of a tripleSet and the bits it must have.
+type tripleMask struct {
 	at   int
 	bits uint64
 }
 
 // masks lists the words of p with bits set.
-func (p *pairSet) masks() []pairMask {
-	var out []pairMask
+func (p *tripleSet) masks() []tripleMask {
+	var out []tripleMask
 	for i, b := range p {
 		if b != 0 {
-			out = append(out, pairMask{i, b})
+			out = append(out, tripleMask{i, b})
 		}
 	}
 	return out
 }
 
-// mayContain reports whether text with the pairs p may contain every word
-// whose pairs have the masks want; false means it surely does not.
-func (p *pairSet) mayContain(want []pairMask) bool {
+// mayContain reports whether text with the triples p may contain every word
+// whose triples have the masks want; false means it surely does not.
+func (p *tripleSet) mayContain(want []tripleMask) bool {
 	for _, m := range want {
 		if p[m.at]&m.bits != m.bits {
 			return false
@@ -188,12 +188,12 @@ func (s *Service) loadSnapshot(ctx context.Context) (*searchSnapshot, error) {
 		}
 		return n
 	}
-	snap.keys, snap.pairs = make([]searchKey, len(snap.rows)), make([]pairSet, len(snap.rows))
+	snap.keys, snap.triples = make([]searchKey, len(snap.rows)), make([]tripleSet, len(snap.rows))
 	for i := range snap.rows {
 		r := &snap.rows[i]
 		snap.keys[i] = searchKey{code("direction:" + r.direction), code("country:" + r.card.Country),
 			code("specialty:" + r.card.Specialty), code("kind:" + r.card.Kind), code("language:" + r.card.Language)}
-		snap.pairs[i] = pairsOf(r.text)
+		snap.triples[i] = triplesOf(r.text)
 	}
 	for c := range countries {
 		snap.countries = append(snap.countries, c)
@@ -226,9 +226,9 @@ type periodFilter map[int64]bool
 func (snap *searchSnapshot) find(q Query, words []string, periods periodFilter, today time.Time, from, limit int) (total int, page []*searchRow) {
 	open, _ := slices.BinarySearchFunc(snap.rows, today, func(r searchRow, t time.Time) int { return r.card.ClosesOn.Compare(t) })
 	var byScore [][]*searchRow // with words: the matches of each score
-	var all pairSet            // the pairs of all the words
+	var all tripleSet          // the triples of all the words
 	for _, w := range words {
-		p := pairsOf(w)
+		p := triplesOf(w)
 		for i := range all {
 			all[i] |= p[i]
 		}
@@ -262,7 +262,7 @@ func (snap *searchSnapshot) find(q Query, words []string, periods periodFilter, 
 		key := &snap.keys[i]
 		if wanted.direction >= 0 && key.direction != wanted.direction || wanted.country >= 0 && key.country != wanted.country ||
 			wanted.specialty >= 0 && key.specialty != wanted.specialty || wanted.kind >= 0 && key.kind != wanted.kind ||
-			wanted.language >= 0 && key.language != wanted.language || !snap.pairs[i].mayContain(want) {
+			wanted.language >= 0 && key.language != wanted.language || !snap.triples[i].mayContain(want) {
 			continue
 		}
 		r := &snap.rows[i]
