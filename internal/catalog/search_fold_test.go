@@ -92,6 +92,12 @@ func TestSearchRanksByRelevance(t *testing.T) {
 		in = electiveInput(liverpool.ID, "Trauma surgery")
 		in.ClosesOn = day(5)
 		w.elective(in)
+		// A title with the word inside another: after titles that start a
+		// word with it, before the partner's name (Liverpool, whose
+		// elective has no Chinese title).
+		in = electiveInput(kyoto.ID, "Deliverance ward")
+		in.ClosesOn = day(6)
+		w.elective(in)
 		in = electiveInput(kyoto.ID, "Liver transplantation")
 		in.ClosesOn = day(20)
 		w.elective(in)
@@ -99,12 +105,12 @@ func TestSearchRanksByRelevance(t *testing.T) {
 		in.ClosesOn = day(-2) // closed: after the open one of the same relevance
 		w.elective(in)
 
-		want := []string{"Liver transplantation", "Living donor liver surgery", "Trauma surgery", "Nephrology wards"}
+		want := []string{"Liver transplantation", "Living donor liver surgery", "Deliverance ward", "Trauma surgery", "Nephrology wards"}
 		if got := titles(w.search(catalog.Query{Text: "liver"})); !slices.Equal(got, want) {
 			t.Errorf("liver lists %q, want %q", got, want)
 		}
 		// Without words, the order is the deadline's.
-		want = []string{"Nephrology wards", "Trauma surgery", "Liver transplantation", "Living donor liver surgery"}
+		want = []string{"Nephrology wards", "Trauma surgery", "Deliverance ward", "Liver transplantation", "Living donor liver surgery"}
 		if got := titles(w.search(catalog.Query{})); !slices.Equal(got, want) {
 			t.Errorf("the catalog lists %q, want %q", got, want)
 		}

@@ -13,6 +13,8 @@ import (
 // that bulk loaders (the benchmark's generator) store exactly what the
 // service would.
 func SearchText(names *i18n.Bundle, e Elective, inst Institution) string {
+	// Titles first, then the institution's names and city: the parts
+	// search ranks by (searchParts).
 	parts := []string{e.TitleEN, e.TitleZH, inst.NameEN, inst.NameLocal, inst.City, inst.Identifier, e.DescriptionEN, e.DescriptionZH}
 	for _, lang := range []i18n.Lang{i18n.English, i18n.TraditionalChinese} {
 		parts = append(parts,
