@@ -166,7 +166,7 @@ func TestImportCSVPreviewsThenCommitsEverything(t *testing.T) {
 		}
 		ku1, jh := got[0], got[2]
 		if ku1.Direction != catalog.Outgoing || ku1.AgreementID == nil || *ku1.AgreementID != f.live.ID || ku1.RequiredDocs != "transcript,cv" ||
-			ku1.DescriptionEN != "Liver disease, MAFLD" || !strings.Contains(ku1.SearchText, "熊本大学") {
+			ku1.DescriptionEN != "Liver disease, MAFLD" || !strings.Contains(ku1.SearchText, catalog.Fold("熊本大学")) {
 			t.Errorf("KU-1 = %+v", ku1)
 		}
 		if jh.Kind != "observership" || jh.FeeCurrency != "USD" || jh.FeeAmount != 1500 || jh.RequiredDocs != "" {
