@@ -18,6 +18,9 @@ import (
 	"syscall"
 	"text/tabwriter"
 	"time"
+	// The zone database in the binary: PORTAL_TIME_ZONE must load on a
+	// distroless image without /usr/share/zoneinfo.
+	_ "time/tzdata"
 
 	"portal/internal/catalog"
 	"portal/internal/config"

@@ -17,7 +17,7 @@ import (
 
 	"portal/internal/auth/devoidc"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
+	"portal/internal/testutil"
 )
 
 func env(m map[string]string) func(string) string {
@@ -76,7 +76,7 @@ func TestServeRefusesInconsistentSettings(t *testing.T) {
 func dialects(t *testing.T, fn func(t *testing.T, url string)) {
 	t.Run("sqlite", func(t *testing.T) { fn(t, filepath.Join(t.TempDir(), "portal.db")) })
 	t.Run("postgres", func(t *testing.T) {
-		_, url := dbtest.PostgresURL(t)
+		url := testutil.DatabaseURL(t, testutil.Postgres)
 		fn(t, url)
 	})
 }
@@ -118,7 +118,7 @@ func TestServeRefusesABehindSchemaUntilMigrated(t *testing.T) {
 // it as an error and shows it in /readyz; sign-in meanwhile answers a
 // translated 503.
 func TestServeStartsWhileTheIdentityProviderIsDown(t *testing.T) {
-	_, url := dbtest.PostgresURL(t)
+	url := testutil.DatabaseURL(t, testutil.Postgres)
 	idp := httptest.NewServer(http.NotFoundHandler())
 	defer idp.Close()
 	ln, err := netListen()
@@ -178,7 +178,9 @@ func start(t *testing.T, args []string, e map[string]string) (string, *syncBuffe
 	out, errb := &syncBuffer{}, &syncBuffer{}
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, args, env(e), out, errb) }()
-	deadline := time.Now().Add(15 * time.Second)
+	// Dev mode loads its demo data through the real services first; on a
+	// loaded CI machine under -race that takes a while.
+	deadline := time.Now().Add(90 * time.Second)
 	for {
 		if m := readyURL.FindStringSubmatch(out.String()); m != nil {
 			return m[1], out, func() int { cancel(); return <-done }

@@ -7,7 +7,7 @@ import (
 	"portal/internal/apperr"
 	"portal/internal/application"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
+	"portal/internal/testutil"
 	"portal/internal/user"
 )
 
@@ -19,7 +19,7 @@ func item(a *application.Application) application.BulkItem {
 // reports the stale one with "changed", leaving it as it was; a full
 // period refuses its application alone.
 func TestBulkNominateReportsEachRefusal(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		a := w.queueAt(application.OfficeReview, start)
 		b := w.queueAt(application.OfficeReview, start)
@@ -59,7 +59,7 @@ func TestBulkNominateReportsEachRefusal(t *testing.T) {
 // Host decisions in bulk: each on its application's current choice; a
 // decision on an application not nominated is refused alone.
 func TestBulkHostDecision(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		a := w.queueAt(application.Nominated, start)
 		b := w.queueAt(application.Nominated, start)
@@ -80,7 +80,7 @@ func TestBulkHostDecision(t *testing.T) {
 // Bulk actions and exports belong to the office: reviewers and students
 // are refused and nothing changes; an empty selection is bad input.
 func TestBulkIsTheOfficesOnly(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		a := w.queueAt(application.OfficeReview, start)
 		for _, u := range []*user.User{w.reviewer, w.student, nil} {
@@ -102,7 +102,7 @@ func TestBulkIsTheOfficesOnly(t *testing.T) {
 // The export holds the selected rows the office may see, a spreadsheet
 // formula in a name comes out as text, and CSV and workbook agree.
 func TestExportSelection(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		a := w.queueAt(application.OfficeReview, start)
 		w.must(d.Exec("UPDATE users SET name = ? WHERE id = ?", "=cmd|' /C calc'!A0", a.ApplicantID).Error, "evil name")
@@ -136,7 +136,7 @@ func TestExportSelection(t *testing.T) {
 // before and after it are done, and the failed one is listed with the
 // "try again" message, unchanged.
 func TestBulkHostDecisionListsAFailedItem(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		a := w.queueAt(application.Nominated, start)
 		broken := w.queueAt(application.Nominated, start)

@@ -11,7 +11,7 @@ import (
 	"portal/internal/application"
 	"portal/internal/catalog"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
+	"portal/internal/testutil"
 	"portal/internal/user"
 )
 
@@ -69,7 +69,7 @@ func (w *world) nominatedInto(p *catalog.Period, n int) []*application.Applicati
 // 100 host acceptances at once into a period of 3 seats: exactly 3 offers,
 // 3 seats taken, 97 told the period is full and left as they were.
 func TestHundredAcceptancesIntoThreeSeats(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		p := w.period(w.lab.ID, 100, 120, 100)
 		apps := w.nominatedInto(p, 100)
@@ -99,7 +99,7 @@ func TestHundredAcceptancesIntoThreeSeats(t *testing.T) {
 // other is told it changed and by whom; one event. Repeated to meet the
 // race in several interleavings.
 func TestTwoReviewersApproveAtOnce(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		for range 10 {
 			a := w.at(w.applicant(), application.DepartmentReview)
@@ -124,7 +124,7 @@ func TestTwoReviewersApproveAtOnce(t *testing.T) {
 // every request answers with the same application, one event, one
 // notification. 50 identical starts give one draft.
 func TestFiftyIdenticalSubmits(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		u := w.applicant()
 		k := key()
@@ -172,7 +172,7 @@ func TestFiftyIdenticalSubmits(t *testing.T) {
 // Concurrent nominations under one agreement never exceed its yearly
 // quota; the refused ones stay at office review.
 func TestQuotaUnderConcurrency(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		small := w.agreement(3)
 		e := w.elective("Cardiology elective", "internal_medicine", &small.ID)
@@ -206,7 +206,7 @@ func TestQuotaUnderConcurrency(t *testing.T) {
 // An applicant accepting at the moment the offer is expired: one of the
 // two wins, and the seat count agrees with the winner.
 func TestAcceptRacesExpiry(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		for range 5 {
 			u := w.applicant()
@@ -248,7 +248,7 @@ func TestAcceptRacesExpiry(t *testing.T) {
 // told it changed (the student accepted it). The overlap rule looks across the student's
 // applications, so the kernel serialises it per person.
 func TestFiftyAcceptsOfOverlappingOffers(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		u := w.applicant()
 		var offers []*application.Application
@@ -296,7 +296,7 @@ func TestFiftyAcceptsOfOverlappingOffers(t *testing.T) {
 // On PostgreSQL the database itself refuses a second confirmed placement
 // in overlapping days, whatever code path writes it.
 func TestDatabaseRefusesOverlappingPlacements(t *testing.T) {
-	d := dbtest.Postgres(t)
+	d := testutil.OpenDB(t, testutil.Postgres)
 	w := newWorld(t, d)
 	u := w.applicant()
 	other := w.elective("Trauma surgery elective", "surgery", nil)

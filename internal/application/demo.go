@@ -166,7 +166,7 @@ func (s *Service) SeedDemo(ctx context.Context, d Demo) (bool, error) {
 		in := &db.DB{DB: tx, Dialect: s.db.Dialect}
 		seed := &demoSeed{Demo: d, now: now, clock: &demoClock{t: now}, taken: map[int64]int{}, quota: map[int64]int{},
 			users: user.NewStore(in), docs: document.NewService(in, d.Files, document.Options{}), cat: catalog.NewService(in, d.Bundle, nil)}
-		seed.s = NewService(in, Options{Now: seed.clock.now, OfferDays: s.offerDays})
+		seed.s = NewService(in, Options{Now: seed.clock.now, OfferDays: s.offerDays, Zone: s.zone})
 		return seed.run(ctx)
 	})
 	if err != nil {
@@ -506,7 +506,8 @@ func (d *demoSeed) schedule(i int, c demoCase, path []Action) (time.Time, []time
 	var fixed, flexible time.Duration
 	for k, a := range path {
 		if a == Expire {
-			gaps[k] = time.Duration(d.s.offerDays)*24*time.Hour + 3*time.Hour
+			// An offer runs to the end of a local day: a day more.
+			gaps[k] = time.Duration(d.s.offerDays+1)*24*time.Hour + 3*time.Hour
 			fixed += gaps[k]
 			continue
 		}

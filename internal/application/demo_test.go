@@ -9,9 +9,9 @@ import (
 	"portal/internal/application"
 	"portal/internal/catalog"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
 	"portal/internal/i18n"
 	"portal/internal/storage"
+	"portal/internal/testutil"
 	"portal/internal/user"
 )
 
@@ -65,7 +65,7 @@ func signIn(t *testing.T, users *user.Store, p application.DemoPerson) *user.Use
 // find their applications and queues when they first sign in, histories
 // and seats agree, and a second start adds nothing.
 func TestDemoApplicationsFillEveryStage(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		s, users, demo := seedDemo(t, d)
 		var apps []application.Application

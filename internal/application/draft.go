@@ -163,7 +163,7 @@ func (s *Service) SaveDraft(ctx context.Context, u *user.User, id int64, in Draf
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			return changed(tx, a)
+			return s.changed(tx, a)
 		}
 		if err := tx.Where("application_id = ?", id).Delete(&Choice{}).Error; err != nil {
 			return err

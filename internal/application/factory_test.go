@@ -19,20 +19,12 @@ import (
 	"portal/internal/db"
 	"portal/internal/document"
 	"portal/internal/i18n"
+	"portal/internal/testutil"
 	"portal/internal/user"
 )
 
 // start is the fixed "now" of every test: 2026-11-21, 09:00 UTC.
 var start = time.Date(2026, time.November, 21, 9, 0, 0, 0, time.UTC)
-
-// clock is a test clock that a test moves on.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
 
 // outbox records what the workflow enqueued, and fails on demand.
 type outbox struct {
@@ -59,7 +51,7 @@ type world struct {
 	t       *testing.T
 	ctx     context.Context
 	d       *db.DB
-	clock   *clock
+	clock   *testutil.Clock
 	out     *outbox
 	cat     *catalog.Service
 	s       *application.Service
@@ -86,7 +78,7 @@ func newWorld(t *testing.T, d *db.DB) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{t: t, ctx: context.Background(), d: d, clock: &clock{now: start}, out: &outbox{}}
+	w := &world{t: t, ctx: context.Background(), d: d, clock: testutil.NewClock(start), out: &outbox{}}
 	w.cat = catalog.NewService(d, b, w.clock.Now)
 	w.s = application.NewService(d, application.Options{Now: w.clock.Now, Outbox: w.out})
 	inst, err := w.cat.CreateInstitution(w.ctx, catalog.InstitutionInput{NameEN: "Kumamoto University", NameLocal: "熊本大学",
@@ -323,8 +315,8 @@ func (w *world) do(act application.Action, u *user.User, a *application.Applicat
 	case application.DeclineOffer:
 		return s.DeclineOffer(ctx, u, id, application.AnswerInput{Version: v})
 	case application.FileReport:
-		defer w.clock.set(w.clock.Now())
-		w.clock.set(start.AddDate(0, 0, 200)) // after both periods
+		defer w.clock.Set(w.clock.Now())
+		w.clock.Set(start.AddDate(0, 0, 200)) // after both periods
 		return s.FileReport(ctx, u, id, application.AnswerInput{Version: v, Comment: "Four weeks on the liver ward."})
 	case application.Withdraw:
 		return s.Withdraw(ctx, u, id, application.AnswerInput{Version: v})

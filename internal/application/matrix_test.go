@@ -7,7 +7,7 @@ import (
 	"portal/internal/apperr"
 	"portal/internal/application"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
+	"portal/internal/testutil"
 	"portal/internal/user"
 )
 
@@ -48,7 +48,7 @@ func serviceAllows(st application.Stage, act application.Action, p application.P
 // invalid, forbidden or not found and changes nothing. Resubmit is Submit's
 // own method; the system's expiry has no method a person can call.
 func TestServiceOverEveryStageActionAndPerson(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		for _, st := range application.Stages {
 			applicant := w.applicant()

@@ -6,17 +6,17 @@ import (
 
 	"portal/internal/application"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
+	"portal/internal/testutil"
 )
 
 // A student's dashboard lists their own applications only, newest first,
 // with their choices; the choice options are what is open today; the
 // tracker's path places every stage.
 func TestMineOptionsAndPath(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		first := w.at(w.student, application.Submitted)
-		w.clock.set(start.Add(time.Hour))
+		w.clock.Set(start.Add(time.Hour))
 		second := w.draft(w.student, w.p3, w.p1)
 		w.at(w.other, application.Submitted)
 

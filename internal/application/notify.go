@@ -7,6 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"portal/internal/clock"
 	"portal/internal/workflow"
 )
 
@@ -24,11 +25,11 @@ const (
 	DataComment    = "comment"   // the actor's words; never an internal note
 	DataDecision   = "decision"  // a host decision: accepted, rejected, waitlisted
 	DataStage      = "stage"     // the stage passed, for approvals
-	DataDeadline   = "deadline"  // when an offer expires, as text
+	DataDeadline   = "deadline"  // when an offer expires, as text in the portal's zone: 2026-12-21 23:59 UTC+8
+	// DataDeadlineAt is the same instant, RFC 3339, for the mail to say
+	// in its reader's language: 2026-12-21 23:59 (Taipei time, UTC+8).
+	DataDeadlineAt = "deadline_at"
 )
-
-// deadlineFormat is how an offer's deadline reads in mail and messages.
-const deadlineFormat = "2006-01-02 15:04 UTC"
 
 // Ref is the reference of an application as people quote it: the year it
 // was started and its id.
@@ -59,8 +60,8 @@ func lookupNames(tx *gorm.DB, a *Application) (names, error) {
 	return n, err
 }
 
-// fill adds what names say to data.
-func (n names) fill(a *Application, data map[string]any) {
+// fill adds what names say to data, with times in zone z.
+func (n names) fill(a *Application, data map[string]any, z clock.Zone) {
 	data[DataRef] = a.Ref()
 	data[DataApplicant] = n.ApplicantName
 	data[DataElectiveEN] = n.TitleEN
@@ -74,7 +75,8 @@ func (n names) fill(a *Application, data map[string]any) {
 	}
 	data[DataHost] = host
 	if a.OfferExpiresAt != nil {
-		data[DataDeadline] = a.OfferExpiresAt.UTC().Format(deadlineFormat)
+		data[DataDeadline] = z.Time(*a.OfferExpiresAt)
+		data[DataDeadlineAt] = a.OfferExpiresAt.UTC().Format(time.RFC3339)
 	}
 }
 
@@ -85,7 +87,7 @@ var hostDecisionOf = map[Action]string{
 }
 
 // announcement is the data of the notification of step st of a.
-func announcement(tx *gorm.DB, a *Application, st workflow.Step[Stage, Action, Party]) (map[string]any, error) {
+func announcement(tx *gorm.DB, a *Application, st workflow.Step[Stage, Action, Party], z clock.Zone) (map[string]any, error) {
 	n, err := lookupNames(tx, a)
 	if err != nil {
 		return nil, err
@@ -97,7 +99,7 @@ func announcement(tx *gorm.DB, a *Application, st workflow.Step[Stage, Action, P
 	if a.OfferExpiresAt != nil && a.Status == HostAccepted {
 		data["offer_expires_at"] = a.OfferExpiresAt.Format(time.RFC3339)
 	}
-	n.fill(a, data)
+	n.fill(a, data, z)
 	if !st.Internal && st.Comment != "" {
 		data[DataComment] = st.Comment
 	}
@@ -141,7 +143,7 @@ func (s *Service) OffersExpiring(ctx context.Context, now time.Time, within time
 			return nil, wrap(err, "expiring offer")
 		}
 		data := map[string]any{"application_id": a.ID}
-		n.fill(a, data)
+		n.fill(a, data, s.zone)
 		out = append(out, PendingOffer{ApplicationID: a.ID, ApplicantID: a.ApplicantID, ExpiresAt: a.OfferExpiresAt.UTC(), Data: data})
 	}
 	return out, nil

@@ -29,7 +29,7 @@ func (s *Service) AcceptOffer(ctx context.Context, u *user.User, id int64, in An
 		Action: AcceptOffer, Version: in.Version, Comment: in.Comment, Exclusive: true,
 		Check: func(tx *gorm.DB, a *Application, cs []Choice) error {
 			if a.OfferExpiresAt != nil && s.clock().After(*a.OfferExpiresAt) {
-				return apperr.New(apperr.Invalid, "application.err.offer_expired", a.OfferExpiresAt.Format("2006-01-02 15:04 UTC"))
+				return apperr.New(apperr.Invalid, "application.err.offer_expired", s.zone.Time(*a.OfferExpiresAt))
 			}
 			held, err := confirmedPeriods(tx, a.ApplicantID, a.ID)
 			if err != nil {

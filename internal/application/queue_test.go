@@ -14,8 +14,8 @@ import (
 	"portal/internal/application"
 	"portal/internal/catalog"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
 	"portal/internal/i18n"
+	"portal/internal/testutil"
 	"portal/internal/user"
 )
 
@@ -24,7 +24,7 @@ import (
 // for every step and left there).
 func (w *world) queueAt(stage application.Stage, at time.Time, periods ...*catalog.Period) *application.Application {
 	w.t.Helper()
-	w.clock.set(at)
+	w.clock.Set(at)
 	u := w.applicant()
 	if len(periods) == 0 {
 		periods = []*catalog.Period{w.p1, w.p2}
@@ -60,7 +60,7 @@ func stageCount(p *application.QueuePage, st application.Stage) int {
 // else, one without a scope sees nothing, the office and admins see every
 // application out of draft; students are refused.
 func TestQueueScope(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		ward := w.queueAt(application.Submitted, start)
 		wardLater := w.queueAt(application.OfficeReview, start.Add(time.Hour))
@@ -103,7 +103,7 @@ func TestQueueScope(t *testing.T) {
 // Filters narrow the rows; the counts per stage follow every filter but
 // the stage; rows carry what the page shows.
 func TestQueueFiltersAndCounts(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		other, err := w.cat.CreateInstitution(w.ctx, catalog.InstitutionInput{NameEN: "Lille University Hospital",
 			NameLocal: "CHU de Lille", Country: "FR", City: "Lille", Kind: "hospital"})
@@ -117,7 +117,7 @@ func TestQueueFiltersAndCounts(t *testing.T) {
 		inLille := w.queueAt(application.OfficeReview, start.AddDate(0, 0, 6), lp)
 		surgery := w.queueAt(application.Submitted, start.AddDate(0, 0, 7), w.p3)
 		done := w.queueAt(application.Rejected, start.AddDate(0, 0, 8))
-		w.clock.set(start.AddDate(0, 0, 10))
+		w.clock.Set(start.AddDate(0, 0, 10))
 
 		p := w.queue(w.office, application.QueueFilter{})
 		if got, want := queueIDs(p), []int64{old.ID, mid.ID, inLille.ID, surgery.ID}; !slices.Equal(got, want) {
@@ -197,7 +197,7 @@ func TestQueueFiltersAndCounts(t *testing.T) {
 // under a filter the counters do not keep (the waiting time here) they
 // stop at the cap and say so.
 func TestQueueCountsStopAtTheCap(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		a := w.queueAt(application.Submitted, start)
 		// Copies of one submitted application, written directly: the cap
@@ -212,7 +212,7 @@ func TestQueueCountsStopAtTheCap(t *testing.T) {
 			  UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9 UNION ALL SELECT 10) AS t3
 			WHERE applications.id = ?`, a.ID).Error
 		w.must(err, "copies")
-		w.clock.set(start.AddDate(0, 0, 2))
+		w.clock.Set(start.AddDate(0, 0, 2))
 		p := w.queue(w.office, application.QueueFilter{})
 		for _, c := range p.Counts {
 			if c.Stage == application.Submitted && (c.N != 1001 || c.More) {
@@ -278,7 +278,7 @@ func (w *world) wantStageCounts(t *testing.T, when string) {
 // drafts, every transition of the workflow, a draft's change of specialty,
 // rows inserted, moved and deleted by hand, many at a time.
 func TestStageCountsFollowEveryWrite(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		w.wantStageCounts(t, "empty")
 		for _, tr := range application.Transitions {
@@ -333,14 +333,14 @@ func TestStageCountsFollowEveryWrite(t *testing.T) {
 // their queue, nor counts it, whether the counts come from the counters or
 // are counted.
 func TestQueueLeavesOutTheReadersOwn(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		both := w.person("reviewing student", user.Reviewer, user.Student)
 		w.grant(both, "internal_medicine")
 		w.wallet(both)
 		mine := w.along(w.draft(both, w.p1), both, application.Submitted)
 		theirs := w.queueAt(application.Submitted, start.Add(time.Hour))
-		w.clock.set(start.AddDate(0, 0, 3))
+		w.clock.Set(start.AddDate(0, 0, 3))
 		for name, f := range map[string]application.QueueFilter{"counters": {}, "counted": {WaitingDays: 1}} {
 			w.run(name, func(t *testing.T) {
 				p := w.queue(both, f)
@@ -362,7 +362,7 @@ func TestQueueLeavesOutTheReadersOwn(t *testing.T) {
 // between two stages at once, in both directions, take turns on the two
 // counters instead of deadlocking, and leave them exact.
 func TestStageCountsUnderConcurrentMoves(t *testing.T) {
-	d := dbtest.Postgres(t)
+	d := testutil.OpenDB(t, testutil.Postgres)
 	w := newWorld(t, d)
 	const n, rounds = 50, 4
 	apps, owners := make([]*application.Application, n), make([]*user.User, n)
@@ -405,14 +405,14 @@ func TestStageCountsUnderConcurrentMoves(t *testing.T) {
 // would, skipping a row), and a row not yet read that moves on is read
 // once, at its new place.
 func TestQueueKeysetWalksEveryRowOnce(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		var all []*application.Application
 		for i := range 7 {
 			// Sub-second times: the cursor must find its row exactly.
 			all = append(all, w.queueAt(application.Submitted, start.Add(time.Duration(i)*time.Hour+123456789*time.Nanosecond)))
 		}
-		w.clock.set(start.AddDate(0, 0, 1))
+		w.clock.Set(start.AddDate(0, 0, 1))
 
 		w.run("a read row leaves the stage", func(t *testing.T) {
 			f := application.QueueFilter{Stages: []application.Stage{application.Submitted}, Limit: 2}
@@ -500,7 +500,7 @@ func BenchmarkQueue(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("PORTAL_QUEUE_BENCH_N")); err == nil && v > 0 {
 		n = v
 	}
-	d := dbtest.Postgres(b)
+	d := testutil.OpenDB(b, testutil.Postgres)
 	bundle, err := i18n.Load()
 	if err != nil {
 		b.Fatal(err)

@@ -197,7 +197,7 @@ func (s *Service) RecordHostDecision(ctx context.Context, u *user.User, id int64
 		Set: func(_ *Application, _ []Choice, now time.Time) map[string]any {
 			set := map[string]any{"decided_at": now}
 			if action == HostAccept {
-				set["offer_expires_at"] = now.AddDate(0, 0, s.offerDays)
+				set["offer_expires_at"] = s.offerDeadline(now)
 			}
 			return set
 		},
@@ -223,7 +223,7 @@ func (s *Service) RecordHostDecision(ctx context.Context, u *user.User, id int64
 func (s *Service) PromoteFromWaitlist(ctx context.Context, u *user.User, id int64, in ReviewInput) (*Application, error) {
 	return s.review(ctx, u, id, Promote, in, false, change{
 		Set: func(_ *Application, _ []Choice, now time.Time) map[string]any {
-			return map[string]any{"decided_at": now, "offer_expires_at": now.AddDate(0, 0, s.offerDays)}
+			return map[string]any{"decided_at": now, "offer_expires_at": s.offerDeadline(now)}
 		},
 		After: func(tx *gorm.DB, a *Application, cs []Choice, now time.Time) error {
 			return reserveSeat(tx, current(a, cs), now)
@@ -327,7 +327,7 @@ func (s *Service) AddNote(ctx context.Context, u *user.User, id int64, in NoteIn
 		if err != nil {
 			return err
 		}
-		n.fill(&a, data)
+		n.fill(&a, data, s.zone)
 		return s.outbox.Enqueue(tx, "application.note", a.ApplicantID, data, Link(id))
 	})
 	if err != nil {

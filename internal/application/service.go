@@ -11,6 +11,7 @@ import (
 
 	"portal/internal/apperr"
 	"portal/internal/catalog"
+	"portal/internal/clock"
 	"portal/internal/db"
 	"portal/internal/user"
 	"portal/internal/workflow"
@@ -24,11 +25,15 @@ import (
 // the notifier finds the reviewers or the office to tell when it is theirs.
 type Outbox = workflow.Outbox
 
-// Options tune a Service; the zero value is the production default.
+// Options tune a Service; the zero value is the production default but
+// for Zone, which the portal sets from PORTAL_TIME_ZONE.
 type Options struct {
 	Now       func() time.Time // the clock; time.Now when nil
 	OfferDays int              // days a student has to answer an offer; DefaultOfferDays when zero
 	Outbox    Outbox           // where transitions are announced; none when nil
+	// Zone is the portal's time zone: an offer runs to the end of its
+	// day, and messages show times in it. UTC when zero.
+	Zone clock.Zone
 }
 
 // Service runs the workflow. Each method owns its transaction.
@@ -37,12 +42,13 @@ type Service struct {
 	now       func() time.Time
 	offerDays int
 	outbox    Outbox
+	zone      clock.Zone
 	flow      workflow.Flow[*Application, Choice, Stage, Action, Party]
 }
 
 // NewService returns the workflow on d.
 func NewService(d *db.DB, o Options) *Service {
-	s := &Service{db: d, now: o.Now, offerDays: o.OfferDays, outbox: o.Outbox}
+	s := &Service{db: d, now: o.Now, offerDays: o.OfferDays, outbox: o.Outbox, zone: o.Zone}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -55,6 +61,11 @@ func NewService(d *db.DB, o Options) *Service {
 
 // OfferDays is how long a student has to answer an offer.
 func (s *Service) OfferDays() int { return s.offerDays }
+
+// offerDeadline is when an offer made at now expires: the end of the
+// portal's calendar day OfferDays after today there, so that a student
+// has every one of those days whole, whatever the hour of the offer.
+func (s *Service) offerDeadline(now time.Time) time.Time { return s.zone.Deadline(now, s.offerDays) }
 
 func (s *Service) clock() time.Time { return s.now().UTC() }
 
@@ -130,7 +141,7 @@ func (s *Service) newFlow() workflow.Flow[*Application, Choice, Stage, Action, P
 		Parties: func(tx *gorm.DB, u *user.User, a *Application, _ []Choice) ([]Party, error) {
 			return partiesOf(tx, u, a)
 		},
-		Changed: changed,
+		Changed: s.changed,
 		Record:  s.record,
 	}
 }
@@ -166,7 +177,7 @@ func (s *Service) record(tx *gorm.DB, a *Application, _ []Choice, st workflow.St
 	if s.outbox == nil {
 		return nil
 	}
-	data, err := announcement(tx, a, st)
+	data, err := announcement(tx, a, st, s.zone)
 	if err != nil {
 		return err
 	}
@@ -177,19 +188,20 @@ func (s *Service) record(tx *gorm.DB, a *Application, _ []Choice, st workflow.St
 func Link(id int64) string { return fmt.Sprintf("/applications/%d", id) }
 
 // changed is the refusal of a stale version: "this application changed",
-// naming the latest transition, who made it and when, in the message.
-func changed(tx *gorm.DB, a *Application) error {
+// naming the latest transition, who made it and when (in the portal's
+// zone, with its offset: the reader's language is not known here).
+func (s *Service) changed(tx *gorm.DB, a *Application) error {
 	action, actor, at, ok, err := workflow.LastMove(tx, "review_events", "application_id", a.ID, string(Note))
 	switch {
 	case err != nil:
 		return err
 	case !ok:
 		// Only a draft has no event: its owner saved it from another tab.
-		return apperr.New(apperr.Conflict, "application.changed.saved", a.UpdatedAt.UTC().Format("2006-01-02 15:04 UTC"))
+		return apperr.New(apperr.Conflict, "application.changed.saved", s.zone.Time(a.UpdatedAt))
 	case Action(action) == Expire:
-		return apperr.New(apperr.Conflict, "application.changed.expire", at.UTC().Format("2006-01-02 15:04 UTC"))
+		return apperr.New(apperr.Conflict, "application.changed.expire", s.zone.Time(at))
 	}
-	return apperr.New(apperr.Conflict, "application.changed."+action, actor, at.UTC().Format("2006-01-02 15:04 UTC"))
+	return apperr.New(apperr.Conflict, "application.changed."+action, actor, s.zone.Time(at))
 }
 
 // ---- reading

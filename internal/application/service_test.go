@@ -11,8 +11,8 @@ import (
 	"portal/internal/audit"
 	"portal/internal/catalog"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
 	"portal/internal/document"
+	"portal/internal/testutil"
 	"portal/internal/user"
 )
 
@@ -20,7 +20,7 @@ import (
 // transition writes one event, the events chain from stage to stage, the
 // stage timestamps are set, and every transition is announced once.
 func TestWholePathWritesOneEventPerTransition(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		a := w.draft(w.student)
 		steps := []struct {
@@ -72,7 +72,7 @@ func TestWholePathWritesOneEventPerTransition(t *testing.T) {
 // Submit refuses with a reason per choice and per document, and changes
 // nothing: no stage, no version, no event, no attachment.
 func TestSubmitRefusals(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		refused := func(t *testing.T, u *user.User, a *application.Application, field, msg string) {
 			t.Helper()
@@ -87,8 +87,8 @@ func TestSubmitRefusals(t *testing.T) {
 		}
 		w.run("window closed", func(t *testing.T) {
 			a := w.draft(w.student)
-			w.clock.set(start.AddDate(0, 0, 31))
-			defer w.clock.set(start)
+			w.clock.Set(start.AddDate(0, 0, 31))
+			defer w.clock.Set(start)
 			refused(t, w.student, a, "choice_1", "application.err.window_closed")
 		})
 		w.run("window not open yet", func(t *testing.T) {
@@ -178,11 +178,11 @@ func TestSubmitRefusals(t *testing.T) {
 // A returned application was submitted in time: resubmitting it after the
 // window closed is allowed, and the student's fixes are saved first.
 func TestReturnedApplicationIsFixedAndResubmitted(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		a := w.at(w.applicant(), application.Returned)
 		u := &user.User{ID: a.ApplicantID, Roles: []user.Role{user.Student}}
-		w.clock.set(start.AddDate(0, 0, 40))
+		w.clock.Set(start.AddDate(0, 0, 40))
 		a, err := w.s.SaveDraft(w.ctx, u, a.ID, application.DraftInput{Version: a.Version, Statement: "Shorter.",
 			Choices: []application.ChoiceInput{{ElectiveID: w.ward.ID, PeriodID: w.p2.ID}}})
 		w.must(err, "fix")
@@ -202,7 +202,7 @@ func TestReturnedApplicationIsFixedAndResubmitted(t *testing.T) {
 // Drafts: choices are checked slot by slot, only the applicant edits, only
 // while a draft or returned, and at the version they saw.
 func TestDraftRefusals(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		a := w.draft(w.student)
 		c := func(e *catalog.Elective, p *catalog.Period) application.ChoiceInput {
@@ -251,8 +251,8 @@ func TestDraftRefusals(t *testing.T) {
 			_, err := w.s.SaveDraft(w.ctx, w.student, a.ID, application.DraftInput{Version: a.Version, Choices: []application.ChoiceInput{c(w.ward, w.p2)}})
 			wantField(t, err, "choice_1", "application.err.retired")
 			w.must(w.cat.Restore(w.ctx, catalog.KindPeriod, w.p2.ID), "restore period")
-			w.clock.set(start.AddDate(0, 0, 121))
-			defer w.clock.set(start)
+			w.clock.Set(start.AddDate(0, 0, 121))
+			defer w.clock.Set(start)
 			_, err = w.s.SaveDraft(w.ctx, w.student, a.ID, application.DraftInput{Version: a.Version, Choices: []application.ChoiceInput{c(w.lab, started)}})
 			wantField(t, err, "choice_1", "application.err.period_started")
 		})
@@ -307,7 +307,7 @@ func TestDraftRefusals(t *testing.T) {
 // version it already moved and is told what changed; actions out of turn
 // are refused with the reason.
 func TestReplaysAndOutOfOrderActions(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		a := w.draft(w.student)
 		k := key()
@@ -376,7 +376,7 @@ func TestReplaysAndOutOfOrderActions(t *testing.T) {
 
 // Nobody reviews their own application, even with the role and the scope.
 func TestReviewerCannotReviewOwnApplication(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		both := w.person("student and reviewer", user.Student, user.Reviewer)
 		w.wallet(both)
@@ -394,7 +394,7 @@ func TestReviewerCannotReviewOwnApplication(t *testing.T) {
 
 // Reviewers act only in their scope; scope grants are audited.
 func TestScope(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		a := w.at(w.student, application.Submitted)
 		_, err := w.s.Get(w.ctx, w.outsider, a.ID)
@@ -440,7 +440,7 @@ func TestScope(t *testing.T) {
 // confirmed) and an expiry give it back; the waitlist is promoted only
 // into a free seat.
 func TestSeatsAreTakenAndFreed(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		for _, c := range []struct {
 			name string
@@ -524,18 +524,20 @@ func TestSeatsAreTakenAndFreed(t *testing.T) {
 // Offers: answered within the configured days or expired by the job; an
 // expired offer cannot be accepted even before the job runs.
 func TestOfferExpiry(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		u := w.applicant()
 		a := w.at(u, application.HostAccepted)
-		if want := start.AddDate(0, 0, application.DefaultOfferDays); !a.OfferExpiresAt.Equal(want) {
+		// Made at 09:00 on 21 November, the offer runs to the end of 5
+		// December (UTC: the world's service has no zone of its own).
+		if want := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC).Add(-time.Microsecond); !a.OfferExpiresAt.Equal(want) {
 			t.Errorf("offer expires %v, want %v", a.OfferExpiresAt, want)
 		}
 		n, err := w.s.ExpireOffers(w.ctx, start.AddDate(0, 0, 13))
 		if err != nil || n != 0 {
 			t.Fatalf("ExpireOffers before the deadline = %d, %v", n, err)
 		}
-		w.clock.set(start.AddDate(0, 0, 15))
+		w.clock.Set(start.AddDate(0, 0, 15))
 		_, err = w.s.AcceptOffer(w.ctx, u, a.ID, application.AnswerInput{Version: a.Version})
 		wantCode(t, err, apperr.Invalid, "application.err.offer_expired")
 		detail, err := w.s.Get(w.ctx, u, a.ID)
@@ -562,7 +564,7 @@ func TestOfferExpiry(t *testing.T) {
 		b := w.at(w.applicant(), application.Nominated)
 		b, err = short.RecordHostDecision(w.ctx, w.office, b.ID, application.HostDecisionInput{Version: b.Version, Rank: 1, Decision: application.HostDecisionAccepted})
 		w.must(err, "accept with a 3-day offer")
-		if want := w.clock.Now().AddDate(0, 0, 3); !b.OfferExpiresAt.Equal(want) {
+		if want := time.Date(2026, 12, 10, 0, 0, 0, 0, time.UTC).Add(-time.Microsecond); !b.OfferExpiresAt.Equal(want) {
 			t.Errorf("offer expires %v, want %v", b.OfferExpiresAt, want)
 		}
 	})
@@ -570,13 +572,13 @@ func TestOfferExpiry(t *testing.T) {
 
 // The report waits for the placement's last day.
 func TestReportAfterThePlacement(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		u := w.applicant()
 		a := w.at(u, application.Confirmed)
 		_, err := w.s.FileReport(w.ctx, u, a.ID, application.AnswerInput{Version: a.Version, Comment: "Too early."})
 		wantCode(t, err, apperr.Invalid, "application.err.not_over")
-		w.clock.set(start.AddDate(0, 0, 87)) // the last day
+		w.clock.Set(start.AddDate(0, 0, 87)) // the last day
 		_, err = w.s.FileReport(w.ctx, u, a.ID, application.AnswerInput{Version: a.Version})
 		wantField(t, err, "report", "form.required")
 		detail, err := w.s.Get(w.ctx, u, a.ID)
@@ -594,7 +596,7 @@ func TestReportAfterThePlacement(t *testing.T) {
 
 // A second host is tried after the first said no; quota places follow.
 func TestNominateTheNextChoiceAfterARejection(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		u := w.applicant()
 		a := w.at(u, application.HostRejected)
@@ -627,7 +629,7 @@ func TestNominateTheNextChoiceAfterARejection(t *testing.T) {
 // The yearly outgoing quota: a full agreement refuses the nomination with
 // the figures; a withdrawal gives the place back.
 func TestQuota(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		small := w.agreement(2)
 		e := w.elective("Cardiology elective", "internal_medicine", &small.ID)
@@ -658,7 +660,7 @@ func TestQuota(t *testing.T) {
 // Reading: the applicant never sees internal notes; notes change no
 // version; drafts are the applicant's alone.
 func TestNotesAndWhoSeesThem(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		a := w.at(w.student, application.Submitted)
 		_, err := w.s.AddNote(w.ctx, w.reviewer, a.ID, application.NoteInput{Comment: "Grades borderline.", Internal: true})
@@ -709,7 +711,7 @@ func TestNotesAndWhoSeesThem(t *testing.T) {
 // The outbox is in the transaction: when it fails, the transition does not
 // happen.
 func TestOutboxFailureRollsBackTheTransition(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		a := w.at(w.student, application.Nominated)
 		w.out.fail = true
@@ -728,7 +730,7 @@ func TestOutboxFailureRollsBackTheTransition(t *testing.T) {
 // The wallet's scope: a reviewer in scope and the office may open what is
 // attached to a submitted application; nobody else, and never a draft's.
 func TestDocumentScope(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		a := w.at(w.student, application.Submitted)
 		detail, err := w.s.Get(w.ctx, w.office, a.ID)

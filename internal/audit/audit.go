@@ -1,5 +1,7 @@
-// Package audit writes the append-only record of security-relevant events:
-// sign-ins, sign-outs, refused sign-ins, and later who opened which document.
+// Package audit writes the append-only record of security-relevant events
+// (sign-ins, sign-outs, refused sign-ins, who opened which document, role
+// and catalog changes) and reads it back together with the workflow
+// decisions (list.go).
 package audit
 
 import (
@@ -79,33 +81,6 @@ func NewLog(d *db.DB) *Log { return &Log{db: d} }
 
 // Record stores e.
 func (l *Log) Record(ctx context.Context, e Event) error { return Write(l.db.WithContext(ctx), e) }
-
-// Listed is an event with the name of its actor.
-type Listed struct {
-	Event
-	ActorName  string
-	ActorEmail string
-}
-
-// List returns the newest events first, at most limit, optionally of one
-// action and only those before the event id before (keyset pagination).
-func (l *Log) List(ctx context.Context, action string, before int64, limit int) ([]Listed, error) {
-	q := l.db.WithContext(ctx).Table("audit_events").
-		Select("audit_events.*, COALESCE(users.name, '') AS actor_name, COALESCE(users.email, '') AS actor_email").
-		Joins("LEFT JOIN users ON users.id = audit_events.actor_id").
-		Order("audit_events.id DESC").Limit(limit)
-	if action != "" {
-		q = q.Where("audit_events.action = ?", action)
-	}
-	if before > 0 {
-		q = q.Where("audit_events.id < ?", before)
-	}
-	var out []Listed
-	if err := q.Scan(&out).Error; err != nil {
-		return nil, apperr.Internalf("list audit events: %w", err)
-	}
-	return out, nil
-}
 
 func truncate(s string, n int) string {
 	if len(s) <= n {

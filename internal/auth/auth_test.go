@@ -17,7 +17,7 @@ import (
 	"portal/internal/audit"
 	"portal/internal/auth/devoidc"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
+	"portal/internal/testutil"
 	"portal/internal/user"
 )
 
@@ -157,7 +157,7 @@ func (h *harness) lastSeen(raw string) time.Time {
 
 func TestIdleTimeout(t *testing.T) {
 	t.Parallel()
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		h := newHarness(t, d, nil, nil)
 		raw := h.signIn("student")
 
@@ -186,7 +186,7 @@ func TestIdleTimeout(t *testing.T) {
 
 func TestAbsoluteTimeout(t *testing.T) {
 	t.Parallel()
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		h := newHarness(t, d, nil, nil)
 		raw := h.signIn("student")
 		step := 20 * time.Minute
@@ -207,7 +207,7 @@ func TestAbsoluteTimeout(t *testing.T) {
 
 func TestTouchAtMostOncePerMinute(t *testing.T) {
 	t.Parallel()
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		h := newHarness(t, d, nil, nil)
 		raw := h.signIn("student")
 		first := h.lastSeen(raw)
@@ -226,7 +226,7 @@ func TestTouchAtMostOncePerMinute(t *testing.T) {
 
 func TestPendingLogin(t *testing.T) {
 	t.Parallel()
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		h := newHarness(t, d, nil, nil)
 		raw, cb := h.begin("student")
 
@@ -266,7 +266,7 @@ func TestPendingLogin(t *testing.T) {
 // callback fails at the provider, which redeems a code once.
 func TestCompleteLoginConsumesOnce(t *testing.T) {
 	t.Parallel()
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		h := newHarness(t, d, nil, nil)
 		raw, cb := h.begin("student")
 		if n := h.count("SELECT COUNT(*) FROM sessions"); n != 0 {
@@ -304,7 +304,7 @@ func TestCompleteLoginConsumesOnce(t *testing.T) {
 
 func TestSignInKeepsOneUser(t *testing.T) {
 	t.Parallel()
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		users := []devoidc.User{{
 			Username: "lin", Subject: "s-1", Email: "lin@example.edu", Name: "Lin", Locale: "zh-Hant",
 			Groups: []string{"/office", "med-students", "alumni"},
@@ -336,7 +336,7 @@ func TestSignInKeepsOneUser(t *testing.T) {
 
 func TestLogout(t *testing.T) {
 	t.Parallel()
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		h := newHarness(t, d, nil, nil)
 		raw := h.signIn("student")
 		next, err := h.s.Logout(context.Background(), raw, audit.Meta{})
@@ -374,7 +374,7 @@ func TestLogout(t *testing.T) {
 
 func TestPurge(t *testing.T) {
 	t.Parallel()
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		h := newHarness(t, d, nil, nil)
 		live := h.signIn("student")
 		idle := h.signIn("reviewer")

@@ -9,14 +9,14 @@ import (
 	"portal/internal/audit"
 	"portal/internal/auth/devoidc"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
+	"portal/internal/testutil"
 )
 
 // A provider's back-channel logout ends the portal sessions it names: by
 // sid, the one sign-in; by sub, every session of that person there.
 func TestBackchannelLogoutEndsTheNamedSessions(t *testing.T) {
 	t.Parallel()
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		h := newHarness(t, d, nil, nil)
 		first, second, office := h.signIn("student"), h.signIn("student"), h.signIn("office")
 		sid := func(raw string) string {
@@ -55,7 +55,7 @@ func TestBackchannelLogoutEndsTheNamedSessions(t *testing.T) {
 // Every check of a logout token: a token failing any of them ends nothing.
 func TestBackchannelLogoutRefusesInvalidTokens(t *testing.T) {
 	t.Parallel()
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		h := newHarness(t, d, nil, nil)
 		raw := h.signIn("student")
 		stranger, err := devoidc.New(h.issuer, devoidc.DemoUsers(), devoidc.Client{ID: "portal", Secret: "x"})

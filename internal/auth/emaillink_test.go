@@ -11,7 +11,7 @@ import (
 	"portal/internal/apperr"
 	"portal/internal/audit"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
+	"portal/internal/testutil"
 	"portal/internal/user"
 )
 
@@ -64,7 +64,7 @@ func errorsAs(err error, target **apperr.Error) bool {
 // bound to the email issuer; later, or again, it is refused.
 func TestLinkOnceWithinItsLifetime(t *testing.T) {
 	t.Parallel()
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		h := linkHarness(t, d)
 		ctx := context.Background()
 		m := audit.Meta{IP: "192.0.2.7"}
@@ -125,7 +125,7 @@ func TestLinkOnceWithinItsLifetime(t *testing.T) {
 // Two clicks on one link at the same moment: one session.
 func TestLinkRace(t *testing.T) {
 	t.Parallel()
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		h := linkHarness(t, d)
 		ctx := context.Background()
 		h.s.RequestLink(ctx, "race@uni.test", "en", audit.Meta{})
@@ -155,7 +155,7 @@ func TestLinkRace(t *testing.T) {
 // than a client's.
 func TestLinkLimitsUnderConcurrency(t *testing.T) {
 	t.Parallel()
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		h := linkHarness(t, d)
 		ctx := context.Background()
 		var wg sync.WaitGroup
@@ -208,7 +208,7 @@ func TestNormalizeEmail(t *testing.T) {
 // Purge drops links and requests a day old, and keeps the others.
 func TestPurgeLinks(t *testing.T) {
 	t.Parallel()
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		h := linkHarness(t, d)
 		ctx := context.Background()
 		h.s.RequestLink(ctx, "old@uni.test", "en", audit.Meta{IP: "192.0.2.1"})

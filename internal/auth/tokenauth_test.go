@@ -13,14 +13,14 @@ import (
 	"portal/internal/apperr"
 	"portal/internal/audit"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
+	"portal/internal/testutil"
 )
 
 // The token endpoint's client authentication is the configured method,
 // tried once: never guessed, never retried the other way.
 func TestTokenAuthMethodIsTheConfiguredOne(t *testing.T) {
 	t.Parallel()
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		for method, want := range map[string]string{"": "basic", "client_secret_basic": "basic", "client_secret_post": "post"} {
 			h := newHarness(t, d, nil, nil, func(o *Options) { o.TokenAuth = method })
 			h.signIn("student")
@@ -36,7 +36,7 @@ func TestTokenAuthMethodIsTheConfiguredOne(t *testing.T) {
 // wrong_client_secret with the provider's own answer, after one request.
 func TestWrongClientSecretIsReportedAsSuch(t *testing.T) {
 	t.Parallel()
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		h := newHarness(t, d, nil, nil, func(o *Options) { o.ClientSecret = "not the secret" })
 		raw, cb := h.begin("student")
 		_, _, err := h.s.CompleteLogin(context.Background(), raw, cb, audit.Meta{})
@@ -62,7 +62,7 @@ func TestWrongClientSecretIsReportedAsSuch(t *testing.T) {
 // (for /readyz), the others are not.
 func TestWatchProvidersReportsTheUnreachable(t *testing.T) {
 	t.Parallel()
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		dead := httptest.NewServer(http.NotFoundHandler())
 		dead.Close()
 		h := newHarness(t, d, nil, nil, func(o *Options) {

@@ -8,12 +8,12 @@ import (
 
 	"portal/internal/application"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
+	"portal/internal/testutil"
 	"portal/internal/user"
 )
 
 func TestGenerateApplications(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		now := time.Now()
 		ds, err := Generate(ctx, d, "http://idp.test", Sizes{Users: 200, Electives: 100}, 3, now)

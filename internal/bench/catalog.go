@@ -36,19 +36,21 @@ type GenElective struct {
 
 // Expect returns how many electives a search for text (all its words) in
 // country ("" for any) finds, and the English title of the first card, in
-// the order the catalog lists them: open windows first, then by closing
-// day and id.
+// the order the catalog lists them: the most relevant first
+// (catalog.Relevance), then open windows, then by closing day and id.
 func (c Catalog) Expect(text, country string) (total int, first string) {
-	words := strings.Fields(strings.ToLower(text))
+	words := strings.Fields(catalog.Fold(text))
 	var best *GenElective
+	bestScore := 0
 	for i := range c.Electives {
 		e := &c.Electives[i]
 		if country != "" && e.Country != country || !containsAll(e.SearchText, words) {
 			continue
 		}
 		total++
-		if best == nil || c.before(e, best) {
-			best = e
+		score, _ := catalog.Relevance(e.SearchText, words)
+		if best == nil || score > bestScore || score == bestScore && c.before(e, best) {
+			best, bestScore = e, score
 		}
 	}
 	if best != nil {

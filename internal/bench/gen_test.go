@@ -11,13 +11,13 @@ import (
 	"portal/internal/audit"
 	"portal/internal/catalog"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
 	"portal/internal/i18n"
+	"portal/internal/testutil"
 	"portal/internal/user"
 )
 
 func TestGenerate(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		now := time.Now()
 		ds, err := Generate(ctx, d, "http://idp.test", Sizes{Users: 40, Audit: 2500}, 7, now)
@@ -70,7 +70,7 @@ func TestGenerateIsRepeatable(t *testing.T) {
 }
 
 func TestGenerateCatalog(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		now := time.Now()
 		ds, err := Generate(ctx, d, "http://idp.test", Sizes{Users: 3, Electives: 400}, 5, now)

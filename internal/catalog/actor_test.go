@@ -10,7 +10,7 @@ import (
 	"portal/internal/audit"
 	"portal/internal/catalog"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
+	"portal/internal/testutil"
 	"portal/internal/user"
 )
 
@@ -19,7 +19,7 @@ import (
 // in its own transaction; a refused change writes none; the service
 // alone (seeding, demo data) writes none.
 func TestAChangeBySomeoneIsAuditedWithIt(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		w.home()
 		admin, err := user.NewStore(d).SignIn(context.Background(), user.Identity{Issuer: "https://idp.test", Subject: "admin"}, time.Now())

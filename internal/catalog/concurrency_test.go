@@ -7,7 +7,7 @@ import (
 	"portal/internal/apperr"
 	"portal/internal/catalog"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
+	"portal/internal/testutil"
 )
 
 // TestConcurrentOverlappingPeriodsStoreOne: ten admins adding overlapping
@@ -15,7 +15,7 @@ import (
 // overlap check and the insert run under the elective's row lock
 // (PostgreSQL) or in immediate transactions (SQLite).
 func TestConcurrentOverlappingPeriodsStoreOne(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		inst := w.partner("Case Western Reserve University", "", "US", "Cleveland")
 		e := w.elective(electiveInput(inst.ID, "Translational research exchange"))

@@ -12,7 +12,7 @@ import (
 
 	"portal/internal/catalog"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
+	"portal/internal/testutil"
 )
 
 // dangerous are cell values a spreadsheet would run as formulas.
@@ -27,7 +27,7 @@ var dangerous = map[string]string{
 // cells look like formulas to CSV and XLSX, checks that no cell of either
 // would run, and imports both files back to the very same rows.
 func TestExportNeutralisesFormulasAndImportsBack(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := newImportFixture(t, d, nil)
 		rows := manyRows(4)
@@ -139,7 +139,7 @@ func TestExportNeutralisesFormulasAndImportsBack(t *testing.T) {
 }
 
 func TestTemplateImports(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		f := newImportFixture(t, d, nil)
 		up, err := catalog.ParseImport("template.csv", rowsCSV(t, catalog.ExampleRows(fixedToday)))
 		if err != nil {

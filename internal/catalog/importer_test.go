@@ -17,8 +17,8 @@ import (
 	"portal/internal/audit"
 	"portal/internal/catalog"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
 	"portal/internal/i18n"
+	"portal/internal/testutil"
 )
 
 // importFixture is a small catalog to import into: the home institution,
@@ -108,7 +108,7 @@ JH-1,Women's medicine observership,婦女醫學見習,jhu.edu,,Observership,wome
 `
 
 func TestImportCSVPreviewsThenCommitsEverything(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := newImportFixture(t, d, nil)
 		up, err := catalog.ParseImport("electives.csv", []byte(goodCSV))
@@ -166,7 +166,7 @@ func TestImportCSVPreviewsThenCommitsEverything(t *testing.T) {
 		}
 		ku1, jh := got[0], got[2]
 		if ku1.Direction != catalog.Outgoing || ku1.AgreementID == nil || *ku1.AgreementID != f.live.ID || ku1.RequiredDocs != "transcript,cv" ||
-			ku1.DescriptionEN != "Liver disease, MAFLD" || !strings.Contains(ku1.SearchText, "熊本大学") {
+			ku1.DescriptionEN != "Liver disease, MAFLD" || !strings.Contains(ku1.SearchText, catalog.Fold("熊本大学")) {
 			t.Errorf("KU-1 = %+v", ku1)
 		}
 		if jh.Kind != "observership" || jh.FeeCurrency != "USD" || jh.FeeAmount != 1500 || jh.RequiredDocs != "" {
@@ -223,7 +223,7 @@ func manyRows(n int) []catalog.ImportRow {
 }
 
 func TestImportOneBadRowAmongManyWritesNothing(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := newImportFixture(t, d, nil)
 		rows := manyRows(60)
@@ -273,7 +273,7 @@ func TestImportOneBadRowAmongManyWritesNothing(t *testing.T) {
 // TestImportRowRules checks each rule of the domain as the importer
 // applies it, with the message under the file's column name.
 func TestImportRowRules(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		f := newImportFixture(t, d, nil)
 		base := manyRows(2)
 		cases := []struct {
@@ -411,7 +411,7 @@ func argsOf(e *apperr.Error) []any {
 }
 
 func TestImportReadsBig5BOMAndUTF16(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		f := newImportFixture(t, d, nil)
 		text := strings.ReplaceAll(goodCSV, "\n", "\r\n")
 		big5, err := traditionalchinese.Big5.NewEncoder().Bytes([]byte(text))
@@ -470,7 +470,7 @@ func TestImportReadsBig5BOMAndUTF16(t *testing.T) {
 // of two periods) through parse, preview and commit, and checks that the
 // statements run do not grow with the rows.
 func TestImportTenThousandRows(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := newImportFixture(t, d, nil)
 		data := rowsCSV(t, manyRows(10_000))
@@ -524,12 +524,10 @@ func TestImportTenThousandRows(t *testing.T) {
 }
 
 func TestCommitImportIsIdempotentAndPrivate(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		clock := fixedToday
-		var mu sync.Mutex
-		now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
-		f := newImportFixture(t, d, now)
+		clk := testutil.NewClock(fixedToday)
+		f := newImportFixture(t, d, clk.Now)
 		up, err := catalog.ParseImport("e.csv", []byte(goodCSV))
 		if err != nil {
 			t.Fatal(err)
@@ -589,9 +587,7 @@ func TestCommitImportIsIdempotentAndPrivate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mu.Lock()
-		clock = clock.Add(catalog.ImportTTL + time.Minute)
-		mu.Unlock()
+		clk.Advance(catalog.ImportTTL + time.Minute)
 		pv, err := f.s.PreviewImport(ctx, imp2.ID, f.userA)
 		if err != nil || !pv.Stale {
 			t.Errorf("preview of a day-old import: stale %v, %v", pv != nil && pv.Stale, err)
@@ -601,9 +597,7 @@ func TestCommitImportIsIdempotentAndPrivate(t *testing.T) {
 		}
 
 		// A week later the next upload clears the old ones away.
-		mu.Lock()
-		clock = clock.AddDate(0, 0, 7)
-		mu.Unlock()
+		clk.Advance(7 * 24 * time.Hour)
 		imp3, err := f.s.SaveImport(ctx, f.userB, "e.csv", up)
 		if err != nil {
 			t.Fatal(err)

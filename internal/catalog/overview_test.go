@@ -5,7 +5,7 @@ import (
 
 	"portal/internal/catalog"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
+	"portal/internal/testutil"
 )
 
 func TestAcademicYearStartsOnAugustFirst(t *testing.T) {
@@ -28,7 +28,7 @@ func TestAcademicYearStartsOnAugustFirst(t *testing.T) {
 // and academic year the seats taken in periods starting that year, by
 // direction.
 func TestOverviewFlagsAgreementsAndSumsQuotaUse(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		home := w.home()
 		p := w.partner("Imperial College London", "", "GB", "London")

@@ -6,13 +6,13 @@ import (
 	"portal/internal/apperr"
 	"portal/internal/catalog"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
+	"portal/internal/testutil"
 )
 
 // TestRetireKeepsTheRow: retiring anything sets retired_at and keeps the
 // row, so that what applications refer to stays; restoring clears it.
 func TestRetireKeepsTheRow(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		w.home()
 		inst := w.partner("Kyoto University", "京都大学", "JP", "Kyoto")
@@ -79,7 +79,7 @@ func retired(t *testing.T, d *db.DB, kind catalog.Kind, id int64) bool {
 // TestRetiredElectiveLeavesTheSearch: students no longer find a retired
 // elective, its page still opens (history), and restoring brings it back.
 func TestRetiredElectiveLeavesTheSearch(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		inst := w.partner("Hokkaido University", "北海道大学", "JP", "Sapporo")
 		e := w.elective(electiveInput(inst.ID, "Drug discovery research exchange"))
@@ -117,7 +117,7 @@ func TestRetiredElectiveLeavesTheSearch(t *testing.T) {
 // TestRetiringATakenPeriodIsRefused: seats taken mean placements refer to
 // the period.
 func TestRetiringATakenPeriodIsRefused(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		inst := w.partner("Seoul National University", "서울대학교", "KR", "Seoul")
 		e := w.elective(electiveInput(inst.ID, "Cardiology observership"))
@@ -137,7 +137,7 @@ func TestRetiringATakenPeriodIsRefused(t *testing.T) {
 // TestRestoringAPeriodKeepsTheRules: a period comes back only if it still
 // fits, as a new one would: no overlap with the periods added meanwhile.
 func TestRestoringAPeriodKeepsTheRules(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		inst := w.partner("National University of Singapore", "", "SG", "Singapore")
 		e := w.elective(electiveInput(inst.ID, "Public health internship"))
@@ -156,7 +156,7 @@ func TestRestoringAPeriodKeepsTheRules(t *testing.T) {
 // TestUnknownIDsAreNotFound: every method that takes an id says NotFound
 // for one that does not exist, and changes nothing.
 func TestUnknownIDsAreNotFound(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		inst := w.partner("Harvard Medical School", "", "US", "Boston")
 		e := w.elective(electiveInput(inst.ID, "Surgery clinical elective"))
@@ -203,7 +203,7 @@ func TestUnknownIDsAreNotFound(t *testing.T) {
 
 // Retiring what is already retired keeps the day it first left use.
 func TestRetiringTwiceKeepsTheFirstDate(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		w.home()
 		inst := w.partner("Kyoto University", "京都大学", "JP", "Kyoto")

@@ -6,9 +6,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // Query is what a student asks the catalog. Empty fields do not filter.
@@ -50,74 +47,96 @@ type Results struct {
 	Total       int64
 	Page, Pages int
 	Query       Query
+	// Suggestion, when set, is the text with its misspelt Latin words
+	// corrected ("cardiolgy" -> "cardiology"): the text typed found
+	// nothing, and the cards are those of the suggestion.
+	Suggestion string
 }
 
-// Search returns a page of live electives matching q, open ones first and
-// soonest deadline first, in two queries whatever the page size.
+// Search returns a page of live electives matching q: the most relevant
+// first when q has words, then open ones first and soonest deadline first.
+// Words match the folded text of an elective (see Fold), so that 熊本大學
+// finds what 熊本大学 finds and Universite finds Université. When the text
+// finds nothing, misspelt Latin words are corrected to the nearest word of
+// the catalog and the corrected text is searched instead (Suggestion).
+// It reads the catalog from memory (see searchCache): a request costs the
+// version check, the periods of the page's cards and, with a month or
+// seats filter, one query on periods.
 func (s *Service) Search(ctx context.Context, q Query) (Results, error) {
 	q = normalize(q)
 	today := s.today()
-	base := s.db.WithContext(ctx).Table("electives AS e").
-		Joins("JOIN institutions AS i ON i.id = e.institution_id").
-		Where("e.retired_at IS NULL AND i.retired_at IS NULL AND e.direction = ?", q.Direction)
-	for _, word := range strings.Fields(strings.ToLower(q.Text)) {
-		base = base.Where(`e.search_text LIKE ? ESCAPE '\'`, "%"+escapeLike(word)+"%")
-	}
-	if q.Country != "" {
-		base = base.Where("i.country = ?", q.Country)
-	}
-	if q.Specialty != "" {
-		base = base.Where("e.specialty = ?", q.Specialty)
-	}
-	if q.Kind != "" {
-		base = base.Where("e.kind = ?", q.Kind)
-	}
-	if q.Language != "" {
-		base = base.Where("e.language = ?", q.Language)
-	}
-	if from, to, ok := monthRange(q.Month); ok {
-		base = base.Where("EXISTS (SELECT 1 FROM periods p WHERE p.elective_id = e.id AND p.retired_at IS NULL AND p.starts_on <= ? AND p.ends_on >= ?)", to, from)
-	}
-	if q.SeatsOnly {
-		base = base.Where("EXISTS (SELECT 1 FROM periods p WHERE p.elective_id = e.id AND p.retired_at IS NULL AND p.starts_on >= ? AND p.capacity > p.taken)", today)
-	}
 	res := Results{Query: q, Page: q.Page}
-	// The total rides along with the page (a window count), so that the
-	// matching rows are found once per request, not twice.
-	var rows []struct {
-		Card
-		Total int64
-	}
-	err := base.Session(&gorm.Session{}).
-		Select(`e.id AS elective_id, e.title_en, e.title_zh, e.kind, e.specialty, e.language, e.duration_weeks,
-			e.fee_amount, e.fee_currency, e.opens_on, e.closes_on, i.id AS institution_id,
-			i.name_en AS institution_name_en, i.name_local AS institution_name_local, i.country, i.city,
-			COUNT(*) OVER () AS total`).
-		// Order takes an expression with arguments only as a clause.OrderBy:
-		// it silently drops a gorm.Expr.
-		Order(clause.OrderBy{Expression: clause.Expr{
-			SQL: "CASE WHEN e.closes_on >= ? THEN 0 ELSE 1 END, e.closes_on, e.id", Vars: []any{today}, WithoutParentheses: true,
-		}}).
-		Limit(q.PerPage).Offset((q.Page - 1) * q.PerPage).
-		Scan(&rows).Error
+	snap, err := s.snapshot(ctx)
 	if err != nil {
-		return res, wrap(err, "search electives")
+		return res, err
 	}
-	for _, r := range rows {
-		res.Cards = append(res.Cards, r.Card)
-		res.Total = r.Total
+	periods, err := s.periodFilter(ctx, q, today)
+	if err != nil {
+		return res, err
 	}
-	if len(rows) == 0 && q.Page > 1 {
-		// Past the last page the window has no row to report the total on.
-		if err := base.Session(&gorm.Session{}).Count(&res.Total).Error; err != nil {
-			return res, wrap(err, "count electives")
+	words := strings.Fields(Fold(q.Text))
+	from := (q.Page - 1) * q.PerPage
+	total, page := snap.find(q, words, periods, today, from, q.PerPage)
+	if total == 0 && len(words) > 0 {
+		if better, ok := snap.suggest(words); ok {
+			if n, alt := snap.find(q, better, periods, today, from, q.PerPage); n > 0 {
+				total, page, res.Suggestion = n, alt, strings.Join(better, " ")
+			}
 		}
 	}
+	res.Total = int64(total)
 	res.Pages = int((res.Total + int64(q.PerPage) - 1) / int64(q.PerPage))
+	for _, r := range page {
+		res.Cards = append(res.Cards, r.card)
+	}
 	if err := s.fillSeats(ctx, res.Cards, today); err != nil {
 		return res, err
 	}
 	return res, nil
+}
+
+// periodFilter reads the electives that have a live period overlapping
+// q's month and, with SeatsOnly, one to come with a seat left: one query
+// for both, none without those filters.
+func (s *Service) periodFilter(ctx context.Context, q Query, today time.Time) (periodFilter, error) {
+	from, to, month := monthRange(q.Month)
+	if !month && !q.SeatsOnly {
+		return nil, nil
+	}
+	var rows []struct {
+		ElectiveID      int64
+		InMonth, Seated int // 1 or 0
+	}
+	tx := s.db.WithContext(ctx).Table("periods").Where("retired_at IS NULL")
+	switch {
+	case month && q.SeatsOnly:
+		tx = tx.Where("(starts_on <= ? AND ends_on >= ?) OR (starts_on >= ? AND capacity > taken)", to, from, today)
+	case month:
+		tx = tx.Where("starts_on <= ? AND ends_on >= ?", to, from)
+	default:
+		tx = tx.Where("starts_on >= ? AND capacity > taken", today)
+	}
+	err := tx.Select(`elective_id,
+		CASE WHEN starts_on <= ? AND ends_on >= ? THEN 1 ELSE 0 END AS in_month,
+		CASE WHEN starts_on >= ? AND capacity > taken THEN 1 ELSE 0 END AS seated`, to, from, today).
+		Scan(&rows).Error
+	if err != nil {
+		return nil, wrap(err, "periods for search")
+	}
+	// An elective passes when some period satisfies each filter asked for
+	// (not necessarily the same period).
+	inMonth, seated := map[int64]bool{}, map[int64]bool{}
+	for _, r := range rows {
+		inMonth[r.ElectiveID] = inMonth[r.ElectiveID] || r.InMonth > 0
+		seated[r.ElectiveID] = seated[r.ElectiveID] || r.Seated > 0
+	}
+	out := periodFilter{}
+	for _, r := range rows {
+		if (!month || inMonth[r.ElectiveID]) && (!q.SeatsOnly || seated[r.ElectiveID]) {
+			out[r.ElectiveID] = true
+		}
+	}
+	return out, nil
 }
 
 // fillSeats adds the seats and next start of the cards' periods to come,
@@ -188,16 +207,14 @@ func monthRange(m string) (from, to time.Time, ok bool) {
 }
 
 // CountriesInUse returns the countries of live partners with live
-// electives, for the country filter. Every catalog page asks, so it probes
-// the electives of each partner by index (EXISTS) rather than joining them
-// all: under a millisecond instead of a scan of the whole table.
+// outgoing electives, for the country filter, from the search's catalog in
+// memory (see searchCache).
 func (s *Service) CountriesInUse(ctx context.Context) ([]string, error) {
-	var out []string
-	err := s.db.WithContext(ctx).Table("institutions AS i").Distinct("i.country").
-		Where(`i.retired_at IS NULL AND EXISTS (SELECT 1 FROM electives AS e
-			WHERE e.institution_id = i.id AND e.retired_at IS NULL AND e.direction = ?)`, Outgoing).
-		Order("i.country").Pluck("i.country", &out).Error
-	return out, wrap(err, "countries in use")
+	snap, err := s.snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Clone(snap.countries), nil
 }
 
 // ElectiveDetail is an elective with everything its page shows.

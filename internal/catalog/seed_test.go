@@ -7,8 +7,8 @@ import (
 
 	"portal/internal/catalog"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
 	"portal/internal/i18n"
+	"portal/internal/testutil"
 )
 
 // newService returns a catalog on d whose today is fixed, so that dates in
@@ -25,7 +25,7 @@ func newService(t *testing.T, d *db.DB, today time.Time) *catalog.Service {
 var fixedToday = time.Date(2026, time.November, 21, 9, 0, 0, 0, time.UTC)
 
 func TestDemoCatalogLoadsOnceOnBothDialects(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		s := newService(t, d, fixedToday)
 		seeded, err := s.SeedDemo(ctx)

@@ -20,6 +20,10 @@ type Service struct {
 	names *i18n.Bundle // translations of codes, folded into search text
 	now   func() time.Time
 	actor *Actor // who changes the catalog (By); nil writes unaudited
+
+	// search is the catalog as search reads it (searchindex.go), shared
+	// by the copies By makes.
+	search *searchCache
 }
 
 // NewService returns a Service; now may be nil for the wall clock.
@@ -27,7 +31,7 @@ func NewService(d *db.DB, names *i18n.Bundle, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{db: d, names: names, now: now}
+	return &Service{db: d, names: names, now: now, search: &searchCache{}}
 }
 
 func (s *Service) today() time.Time { return Day(s.now()) }

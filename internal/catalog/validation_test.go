@@ -6,7 +6,7 @@ import (
 
 	"portal/internal/catalog"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
+	"portal/internal/testutil"
 )
 
 // ruleWorld is the catalog the validation rules are tried on.
@@ -421,7 +421,7 @@ func TestRefusedChangesSayWhyAndChangeNothing(t *testing.T) {
 			return err
 		}, "title_en", "form.bad_characters", nil},
 	}
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newRuleWorld(t, d)
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -441,7 +441,7 @@ func TestRefusedChangesSayWhyAndChangeNothing(t *testing.T) {
 // starts, or start the day after it ends; a period may start on the
 // agreement's last day; capacity may equal the seats taken.
 func TestTouchingIsNotOverlapping(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newRuleWorld(t, d)
 		w.period(w.hepatology.ID, 40, 59, 2) // first starts on day 60
 		w.period(w.hepatology.ID, 81, 99, 2) // first ends on day 80, second starts on 100

@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"portal/internal/clock"
 )
 
 // Mode says how the process runs; the development provider and demo data
@@ -110,6 +112,12 @@ type Config struct {
 
 	// operations: database timeouts and shutdown
 	Ops Ops
+
+	// time zone
+	// TimeZone is the IANA name of the zone every time is shown in and
+	// every deadline ends a day of (PORTAL_TIME_ZONE); DefaultTimeZone
+	// unless set. Validate refuses a zone the binary does not know.
+	TimeZone string
 }
 
 // Defaults returns the configuration of a mode before the environment is read.
@@ -127,6 +135,7 @@ func Defaults(mode Mode) Config {
 		LogFormat:       "json",
 		LogLevel:        "info",
 		Ops:             defaultOps(mode),
+		TimeZone:        DefaultTimeZone,
 	}
 	if mode == ModeDev {
 		c.Addr = "127.0.0.1:8080"
@@ -264,6 +273,9 @@ func Load(mode Mode, getenv func(string) string) (Config, []error) {
 	// operations: database timeouts and shutdown
 	errs = append(errs, c.Ops.load(getenv)...)
 
+	// time zone
+	str("PORTAL_TIME_ZONE", &c.TimeZone)
+
 	if c.DBMaxIdle == 0 {
 		// database/sql keeps 2 idle connections by default, which makes a
 		// busy server open a new PostgreSQL backend per request.
@@ -391,6 +403,10 @@ func (c Config) Validate(knownRoles []string) []error {
 	}
 	errs = append(errs, c.validatePartners()...)
 	errs = append(errs, c.Ops.validate()...)
+	// time zone
+	if _, err := c.Zone(); err != nil {
+		add("PORTAL_TIME_ZONE: %v", err)
+	}
 	return errs
 }
 
@@ -597,3 +613,12 @@ func (c Config) StaleDays() int {
 	}
 	return DefaultReviewStaleDays
 }
+
+// time zone
+
+// DefaultTimeZone is the portal's time zone unless PORTAL_TIME_ZONE says
+// otherwise: the university's.
+const DefaultTimeZone = "Asia/Taipei"
+
+// Zone is the time zone of TimeZone, which the services show times in.
+func (c Config) Zone() (clock.Zone, error) { return clock.Load(c.TimeZone) }

@@ -3,14 +3,13 @@ package db_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
 	"testing"
 
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
+	"portal/internal/testutil"
 )
 
 // column is a dialect-neutral description of a column.
@@ -127,8 +126,8 @@ func schemaOf(t *testing.T, d *db.DB) ([]column, []index) {
 // Both dialects must end up with the same tables, columns, types,
 // nullability and indexes, or code tested on one would break on the other.
 func TestDialectsHaveTheSameSchema(t *testing.T) {
-	lite := dbtest.SQLite(t)
-	pg := dbtest.Postgres(t)
+	lite := testutil.OpenDB(t, testutil.SQLite)
+	pg := testutil.OpenDB(t, testutil.Postgres)
 	lc, li := schemaOf(t, lite)
 	pc, pi := schemaOf(t, pg)
 	if len(lc) == 0 || len(li) == 0 {
@@ -152,18 +151,8 @@ func TestDialectsHaveTheSameSchema(t *testing.T) {
 }
 
 func TestSchemaCheckRefusesABehindDatabase(t *testing.T) {
-	ctx := context.Background()
-	t.Run("sqlite", func(t *testing.T) {
-		d, err := db.Open(ctx, filepath.Join(t.TempDir(), "p.db"), db.Pool{MaxOpen: 2, MaxIdle: 2})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer d.Close()
-		checkBehindThenCurrent(t, d)
-	})
-	t.Run("postgres", func(t *testing.T) {
-		d, _ := dbtest.PostgresURL(t)
-		checkBehindThenCurrent(t, d)
+	testutil.EachDialect(t, func(t *testing.T, dialect string) {
+		checkBehindThenCurrent(t, testutil.OpenEmptyDB(t, dialect))
 	})
 }
 

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
+	"portal/internal/testutil"
 )
 
 // short are timeouts a test can wait out.
@@ -20,7 +20,7 @@ func openTwice(t *testing.T, dialect string) (holder, portal *db.DB) {
 	t.Helper()
 	var dsn string
 	if dialect == "postgres" {
-		_, dsn = dbtest.PostgresURL(t)
+		dsn = testutil.DatabaseURL(t, testutil.Postgres)
 	} else {
 		dsn = filepath.Join(t.TempDir(), "portal.db")
 	}
@@ -96,7 +96,7 @@ func TestAPoolHeldByStuckConnectionsAnswersWithinTheWaitTimeout(t *testing.T) {
 }
 
 func TestTheDatabaseURLKeepsTheOperatorsOwnTimeouts(t *testing.T) {
-	_, dsn := dbtest.PostgresURL(t)
+	dsn := testutil.DatabaseURL(t, testutil.Postgres)
 	u, _ := url.Parse(dsn)
 	q := u.Query()
 	q.Set("statement_timeout", "1234")
@@ -115,7 +115,7 @@ func TestTheDatabaseURLKeepsTheOperatorsOwnTimeouts(t *testing.T) {
 }
 
 func TestAnOrdinaryFailureIsNotTakenForABusyDatabase(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		var n int64
 		err := d.Raw("SELECT COUNT(*) FROM no_such_table").Scan(&n).Error
 		if err == nil || db.Unavailable(err) {

@@ -9,7 +9,7 @@ import (
 	"portal/internal/apperr"
 	"portal/internal/audit"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
+	"portal/internal/testutil"
 	"portal/internal/user"
 )
 
@@ -36,7 +36,7 @@ func (f *fixture) request(applicant int64, docs ...int64) int64 {
 // it keeps the attached version and its file, and the purge of old
 // versions leaves it. Once the request lets go, all three go ahead.
 func TestRotationRequestKeepsItsDocuments(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d, Options{})
 		ctx := context.Background()
 		owner := f.person("owner", user.Incoming)

@@ -18,9 +18,9 @@ import (
 	"portal/internal/audit"
 	"portal/internal/catalog"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
 	"portal/internal/i18n"
 	"portal/internal/storage"
+	"portal/internal/testutil"
 	"portal/internal/user"
 )
 
@@ -110,7 +110,7 @@ func (f *fixture) attach(docID, applicationID int64) {
 func fieldKey(err error, field string) string { return apperr.FieldsOf(err)[field].Key }
 
 func TestUploadAndRefusals(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d, Options{MaxBytes: 64 << 10})
 		owner := f.person("owner", user.Student)
 		doc, dup, err := f.upload(owner.ID, "passport", "2030-01-31", samplePDF(5000), "../passport.pdf")
@@ -196,7 +196,7 @@ func (failing) Read([]byte) (int, error) { return 0, errors.New("connection rese
 // The same file uploaded twice at once ends as one document and one file:
 // the uploads take turns on the owner's row and the second finds the first.
 func TestConcurrentIdenticalUploads(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d, Options{})
 		owner := f.person("owner", user.Student)
 		content := samplePDF(200 << 10)
@@ -242,7 +242,7 @@ func TestConcurrentIdenticalUploads(t *testing.T) {
 }
 
 func TestReplaceKeepsVersionsApplicationsReferTo(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d, Options{})
 		ctx := context.Background()
 		owner, other := f.person("owner", user.Student), f.person("other", user.Student)
@@ -345,7 +345,7 @@ func TestReplaceKeepsVersionsApplicationsReferTo(t *testing.T) {
 }
 
 func TestPurgeSuperseded(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d, Options{})
 		ctx := context.Background()
 		owner := f.person("owner", user.Student)
@@ -372,7 +372,7 @@ func TestPurgeSuperseded(t *testing.T) {
 // scope. With a scope (as the application workflow will give), openings by
 // others are audited and listed for the owner.
 func TestOpenAccessAndAudit(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d, Options{})
 		ctx := context.Background()
 		owner := f.person("owner", user.Student)
@@ -503,7 +503,7 @@ func TestEvaluate(t *testing.T) {
 }
 
 func TestRequirements(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d, Options{})
 		ctx := context.Background()
 		names, err := i18n.Load()

@@ -94,8 +94,8 @@ func (w *appWorld) wallet(types []string) {
 func (tb *tab) act(action string, wantStatus int64) pageState {
 	tb.t.Helper()
 	// A reviewer's decisions are folded, one open at a time: unfold this one.
-	eval[bool](tb, `(f => (f && f.closest("details") && (f.closest("details").open = true), true))(document.querySelector("form.app-form-`+action+`"))`)
-	if status := tb.click("form.app-form-" + action + " button[type=submit]"); status != wantStatus {
+	eval[bool](tb, `(f => (f && f.closest("details") && (f.closest("details").open = true), true))(document.querySelector(".app-form-`+action+`"))`)
+	if status := tb.click(".app-form-" + action + " button[type=submit]"); status != wantStatus {
 		tb.t.Fatalf("%s answered %d, want %d: %s", action, status, wantStatus, tb.state().Body)
 	}
 	return tb.state()
@@ -168,7 +168,7 @@ func TestApplicationWholePath(t *testing.T) {
 	st.checkNoHorizontalScroll("returned application on a phone")
 	st.fill("#statement", "I have read about MAFLD and want to see the liver clinic.")
 	st.click("form[action$='/save'] button")
-	wantEqual(t, "resubmit button", eval[string](st, `document.querySelector("form.app-form-submit button").innerText`), "Resubmit")
+	wantEqual(t, "resubmit button", eval[string](st, `document.querySelector(".app-form-submit button").innerText`), "Resubmit")
 	st.act("submit", 200)
 
 	// The reviewer approves; the office nominates and records the host's acceptance.

@@ -117,6 +117,9 @@ func (tb *tab) click(selector string) int64 {
 	if err != nil {
 		tb.t.Fatalf("click %s: %v", selector, err)
 	}
+	if resp == nil { // no page load seen: fail this test, not panic the whole run
+		tb.t.Fatalf("click %s: no page loaded", selector)
+	}
 	return resp.Status
 }
 

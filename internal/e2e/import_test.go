@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"portal/internal/catalog"
+	"portal/internal/testutil"
 )
 
 func importFile(t *testing.T, name string, n int, broken bool) string {
@@ -43,13 +44,7 @@ func importFile(t *testing.T, name string, n int, broken bool) string {
 
 func (tb *tab) waitFor(expr string) {
 	tb.t.Helper()
-	for i := 0; i < 300; i++ {
-		if eval[bool](tb, expr) {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	tb.t.Fatalf("timed out waiting for %s", expr)
+	testutil.Eventually(tb.t, 30*time.Second, expr, func() bool { return eval[bool](tb, expr) })
 }
 
 // The office uploads 10,000 rows in a real browser: the progress script

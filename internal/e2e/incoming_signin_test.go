@@ -20,6 +20,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"portal/internal/config"
+	"portal/internal/testutil"
 )
 
 // smtpSink is an SMTP server in the test process that keeps the plain
@@ -54,18 +55,16 @@ func (k *smtpSink) configure(c *config.Config) {
 // wait returns the text of the first mail to address, waiting for it.
 func (k *smtpSink) wait(t *testing.T, address string) string {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
+	var first string
+	testutil.Eventually(t, 20*time.Second, "a mail to "+address, func() bool {
 		k.mu.Lock()
-		got := k.text[address]
-		k.mu.Unlock()
-		if len(got) > 0 {
-			return got[0]
+		defer k.mu.Unlock()
+		if got := k.text[address]; len(got) > 0 {
+			first = got[0]
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("no mail to %s within 20 s", address)
-	return ""
+		return first != ""
+	})
+	return first
 }
 
 type sinkSession struct {

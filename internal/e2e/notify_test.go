@@ -10,6 +10,7 @@ import (
 
 	"portal/internal/config"
 	"portal/internal/notify"
+	"portal/internal/testutil"
 	"portal/internal/wiring"
 )
 
@@ -98,13 +99,12 @@ func TestNotificationsInTheBrowser(t *testing.T) {
 	tb.checkA11y("preferences (zh-Hant) on a phone")
 
 	// Dev mode captured the mail: the list and a message.
-	var captured bool
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline) && !captured; time.Sleep(50 * time.Millisecond) {
-		captured = len(a.Mail.List()) >= 4
-	}
-	if !captured {
-		t.Fatalf("dev mode captured %d mails, want 4", len(a.Mail.List()))
-	}
+	testutil.EventuallyNil(t, 15*time.Second, func() error {
+		if n := len(a.Mail.List()); n < 4 {
+			return fmt.Errorf("dev mode captured %d mails, want 4", n)
+		}
+		return nil
+	})
 	tb.open("/dev/mail")
 	tb.checkNoHorizontalScroll("captured mail on a phone")
 	tb.checkA11y("captured mail")

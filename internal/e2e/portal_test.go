@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"portal/internal/config"
+	"portal/internal/testutil"
 	"portal/internal/wiring"
 )
 
@@ -45,6 +46,7 @@ func startPortalOptions(t *testing.T, configure func(*config.Config), o wiring.O
 	cfg.BaseURL = "http://" + ln.Addr().String()
 	cfg.DataDir = dir
 	cfg.DatabaseURL = filepath.Join(dir, "portal.db")
+	testutil.LongDatabaseTimeouts(&cfg.Ops)
 	if configure != nil {
 		configure(&cfg)
 	}

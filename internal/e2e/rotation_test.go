@@ -15,6 +15,7 @@ import (
 	"github.com/ledongthuc/pdf"
 
 	"portal/internal/rotation"
+	"portal/internal/testutil"
 	"portal/internal/wiring"
 )
 
@@ -87,13 +88,7 @@ func (tb *tab) stage() string {
 func (tb *tab) htmxSettled(selector string) {
 	tb.t.Helper()
 	js := fmt.Sprintf(`document.querySelector(%q) !== null && document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling") === null`, selector)
-	deadline := time.Now().Add(10 * time.Second)
-	for !eval[bool](tb, js) {
-		if time.Now().After(deadline) {
-			tb.t.Fatalf("%s did not appear, or htmx did not settle, within 10 s", selector)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testutil.Eventually(tb.t, 10*time.Second, selector+" to appear and htmx to settle", func() bool { return eval[bool](tb, js) })
 }
 
 // handOver opens a new tab in a browser context of its own with the
@@ -245,23 +240,21 @@ func TestRotationFromSignInToLetter(t *testing.T) {
 	ap.do("choose internal medicine", chromedp.SetValue(chromedp.CSS("#choice-1-department"), fmt.Sprint(im)),
 		chromedp.Evaluate[chromedp.Void](`document.querySelector("#choice-1-department").dispatchEvent(new Event("change", {bubbles: true}))`))
 	ap.htmxSettled(`#weeks-1 tbody tr`)
-	ap.do("open the department's calendar", chromedp.Click(chromedp.CSS("#weeks-1 details summary"), chromedp.NodeVisible))
 	ap.checkA11y("request form with the department's weeks")
-	// The first week with free seats whose next week has free seats too,
-	// read from the calendar the form shows.
+	// The first week the calendar says two weeks can start on (the
+	// department's fewest, chosen by default), picked on the calendar.
 	start := eval[string](ap, `(() => {
-		const rows = Array.from(document.querySelectorAll("#weeks-1 tbody tr"));
-		for (let i = 0; i + 1 < rows.length; i++)
-			if (rows[i].className === "week-free" && rows[i + 1].className === "week-free") return rows[i].querySelector("th").innerText.trim();
-		return "";
+		const r = document.querySelector("#weeks-1 tbody tr.span-ok input[type=radio]");
+		return r ? r.value : "";
 	})()`)
 	if start == "" {
-		t.Fatalf("the calendar of internal medicine shows no two free weeks in a row:\n%s",
+		t.Fatalf("the calendar of internal medicine shows no week two weeks can start on:\n%s",
 			eval[string](ap, `Array.from(document.querySelectorAll("#weeks-1 tbody tr"), r => r.className + " " + r.innerText).join("\n")`))
 	}
-	ap.do("pick two weeks", chromedp.SetValue(chromedp.CSS("#choice-1-start"), start),
-		chromedp.SendKeys(chromedp.CSS("#choice-1-weeks"), "2", chromedp.NodeVisible),
-		chromedp.SendKeys(chromedp.CSS("#statement"), "I would like to see how an internal medicine ward is run in Taiwan.", chromedp.NodeVisible))
+	wantEqual(t, "weeks chosen by default", eval[string](ap, `document.querySelector("#choice-1-weeks").value`), "2")
+	ap.do("pick the first week", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#weeks-1 input[value="%s"]`, start)), chromedp.NodeVisible))
+	ap.htmxSettled(`#weeks-1 tr.in-span`)
+	ap.do("write a message", chromedp.SendKeys(chromedp.CSS("#statement"), "I would like to see how an internal medicine ward is run in Taiwan.", chromedp.NodeVisible))
 	attached := eval[int](ap, `document.querySelectorAll("input[name=documents]:checked").length`)
 	wantEqual(t, "documents attached by default", attached, 3)
 	if status := ap.click(`form.rot-form button.primary`); status != 200 {

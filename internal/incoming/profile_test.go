@@ -10,8 +10,8 @@ import (
 	"portal/internal/apperr"
 	"portal/internal/catalog"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
 	"portal/internal/i18n"
+	"portal/internal/testutil"
 	"portal/internal/user"
 )
 
@@ -72,7 +72,7 @@ func valid() ProfileInput {
 // refused form writes nothing.
 func TestProfileValidation(t *testing.T) {
 	t.Parallel()
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)
 		ctx := context.Background()
 		partnerID := strconv.FormatInt(f.partner.ID, 10)
@@ -146,7 +146,7 @@ func count(t *testing.T, d *db.DB) string {
 // the display name follows; only incoming applicants have profiles.
 func TestProfileSaveAndGet(t *testing.T) {
 	t.Parallel()
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)
 		ctx := context.Background()
 		if _, err := f.s.Get(ctx, f.incoming.ID); apperr.CodeOf(err) != apperr.NotFound {

@@ -14,6 +14,7 @@ import (
 	"gorm.io/gorm"
 
 	"portal/internal/apperr"
+	"portal/internal/clock"
 	"portal/internal/db"
 	"portal/internal/i18n"
 )
@@ -56,6 +57,9 @@ type Options struct {
 	Now     func() time.Time // the clock; time.Now when nil
 	BaseURL string           // public URL of the portal, printed with the code
 	I18n    *i18n.Bundle     // the letters' text, in locales/*/letter.json
+	// Zone is the portal's time zone: a letter is dated with the day it
+	// was issued there. UTC when zero; the portal passes PORTAL_TIME_ZONE.
+	Zone clock.Zone
 }
 
 // Service issues and verifies letters.

@@ -12,10 +12,11 @@ import (
 	"github.com/ledongthuc/pdf"
 
 	"portal/internal/apperr"
+	"portal/internal/clock"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
 	"portal/internal/i18n"
 	"portal/internal/letter"
+	"portal/internal/testutil"
 	"portal/internal/user"
 )
 
@@ -86,7 +87,7 @@ func wantIn(t *testing.T, text string, parts ...string) {
 }
 
 func TestIssueAPrintableLetterWithBothScripts(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		s := newService(d)
 		ctx := context.Background()
 		id := holder(t, d, "chen")
@@ -136,7 +137,7 @@ func TestIssueAPrintableLetterWithBothScripts(t *testing.T) {
 }
 
 func TestChangedFactsSupersedeTheLetter(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		s := newService(d)
 		ctx := context.Background()
 		subj := subject(7, holder(t, d, "chen"))
@@ -182,7 +183,7 @@ func TestChangedFactsSupersedeTheLetter(t *testing.T) {
 }
 
 func TestVerifyTakesTheCodeAsTyped(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		s := newService(d)
 		ctx := context.Background()
 		l, _, err := s.Issue(ctx, letter.KindAcceptance, subject(3, holder(t, d, "chen")), i18n.English)
@@ -216,7 +217,7 @@ func TestVerifyTakesTheCodeAsTyped(t *testing.T) {
 }
 
 func TestConcurrentIssuesMakeOneLetter(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		s := newService(d)
 		subj := subject(9, holder(t, d, "chen"))
 		codes := make([]string, 6)
@@ -254,4 +255,23 @@ func TestNewCodesAreValidAndDistinct(t *testing.T) {
 		}
 		seen[c] = true
 	}
+}
+
+// A letter issued at 01:00 on 1 August in Taipei (17:00 UTC the day
+// before) is dated 1 August: the day where the university is.
+func TestALetterIsDatedWithTheLocalDay(t *testing.T) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
+		z, err := clock.Load("Asia/Taipei")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := letter.NewService(d, letter.Options{
+			Now: func() time.Time { return time.Date(2026, 7, 31, 17, 0, 0, 0, time.UTC) }, I18n: bundle, Zone: z,
+		})
+		_, b, err := s.Issue(context.Background(), letter.KindAcceptance, subject(43, holder(t, d, "lin")), i18n.English)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantIn(t, pdfText(t, b), "Date: 1 August 2026")
+	})
 }

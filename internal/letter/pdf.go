@@ -79,7 +79,7 @@ func (s *Service) text(l *Letter, lang i18n.Lang) text {
 	tx := text{
 		Org:        [2]string{t("letter.org.name"), b.T(other, "letter.org.name")},
 		Office:     t("letter.org.office") + "  ·  " + b.T(other, "letter.org.office"),
-		Date:       t("letter.date", FormatDate(l.IssuedAt, lang)),
+		Date:       t("letter.date", FormatDate(s.o.Zone.Day(l.IssuedAt), lang)),
 		Title:      t("letter.title." + k),
 		Salutation: t("letter.salutation"),
 		Paragraphs: []string{t("letter.body."+k, name, dept, from, to), t("letter.body2." + k)},
@@ -105,7 +105,10 @@ func (s *Service) text(l *Letter, lang i18n.Lang) text {
 	return tx
 }
 
-// formatDate writes a date as a letter does: 6 July 2026, 2026年7月6日.
+// FormatDate writes a calendar date as a letter does: 6 July 2026,
+// 2026年7月6日. d is a date as the portal stores them (midnight UTC); an
+// instant such as IssuedAt is first made the portal's day with
+// clock.Zone.Day, or a letter issued at 07:00 in Taipei bears yesterday.
 func FormatDate(d time.Time, lang i18n.Lang) string {
 	if lang == i18n.TraditionalChinese {
 		return fmt.Sprintf("%d年%d月%d日", d.Year(), int(d.Month()), d.Day())

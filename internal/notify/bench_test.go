@@ -7,7 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
-	"portal/internal/db/dbtest"
+	"portal/internal/testutil"
 )
 
 // BenchmarkOutboxThroughput measures how many mails a second the outbox
@@ -18,7 +18,7 @@ import (
 func BenchmarkOutboxThroughput(b *testing.B) {
 	for _, workers := range []int{1, 4} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
-			d := dbtest.Postgres(b)
+			d := testutil.OpenDB(b, testutil.Postgres)
 			k := startSink(b)
 			k.light = true
 			s := newService(b, d, smtpMailer(b, k, workers), Options{Poll: 5 * time.Millisecond})

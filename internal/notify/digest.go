@@ -44,10 +44,10 @@ type NoDigest struct{}
 // Waiting returns nothing.
 func (NoDigest) Waiting(context.Context, time.Time) ([]Waiting, error) { return nil, nil }
 
-// RunDigest enqueues the digest of day now for every reviewer with
-// something waiting, and returns how many it enqueued. The dedup key
-// digest:<user>:<date> makes it safe to run on every replica and more than
-// once a day: each reviewer gets at most one digest a day.
+// RunDigest enqueues the digest of day now (the portal's day) for every
+// reviewer with something waiting, and returns how many it enqueued. The
+// dedup key digest:<user>:<date> makes it safe to run on every replica
+// and more than once a day: each reviewer gets at most one digest a day.
 func (s *Service) RunDigest(ctx context.Context, now time.Time) (int, error) {
 	if s.o.Digest == nil {
 		return 0, nil
@@ -56,7 +56,7 @@ func (s *Service) RunDigest(ctx context.Context, now time.Time) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("digest source: %w", err)
 	}
-	day := now.Format(time.DateOnly)
+	day := s.o.Zone.Date(now)
 	n := 0
 	for _, w := range waiting {
 		total, queues := 0, []Queue{}

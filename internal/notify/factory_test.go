@@ -145,7 +145,7 @@ func sampleData(k Kind) map[string]any {
 	d := map[string]any{
 		"ref": "A-2026-0042", "elective": "Internal Medicine, Kumamoto University", "applicant": "Lin Mei-Hua 林美華",
 		"comment": "Please attach your transcript.", "stage": "department_review", "host": "Kumamoto University 熊本大学",
-		"decision": "accepted", "deadline": "2026-05-01", "department": "Cardiology", "from": "2026-07-01",
+		"decision": "accepted", "deadline": "2026-05-01", "deadline_at": "2026-05-01T15:59:59Z", "department": "Cardiology", "from": "2026-07-01",
 		"until": "2026-07-28", "document": "passport", "expires": "2026-06-30", "placement": "Kumamoto University",
 		"starts": "2026-07-01", "minutes": 30,
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode"
 
+	"portal/internal/clock"
 	"portal/internal/i18n"
 )
 
@@ -83,6 +84,7 @@ func loadTemplates(tfs fs.FS) (*templates, error) {
 type mailView struct {
 	Lang    i18n.Lang
 	bundle  *i18n.Bundle
+	zone    clock.Zone // the portal's: times are said in it
 	Subject string
 	Name    string // the recipient's name, or empty
 	URL     string // BaseURL+Link, or empty
@@ -104,6 +106,24 @@ func (v mailView) T(key string, args ...any) string { return v.bundle.T(v.Lang, 
 
 // D is the data value key as text, "" when absent.
 func (v mailView) D(key string) string { return dataText(v.Data, key) }
+
+// At is the instant of data key (RFC 3339, named *_at) in the portal's
+// zone, said in the recipient's language: "2026-12-21 23:59 (Taipei time,
+// UTC+8)". See instantText for data without it.
+func (v mailView) At(key string) string { return instantText(v.bundle, v.Lang, v.zone, v.Data, key) }
+
+// instantText is the instant of data key (a key named *_at holding RFC
+// 3339) in zone z as a reader of lang reads it, with the zone said. Mail
+// recorded before the key existed has the same time as text under the key
+// without _at ("deadline" beside "deadline_at"): that text is shown then.
+func instantText(b *i18n.Bundle, lang i18n.Lang, z clock.Zone, data map[string]any, key string) string {
+	if s, ok := data[key].(string); ok {
+		if t, err := time.Parse(time.RFC3339, s); err == nil {
+			return z.Phrase(func(k string, a ...any) string { return b.T(lang, k, a...) }, t)
+		}
+	}
+	return dataText(data, strings.TrimSuffix(key, "_at"))
+}
 
 // TD translates a code from the data: TD "notify.stage" "stage" is the
 // message notify.stage.<stage>.
@@ -127,14 +147,18 @@ func dataText(data map[string]any, key string) string {
 	}
 }
 
-// args are the message arguments of kind k's subject and title.
-func args(b *i18n.Bundle, lang i18n.Lang, k Kind, data map[string]any) []any {
+// args are the message arguments of kind k's subject and title, times
+// in zone z.
+func args(b *i18n.Bundle, lang i18n.Lang, z clock.Zone, k Kind, data map[string]any) []any {
 	var out []any
 	for _, a := range kinds[k].Args {
 		key, prefix, coded := strings.Cut(a, "@")
 		v := dataText(data, key)
-		if coded {
+		switch {
+		case coded:
 			v = b.T(lang, prefix+"."+v)
+		case strings.HasSuffix(key, "_at"):
+			v = instantText(b, lang, z, data, key)
 		}
 		out = append(out, oneLine(v))
 	}
@@ -143,7 +167,7 @@ func args(b *i18n.Bundle, lang i18n.Lang, k Kind, data map[string]any) []any {
 
 // render builds the subject and both bodies of kind k for v.
 func (t *templates) render(k Kind, v mailView) (subject, text, html string, err error) {
-	v.Subject = oneLine(v.bundle.T(v.Lang, subjectKey(k), args(v.bundle, v.Lang, k, v.Data)...))
+	v.Subject = oneLine(v.bundle.T(v.Lang, subjectKey(k), args(v.bundle, v.Lang, v.zone, k, v.Data)...))
 	var tb, hb bytes.Buffer
 	if err := t.text[k].Execute(&tb, v); err != nil {
 		return "", "", "", fmt.Errorf("render %s.txt: %w", k, err)

@@ -57,7 +57,8 @@ type spec struct {
 	Secret bool
 	// Args are the data keys that fill the subject and the notification
 	// title, in order. "key@prefix" shows the message prefix+"."+value
-	// instead of the value (a stage or a decision is a code).
+	// instead of the value (a stage or a decision is a code); a key named
+	// *_at is an instant, shown in the portal's zone with the zone said.
 	Args []string
 }
 
@@ -71,7 +72,7 @@ var kinds = map[Kind]spec{
 	ApplicationMessage:   {InPortal: true, Args: []string{"ref", "elective"}},
 	HostDecision:         {Mandatory: true, InPortal: true, Args: []string{"host", "decision@notify.decision", "ref"}},
 	OfferWaiting:         {Mandatory: true, InPortal: true, Args: []string{"host", "ref"}},
-	OfferExpiring:        {Mandatory: true, InPortal: true, Args: []string{"ref", "deadline"}},
+	OfferExpiring:        {Mandatory: true, InPortal: true, Args: []string{"ref", "deadline_at"}},
 	OfferExpired:         {Mandatory: true, InPortal: true, Args: []string{"ref", "host"}},
 	IncomingAccepted:     {Mandatory: true, InPortal: true, Args: []string{"department", "ref"}},
 	IncomingReturned:     {Mandatory: true, InPortal: true, Args: []string{"ref", "department"}},

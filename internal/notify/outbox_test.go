@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,16 +14,17 @@ import (
 
 	"portal/internal/apperr"
 	"portal/internal/audit"
+	"portal/internal/clock"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
 	"portal/internal/i18n"
+	"portal/internal/testutil"
 )
 
 // Every kind of event, for an English and a Chinese reader, arrives once
 // through a real SMTP server, to the right person, in their language, with
 // a link straight to the page, in a text and an HTML part.
 func TestEachKindArrivesOnceInTheRecipientsLanguage(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		k := startSink(t)
 		s := newService(t, d, smtpMailer(t, k, 2), Options{})
 		en := addUser(t, d, "Emily Huang", "en")
@@ -55,7 +55,7 @@ func TestEachKindArrivesOnceInTheRecipientsLanguage(t *testing.T) {
 		}
 		mails := k.mails()
 		for _, w := range want {
-			subject := testBundle.T(w.to.Lang, subjectKey(w.kind), args(testBundle, w.to.Lang, w.kind, sampleData(w.kind))...)
+			subject := testBundle.T(w.to.Lang, subjectKey(w.kind), args(testBundle, w.to.Lang, clock.Zone{}, w.kind, sampleData(w.kind))...)
 			var found []received
 			for _, m := range mails {
 				if m.Subject == subject && len(m.Rcpt) == 1 && m.Rcpt[0] == w.to.Email {
@@ -120,7 +120,7 @@ func TestEachKindArrivesOnceInTheRecipientsLanguage(t *testing.T) {
 // An event exists exactly when the change that causes it commits, and a
 // dedup key makes enqueuing idempotent.
 func TestEnqueueIsPartOfTheTransaction(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		p := addUser(t, d, "Chen", "en")
 		boom := errors.New("the change failed")
 		err := d.Transaction(func(tx *gorm.DB) error {
@@ -165,52 +165,45 @@ func TestEnqueueIsPartOfTheTransaction(t *testing.T) {
 // UPDATE SKIP LOCKED); SQLite shows its immediate transactions serialize
 // claimers as well.
 func TestTwoPoolsSendEachEventOnce(t *testing.T) {
-	for _, dialect := range []string{"postgres", "sqlite"} {
-		t.Run(dialect, func(t *testing.T) {
-			var url string
-			if dialect == "postgres" {
-				_, url = dbtest.PostgresURL(t)
-			} else {
-				url = filepath.Join(t.TempDir(), "portal.db")
-			}
-			a, b := openDB(t, url), openDB(t, url)
-			k := startSink(t)
-			const events = 1000
-			p := addUser(t, a, "Many Mails", "en")
-			err := a.Transaction(func(tx *gorm.DB) error {
-				for i := range events {
-					if err := Enqueue(tx, Event{Kind: ApplicationSubmitted, RecipientUserID: p.ID, Data: map[string]any{"ref": fmt.Sprint(i)}, Link: "/a"}); err != nil {
-						return err
-					}
+	testutil.EachDialect(t, func(t *testing.T, dialect string) {
+		url := testutil.DatabaseURL(t, dialect)
+		a, b := openDB(t, url), openDB(t, url)
+		k := startSink(t)
+		const events = 1000
+		p := addUser(t, a, "Many Mails", "en")
+		err := a.Transaction(func(tx *gorm.DB) error {
+			for i := range events {
+				if err := Enqueue(tx, Event{Kind: ApplicationSubmitted, RecipientUserID: p.ID, Data: map[string]any{"ref": fmt.Sprint(i)}, Link: "/a"}); err != nil {
+					return err
 				}
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
 			}
-			start := time.Now()
-			run(t, newService(t, a, smtpMailer(t, k, 4), Options{}), 4)
-			run(t, newService(t, b, smtpMailer(t, k, 4), Options{}), 4)
-			k.waitFor(events, 2*time.Minute)
-			pollUntil(t, 10*time.Second, "every event marked sent", func() bool { return statuses(t, a)[StatusSent] == events })
-			time.Sleep(200 * time.Millisecond) // a double would show now
-			got := byID(t, k.mails())
-			if len(got) != events || k.count() != events {
-				t.Errorf("%d mails, %d distinct, want %d", k.count(), len(got), events)
-			}
-			refs := map[string]bool{}
-			for _, m := range got {
-				refs[m.Subject] = true
-			}
-			if len(refs) != events {
-				t.Errorf("%d distinct subjects, want %d", len(refs), events)
-			}
-			if n := count(t, a, "SELECT COUNT(*) FROM outbox WHERE attempts <> 1"); n != 0 {
-				t.Errorf("%d events were tried more than once", n)
-			}
-			t.Logf("%s: two pools of 4 workers sent %d mails in %s", dialect, events, time.Since(start).Round(time.Millisecond))
+			return nil
 		})
-	}
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		run(t, newService(t, a, smtpMailer(t, k, 4), Options{}), 4)
+		run(t, newService(t, b, smtpMailer(t, k, 4), Options{}), 4)
+		k.waitFor(events, 2*time.Minute)
+		testutil.Eventually(t, 10*time.Second, "every event marked sent", func() bool { return statuses(t, a)[StatusSent] == events })
+		time.Sleep(200 * time.Millisecond) // a double would show now
+		got := byID(t, k.mails())
+		if len(got) != events || k.count() != events {
+			t.Errorf("%d mails, %d distinct, want %d", k.count(), len(got), events)
+		}
+		refs := map[string]bool{}
+		for _, m := range got {
+			refs[m.Subject] = true
+		}
+		if len(refs) != events {
+			t.Errorf("%d distinct subjects, want %d", len(refs), events)
+		}
+		if n := count(t, a, "SELECT COUNT(*) FROM outbox WHERE attempts <> 1"); n != 0 {
+			t.Errorf("%d events were tried more than once", n)
+		}
+		t.Logf("%s: two pools of 4 workers sent %d mails in %s", dialect, events, time.Since(start).Round(time.Millisecond))
+	})
 }
 
 func openDB(t testing.TB, url string) *db.DB {
@@ -229,7 +222,7 @@ func openDB(t testing.TB, url string) *db.DB {
 // While the mail server is down, mail waits and is retried with growing
 // delays; once it is back every mail arrives, none lost, none doubled.
 func TestMailServerOutageDelaysMailButLosesNone(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		k := startSink(t)
 		k.stop()
 		s := newService(t, d, smtpMailer(t, k, 2), Options{MaxAttempts: 100, RetryBase: 20 * time.Millisecond, RetryMax: 150 * time.Millisecond})
@@ -239,7 +232,7 @@ func TestMailServerOutageDelaysMailButLosesNone(t *testing.T) {
 			enqueueT(t, d, Event{Kind: ApplicationApproved, RecipientUserID: p.ID, Data: map[string]any{"ref": fmt.Sprint(i), "stage": "office_review"}, Link: "/a"})
 		}
 		run(t, s, 3)
-		pollUntil(t, 20*time.Second, "mails tried at least 3 times while the server is down", func() bool {
+		testutil.Eventually(t, 20*time.Second, "mails tried at least 3 times while the server is down", func() bool {
 			return count(t, d, "SELECT COUNT(*) FROM outbox WHERE attempts >= 3 AND status <> 'sent'") == events
 		})
 		if n := count(t, d, "SELECT COUNT(*) FROM outbox WHERE last_error = ''"); n != 0 {
@@ -250,7 +243,7 @@ func TestMailServerOutageDelaysMailButLosesNone(t *testing.T) {
 		}
 		k.start()
 		k.waitFor(events, 30*time.Second)
-		pollUntil(t, 10*time.Second, "every mail marked sent", func() bool { return statuses(t, d)[StatusSent] == events })
+		testutil.Eventually(t, 10*time.Second, "every mail marked sent", func() bool { return statuses(t, d)[StatusSent] == events })
 		time.Sleep(100 * time.Millisecond)
 		if got := byID(t, k.mails()); len(got) != events || k.count() != events {
 			t.Errorf("%d mails, %d distinct, want %d", k.count(), len(got), events)
@@ -262,7 +255,7 @@ func TestMailServerOutageDelaysMailButLosesNone(t *testing.T) {
 // visible to admins with the server's answer; Retry makes it pending. A
 // temporary refusal is retried up to the maximum number of attempts.
 func TestRejectedRecipientFailsAndCanBeRetried(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		k := startSink(t)
 		s := newService(t, d, smtpMailer(t, k, 1), Options{MaxAttempts: 3, RetryBase: time.Millisecond, RetryMax: 2 * time.Millisecond})
 		ok := addUser(t, d, "Fine", "en")
@@ -274,7 +267,7 @@ func TestRejectedRecipientFailsAndCanBeRetried(t *testing.T) {
 		for _, p := range []person{gone, ok, busy} {
 			enqueueT(t, d, Event{Kind: HostDecision, RecipientUserID: p.ID, Data: sampleData(HostDecision), Link: "/a"})
 		}
-		pollUntil(t, 10*time.Second, "the outbox settles", func() bool {
+		testutil.Eventually(t, 10*time.Second, "the outbox settles", func() bool {
 			_, _ = s.SendDue(context.Background())
 			st := statuses(t, d)
 			return st[StatusSent] == 1 && st[StatusFailed] == 2
@@ -338,7 +331,7 @@ func TestRejectedRecipientFailsAndCanBeRetried(t *testing.T) {
 // user's name or in the data of a subject become spaces, and an address
 // with a line break is refused rather than split.
 func TestHeaderInjectionIsImpossible(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		k := startSink(t)
 		s := newService(t, d, smtpMailer(t, k, 1), Options{})
 		p := addUser(t, d, "Mallory\r\nBcc: victim@evil.test", "en")
@@ -387,7 +380,7 @@ func TestHeaderInjectionIsImpossible(t *testing.T) {
 // still shows under the bell; a mandatory kind is mailed whatever the
 // preferences say; reviewers choose between a digest and mail at once.
 func TestPreferencesAreHonoured(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		c := NewCapture(50)
 		s := newService(t, d, c, Options{Digest: &digestSource{}})
@@ -412,7 +405,7 @@ func TestPreferencesAreHonoured(t *testing.T) {
 			mailed[m.Subject] = true
 		}
 		for _, kind := range Kinds {
-			subject := testBundle.T(i18n.English, subjectKey(kind), args(testBundle, i18n.English, kind, sampleData(kind))...)
+			subject := testBundle.T(i18n.English, subjectKey(kind), args(testBundle, i18n.English, clock.Zone{}, kind, sampleData(kind))...)
 			if mailed[subject] != Mandatory(kind) {
 				t.Errorf("%s (mandatory %v) mailed: %v", kind, Mandatory(kind), mailed[subject])
 			}
@@ -484,7 +477,7 @@ func (s *digestSource) Waiting(context.Context, time.Time) ([]Waiting, error) {
 // once a day per reviewer whichever replica prepares it and however often,
 // and is not sent when nothing waits.
 func TestDailyDigest(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		k := startSink(t)
 		busy := addUser(t, d, "Busy Reviewer", "zh-Hant")
@@ -539,7 +532,7 @@ func TestDailyDigest(t *testing.T) {
 // A worker that crashed holding mail loses it when its lease runs out;
 // mail still leased is left alone.
 func TestExpiredLeaseIsClaimedAgain(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		c := NewCapture(10)
 		s := newService(t, d, c, Options{})
 		p := addUser(t, d, "Someone", "en")
@@ -577,7 +570,7 @@ func (s *stopper) Send(ctx context.Context, m Message) error {
 // Stopping the portal finishes the mail being sent and gives the rest of
 // the batch back, untried, for another replica.
 func TestShutdownGivesClaimedMailBack(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		ctx, cancel := context.WithCancel(context.Background())
 		m := &stopper{Capture: Capture{keep: 10}, stop: cancel}
 		s := newService(t, d, m, Options{Batch: 5})
@@ -604,7 +597,7 @@ func TestShutdownGivesClaimedMailBack(t *testing.T) {
 // The bell: unread count, keyset pages newest first, mark read only one's
 // own.
 func TestBell(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		s := newService(t, d, NewCapture(1), Options{})
 		me := addUser(t, d, "Me", "en")

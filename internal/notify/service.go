@@ -16,6 +16,7 @@ import (
 
 	"portal/internal/apperr"
 	"portal/internal/audit"
+	"portal/internal/clock"
 	"portal/internal/db"
 	"portal/internal/i18n"
 )
@@ -55,10 +56,13 @@ type Options struct {
 	// Digest tells the daily digest what waits in reviewers' queues; nil
 	// sends no digest.
 	Digest DigestSource
-	// DigestHour is the hour of the day (server time) after which the
-	// day's digest is prepared.
+	// DigestHour is the hour of the day (in Zone) after which the day's
+	// digest is prepared.
 	DigestHour int
 	Now        func() time.Time
+	// Zone is the portal's time zone: times in mails and titles are said
+	// in it, and the digest's day is its day. UTC when zero.
+	Zone clock.Zone
 }
 
 // Service is the notifications of the portal: the outbox and its workers,
@@ -164,7 +168,7 @@ func (s *Service) List(ctx context.Context, userID int64, lang i18n.Lang, before
 		_ = json.Unmarshal([]byte(r.Data), &data)
 		notes = append(notes, Note{
 			ID: r.ID, Kind: r.Kind, Link: r.Link, CreatedAt: r.CreatedAt, Read: r.ReadAt != nil,
-			Title: s.bundle.T(lang, r.TitleKey, args(s.bundle, lang, r.Kind, data)...),
+			Title: s.bundle.T(lang, r.TitleKey, args(s.bundle, lang, s.o.Zone, r.Kind, data)...),
 		})
 	}
 	return notes, more, nil

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"portal/internal/testutil"
 )
 
 // sink is a real SMTP server in the test process: it keeps what it
@@ -97,16 +99,13 @@ func (s *sink) stop() {
 func (s *sink) start() {
 	s.t.Helper()
 	var ln net.Listener
-	var err error
-	for range 50 { // the port may linger a moment after close
-		if ln, err = net.Listen("tcp", s.addr); err == nil {
-			break
+	// The port may linger a moment after close.
+	testutil.EventuallyNil(s.t, time.Second, func() (err error) {
+		if ln, err = net.Listen("tcp", s.addr); err != nil {
+			return fmt.Errorf("restart the sink on %s: %w", s.addr, err)
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err != nil {
-		s.t.Fatalf("restart the sink on %s: %v", s.addr, err)
-	}
+		return nil
+	})
 	s.serve(ln)
 }
 
@@ -138,13 +137,12 @@ func (s *sink) accepted() int {
 // waitFor waits until the sink holds n mails, failing after d.
 func (s *sink) waitFor(n int, d time.Duration) {
 	s.t.Helper()
-	deadline := time.Now().Add(d)
-	for s.count() < n {
-		if time.Now().After(deadline) {
-			s.t.Fatalf("the sink received %d mails in %s, want %d", s.count(), d, n)
+	testutil.EventuallyNil(s.t, d, func() error {
+		if got := s.count(); got < n {
+			return fmt.Errorf("the sink received %d mails, want %d", got, n)
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 // config is an SMTPConfig for this sink: no TLS, as a local mail catcher.
@@ -277,18 +275,6 @@ func byID(t testing.TB, mails []received) map[string]received {
 		out[id] = m
 	}
 	return out
-}
-
-// pollUntil waits for cond, failing with what after d.
-func pollUntil(t testing.TB, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("after %s: %s", d, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // run runs the service's workers until the test ends, or stop is called.

@@ -186,7 +186,7 @@ func (s *Service) attempt(ctx context.Context, r outboxRow, to map[int64]recipie
 	if err := json.Unmarshal([]byte(r.Data), &data); err != nil {
 		return outcome{err: Permanent(fmt.Errorf("data: %w", err))}
 	}
-	v := mailView{bundle: s.bundle, Lang: i18n.English, Data: data, Base: s.o.BaseURL}
+	v := mailView{bundle: s.bundle, zone: s.o.Zone, Lang: i18n.English, Data: data, Base: s.o.BaseURL}
 	addr := mail.Address{Address: r.RecipientEmail}
 	if r.Lang != "" {
 		v.Lang = s.bundle.Negotiate(r.Lang, r.Lang)
@@ -306,11 +306,12 @@ func (s *Service) chores(ctx context.Context) {
 	defer tick.Stop()
 	for {
 		now := s.o.Now()
-		if s.o.Digest != nil && now.Hour() >= s.o.DigestHour && now.Format(time.DateOnly) != digestDay {
+		// The digest's day and hour are the portal's, not the server's.
+		if s.o.Digest != nil && s.o.Zone.In(now).Hour() >= s.o.DigestHour && s.o.Zone.Date(now) != digestDay {
 			if _, err := s.RunDigest(ctx, now); err != nil {
 				slog.Warn("outbox: daily digest", "err", err)
 			} else {
-				digestDay = now.Format(time.DateOnly)
+				digestDay = s.o.Zone.Date(now)
 			}
 		}
 		if now.Sub(pruned) >= time.Hour {

@@ -210,42 +210,6 @@ func (s *Service) grid(tx *gorm.DB, dep int64, from time.Time, weeks int) ([]Wee
 	return rows, nil
 }
 
-// OpenWeek is a week an applicant may pick.
-type OpenWeek struct {
-	Week     time.Time
-	Free     int
-	Blackout bool
-	TooSoon  bool // before the department's lead time
-}
-
-// OpenWeeks lists department dep's published weeks from today on, with
-// their free seats, for the request form; NotFound when the department
-// takes no rotations.
-func (s *Service) OpenWeeks(ctx context.Context, dep int64) (*Department, []OpenWeek, error) {
-	tx := s.db.WithContext(ctx)
-	deps, err := s.departments(tx, []int64{dep})
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(deps) == 0 {
-		return nil, nil, errNotFound
-	}
-	today := s.Today()
-	var blocks []Block
-	err = tx.Where("department_id = ? AND week > ? AND week < ?", dep, today, today.AddDate(0, 0, 7*CalendarWeeks)).
-		Order("week").Find(&blocks).Error
-	if err != nil {
-		return nil, nil, wrap(err, "open weeks")
-	}
-	earliest := today.AddDate(0, 0, deps[0].Rules.LeadDays)
-	out := make([]OpenWeek, len(blocks))
-	for i, b := range blocks {
-		w := Day(b.Week)
-		out[i] = OpenWeek{Week: w, Free: b.Free(), Blackout: b.Blackout, TooSoon: w.Before(earliest)}
-	}
-	return &deps[0], out, nil
-}
-
 // RulesInput is the rules form.
 type RulesInput struct {
 	MinWeeks, MaxWeeks, LeadDays string
@@ -340,14 +304,24 @@ func (in RangeInput) weeks(f apperr.Fields, today time.Time) []time.Time {
 }
 
 // PublishInput opens weeks with a seat count, or changes their seats.
+// Confirm says the coordinator has agreed to lower the seats of weeks
+// that have more.
 type PublishInput struct {
 	RangeInput
-	Seats string
+	Seats   string
+	Confirm bool
 }
 
+// KeyConfirmLower is the message of the question Publish asks, as a
+// Conflict, before it lowers seats: its arguments are how many weeks would
+// be lowered, how many would change in all, and the new seat count.
+const KeyConfirmLower = "calendar.confirm_lower"
+
 // Publish gives every week of the range Seats seats, publishing the weeks
-// not yet published. It is refused, changing nothing, when a week already
-// holds more accepted rotations than the new count.
+// not yet published. Changing nothing, it is refused when a week already
+// holds more accepted rotations than the new count, and it asks first
+// (KeyConfirmLower) when it would lower the seats of a week, unless
+// in.Confirm.
 func (s *Service) Publish(ctx context.Context, u *user.User, dep int64, in PublishInput) (int, error) {
 	f := apperr.Fields{}
 	seats := intField(f, "seats", in.Seats, 0, 999)
@@ -358,6 +332,28 @@ func (s *Service) Publish(ctx context.Context, u *user.User, dep int64, in Publi
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := s.mayManage(tx, u, dep); err != nil {
 			return err
+		}
+		var have []Block
+		if err := tx.Where("department_id = ? AND week >= ? AND week <= ?", dep, weeks[0], weeks[len(weeks)-1]).
+			Order("week").Find(&have).Error; err != nil {
+			return err
+		}
+		lowered, changed := 0, len(weeks)-len(have)
+		for _, b := range have {
+			if b.Taken > seats {
+				f.Add("seats", "rotation.err.below_taken", Day(b.Week).Format(time.DateOnly), b.Taken)
+				return &apperr.Error{Code: apperr.Invalid, Key: "rotation.err.below_taken",
+					Args: []any{Day(b.Week).Format(time.DateOnly), b.Taken}, Fields: f}
+			}
+			if b.Seats != seats {
+				changed++
+			}
+			if b.Seats > seats {
+				lowered++
+			}
+		}
+		if lowered > 0 && !in.Confirm {
+			return apperr.New(apperr.Conflict, KeyConfirmLower, lowered, changed, seats)
 		}
 		if err := s.ensureRules(tx, dep); err != nil {
 			return err

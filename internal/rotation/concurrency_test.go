@@ -7,14 +7,14 @@ import (
 
 	"portal/internal/apperr"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
 	"portal/internal/rotation"
+	"portal/internal/testutil"
 )
 
 // 50 acceptances racing for a week of 2 seats give exactly 2: the others
 // are refused as full and leave their requests in office review.
 func TestConcurrentAcceptancesNeverOverbook(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		w.publish(w.surg.ID, 5, 6, 2)
 		const n = 50
@@ -64,7 +64,7 @@ func TestConcurrentAcceptancesNeverOverbook(t *testing.T) {
 // Two coordinators acting on one request at once: one wins, the other is
 // told it changed.
 func TestConcurrentReviewersOneWins(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		second := w.person("second coordinator", "coordinator")
 		w.must(w.s.GrantCoordinator(w.ctx, second.ID, w.im.ID), "grant")
@@ -106,7 +106,7 @@ func TestConcurrentReviewersOneWins(t *testing.T) {
 // confirmation of another is refused with the overlap message, and the
 // other clicks on the winner are told it changed.
 func TestFiftyConfirmationsOfOverlappingRotations(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		u := w.incoming("busy applicant")
 		var reqs []*rotation.Request

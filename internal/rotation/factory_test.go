@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"portal/internal/document"
 	"portal/internal/i18n"
 	"portal/internal/rotation"
+	"portal/internal/testutil"
 	"portal/internal/user"
 	"portal/internal/wiring"
 )
@@ -28,14 +28,6 @@ func monday(n int) string {
 	return time.Date(2026, time.November, 23, 0, 0, 0, 0, time.UTC).AddDate(0, 0, 7*n).Format(time.DateOnly)
 }
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
-
 // world is two departments that take rotations (rules: 2 to 8 weeks, 30
 // days' lead), 16 published weeks of 3 seats each from 2026-11-23, and
 // people of every role on a fresh database.
@@ -43,7 +35,7 @@ type world struct {
 	t     *testing.T
 	ctx   context.Context
 	d     *db.DB
-	clock *clock
+	clock *testutil.Clock
 	s     *rotation.Service
 	im    *catalog.Department // internal medicine: coordinated by coord
 	surg  *catalog.Department // surgery: coordinated by outsider
@@ -61,7 +53,7 @@ func newWorld(t *testing.T, d *db.DB) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{t: t, ctx: context.Background(), d: d, clock: &clock{now: start}}
+	w := &world{t: t, ctx: context.Background(), d: d, clock: testutil.NewClock(start)}
 	cat := catalog.NewService(d, b, w.clock.Now)
 	w.s = rotation.NewService(d, rotation.Options{Now: w.clock.Now, Outbox: wiring.WorkflowOutbox{}})
 	w.im, err = cat.CreateDepartment(w.ctx, catalog.DepartmentInput{Code: "IM", NameEN: "Internal Medicine", NameZH: "內科部"})
@@ -92,10 +84,12 @@ func (w *world) must(err error, what string) {
 	}
 }
 
+// publish gives weeks from to to of dep seats seats, lowering them if
+// need be, as a coordinator who confirmed.
 func (w *world) publish(dep int64, from, to, seats int) {
 	w.t.Helper()
 	_, err := w.s.Publish(w.ctx, w.office, dep, rotation.PublishInput{
-		RangeInput: rotation.RangeInput{From: monday(from), To: monday(to)}, Seats: fmt.Sprint(seats)})
+		RangeInput: rotation.RangeInput{From: monday(from), To: monday(to)}, Seats: fmt.Sprint(seats), Confirm: true})
 	w.must(err, "publish")
 }
 
@@ -211,8 +205,8 @@ func (w *world) at(stage rotation.Stage, u *user.User) *rotation.Request {
 		r, err = w.s.Confirm(w.ctx, u, r.ID, r.Version)
 	case rotation.Completed:
 		r = w.at(rotation.Confirmed, u)
-		defer w.clock.set(w.clock.Now())
-		w.clock.set(start.AddDate(0, 0, 120))
+		defer w.clock.Set(w.clock.Now())
+		w.clock.Set(start.AddDate(0, 0, 120))
 		r, err = w.s.Complete(w.ctx, w.coord, r.ID, in(r))
 	case rotation.Returned:
 		r = w.at(rotation.Submitted, u)

@@ -5,15 +5,15 @@ import (
 
 	"portal/internal/apperr"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
 	"portal/internal/rotation"
+	"portal/internal/testutil"
 )
 
 // Bad choices are refused with a message on their slot, and nothing is
 // written: weeks in the past, within the lead time, in a blackout, not
 // published, full, too short or too long, not a Monday, duplicates.
 func TestBadChoicesRefused(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		_, err := w.s.SetBlackout(w.ctx, w.coord, w.im.ID, rotation.BlackoutInput{RangeInput: rotation.RangeInput{From: monday(9), To: monday(9)}, Blackout: true})
 		w.must(err, "blackout")
@@ -64,7 +64,7 @@ func TestBadChoicesRefused(t *testing.T) {
 // Submit checks again: a week that filled up since the draft was saved,
 // or missing documents, refuse the submission and leave the draft as is.
 func TestSubmitChecksAgain(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		r := w.draft(w.applicant, choice(w.surg.ID, 6, 2))
 		w.publish(w.surg.ID, 7, 7, 0)
@@ -78,9 +78,9 @@ func TestSubmitChecksAgain(t *testing.T) {
 		if f := apperr.FieldsOf(err); f["documents"].Key != "rotation.err.documents_missing" {
 			t.Errorf("no documents: %v (%v)", err, f)
 		}
-		w.clock.set(start.AddDate(0, 0, 30))
+		w.clock.Set(start.AddDate(0, 0, 30))
 		late := w.draft(w.applicant, choice(w.im.ID, 10, 2))
-		w.clock.set(start.AddDate(0, 0, 60))
+		w.clock.Set(start.AddDate(0, 0, 60))
 		_, err = w.s.Submit(w.ctx, w.applicant, late.ID, rotation.SubmitInput{Version: late.Version, Key: key()})
 		if f := apperr.FieldsOf(err); f["choice_1"].Key != "rotation.err.lead" {
 			t.Errorf("lead time passed since saved: %v (%v)", err, f)
@@ -94,7 +94,7 @@ func TestSubmitChecksAgain(t *testing.T) {
 // A double click or a retried request: the same create key is one draft,
 // the same submit key is one submission with one event.
 func TestIdempotentCreateAndSubmit(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		k := key()
 		in := rotation.DraftInput{Key: k, Choices: []rotation.ChoiceInput{choice(w.im.ID, 6, 2)}, Documents: w.docs(w.applicant)}
@@ -124,7 +124,7 @@ func TestIdempotentCreateAndSubmit(t *testing.T) {
 
 // Returned for changes, the applicant edits and resubmits.
 func TestReturnEditResubmit(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		r := w.at(rotation.Returned, w.applicant)
 		r, err := w.s.SaveDraft(w.ctx, w.applicant, r.ID, rotation.DraftInput{Version: r.Version, Statement: "edited",
@@ -149,7 +149,7 @@ func TestReturnEditResubmit(t *testing.T) {
 // A coordinator edits only their departments; seats never go below what
 // is taken; a week holding a rotation cannot be blacked out.
 func TestCalendarEditing(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		pub := func(u, n int, seats string) rotation.PublishInput {
 			return rotation.PublishInput{RangeInput: rotation.RangeInput{From: monday(u), To: monday(n)}, Seats: seats}

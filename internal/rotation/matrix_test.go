@@ -5,8 +5,8 @@ import (
 
 	"portal/internal/apperr"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
 	"portal/internal/rotation"
+	"portal/internal/testutil"
 	"portal/internal/user"
 )
 
@@ -54,8 +54,8 @@ func (w *world) do(act rotation.Action, u *user.User, r *rotation.Request) (*rot
 		}
 		return w.s.Confirm(w.ctx, u, r.ID, r.Version)
 	case rotation.Complete:
-		defer w.clock.set(w.clock.Now())
-		w.clock.set(start.AddDate(0, 0, 120))
+		defer w.clock.Set(w.clock.Now())
+		w.clock.Set(start.AddDate(0, 0, 120))
 		return w.s.Complete(w.ctx, u, r.ID, in)
 	case rotation.Withdraw:
 		return w.s.Withdraw(w.ctx, u, r.ID, r.Version)
@@ -76,7 +76,7 @@ func (w *world) reload(r *rotation.Request) rotation.Request {
 // event; anything else is refused (invalid, forbidden or not found) and
 // changes nothing, seats included.
 func TestServiceOverEveryStageActionAndPerson(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		for _, st := range rotation.Stages {
 			applicant := w.incoming("applicant " + string(st))

@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
 	"portal/internal/rotation"
+	"portal/internal/testutil"
 )
 
 // outboxRow is a mail waiting in the outbox, as the tests read it.
@@ -26,7 +26,7 @@ func (w *world) outbox(kind string) []outboxRow {
 // reviewer's words and a link to the request, in the transaction of the
 // change: a refused return (no message) mails nothing.
 func TestApplicantIsToldOfReturnAndRejection(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		r := w.submitted(w.applicant, choice(w.im.ID, 6, 2), choice(w.surg.ID, 8, 2))
 		if _, err := w.s.ReturnForChanges(w.ctx, w.coord, r.ID, rotation.ReviewInput{Version: r.Version}); err == nil {

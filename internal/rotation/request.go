@@ -106,7 +106,7 @@ func (s *Service) SaveDraft(ctx context.Context, u *user.User, id int64, in Draf
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			return changed(tx, r)
+			return s.changed(tx, r)
 		}
 		if err := replaceParts(tx, id, choices, docs, now); err != nil {
 			return err
@@ -231,13 +231,14 @@ func (s *Service) checkChoice(tx *gorm.DB, f apperr.Fields, field string, in Cho
 				b = &blocks[i]
 			}
 		}
+		// The same reasons the form's calendar shows (span.go).
 		wd := w.Format(time.DateOnly)
-		switch {
-		case b == nil:
+		switch blockReason(b) {
+		case WeekUnpublished:
 			f.Add(field, "rotation.err.unpublished", wd)
-		case b.Blackout:
+		case WeekClosed:
 			f.Add(field, "rotation.err.blackout", wd)
-		case b.Free() == 0:
+		case WeekFull:
 			f.Add(field, "rotation.err.week_full", wd)
 		default:
 			continue

@@ -302,7 +302,7 @@ func (s *Service) SaveOnboarding(ctx context.Context, u *user.User, id int64, in
 			return table.NotYours
 		}
 		if r.Version != in.Version {
-			return changed(tx, r)
+			return s.changed(tx, r)
 		}
 		if r.Status != Accepted {
 			return errNotNow
@@ -337,7 +337,7 @@ func (s *Service) SaveOnboarding(ctx context.Context, u *user.User, id int64, in
 			return err
 		}
 		if !claimed {
-			return changed(tx, r)
+			return s.changed(tx, r)
 		}
 		now := s.clock()
 		if err := tx.Create(&Event{RequestID: id, ActorID: &u.ID, Role: Applicant, FromStage: r.Status, ToStage: r.Status,

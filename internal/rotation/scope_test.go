@@ -6,9 +6,9 @@ import (
 	"gorm.io/gorm"
 
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
 	"portal/internal/document"
 	"portal/internal/rotation"
+	"portal/internal/testutil"
 	"portal/internal/user"
 )
 
@@ -17,7 +17,7 @@ import (
 // nobody may while it is a draft; another department's coordinator and
 // another applicant never may; a document not attached stays private.
 func TestDocumentScope(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		r := w.draft(w.applicant, choice(w.im.ID, 6, 2))
 		loose := w.doc(w.applicant, "transcript", 0) // in the wallet, attached to nothing

@@ -10,15 +10,20 @@ import (
 
 	"portal/internal/apperr"
 	"portal/internal/catalog"
+	"portal/internal/clock"
 	"portal/internal/db"
 	"portal/internal/user"
 	"portal/internal/workflow"
 )
 
-// Options tune a Service; the zero value is the production default.
+// Options tune a Service; the zero value is the production default but
+// for Zone, which the portal sets from PORTAL_TIME_ZONE.
 type Options struct {
 	Now    func() time.Time // the clock; time.Now when nil
 	Outbox workflow.Outbox  // where moves are announced (mail); none when nil
+	// Zone is the portal's time zone, which messages show times in; UTC
+	// when zero.
+	Zone clock.Zone
 }
 
 // Service runs the calendar and the workflow. Each method owns its
@@ -27,12 +32,13 @@ type Service struct {
 	db     *db.DB
 	now    func() time.Time
 	outbox workflow.Outbox
+	zone   clock.Zone
 	flow   workflow.Flow[*Request, Choice, Stage, Action, Party]
 }
 
 // NewService returns the rotations of d.
 func NewService(d *db.DB, o Options) *Service {
-	s := &Service{db: d, now: o.Now, outbox: o.Outbox}
+	s := &Service{db: d, now: o.Now, outbox: o.Outbox, zone: o.Zone}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -118,7 +124,7 @@ func (r *Request) CasePerson() int64 { return r.ApplicantID }
 func (s *Service) newFlow() workflow.Flow[*Request, Choice, Stage, Action, Party] {
 	return workflow.Flow[*Request, Choice, Stage, Action, Party]{
 		Table: table, Rows: "rotation_requests", Editable: []Stage{Draft, Returned}, Now: s.clock,
-		Load: load, Parties: partiesOf, Changed: changed, Record: s.record,
+		Load: load, Parties: partiesOf, Changed: s.changed, Record: s.record,
 	}
 }
 
@@ -144,16 +150,17 @@ func (s *Service) record(tx *gorm.DB, r *Request, cs []Choice, st workflow.Step[
 }
 
 // changed is the refusal of a stale version, naming who made the latest
-// move and when.
-func changed(tx *gorm.DB, r *Request) error {
+// move and when (in the portal's zone, with its offset: the reader's
+// language is not known here).
+func (s *Service) changed(tx *gorm.DB, r *Request) error {
 	_, actor, at, ok, err := workflow.LastMove(tx, "rotation_events", "request_id", r.ID)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return apperr.New(apperr.Conflict, "rotation.changed.saved", r.UpdatedAt.UTC().Format("2006-01-02 15:04 UTC"))
+		return apperr.New(apperr.Conflict, "rotation.changed.saved", s.zone.Time(r.UpdatedAt))
 	}
-	return apperr.New(apperr.Conflict, "rotation.changed.by", actor, at.UTC().Format("2006-01-02 15:04 UTC"))
+	return apperr.New(apperr.Conflict, "rotation.changed.by", actor, s.zone.Time(at))
 }
 
 func choiceOf(cs []Choice, rank int) *Choice {

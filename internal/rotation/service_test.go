@@ -4,15 +4,15 @@ import (
 	"testing"
 
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
 	"portal/internal/rotation"
+	"portal/internal/testutil"
 )
 
 // A request goes the whole way: the seats of its two weeks are held from
 // acceptance, the applicant is mailed in the acceptance's transaction, and
 // every step is one event.
 func TestHappyPath(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		r := w.draft(w.applicant, choice(w.im.ID, 6, 2), choice(w.surg.ID, 8, 3))
 		r, err := w.s.Submit(w.ctx, w.applicant, r.ID, rotation.SubmitInput{Version: r.Version, Key: key()})
@@ -43,7 +43,7 @@ func TestHappyPath(t *testing.T) {
 		if _, err := w.s.Complete(w.ctx, w.outsider, r.ID, rotation.ReviewInput{Version: r.Version}); err == nil {
 			t.Fatal("completed before the rotation was over")
 		}
-		w.clock.set(start.AddDate(0, 0, 120))
+		w.clock.Set(start.AddDate(0, 0, 120))
 		r, err = w.s.Complete(w.ctx, w.outsider, r.ID, rotation.ReviewInput{Version: r.Version})
 		w.must(err, "complete")
 		if r.Status != rotation.Completed {
@@ -57,7 +57,7 @@ func TestHappyPath(t *testing.T) {
 
 // Withdrawing an accepted or confirmed request gives its seats back.
 func TestWithdrawReleasesSeats(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		for _, st := range []rotation.Stage{rotation.Accepted, rotation.Confirmed} {
 			r := w.at(st, w.applicant)

@@ -22,14 +22,15 @@ import (
 // Role is what a person may do in the portal.
 type Role string
 
-// The roles of the portal (README, docs/architecture.md).
+// The roles: who a person is to the portal. They come from the identity
+// provider's claims (PORTAL_OIDC_ROLE_MAP in the README) or an admin's grant.
 const (
-	Student     Role = "student"
-	Incoming    Role = "incoming"
-	Reviewer    Role = "reviewer"
-	Office      Role = "office"
-	Coordinator Role = "coordinator"
-	Admin       Role = "admin"
+	Student     Role = "student"     // a home student applying for electives abroad
+	Incoming    Role = "incoming"    // a foreign student requesting a rotation here
+	Reviewer    Role = "reviewer"    // a department reviewer, within their scope
+	Office      Role = "office"      // the international office: sees everything
+	Coordinator Role = "coordinator" // a home-hospital department's host coordinator
+	Admin       Role = "admin"       // manages institutions, agreements, roles, settings
 )
 
 // Roles lists every role in display order.

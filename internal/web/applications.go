@@ -48,24 +48,35 @@ type ApplyForm struct {
 }
 
 // applyForm is nil unless u is a student and the elective takes
-// applications today.
-func applyForm(p Page, u *user.User, d *catalog.ElectiveDetail, today time.Time) *ApplyForm {
+// applications today, and u holds no confirmed placement in it. Periods
+// the student already applied for, or that overlap a placement they hold
+// elsewhere, are not offered (the Held box says why).
+func applyForm(p Page, u *user.User, d *catalog.ElectiveDetail, today time.Time, h *application.Holding) *ApplyForm {
 	e := d.Elective
 	if u == nil || !u.Has(application.PartyRoles[application.Applicant]...) || e.Direction != catalog.Outgoing ||
-		e.RetiredAt != nil || today.Before(catalog.Day(e.OpensOn)) || today.After(catalog.Day(e.ClosesOn)) {
+		e.RetiredAt != nil || today.Before(catalog.Day(e.OpensOn)) || today.After(catalog.Day(e.ClosesOn)) ||
+		h.Placement() != nil {
 		return nil
 	}
 	f := &ApplyForm{CSRF: p.CSRF, Key: applicationKey(), ElectiveID: e.ID,
 		Heading: p.T("application.apply.title"), NoneText: p.T("application.apply.none"), PeriodLabel: p.T("application.apply.period_label"),
 		Help: p.T("application.apply.help", application.MaxChoices), Button: p.T("application.apply.button")}
+	held := 0
 	for _, per := range d.Periods {
 		if per.RetiredAt != nil || !catalog.Day(per.StartsOn).After(today) || per.SeatsLeft() == 0 {
+			continue
+		}
+		if _, clash := h.Overlaps[per.ID]; clash || h.For(per.ID) != nil {
+			held++
 			continue
 		}
 		f.Periods = append(f.Periods, option{Value: strconv.FormatInt(per.ID, 10),
 			Label: p.T("application.apply.period", applicationDate(per.StartsOn), applicationDate(per.EndsOn), per.SeatsLeft())})
 	}
 	f.None = len(f.Periods) == 0
+	if f.None && held > 0 {
+		f.NoneText = p.T("home.held.none")
+	}
 	return f
 }
 
@@ -74,7 +85,7 @@ func applyForm(p Page, u *user.User, d *catalog.ElectiveDetail, today time.Time)
 func (s *Server) applicationStart(c echo.Context) error {
 	elective, _ := strconv.ParseInt(c.FormValue("elective"), 10, 64)
 	period, _ := strconv.ParseInt(c.FormValue("period"), 10, 64)
-	a, err := s.Applications.CreateDraft(c.Request().Context(), visitorOf(c).User, application.StartInput{
+	a, err := s.Applications.Start(c.Request().Context(), visitorOf(c).User, application.StartInput{
 		Key: c.FormValue("key"), ElectiveID: elective, PeriodID: period,
 	})
 	if err != nil {
@@ -82,6 +93,56 @@ func (s *Server) applicationStart(c echo.Context) error {
 	}
 	s.setFlash(c, "application_started")
 	return c.Redirect(http.StatusSeeOther, application.Link(a.ID))
+}
+
+// electiveHeld is the box of an elective's page that tells a student
+// what they already have there: a placement, applications choosing it, and
+// periods a placement elsewhere rules out.
+type electiveHeld struct {
+	Heading   string
+	Placement string // "You hold a confirmed placement here", with its dates
+	Items     []electiveHeldItem
+	Overlaps  []string
+}
+
+type electiveHeldItem struct {
+	Text, Link, LinkText string
+}
+
+func electiveHeldOf(p Page, h *application.Holding) *electiveHeld {
+	if len(h.Mine) == 0 && len(h.Overlaps) == 0 {
+		return nil
+	}
+	v := &electiveHeld{Heading: p.T("home.held.title")}
+	// One line per application (Mine is in application order), its
+	// choices of this elective after its stage.
+	for _, m := range h.Mine {
+		dates := p.T("application.choice.dates", applicationDate(m.StartsOn), applicationDate(m.EndsOn))
+		if m.Placement {
+			v.Placement = p.T("home.held.placement", dates)
+			v.Items = append(v.Items, electiveHeldItem{Text: p.T("home.held.placement_item", dates),
+				Link: application.Link(m.ApplicationID), LinkText: p.T("home.held.open", m.ApplicationID)})
+			continue
+		}
+		choice := p.T("home.held.choice", m.Rank, dates)
+		if n := len(v.Items); n > 0 && v.Items[n-1].Link == application.Link(m.ApplicationID) {
+			v.Items[n-1].Text += p.T("home.held.and") + choice
+			continue
+		}
+		v.Items = append(v.Items, electiveHeldItem{Text: p.T("application.stage."+string(m.Status)) + p.T("home.held.colon") + choice,
+			Link: application.Link(m.ApplicationID), LinkText: p.T("home.held.open", m.ApplicationID)})
+	}
+	ids := make([]int64, 0, len(h.Overlaps))
+	for id := range h.Overlaps {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids) // period ids follow the periods' order closely enough, and the page must be stable
+	for _, id := range ids {
+		c := h.Overlaps[id]
+		v.Overlaps = append(v.Overlaps, p.T("home.held.overlap", applicationDate(c.StartsOn), applicationDate(c.EndsOn)))
+	}
+	v.Overlaps = slices.Compact(v.Overlaps)
+	return v
 }
 
 // ---- the dashboard
@@ -151,7 +212,7 @@ func applicationTrackerOf(p Page, a application.Application, parties []applicati
 	}
 	if mine {
 		if a.Status == application.HostAccepted && a.OfferExpiresAt != nil {
-			t.Next = p.T("application.next.host_accepted", a.OfferExpiresAt.UTC().Format("2006-01-02 15:04 UTC"))
+			t.Next = p.T("application.next.host_accepted", p.When(*a.OfferExpiresAt))
 		} else {
 			t.Next = p.T("application.next." + string(a.Status))
 		}

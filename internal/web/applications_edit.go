@@ -30,10 +30,10 @@ func (s *Server) applicationEditOf(c echo.Context, p Page, d *application.Detail
 	}
 	e.Statement = field{ID: "statement", Name: "statement", Label: p.T("application.field.statement"), Kind: "textarea",
 		Value: d.Statement, Hint: p.T("application.field.statement_hint", application.MaxStatement)}
-	// What was typed is shown again when it was refused; after a conflict
-	// the page shows what is saved now, so that nothing is overwritten
-	// unseen.
-	if at != nil && at.action == "save" && apperr.CodeOf(at.err) == apperr.Invalid {
+	// What was typed is shown again whichever of the form's buttons was
+	// pressed (Save, Submit, Attach, Detach); after a conflict the page
+	// shows what is saved now, so that nothing is overwritten unseen.
+	if at != nil && at.form.Has("statement") && apperr.CodeOf(at.err) != apperr.Conflict {
 		for i := range chosen {
 			chosen[i] = at.form.Get(fmt.Sprintf("choice_%d", i+1))
 		}

@@ -46,6 +46,10 @@ func (s *Server) applicationForms(v *applicationView, d *application.Detail, at 
 			f := form("submit", p.T("application.action."+string(a)), "primary")
 			f.Help = p.T("application.form.submit.help")
 			f.Key = applicationKey()
+			if v.Edit != nil {
+				f.Join = "app-edit" // submit saves what the draft form holds first
+				f.Help = p.T("home.submit.help")
+			}
 			v.Forms = append(v.Forms, f)
 		case application.StartReview:
 			f := form("start_review", p.T("application.action.start_review"), "primary")

@@ -124,6 +124,7 @@ type applicationForm struct {
 	CSRF           string
 	Version        int
 	Key            string // the submit form's idempotency key
+	Join           string // the id of the form its button sends instead of its own (the draft form)
 	Heading, Help  string
 	Button         string
 	Style          string // primary, danger or ""
@@ -177,7 +178,7 @@ func (s *Server) applicationPage(c echo.Context, status int, id int64, at *appli
 	}
 	v.Statement, v.Report = d.Statement, d.Report
 	if d.Status == application.HostAccepted && d.OfferExpiresAt != nil {
-		v.Offer = v.T("application.offer.until", d.OfferExpiresAt.UTC().Format("2006-01-02 15:04 UTC"))
+		v.Offer = v.T("application.offer.until", v.When(*d.OfferExpiresAt))
 	}
 	for _, ch := range d.Choices {
 		v.Choices = append(v.Choices, applicationChoiceOf(v.Page, d, ch))
@@ -186,9 +187,9 @@ func (s *Server) applicationPage(c echo.Context, status int, id int64, at *appli
 		v.Events = append(v.Events, applicationEventOf(v.Page, e))
 		switch {
 		case e.Action == application.Return:
-			v.Returned = &applicationNote{Who: e.ActorName, At: e.At.UTC().Format("2006-01-02 15:04"), Text: e.Comment}
+			v.Returned = &applicationNote{Who: e.ActorName, At: v.When(e.At), Text: e.Comment}
 		case e.Action == application.Reject:
-			v.Closing = &applicationNote{Who: e.ActorName, At: e.At.UTC().Format("2006-01-02 15:04"), Text: e.Comment}
+			v.Closing = &applicationNote{Who: e.ActorName, At: v.When(e.At), Text: e.Comment}
 		}
 	}
 	if d.Status != application.Returned {
@@ -208,6 +209,11 @@ func (s *Server) applicationPage(c echo.Context, status int, id int64, at *appli
 	if at != nil {
 		fields = apperr.FieldsOf(at.err)
 		v.Alert = applicationAlertOf(v.Page, at.action, at.err, fields)
+		// A submit (or attach) from the draft form saved it before it was
+		// refused: the version moved on since the form was shown.
+		if seen, _ := strconv.Atoi(at.form.Get("version")); len(fields) > 0 && at.form.Has("statement") && d.Version > seen && at.action != "save" {
+			v.Alert.Message = v.T("home.alert.saved_not_done")
+		}
 	}
 	editable := mine && (d.Status == application.Draft || d.Status == application.Returned)
 	if editable {
@@ -271,7 +277,7 @@ func applicationEventOf(p Page, e application.EventRow) applicationEvent {
 	if e.ActorName != "" {
 		who = e.ActorName + " (" + who + ")"
 	}
-	out := applicationEvent{At: e.At.UTC().Format("2006-01-02 15:04"), Who: who, Comment: e.Comment, Internal: e.Internal,
+	out := applicationEvent{At: p.When(e.At), Who: who, Comment: e.Comment, Internal: e.Internal,
 		Note: e.Action == application.Note}
 	switch {
 	case e.Action == application.Note && e.Internal:

@@ -60,6 +60,20 @@ func (f applicationFields) document() int64 {
 	return id
 }
 
+// draft reads the draft form: the choices and the statement. ok is false
+// when the request does not carry the form (a bare submit, attach or detach
+// from a page without it), and then nothing is saved before the action.
+func (f applicationFields) draft() (in application.DraftInput, ok bool) {
+	_, ok = f.Values["statement"]
+	in = application.DraftInput{Version: f.version(), Statement: f.Get("statement")}
+	for i := range application.MaxChoices {
+		name := fmt.Sprintf("choice_%d", i+1)
+		ok = ok || f.Has(name)
+		in.Choices = append(in.Choices, applicationChoiceInput(f.Get(name)))
+	}
+	return in, ok
+}
+
 func (f applicationFields) review() application.ReviewInput {
 	return application.ReviewInput{Version: f.version(), Comment: f.Get("comment"), Internal: f.Get("internal") == "1"}
 }
@@ -86,10 +100,7 @@ func (s *Server) applicationAnswer(c echo.Context, action string, step func(cont
 
 func (s *Server) applicationSave(c echo.Context) error {
 	return s.applicationAct(c, "save", func(ctx context.Context, u *user.User, id int64, f applicationFields) (string, error) {
-		in := application.DraftInput{Version: f.version(), Statement: f.Get("statement")}
-		for i := range application.MaxChoices {
-			in.Choices = append(in.Choices, applicationChoiceInput(f.Get(fmt.Sprintf("choice_%d", i+1))))
-		}
+		in, _ := f.draft()
 		_, err := s.Applications.SaveDraft(ctx, u, id, in)
 		return "save", err
 	})
@@ -97,18 +108,29 @@ func (s *Server) applicationSave(c echo.Context) error {
 
 func (s *Server) applicationAttach(c echo.Context) error {
 	return s.applicationAct(c, "attach", func(ctx context.Context, u *user.User, id int64, f applicationFields) (string, error) {
+		if in, ok := f.draft(); ok {
+			return "attach", s.Applications.AttachWithDraft(ctx, u, id, in, f.document())
+		}
 		return "attach", s.Applications.AttachDocument(ctx, u, id, f.document())
 	})
 }
 
 func (s *Server) applicationDetach(c echo.Context) error {
 	return s.applicationAct(c, "detach", func(ctx context.Context, u *user.User, id int64, f applicationFields) (string, error) {
+		if in, ok := f.draft(); ok {
+			return "detach", s.Applications.DetachWithDraft(ctx, u, id, in, f.document())
+		}
 		return "detach", s.Applications.DetachDocument(ctx, u, id, f.document())
 	})
 }
 
 func (s *Server) applicationSubmit(c echo.Context) error {
 	return s.applicationAct(c, "submit", func(ctx context.Context, u *user.User, id int64, f applicationFields) (string, error) {
+		// Submit pressed on the draft form saves what was typed first.
+		if in, ok := f.draft(); ok {
+			_, err := s.Applications.SubmitDraft(ctx, u, id, in, f.Get("key"))
+			return "submit", err
+		}
 		_, err := s.Applications.Submit(ctx, u, id, application.SubmitInput{Version: f.version(), Key: f.Get("key")})
 		return "submit", err
 	})

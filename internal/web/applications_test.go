@@ -109,7 +109,7 @@ func (b *browser) fillWallet(types []string) {
 
 var (
 	hiddenVersion = regexp.MustCompile(`name="version" value="(\d+)"`)
-	hiddenKey     = regexp.MustCompile(`action="(/applications/\d+/submit)"[^>]*>\s*<input type="hidden" name="_csrf" value="[^"]*">\s*<input type="hidden" name="version" value="(\d+)">\s*<input type="hidden" name="key" value="([^"]+)">`)
+	submitKey     = regexp.MustCompile(`<input type="hidden" name="key" value="([^"]+)" form="app-edit">\s*<button type="submit" form="app-edit" formaction="(/applications/\d+/submit)"`)
 	applyKey      = regexp.MustCompile(`name="key" value="([^"]+)"`)
 )
 
@@ -185,14 +185,16 @@ func (p *appPortal) wantState(t *testing.T, id int64, status string) state {
 	return s
 }
 
-// submitForm is the submit form of an application page.
+// submitForm is the Submit button of an application page, pressed
+// without the draft form's fields (as a script or an old page would).
 func submitForm(t *testing.T, pg *page) (string, url.Values) {
 	t.Helper()
-	m := hiddenKey.FindStringSubmatch(pg.Body)
-	if m == nil {
-		t.Fatalf("no submit form on %s:\n%s", pg.URL, pg.Body)
+	m := submitKey.FindStringSubmatch(pg.Body)
+	v := hiddenVersion.FindStringSubmatch(pg.Body)
+	if m == nil || v == nil {
+		t.Fatalf("no submit button on %s:\n%s", pg.URL, pg.Body)
 	}
-	return m[1], url.Values{"_csrf": {pg.csrf(t)}, "version": {m[2]}, "key": {html.UnescapeString(m[3])}}
+	return m[2], url.Values{"_csrf": {pg.csrf(t)}, "version": {v[1]}, "key": {html.UnescapeString(m[1])}}
 }
 
 // A student applies from an elective's page (a double click starts one

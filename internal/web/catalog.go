@@ -65,7 +65,15 @@ func (s *Server) browseElective(c echo.Context) error {
 	if v.Checklist, err = s.walletChecklist(c, v.Page, d.Elective.RequiredDocList(), d.Periods); err != nil {
 		return err
 	}
-	v.Apply = applyForm(v.Page, visitorOf(c).User, d, s.Catalog.Today())
+	// What the student already has here comes before any offer to start
+	// another application.
+	u := visitorOf(c).User
+	h, err := s.Applications.HeldFor(c.Request().Context(), u, d.Elective.ID, d.Periods)
+	if err != nil {
+		return err
+	}
+	v.Held = electiveHeldOf(v.Page, h)
+	v.Apply = applyForm(v.Page, u, d, s.Catalog.Today(), h)
 	return s.render.render(c, http.StatusOK, pageCatalogElective, v)
 }
 

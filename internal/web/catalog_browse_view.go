@@ -199,8 +199,15 @@ type browseCatalogView struct {
 	Count      string
 	Cards      []browseCard
 	Empty      string // why there are no cards
+	Suggest    *browseSuggest
 	Prev, Next string
 	PageInfo   string
+}
+
+// browseSuggest is the "did you mean" line: the corrected words, linked
+// to their search, and why the cards are theirs.
+type browseSuggest struct {
+	Before, Text, After, Link, Note string
 }
 
 // browseSelect is one drop-down filter of the search form.
@@ -223,6 +230,12 @@ func (v *browseCatalogView) results(res catalog.Results, today time.Time) {
 		v.Count = v.T("browse.count.one")
 	default:
 		v.Count = v.T("browse.count", res.Total)
+	}
+	if res.Suggestion != "" {
+		q := res.Query
+		q.Text = res.Suggestion
+		v.Suggest = &browseSuggest{Before: v.T("search.did_you_mean.before"), Text: res.Suggestion, After: v.T("search.did_you_mean.after"),
+			Link: browseLink(q, 1), Note: v.T("search.corrected", res.Query.Text, res.Suggestion)}
 	}
 	for _, c := range res.Cards {
 		v.Cards = append(v.Cards, v.browseCardOf(c, today))
@@ -307,6 +320,7 @@ type browseElectiveView struct {
 	Agreement           *browseAgreement
 	Checklist           *WalletChecklist // nil unless a student or incoming applicant is signed in
 	Apply               *ApplyForm       // applications: nil unless a student may apply now
+	Held                *electiveHeld    // what the signed-in student already has here
 }
 
 func (v *browseElectiveView) fill(d *catalog.ElectiveDetail, today time.Time) {

@@ -165,7 +165,7 @@ func (s *Server) importPreview(c echo.Context) error {
 	}
 	switch {
 	case pv.CommittedAt != nil:
-		v.Note = p.T("import.preview.committed", pv.CommittedAt.Local().Format("2006-01-02 15:04"))
+		v.Note = p.T("import.preview.committed", p.When(*pv.CommittedAt))
 	case pv.Stale:
 		v.Note = p.T("import.preview.stale")
 	}

@@ -209,7 +209,7 @@ func TestCatalogHtmxGetsOnlyTheResults(t *testing.T) {
 				t.Errorf("the htmx fragment contains %s:\n%s", whole, frag.Body)
 			}
 		}
-		if !strings.HasPrefix(frag.Body, `<p id="result-count" hx-swap-oob="innerHTML">`) {
+		if !strings.HasPrefix(frag.Body, `<p id="result-count" data-hx-swap-oob="innerHTML">`) {
 			t.Errorf("the fragment does not start with the count to swap out of band:\n%s", frag.Body)
 		}
 		if v := strings.Join(frag.Header.Values("Vary"), ", "); !strings.Contains(v, "HX-Request") {
@@ -218,7 +218,7 @@ func TestCatalogHtmxGetsOnlyTheResults(t *testing.T) {
 
 		full := b.step(http.MethodGet, target, nil, nil)
 		wantResults(t, full, hepatologyEN, virologyEN)
-		for _, whole := range []string{"<html", `role="search"`, `hx-get="/electives"`, `id="results"`, `aria-live="polite"`, `id="result-count"`} {
+		for _, whole := range []string{"<html", `role="search"`, `data-hx-get="/electives"`, `id="results"`, `aria-live="polite"`, `id="result-count"`} {
 			if !strings.Contains(full.Body, whole) {
 				t.Errorf("the full page lacks %s", whole)
 			}

@@ -2,8 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -88,49 +86,4 @@ func (s *Server) adminRevoke(c echo.Context) error {
 	}
 	s.setFlash(c, "role_revoked")
 	return c.Redirect(http.StatusSeeOther, "/admin/users")
-}
-
-type adminAuditView struct {
-	Page
-	Rows []auditRow
-	More string // link to the next, older page
-}
-
-type auditRow struct {
-	At, Actor, Action, Object, IP, Detail string
-}
-
-// adminAudit shows the audit log, newest first, 100 at a time.
-func (s *Server) adminAudit(c echo.Context) error {
-	v := adminAuditView{Page: s.page(c, "admin.audit.title")}
-	before, _ := strconv.ParseInt(c.QueryParam("before"), 10, 64)
-	action := c.QueryParam("action")
-	const pageSize = 100
-	events, err := s.Audit.List(c.Request().Context(), action, before, pageSize)
-	if err != nil {
-		return err
-	}
-	for _, e := range events {
-		actor := e.ActorName
-		if actor == "" {
-			actor = v.T("admin.audit.anonymous")
-		}
-		obj := ""
-		if e.ObjectType != "" {
-			obj = e.ObjectType + " " + e.ObjectID
-		}
-		v.Rows = append(v.Rows, auditRow{
-			At: e.At.Local().Format("2006-01-02 15:04:05"), Actor: actor, Action: v.T("audit." + e.Action),
-			Object: obj, IP: e.IP, Detail: e.Detail,
-		})
-	}
-	if len(events) == pageSize {
-		// The next page keeps the action filter of this one.
-		q := url.Values{"before": {strconv.FormatInt(events[len(events)-1].ID, 10)}}
-		if action != "" {
-			q.Set("action", action)
-		}
-		v.More = "/admin/audit?" + q.Encode()
-	}
-	return s.render.render(c, http.StatusOK, pageAdminAudit, v)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -108,13 +109,71 @@ func (s *Server) backchannelLogout(c echo.Context) error {
 }
 
 // setLang remembers the chosen language for a year and returns to the page.
+// A page shown in answer to a POST (a refused upload, a form sent back to
+// be corrected) has the POST's address, which cannot be fetched again: the
+// switch then returns to the page the form was sent from, else home.
 func (s *Server) setLang(c echo.Context) error {
 	lang, ok := s.bundle.Parse(c.FormValue("lang"))
 	if !ok {
 		return errBadLang
 	}
 	s.setCookie(c, langCookie, string(lang), 365*24*3600)
-	return c.Redirect(http.StatusSeeOther, auth.SafeReturn(c.FormValue("return_to")))
+	back := auth.SafeReturn(c.FormValue("return_to"))
+	if s.postOnly(back) {
+		back = s.refererPage(c)
+	}
+	return c.Redirect(http.StatusSeeOther, back)
+}
+
+// here is the address the language switch returns to from the page being
+// served: the page itself when it was fetched by GET; for a page answering
+// a POST, the same-origin page it was sent from (the Referer), else home.
+func (s *Server) here(c echo.Context) string {
+	r := c.Request()
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return r.URL.RequestURI()
+	}
+	return s.refererPage(c)
+}
+
+// refererPage is the path and query of the request's Referer when it is
+// this portal's and a page that answers GET, else "/".
+func (s *Server) refererPage(c echo.Context) string {
+	ref, err := url.Parse(c.Request().Header.Get("Referer"))
+	if err != nil || ref.Host != c.Request().Host || ref.User != nil {
+		return "/"
+	}
+	p := auth.SafeReturn(ref.RequestURI())
+	if !s.getRoute(p) {
+		return "/"
+	}
+	return p
+}
+
+// getRoute reports whether path (with or without a query) is answered by a
+// GET route of the portal, not by the not-found page.
+func (s *Server) getRoute(p string) bool {
+	return s.matches(http.MethodGet, p)
+}
+
+// postOnly reports whether path is an address only a POST route answers.
+// An unknown path is not: its 404 page reloads as itself.
+func (s *Server) postOnly(p string) bool {
+	return !s.matches(http.MethodGet, p) && s.matches(http.MethodPost, p)
+}
+
+// matches reports whether the router finds a route of method for the path
+// (the not-found routes, registered under their own method, do not count).
+func (s *Server) matches(method, p string) bool {
+	p, _, _ = strings.Cut(p, "?")
+	c := s.e.NewContext(nil, nil) // Find reads only the path it is given
+	s.e.Router().Find(method, p, c)
+	for _, r := range s.e.Routes() {
+		if r.Path == c.Path() && r.Method == method {
+			return true
+		}
+	}
+	return false
 }
 
 // providerDetail is a line per identity provider the portal has not

@@ -38,6 +38,7 @@ var nextSteps = []struct {
 
 type homeView struct {
 	Page
+	Work      []homeSection // the worklist: what waits for the visitor now
 	Steps     []Step
 	NoRole    bool
 	DemoUsers []demoChoice
@@ -67,6 +68,11 @@ func (s *Server) home(c echo.Context) error {
 			}
 		}
 		v.NoRole = len(u.Roles) == 0
+		work, err := s.homeWork(c, v.Page, u)
+		if err != nil {
+			return err
+		}
+		v.Work = work
 	} else {
 		for _, d := range s.DemoUsers {
 			v.DemoUsers = append(v.DemoUsers, demoChoice{Username: d.Username, Name: d.Name, Role: roleLabel(s.bundle, v.Lang, d.Role)})

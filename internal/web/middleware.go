@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 
 	"portal/internal/apperr"
 	"portal/internal/audit"
@@ -76,6 +77,28 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return nil
 	}
+}
+
+// compress gzips what the portal writes when the browser accepts it: pages,
+// fragments, CSV. Skipped are the static files, gzipped once at start-up
+// (static.go), and the responses that stream a file of known length to
+// download (a document of the wallet, a letter, a workbook): those are
+// compressed already or read by the byte, and must keep their
+// Content-Length. Bodies under 1 KB are not worth the gzip header.
+func compress() echo.MiddlewareFunc {
+	return middleware.GzipWithConfig(middleware.GzipConfig{
+		MinLength: 1024,
+		Skipper: func(c echo.Context) bool {
+			return strings.HasPrefix(c.Request().URL.Path, "/static/") || noCompress[c.Path()]
+		},
+	})
+}
+
+// noCompress are the routes (as registered) whose answers are downloads.
+var noCompress = map[string]bool{
+	"/documents/:id/download":      true,
+	"/rotations/:id/letters/:kind": true,
+	"/manage/export.xlsx":          true,
 }
 
 // securityHeaders sets, on every response, a CSP that allows no inline

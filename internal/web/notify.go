@@ -93,7 +93,7 @@ func (s *Server) notifications(c echo.Context) error {
 	for _, n := range notes {
 		v.Items = append(v.Items, noteItem{
 			ID: n.ID, Title: n.Title, Link: n.Link, Unread: !n.Read,
-			At: n.CreatedAt.Local().Format("2006-01-02 15:04"), When: n.CreatedAt.UTC().Format(time.RFC3339),
+			At: v.When(n.CreatedAt), When: n.CreatedAt.UTC().Format(time.RFC3339),
 		})
 	}
 	if more {
@@ -249,7 +249,7 @@ func (s *Server) notificationsFailed(c echo.Context) error {
 	for _, f := range list {
 		v.Rows = append(v.Rows, failedRow{
 			ID: f.ID, Kind: v.T("notify.kind." + string(f.Kind)), Recipient: f.Recipient, Error: f.LastError,
-			When: f.LastAttempt.Local().Format("2006-01-02 15:04"), Tried: f.LastAttempt.UTC().Format(time.RFC3339), Attempts: f.Attempts,
+			When: v.When(f.LastAttempt), Tried: f.LastAttempt.UTC().Format(time.RFC3339), Attempts: f.Attempts,
 		})
 	}
 	return s.render.render(c, http.StatusOK, pageNotificationsFailed, v)

@@ -21,6 +21,7 @@ import (
 	"portal/internal/config"
 	"portal/internal/db/dbtest"
 	"portal/internal/i18n"
+	"portal/internal/testutil"
 	"portal/internal/wiring"
 )
 
@@ -72,6 +73,7 @@ func startPortalWith(t *testing.T, dialect string, o wiring.Options, configure f
 	cfg := config.Defaults(config.ModeDev)
 	cfg.BaseURL = "http://" + ln.Addr().String()
 	cfg.DataDir = t.TempDir()
+	testutil.LongDatabaseTimeouts(&cfg.Ops)
 	switch dialect {
 	case "sqlite":
 		cfg.DatabaseURL = filepath.Join(cfg.DataDir, "portal.db")

@@ -10,9 +10,11 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"portal/internal/clock"
 	"portal/internal/i18n"
 	"portal/internal/user"
 )
@@ -194,7 +196,15 @@ type Page struct {
 	Dev     bool
 	Signout bool
 	Bell    *Bell // notifications: the header's bell; nil when signed out
+	zone    clock.Zone
 }
+
+// When is an instant as people here read it: in the portal's time zone,
+// saying which ("2026-12-07 09:32 (Taipei time, UTC+8)").
+func (p Page) When(t time.Time) string { return p.zone.Phrase(p.T, t) }
+
+// Date is the calendar day of an instant in the portal's time zone.
+func (p Page) Date(t time.Time) string { return p.zone.Date(t) }
 
 // T translates key into the page's language.
 func (p Page) T(key string, args ...any) string { return p.bundle.T(p.Lang, key, args...) }

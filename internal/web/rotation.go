@@ -91,22 +91,33 @@ type rotationSlot struct {
 	Legend      string
 	Departments []rotationOption
 	Weeks       rotationWeeksView
-	WeeksValue  string
 	Error       string
 }
 
-// rotationWeeksView is a slot's start-week picker and the department's
-// free seats: rendered in the form, and alone for htmx.
+// rotationWeeksView is a slot's span picker: the number of weeks, and the
+// department's calendar with a radio button on each week that can start a
+// span of that many weeks and, on every other week, why not. Rendered in
+// the form, and alone for htmx when the department, the length or the
+// first week changes.
 type rotationWeeksView struct {
 	N          int
-	Label      string
+	Label      string // the calendar's legend
+	Hint       string
 	Empty      string // no department chosen, or no open week
-	Options    []rotationOption
 	Rules      string
+	WeeksLabel string
+	WeeksValue string // kept as typed while no department is chosen
+	Lengths    []rotationOption
 	Caption    string
 	Head       [3]string
-	Calendar   []rotationWeekCell
-	WeeksLabel string
+	FreeUnit   string // "free", after the count where the head is hidden (phones)
+	Rows       []rotationSpanRow
+}
+
+// rotationSpanRow is one week of the span picker.
+type rotationSpanRow struct {
+	ID, Value, Label, Free, Status, Class string
+	Checked, Disabled, InSpan             bool
 }
 
 type rotationOption struct {
@@ -163,13 +174,13 @@ func (s *Server) rotationForm(c echo.Context, p Page, in rotation.DraftInput, er
 			ci = in.Choices[i]
 		}
 		n := i + 1
-		slot := rotationSlot{N: n, Legend: p.T("rotation.form.choice", n), WeeksValue: ci.Weeks, Error: msg(fmt.Sprintf("choice_%d", n))}
+		slot := rotationSlot{N: n, Legend: p.T("rotation.form.choice", n), Error: msg(fmt.Sprintf("choice_%d", n))}
 		slot.Departments = append(slot.Departments, rotationOption{Value: "", Label: p.T("rotation.form.department_none")})
 		for _, d := range deps {
 			slot.Departments = append(slot.Departments, rotationOption{Value: strconv.FormatInt(d.ID, 10),
 				Label: rotationDeptName(p.Lang, d.NameEN, d.NameZH), Selected: d.ID == ci.DepartmentID})
 		}
-		wv, werr := s.rotationWeeksFor(c, p, n, ci.DepartmentID, ci.StartsOn)
+		wv, werr := s.rotationWeeksFor(c, p, n, ci.DepartmentID, ci.Weeks, ci.StartsOn)
 		if werr != nil {
 			return v, werr
 		}
@@ -198,16 +209,17 @@ func (s *Server) rotationForm(c echo.Context, p Page, in rotation.DraftInput, er
 	return v, nil
 }
 
-// rotationWeeksFor is the start-week picker of slot n for department dep.
-func (s *Server) rotationWeeksFor(c echo.Context, p Page, n int, dep int64, selected string) (rotationWeeksView, error) {
-	v := rotationWeeksView{N: n, Label: p.T("rotation.form.start"), WeeksLabel: p.T("rotation.form.weeks"),
-		Caption: p.T("rotation.form.calendar_caption"),
-		Head:    [3]string{p.T("rotation.calendar.week"), p.T("rotation.calendar.free"), p.T("rotation.calendar.status")}}
+// rotationWeeksFor is the span picker of slot n for department dep, with
+// the length and first week chosen so far.
+func (s *Server) rotationWeeksFor(c echo.Context, p Page, n int, dep int64, weeks, selected string) (rotationWeeksView, error) {
+	v := rotationWeeksView{N: n, Label: p.T("rotation.form.start"), WeeksLabel: p.T("rotation.form.weeks"), WeeksValue: weeks,
+		Head: [3]string{p.T("rotation.calendar.week"), p.T("rotation.calendar.free"), p.T("rotation.calendar.status")}}
 	if dep == 0 {
 		v.Empty = p.T("rotation.form.pick_department")
 		return v, nil
 	}
-	d, weeks, err := s.Rotations.OpenWeeks(c.Request().Context(), dep)
+	length, _ := strconv.Atoi(weeks)
+	span, err := s.Rotations.SpanWeeks(c.Request().Context(), visitorOf(c).User, dep, length)
 	if apperr.CodeOf(err) == apperr.NotFound {
 		v.Empty = p.T("rotation.form.pick_department")
 		return v, nil
@@ -215,31 +227,50 @@ func (s *Server) rotationWeeksFor(c echo.Context, p Page, n int, dep int64, sele
 	if err != nil {
 		return v, err
 	}
-	v.Rules = p.T("rotation.form.rules", d.Rules.MinWeeks, d.Rules.MaxWeeks, d.Rules.LeadDays)
-	v.Options = append(v.Options, rotationOption{Value: "", Label: p.T("rotation.form.start_none")})
-	for _, w := range weeks {
-		day := w.Week.Format(time.DateOnly)
-		o := rotationOption{Value: day, Selected: day == selected}
-		cell := rotationWeekCell{Week: day, Free: strconv.Itoa(w.Free)}
-		switch {
-		case w.Blackout:
-			o.Label, cell.Class = p.T("rotation.form.week_closed", day), "closed"
-		case w.TooSoon:
-			o.Label, cell.Class = p.T("rotation.form.week_soon", day), "soon"
-		case w.Free == 0:
-			o.Label, cell.Class = p.T("rotation.form.week_full", day), "full"
-		default:
-			o.Label, cell.Class = p.T("rotation.form.week_free", day, w.Free), "free"
-		}
-		o.Disabled = cell.Class == "closed" || cell.Class == "soon"
-		cell.Class = "week-" + cell.Class
-		v.Options = append(v.Options, o)
-		v.Calendar = append(v.Calendar, cell)
+	r := span.Department.Rules
+	v.Rules = p.T("rotation.form.rules", r.MinWeeks, r.MaxWeeks, r.LeadDays)
+	for w := r.MinWeeks; w <= r.MaxWeeks; w++ {
+		v.Lengths = append(v.Lengths, rotationOption{Value: strconv.Itoa(w), Label: strconv.Itoa(w), Selected: w == span.Weeks})
 	}
-	if len(weeks) == 0 {
+	v.Hint = p.T("calendar.span.hint")
+	v.FreeUnit = p.T("calendar.span.free_unit")
+	v.Caption = p.T("calendar.span.caption", rotationDeptName(p.Lang, span.Department.NameEN, span.Department.NameZH), span.Weeks)
+	// The weeks of the span chosen, marked on the calendar.
+	var from, until time.Time
+	if t, err := time.Parse(time.DateOnly, selected); err == nil {
+		from, until = t, t.AddDate(0, 0, 7*span.Weeks)
+	}
+	for _, w := range span.List {
+		day := w.Week.Format(time.DateOnly)
+		row := rotationSpanRow{ID: fmt.Sprintf("choice-%d-start-%s", n, day), Value: day, Label: day,
+			Free: strconv.Itoa(w.Free), Checked: day == selected, InSpan: !w.Week.Before(from) && w.Week.Before(until)}
+		switch {
+		case w.CanStart:
+			row.Status, row.Class = p.T("calendar.span.can_start", rotation.EndOf(w.Week, span.Weeks).Format(time.DateOnly)), "span-ok"
+		case w.Reason != rotation.WeekOK:
+			row.Status, row.Class = rotationWeekWhy(p, w.Reason, r.LeadDays), "span-out"
+		case w.BlockReason == rotation.WeekBeyond:
+			row.Status, row.Class = p.T("calendar.span.beyond"), "span-no"
+		default:
+			row.Status, row.Class = p.T("calendar.span.blocked."+w.BlockReason, w.Blocker.Format(time.DateOnly)), "span-no"
+		}
+		// A week chosen before stays chosen, possible or not, so that
+		// nothing typed is lost; the row says why it cannot work.
+		row.Disabled = !w.CanStart && !row.Checked
+		v.Rows = append(v.Rows, row)
+	}
+	if len(v.Rows) == 0 {
 		v.Empty = p.T("rotation.form.no_weeks")
 	}
 	return v, nil
+}
+
+// rotationWeekWhy says why a week cannot be part of a request.
+func rotationWeekWhy(p Page, reason string, leadDays int) string {
+	if reason == rotation.WeekSoon {
+		return p.T("calendar.span.why.soon", leadDays)
+	}
+	return p.T("calendar.span.why." + reason)
 }
 
 // rotationWeeks answers the form's htmx request for one slot's weeks.
@@ -250,7 +281,8 @@ func (s *Server) rotationWeeks(c echo.Context) error {
 	}
 	dep, _ := strconv.ParseInt(c.QueryParam(fmt.Sprintf("choice_%d_department", n)), 10, 64)
 	p := s.page(c, "rotation.new.title")
-	v, err := s.rotationWeeksFor(c, p, n, dep, "")
+	pre := fmt.Sprintf("choice_%d_", n)
+	v, err := s.rotationWeeksFor(c, p, n, dep, c.QueryParam(pre+"weeks"), c.QueryParam(pre+"start"))
 	if err != nil {
 		return err
 	}
@@ -260,8 +292,34 @@ func (s *Server) rotationWeeks(c echo.Context) error {
 
 type rotationNewView struct {
 	Page
-	Form    rotationFormView
-	Summary string
+	Form     rotationFormView
+	Summary  string
+	Problems []rotationProblem
+}
+
+// rotationProblem is a line of the error summary: a field's message,
+// linking to the field.
+type rotationProblem struct {
+	Href, Text string
+}
+
+// rotationProblems lists the field messages of err in the form's order,
+// each named by its field, for the error summary above the form.
+func rotationProblems(p Page, err error) []rotationProblem {
+	f := apperr.FieldsOf(err)
+	var out []rotationProblem
+	add := func(field, href, label string) {
+		if m, ok := f[field]; ok {
+			out = append(out, rotationProblem{Href: "#" + href, Text: p.T("calendar.problem", label, p.T(m.Key, m.Args...))})
+		}
+	}
+	for n := 1; n <= rotation.MaxChoices; n++ {
+		add(fmt.Sprintf("choice_%d", n), fmt.Sprintf("choice-%d", n), p.T("rotation.form.choice", n))
+	}
+	add("choices", "choice-1", p.T("rotation.form.choice", 1))
+	add("documents", "documents", p.T("rotation.form.documents"))
+	add("statement", "statement", p.T("rotation.form.statement"))
+	return out
 }
 
 // rotationNew is the form of a new request. Without JavaScript, its "show
@@ -296,6 +354,7 @@ func (s *Server) rotationNewPage(c echo.Context, status int, in rotation.DraftIn
 	v.Form = f
 	if err != nil {
 		v.Summary = v.T(rotationErrKey(err))
+		v.Problems = rotationProblems(v.Page, err)
 	}
 	return s.render.render(c, status, pageRotationNew, v)
 }

@@ -31,6 +31,7 @@ type calendarView struct {
 	Prev, Next  string
 	Rows        []calendarRow
 	Error       string
+	Confirm     *calendarConfirm // the question before seats are lowered
 	Publish     calendarForm
 	Blackout    calendarForm
 	RulesForm   calendarForm
@@ -39,6 +40,14 @@ type calendarView struct {
 	Coordinators []calendarPerson
 	Candidates   []rotationOption
 	GrantError   string
+}
+
+// calendarConfirm asks before a publication lowers seats: what it would
+// change, and the same publication again, confirmed.
+type calendarConfirm struct {
+	Text            string
+	From, To, Seats string
+	Keep            string // back to the calendar, changing nothing
 }
 
 type calendarPerson struct {
@@ -166,10 +175,8 @@ func (s *Server) calendarPage(c echo.Context, status int, dep int64, from string
 		r.Summary = v.T("rotation.calendar.summary", w.Used, w.Reserved, w.Free, w.Seats)
 		v.Rows = append(v.Rows, r)
 	}
-	thisWeek := rotation.Monday(s.Rotations.Today())
-	v.Publish.Values["from"], v.Publish.Values["to"] = thisWeek.Format(time.DateOnly), thisWeek.AddDate(0, 0, 7*15).Format(time.DateOnly)
-	v.Publish.Values["seats"] = "2"
-	v.Blackout.Values["from"], v.Blackout.Values["to"] = thisWeek.Format(time.DateOnly), thisWeek.Format(time.DateOnly)
+	// The publish and blackout forms start empty: any value put there
+	// would change the calendar with one click (issue 13, point 4).
 	v.RulesForm.Values["min_weeks"] = strconv.Itoa(d.Rules.MinWeeks)
 	v.RulesForm.Values["max_weeks"] = strconv.Itoa(d.Rules.MaxWeeks)
 	v.RulesForm.Values["lead_days"] = strconv.Itoa(d.Rules.LeadDays)
@@ -195,6 +202,13 @@ func (s *Server) calendarPage(c echo.Context, status int, dep int64, from string
 		v.Error = v.T(rotationErrKey(at.err), rotationErrArgs(at.err)...)
 		at = nil
 	}
+	if at != nil && rotationErrKey(at.err) == rotation.KeyConfirmLower {
+		args := rotationErrArgs(at.err)
+		v.Confirm = &calendarConfirm{Text: v.T(rotation.KeyConfirmLower, args...),
+			From: at.values["from"], To: at.values["to"], Seats: at.values["seats"], Keep: link(cal.From)}
+		v.Publish.Values = at.values
+		at = nil
+	}
 	if at != nil {
 		f := map[string]*calendarForm{"publish": &v.Publish, "blackout": &v.Blackout, "rules": &v.RulesForm}[at.form]
 		for k, val := range at.values {
@@ -212,6 +226,10 @@ func (s *Server) calendarPage(c echo.Context, status int, dep int64, from string
 // refusal, or a redirect to it with a flash.
 func (s *Server) calendarDone(c echo.Context, dep int64, form string, values map[string]string, err error, flash string) error {
 	if err != nil {
+		if rotationErrKey(err) == rotation.KeyConfirmLower {
+			// A question, not a failure: the page asks, nothing changed.
+			return s.calendarPage(c, http.StatusOK, dep, c.FormValue("shown_from"), &calendarAttempt{form: form, values: values, err: err})
+		}
 		switch apperr.CodeOf(err) {
 		case apperr.Invalid, apperr.Conflict:
 			return s.calendarPage(c, statusOf[apperr.CodeOf(err)], dep, c.FormValue("shown_from"), &calendarAttempt{form: form, values: values, err: err})
@@ -231,7 +249,8 @@ func (s *Server) calendarPublish(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in := rotation.PublishInput{RangeInput: rotation.RangeInput{From: c.FormValue("from"), To: c.FormValue("to")}, Seats: c.FormValue("seats")}
+	in := rotation.PublishInput{RangeInput: rotation.RangeInput{From: c.FormValue("from"), To: c.FormValue("to")}, Seats: c.FormValue("seats"),
+		Confirm: c.FormValue("confirm") == "yes"}
 	_, err = s.Rotations.Publish(c.Request().Context(), visitorOf(c).User, dep, in)
 	return s.calendarDone(c, dep, "publish", map[string]string{"from": in.From, "to": in.To, "seats": in.Seats}, err, "calendar_published")
 }

@@ -18,6 +18,7 @@ type rotationShowView struct {
 	Ref, Stage, StageClass  string
 	Turn                    string
 	Error                   string // why the last action was refused
+	Problems                []rotationProblem
 	Tracker                 []rotationStep
 	Applicant               string // for the staff
 	Version                 int
@@ -169,6 +170,7 @@ func (s *Server) rotationPage(c echo.Context, status int, id int64, at *rotation
 	if at != nil && at.err != nil {
 		v.Error = v.T(rotationErrKey(at.err), rotationErrArgs(at.err)...)
 		fields = apperr.FieldsOf(at.err)
+		v.Problems = rotationProblems(v.Page, at.err)
 	}
 	msg := func(field string) string {
 		if m, ok := fields[field]; ok {
@@ -295,7 +297,7 @@ func rotationOnboardingOf(p Page, d *rotation.Detail, at *rotationAttempt, msg f
 // events is the request's history, oldest first.
 func (v *rotationShowView) events(d *rotation.Detail) {
 	for _, e := range d.Events {
-		row := rotationEventRow{When: e.At.UTC().Format("2006-01-02 15:04"), Who: e.ActorName,
+		row := rotationEventRow{When: v.When(e.At), Who: e.ActorName,
 			What: v.T("rotation.event." + string(e.Action)), Comment: e.Comment}
 		if e.Choice > 0 {
 			row.What += " · " + v.T("rotation.form.choice", e.Choice)

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -313,7 +314,7 @@ func TestRotationBadInputOverHTTP(t *testing.T) {
 		pg := coord.get(fmt.Sprintf("/calendar?department=%d", p.fm))
 		pg = coord.post(fmt.Sprintf("/calendar/%d/blackout", p.fm), url.Values{"_csrf": {pg.csrf(t)}, "from": {p.week(5)}, "to": {p.week(5)}, "blackout": {"close"}})
 		wantText(t, pg, i18n.English, "flash.calendar_blackout")
-		pg = coord.post(fmt.Sprintf("/calendar/%d/publish", p.fm), url.Values{"_csrf": {pg.csrf(t)}, "from": {p.week(8)}, "to": {p.week(8)}, "seats": {"0"}})
+		pg = coord.post(fmt.Sprintf("/calendar/%d/publish", p.fm), url.Values{"_csrf": {pg.csrf(t)}, "from": {p.week(8)}, "to": {p.week(8)}, "seats": {"0"}, "confirm": {"yes"}})
 		wantText(t, pg, i18n.English, "flash.calendar_published")
 		pg = coord.post(fmt.Sprintf("/calendar/%d/rules", p.fm), url.Values{"_csrf": {pg.csrf(t)}, "min_weeks": {"5"}, "max_weeks": {"3"}, "lead_days": {"14"}})
 		wantStatus(t, pg, http.StatusUnprocessableEntity)
@@ -343,7 +344,7 @@ func TestRotationBadInputOverHTTP(t *testing.T) {
 				}
 				wantText(t, pg, i18n.English, key, week)
 			}
-			if !strings.Contains(pg.Body, `value="`+start+`" selected`) {
+			if !strings.Contains(pg.Body, `value="`+start+`" checked`) {
 				t.Errorf("the refused form lost the chosen week %s", start)
 			}
 		}
@@ -456,7 +457,7 @@ func TestRotationReviewRefusalsOverHTTP(t *testing.T) {
 		// The coordinator cuts the seats of week 7 to none; the office
 		// then cannot accept.
 		cal := coord.get(fmt.Sprintf("/calendar?department=%d", p.id))
-		coord.post(fmt.Sprintf("/calendar/%d/publish", p.id), url.Values{"_csrf": {cal.csrf(t)}, "from": {p.week(7)}, "to": {p.week(7)}, "seats": {"0"}})
+		coord.post(fmt.Sprintf("/calendar/%d/publish", p.id), url.Values{"_csrf": {cal.csrf(t)}, "from": {p.week(7)}, "to": {p.week(7)}, "seats": {"0"}, "confirm": {"yes"}})
 		pg = rotAct(t, office, ids[1], "/accept", url.Values{"rank": {"1"}})
 		wantStatus(t, pg, http.StatusConflict)
 		wantText(t, pg, i18n.English, "rotation.err.full")
@@ -511,6 +512,123 @@ func TestRotationCoordinatorScopeOverHTTP(t *testing.T) {
 		}
 		if pg := student.get("/calendar"); pg.Status != http.StatusForbidden {
 			t.Errorf("a student on the calendar: %d", pg.Status)
+		}
+	})
+}
+
+// The coordinator's publish form is not pre-filled with anything that
+// would change the calendar. Publishing fewer seats than the weeks have
+// asks first, saying how many weeks are lowered and how many change, and
+// changes nothing; the confirmation lowers them.
+func TestCalendarPublishAsksBeforeLoweringOverHTTP(t *testing.T) {
+	eachDialect(t, func(t *testing.T, dialect string) {
+		p := startRotations(t, dialect) // weeks 1-16 with 2 seats
+		coord := p.browser()
+		coord.signIn("coordinator")
+		p.grant("demo-coordinator", p.fm)
+		pg := coord.get(fmt.Sprintf("/calendar?department=%d", p.fm))
+		wantStatus(t, pg, http.StatusOK)
+		for _, id := range []string{"publish-from", "publish-to", "publish-seats", "blackout-from", "blackout-to"} {
+			if m := regexp.MustCompile(`id="` + id + `" name="\w+" value="([^"]*)"`).FindStringSubmatch(pg.Body); m == nil || m[1] != "" {
+				t.Errorf("the calendar's form field %s is pre-filled: %v", id, m)
+			}
+		}
+		seats := func() int64 { return p.count("SELECT SUM(seats) FROM rotation_blocks WHERE department_id = ?", p.fm) }
+		before := seats()
+		ask := url.Values{"_csrf": {pg.csrf(t)}, "from": {p.week(11)}, "to": {p.week(20)}, "seats": {"1"}}
+		pg = coord.post(fmt.Sprintf("/calendar/%d/publish", p.fm), ask)
+		wantStatus(t, pg, http.StatusOK)
+		wantText(t, pg, i18n.English, rotation.KeyConfirmLower, 6, 10, 1)
+		if !strings.Contains(pg.Body, `name="confirm" value="yes"`) || !strings.Contains(pg.Body, `name="seats" value="1"`) {
+			t.Errorf("the question offers no confirmation of the same publication:\n%s", pg.Body)
+		}
+		if seats() != before || p.count("SELECT COUNT(*) FROM rotation_blocks WHERE department_id = ?", p.fm) != 16 {
+			t.Fatalf("asking changed the calendar")
+		}
+		ask.Set("_csrf", pg.csrf(t))
+		ask.Set("confirm", "yes")
+		pg = coord.post(fmt.Sprintf("/calendar/%d/publish", p.fm), ask)
+		wantText(t, pg, i18n.English, "flash.calendar_published")
+		if n := p.count("SELECT COUNT(*) FROM rotation_blocks WHERE department_id = ? AND seats = 1", p.fm); n != 10 {
+			t.Errorf("%d weeks at 1 seat after the confirmation, want 10", n)
+		}
+		// In Chinese the question is asked in Chinese.
+		pg = coord.post("/lang", url.Values{"_csrf": {pg.csrf(t)}, "lang": {"zh-Hant"}, "return_to": {"/"}})
+		ask = url.Values{"_csrf": {pg.csrf(t)}, "from": {p.week(1)}, "to": {p.week(2)}, "seats": {"0"}}
+		pg = coord.post(fmt.Sprintf("/calendar/%d/publish", p.fm), ask)
+		wantText(t, pg, i18n.TraditionalChinese, rotation.KeyConfirmLower, 2, 2, 0)
+	})
+}
+
+// The request form's calendar shows, before anything is saved, that four
+// weeks from a week whose second week is closed cannot start there and
+// why, and why the closed and too-soon weeks cannot be included. Saving
+// that span anyway is refused, the summary listing the field's problem
+// with a link to it.
+func TestRotationSpanPickerOverHTTP(t *testing.T) {
+	eachDialect(t, func(t *testing.T, dialect string) {
+		p := startRotations(t, dialect) // weeks 1-16 with 2 seats, 14 days' lead
+		coord, applicant := p.browser(), p.browser()
+		coord.signIn("coordinator")
+		applicant.signIn("visitor")
+		p.grant("demo-coordinator", p.fm)
+		pg := coord.get(fmt.Sprintf("/calendar?department=%d", p.fm))
+		pg = coord.post(fmt.Sprintf("/calendar/%d/blackout", p.fm), url.Values{"_csrf": {pg.csrf(t)}, "from": {p.week(6)}, "to": {p.week(6)}, "blackout": {"close"}})
+		wantText(t, pg, i18n.English, "flash.calendar_blackout")
+
+		weeks := applicant.get(fmt.Sprintf("/rotations/weeks?slot=1&choice_1_department=%d&choice_1_weeks=4&choice_1_start=%s", p.fm, p.week(8)))
+		wantStatus(t, weeks, http.StatusOK)
+		row := func(week string) string {
+			m := regexp.MustCompile(`(?s)<tr class="([^"]*)">\s*<th scope="row">(.*?)</tr>`).FindAllStringSubmatch(weeks.Body, -1)
+			for _, r := range m {
+				if strings.Contains(r[2], `value="`+week+`"`) {
+					return r[1] + " " + r[2]
+				}
+			}
+			t.Fatalf("no row for the week of %s:\n%s", week, weeks.Body)
+			return ""
+		}
+		tr := func(key string, args ...any) string { return p.App.Web.I18n.T(i18n.English, key, args...) }
+		for week, want := range map[string]string{
+			p.week(3):  tr("calendar.span.blocked.closed", p.week(6)),
+			p.week(4):  tr("calendar.span.blocked.closed", p.week(6)),
+			p.week(6):  tr("calendar.span.why.closed"),
+			p.week(1):  tr("calendar.span.why.soon", 14),
+			p.week(14): tr("calendar.span.beyond"),
+		} {
+			r := row(week)
+			if !strings.Contains(r, html.EscapeString(want)) || !strings.Contains(r, " disabled") {
+				t.Errorf("the week of %s: want it disabled, saying %q:\n%s", week, want, r)
+			}
+		}
+		if r := row(p.week(7)); strings.Contains(r, " disabled") || !strings.Contains(r, tr("calendar.span.can_start", "")[:10]) {
+			t.Errorf("4 weeks from %s should be possible:\n%s", p.week(7), r)
+		}
+		if r := row(p.week(8)); !strings.Contains(r, "in-span") || !strings.Contains(r, " checked") {
+			t.Errorf("the chosen start %s is not marked:\n%s", p.week(8), r)
+		}
+		if r := row(p.week(11)); !strings.Contains(r, "in-span") {
+			t.Errorf("the chosen span's last week %s is not marked:\n%s", p.week(11), r)
+		}
+		if r := row(p.week(12)); strings.Contains(r, "in-span") {
+			t.Errorf("the week after the chosen span %s is marked:\n%s", p.week(12), r)
+		}
+
+		pg = applicant.get("/rotations/new")
+		f := url.Values{"_csrf": {pg.csrf(t)}, "key": {rotField(t, pg, rotKeyInput)}, "choice_1_department": {fmt.Sprint(p.fm)},
+			"choice_1_start": {p.week(4)}, "choice_1_weeks": {"4"}, "statement": {"Four weeks, please."}}
+		pg = applicant.post("/rotations", f)
+		wantStatus(t, pg, http.StatusUnprocessableEntity)
+		problem := tr("calendar.problem", tr("rotation.form.choice", 1), tr("rotation.err.blackout", p.week(6)))
+		if !strings.Contains(pg.Body, `<li><a href="#choice-1">`+problem+`</a></li>`) {
+			t.Errorf("the error summary does not list %q:\n%s", problem, pg.Body)
+		}
+		if !strings.Contains(pg.Body, `value="`+p.week(4)+`" checked`) || !strings.Contains(pg.Body, "Four weeks, please.") ||
+			!regexp.MustCompile(`<option value="4" selected>`).MatchString(pg.Body) {
+			t.Errorf("the refused form lost what was chosen")
+		}
+		if n := p.count("SELECT COUNT(*) FROM rotation_requests WHERE applicant_id = ?", p.userID("demo-visitor")); n != 0 {
+			t.Errorf("%d requests written by a refused form", n)
 		}
 	})
 }

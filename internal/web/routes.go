@@ -257,4 +257,5 @@ func (s *Server) pageRoutes(g *echo.Group) {
 	r.post("/admin/users/:id/roles", admin, s.adminGrant)
 	r.post("/admin/users/:id/roles/:role/revoke", admin, s.adminRevoke)
 	r.get("/admin/audit", admin, s.adminAudit)
+	r.get("/admin/audit.csv", admin, s.adminAuditCSV)
 }

@@ -16,6 +16,7 @@ import (
 	"portal/internal/audit"
 	"portal/internal/auth"
 	"portal/internal/catalog"
+	"portal/internal/clock"
 	"portal/internal/config"
 	"portal/internal/db"
 	"portal/internal/document"
@@ -29,6 +30,8 @@ import (
 
 // Deps are the services the web layer calls, built and injected by main.
 type Deps struct {
+	// Zone is the portal's time zone: every time a page shows is in it.
+	Zone      clock.Zone
 	Config    config.Config
 	DB        *db.DB
 	Auth      *auth.Service
@@ -130,7 +133,9 @@ func (s *Server) routes() {
 	// redirect, answered before routing, carries them; the kept headers are
 	// cleaned before the request id middleware adopts X-Request-ID.
 	e.Pre(s.securityHeaders, headAsGet, cleanHeaders, middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
-	e.Use(s.recoverer, middleware.RequestID(), s.requestLog, s.count)
+	// compress comes before requestLog, which renders the error pages, so
+	// that those are compressed too.
+	e.Use(s.recoverer, middleware.RequestID(), compress(), s.requestLog, s.count)
 	e.Use(s.bodyLimits())
 
 	s.plainRoutes(e) // routes.go
@@ -208,7 +213,7 @@ func (s *Server) csrf() echo.MiddlewareFunc {
 // page fills the layout's part of a view.
 func (s *Server) page(c echo.Context, titleKey string) Page {
 	lang := langOf(c)
-	p := Page{Lang: lang, bundle: s.bundle, Path: c.Request().URL.Path, Here: c.Request().URL.RequestURI(), Dev: s.DevProvider != nil}
+	p := Page{Lang: lang, bundle: s.bundle, Path: c.Request().URL.Path, Here: s.here(c), Dev: s.DevProvider != nil, zone: s.Zone}
 	p.Title = p.T(titleKey)
 	if tok, ok := c.Get("csrf").(string); ok {
 		p.CSRF = tok

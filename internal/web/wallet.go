@@ -181,7 +181,7 @@ func (s *Server) walletPage(c echo.Context, status int, at *walletAttempt) error
 			roles[i] = roleLabel(s.bundle, v.Lang, r)
 		}
 		v.Openings = append(v.Openings, walletOpening{
-			At: o.At.Local().Format("2006-01-02 15:04"), Who: who, Roles: strings.Join(roles, v.T("wallet.list_sep")),
+			At: v.When(o.At), Who: who, Roles: strings.Join(roles, v.T("wallet.list_sep")),
 			Document: v.T("wallet.opened.document", v.T("doc."+o.Type), o.FileName, o.Version),
 		})
 	}
@@ -258,7 +258,7 @@ func (s *Server) walletDocOf(p Page, e document.Entry, today time.Time, at *wall
 		DownloadName: p.T("wallet.doc.download_name", e.FileName),
 		Delete:       "/documents/" + id + "/delete", DeleteLabel: p.T("wallet.doc.delete_button", e.FileName),
 	}
-	facts := []string{document.FormatLabel(e.MediaType), document.SizeLabel(e.Size), p.T("wallet.doc.uploaded", e.UploadedAt.Local().Format("2006-01-02"))}
+	facts := []string{document.FormatLabel(e.MediaType), document.SizeLabel(e.Size), p.T("wallet.doc.uploaded", p.Date(e.UploadedAt))}
 	if e.Version > 1 {
 		facts = append(facts, p.T("wallet.doc.version", e.Version))
 	}
@@ -277,7 +277,7 @@ func (s *Server) walletDocOf(p Page, e document.Entry, today time.Time, at *wall
 	for _, o := range e.Older {
 		oid := strconv.FormatInt(o.ID, 10)
 		d.Older = append(d.Older, walletVersion{
-			Label:        p.T("wallet.doc.older", o.Version, o.UploadedAt.Local().Format("2006-01-02")),
+			Label:        p.T("wallet.doc.older", o.Version, p.Date(o.UploadedAt)),
 			Download:     "/documents/" + oid + "/download",
 			DownloadName: p.T("wallet.doc.download_version", o.Version, o.FileName),
 		})

@@ -21,6 +21,7 @@ import (
 	"portal/internal/auth"
 	"portal/internal/auth/devoidc"
 	"portal/internal/catalog"
+	"portal/internal/clock"
 	"portal/internal/config"
 	"portal/internal/db"
 	"portal/internal/document"
@@ -55,6 +56,9 @@ type App struct {
 	Notify *notify.Service
 	Mail   *notify.Capture
 	smtp   *notify.SMTPMailer
+	// Zone is the portal's time zone (PORTAL_TIME_ZONE): every service
+	// shows times in it; pages are to as well (clock.Zone.Phrase).
+	Zone clock.Zone
 }
 
 // Options are what only tests and dev mode set.
@@ -136,6 +140,10 @@ func (a *App) open(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	// time zone: Validate has checked it in main; tests come here directly.
+	if a.Zone, err = cfg.Zone(); err != nil {
+		return fmt.Errorf("PORTAL_TIME_ZONE: %w", err)
+	}
 	a.Users = user.NewStore(a.DB)
 	log := audit.NewLog(a.DB)
 	a.Auth = auth.New(a.DB, a.Users, log, auth.Options{
@@ -145,7 +153,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 		Scopes: cfg.OIDCScopes, RolesClaim: cfg.OIDCRolesClaim, RoleMap: cfg.OIDCRoleMap,
 		Idle: cfg.SessionIdle, Absolute: cfg.SessionAbsolute,
 		Partners: partners(cfg.PartnerProviders), EmailIssuer: cfg.BaseURL + "/signin/email",
-		Unread: notify.UnreadColumn, // the bell of every page, with the session
+		Unread: notify.UnreadWithOffersColumn, // the bell of every page, with the session; an offer waiting counts
 	})
 	a.Catalog = catalog.NewService(a.DB, bundle, nil)
 	if cfg.Mode == config.ModeDev {
@@ -162,10 +170,10 @@ func (a *App) open(ctx context.Context, o Options) error {
 	}
 	// Reviewers in scope and the office may open the documents attached to
 	// a submitted application; the workflow decides who is in scope.
-	a.Applications = application.NewService(a.DB, application.Options{Outbox: WorkflowOutbox{}, OfferDays: cfg.OfferDays})
+	a.Applications = application.NewService(a.DB, application.Options{Outbox: WorkflowOutbox{}, OfferDays: cfg.OfferDays, Zone: a.Zone})
 	// Coordinators in scope and the office may open the documents attached
 	// to a submitted rotation request too.
-	a.Rotations = rotation.NewService(a.DB, rotation.Options{Outbox: WorkflowOutbox{}})
+	a.Rotations = rotation.NewService(a.DB, rotation.Options{Outbox: WorkflowOutbox{}, Zone: a.Zone})
 	docs := document.NewService(a.DB, files, document.Options{MaxBytes: cfg.UploadLimit(),
 		Scope: anyScope(a.Applications.DocumentScope, a.Rotations.DocumentScope)})
 	if a.Dev != nil && o.DemoApplications {
@@ -178,12 +186,13 @@ func (a *App) open(ctx context.Context, o Options) error {
 		}
 	}
 	deps := web.Deps{
+		Zone:   a.Zone,
 		Config: *cfg, DB: a.DB, Auth: a.Auth, Users: a.Users, Audit: log, I18n: bundle, Catalog: a.Catalog, Documents: docs,
 		Templates: portal.Templates, Static: portal.Static, Version: o.Version, DemoUsers: demo,
 		Applications: a.Applications, Rotations: a.Rotations,
 		Incoming: incoming.NewService(a.DB, a.Catalog, nil),
 		// the incoming students' PDF letters and their public check
-		Letters: letter.NewService(a.DB, letter.Options{BaseURL: cfg.BaseURL, I18n: bundle}),
+		Letters: letter.NewService(a.DB, letter.Options{BaseURL: cfg.BaseURL, I18n: bundle, Zone: a.Zone}),
 	}
 	// Interfaces hold a nil *Provider as non-nil: set them only when there is one.
 	if a.Dev != nil {
@@ -326,6 +335,7 @@ func (a *App) openNotify(bundle *i18n.Bundle) error {
 	var err error
 	a.Notify, err = notify.NewService(a.DB, bundle, mailer, notify.Options{
 		BaseURL: cfg.BaseURL, Templates: portal.Templates, MaxAttempts: cfg.MailAttempts(), Digest: workflowDigest{a.Applications},
+		Zone: a.Zone,
 	})
 	return err
 }

@@ -17,7 +17,7 @@ import (
 
 	"portal/internal/config"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
+	"portal/internal/testutil"
 )
 
 // served is a portal serving on 127.0.0.1 as `portal dev` does; stop is
@@ -110,7 +110,7 @@ func adminOf(t *testing.T, dbURL string) *db.DB {
 }
 
 func TestAPageBehindALockedTableAnswers503WithRetryAfterWithinTheLockTimeout(t *testing.T) {
-	_, dbURL := dbtest.PostgresURL(t)
+	dbURL := testutil.DatabaseURL(t, testutil.Postgres)
 	const lockTimeout = time.Second
 	p := serve(t, dbURL, func(c *config.Config) {
 		c.Ops.DBLockTimeout, c.Ops.DBStatementTimeout, c.Ops.DBWaitTimeout = lockTimeout, 2*time.Second, 3*time.Second
@@ -153,7 +153,7 @@ func TestAPageBehindALockedTableAnswers503WithRetryAfterWithinTheLockTimeout(t *
 }
 
 func TestReadyzTellsAnUnreachableDatabaseFromAnOldSchema(t *testing.T) {
-	_, direct := dbtest.PostgresURL(t)
+	direct := testutil.DatabaseURL(t, testutil.Postgres)
 	hole := startBlackHole(t, direct)
 	p := serve(t, hole.url, func(c *config.Config) {
 		c.Ops.ReadyTimeout = 300 * time.Millisecond

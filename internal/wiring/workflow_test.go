@@ -17,7 +17,7 @@ import (
 	"portal/internal/application"
 	"portal/internal/catalog"
 	"portal/internal/config"
-	"portal/internal/db/dbtest"
+	"portal/internal/testutil"
 	"portal/internal/user"
 )
 
@@ -31,7 +31,7 @@ func openDev(t *testing.T, dialect string) *App {
 	if dialect == "sqlite" {
 		cfg.DatabaseURL = filepath.Join(cfg.DataDir, "portal.db")
 	} else {
-		_, cfg.DatabaseURL = dbtest.PostgresURL(t)
+		cfg.DatabaseURL = testutil.DatabaseURL(t, testutil.Postgres)
 	}
 	start := time.Now()
 	a, err := Open(context.Background(), cfg, Options{DemoApplications: true})
@@ -109,7 +109,7 @@ func templateKeys(t *testing.T, kind string) []string {
 		t.Fatal(err)
 	}
 	var keys []string
-	for _, m := range regexp.MustCompile(`\.(?:D|TD "[\w.]+") "(\w+)"`).FindAllStringSubmatch(string(b), -1) {
+	for _, m := range regexp.MustCompile(`\.(?:D|At|TD "[\w.]+") "(\w+)"`).FindAllStringSubmatch(string(b), -1) {
 		keys = append(keys, m[1])
 	}
 	return keys
@@ -325,6 +325,30 @@ func TestOfferJobsRemindOnceThenExpire(t *testing.T) {
 		}
 		if n := count("offer_expiring"); n != 1 {
 			t.Errorf("%d reminders, want 1", n)
+		}
+		// The portal is in Taipei by default: the offer runs to 23:59
+		// there, and the reminder says so with the zone.
+		if local := a.Zone.In(deadline); a.Zone.Name() != "Asia/Taipei" || local.Hour() != 23 || local.Minute() != 59 {
+			t.Errorf("the offer runs to %v in %s, want 23:59 in Asia/Taipei", local, a.Zone.Name())
+		}
+		for range 100 { // the demo's mail first, ten at a time
+			if n, err := a.Notify.SendDue(ctx); err != nil || n == 0 {
+				break
+			}
+		}
+		// in the student's language, English or Chinese
+		day := a.Zone.Date(deadline)
+		en, zh := day+" 23:59 (Taipei time, UTC+8)", day+" 23:59（台北時間，UTC+8）"
+		reminded := false
+		for _, m := range a.Mail.List() {
+			for _, want := range []string{en, zh} {
+				if strings.Contains(m.Subject, o.Ref()) && strings.Contains(m.Subject, want) && strings.Contains(m.Text, want) {
+					reminded = true
+				}
+			}
+		}
+		if !reminded {
+			t.Errorf("no reminder of %s says %q or %q", o.Ref(), en, zh)
 		}
 		if got := demoApp(t, a, o.ApplicantID, application.HostAccepted); got.ID != o.ID && got.Status != application.HostAccepted {
 			t.Error("the offer expired before its deadline")

@@ -22,6 +22,7 @@ import (
 
 	"portal/internal/config"
 	"portal/internal/db/dbtest"
+	"portal/internal/testutil"
 	"portal/internal/wiring"
 )
 
@@ -100,7 +101,7 @@ type provider struct {
 // with its login, consent and logout pages at ui.
 func startHydra(t *testing.T, bin, ui string) *provider {
 	t.Helper()
-	_, dsn := dbtest.PostgresURL(t) // dropped when the test ends
+	dsn := testutil.DatabaseURL(t, testutil.Postgres) // dropped when the test ends
 	public, admin := freeAddr(t), freeAddr(t)
 	p := &provider{t: t, issuer: "http://" + public + "/", admin: "http://" + admin}
 	_, pubPort, _ := net.SplitHostPort(public)
