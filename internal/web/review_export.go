@@ -19,16 +19,6 @@ import (
 // the portal's time zone, dates as dates, every choice, the applicant's
 // e-mail, and only the columns the reader ticked.
 
-// portalZone is the time zone the portal shows times in. There is no
-// setting for it yet: Taipei (UTC+8) is the university's. Every time an
-// export shows goes through here, so the setting replaces one line.
-func portalZone() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Taipei"); err == nil {
-		return loc
-	}
-	return time.FixedZone("UTC+8", 8*60*60) // no zone database on the host
-}
-
 // reviewExportColumns are the columns an export can hold, in order; each
 // is on unless the form names others. choice_N stands for that choice's
 // five columns.
@@ -78,7 +68,7 @@ func (rv *reviewer) export(c echo.Context, u *user.User, items []application.Bul
 	p := rv.page(c, "review.title")
 	t := reviewExportTable(p, rows, chosen)
 	var buf bytes.Buffer
-	name := "applications-" + rv.Applications.Now().In(portalZone()).Format(time.DateOnly) + "." + format
+	name := "applications-" + p.zone.In(rv.Applications.Now()).Format(time.DateOnly) + "." + format
 	if format == "csv" {
 		err = sheet.WriteCSV(&buf, t)
 		return rv.reviewDownload(c, err, name, "text/csv; charset=utf-8", &buf)
@@ -148,9 +138,9 @@ func reviewExportCell(p Page, r application.ExportRow, col string) string {
 	case "days_in_stage":
 		return strconv.Itoa(r.DaysInStage)
 	case "stage_since":
-		return reviewLocal(r.StageSince)
+		return reviewLocal(p, r.StageSince)
 	case "submitted_at":
-		return reviewLocal(r.SubmittedAt)
+		return reviewLocal(p, r.SubmittedAt)
 	case "specialty":
 		if r.Specialty == "" {
 			return ""
@@ -187,11 +177,11 @@ func reviewChoiceCells(p Page, choices []application.ExportChoice, n int) []stri
 
 // reviewLocal is a timestamp in the portal's time zone, as a date column
 // of the sheet reads it.
-func reviewLocal(t time.Time) string {
+func reviewLocal(p Page, t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(portalZone()).Format(sheet.DateTimeLayout)
+	return p.zone.In(t).Format(sheet.DateTimeLayout)
 }
 
 // reviewDate is a calendar date (a period's first or last day): no zone.
