@@ -154,7 +154,7 @@ func (s *Server) adminAudit(c echo.Context) error {
 	}
 	t := auditText{s.bundle, v.Lang}
 	for _, e := range entries {
-		row := auditRow{At: e.At.Local().Format("2006-01-02 15:04 MST"), Actor: e.ActorName, ActorEmail: e.ActorEmail,
+		row := auditRow{At: v.When(e.At), Actor: e.ActorName, ActorEmail: e.ActorEmail,
 			Action: t.action(e), IP: e.IP, Detail: t.details(e)}
 		if row.Actor == "" {
 			row.Actor = v.T("admin.audit.anonymous")
@@ -184,7 +184,7 @@ func (s *Server) adminAuditCSV(c echo.Context) error {
 			d = append(d, x.Label+": "+x.Value)
 		}
 		tbl.Rows = append(tbl.Rows, []string{
-			e.At.Local().Format(time.RFC3339), e.ActorName, e.ActorEmail, e.Action, t.action(e),
+			s.Zone.In(e.At).Format(time.RFC3339), e.ActorName, e.ActorEmail, e.Action, t.action(e),
 			e.ObjectType, e.ObjectID, t.object(e), e.IP, strings.Join(d, "; "),
 		})
 	}
@@ -192,7 +192,7 @@ func (s *Server) adminAuditCSV(c echo.Context) error {
 	if err := sheet.WriteCSV(&buf, tbl); err != nil {
 		return err
 	}
-	return importDownload(c, "audit-"+time.Now().Format("20060102-1504")+".csv", "text/csv; charset=utf-8", buf.Bytes())
+	return importDownload(c, "audit-"+s.Zone.In(time.Now()).Format("20060102-1504")+".csv", "text/csv; charset=utf-8", buf.Bytes())
 }
 
 // auditText says entries in one language. A key the bundle lacks (an

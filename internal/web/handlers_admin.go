@@ -41,7 +41,7 @@ func (s *Server) adminUsers(c echo.Context) error {
 	for _, u := range list {
 		row := adminUserRow{ID: u.ID, Name: u.Name, Email: u.Email, Issuer: u.Issuer, LastLogin: v.T("admin.users.never")}
 		if u.LastLoginAt != nil {
-			row.LastLogin = u.LastLoginAt.Format("2006-01-02 15:04")
+			row.LastLogin = v.When(*u.LastLoginAt)
 		}
 		for _, r := range u.ClaimRoleList {
 			row.ClaimRoles = append(row.ClaimRoles, roleLabel(s.bundle, v.Lang, r))
