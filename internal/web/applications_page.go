@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -73,6 +74,7 @@ type applicationDoc struct {
 
 type applicationEvent struct {
 	At, Who, What, Comment string
+	Datetime               string // At for machines (RFC 3339), the <time> element's datetime
 	Internal, Note         bool
 }
 
@@ -277,7 +279,7 @@ func applicationEventOf(p Page, e application.EventRow) applicationEvent {
 	if e.ActorName != "" {
 		who = e.ActorName + " (" + who + ")"
 	}
-	out := applicationEvent{At: p.When(e.At), Who: who, Comment: e.Comment, Internal: e.Internal,
+	out := applicationEvent{At: p.When(e.At), Datetime: e.At.UTC().Format(time.RFC3339), Who: who, Comment: e.Comment, Internal: e.Internal,
 		Note: e.Action == application.Note}
 	switch {
 	case e.Action == application.Note && e.Internal:

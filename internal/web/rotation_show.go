@@ -65,6 +65,7 @@ type rotationLink struct {
 
 type rotationEventRow struct {
 	When, Who, What, Comment string
+	Datetime                 string // When for machines (RFC 3339), the <time> element's datetime
 }
 
 type rotationOnboardingView struct {
@@ -297,7 +298,7 @@ func rotationOnboardingOf(p Page, d *rotation.Detail, at *rotationAttempt, msg f
 // events is the request's history, oldest first.
 func (v *rotationShowView) events(d *rotation.Detail) {
 	for _, e := range d.Events {
-		row := rotationEventRow{When: v.When(e.At), Who: e.ActorName,
+		row := rotationEventRow{When: v.When(e.At), Datetime: e.At.UTC().Format(time.RFC3339), Who: e.ActorName,
 			What: v.T("rotation.event." + string(e.Action)), Comment: e.Comment}
 		if e.Choice > 0 {
 			row.What += " · " + v.T("rotation.form.choice", e.Choice)

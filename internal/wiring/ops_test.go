@@ -122,7 +122,7 @@ func TestAPageBehindALockedTableAnswers503WithRetryAfterWithinTheLockTimeout(t *
 
 	// An operator's migration, or a stuck job, holds the catalog's table.
 	tx := adminOf(t, dbURL).Begin()
-	if err := tx.Exec("LOCK TABLE electives IN ACCESS EXCLUSIVE MODE").Error; err != nil {
+	if err := tx.Exec("LOCK TABLE periods IN ACCESS EXCLUSIVE MODE").Error; err != nil {
 		t.Fatal(err)
 	}
 	released := time.AfterFunc(8*time.Second, func() { tx.Rollback() }) // today's main waits this long
