@@ -11,7 +11,7 @@ import (
 	"portal/internal/application"
 	tz "portal/internal/clock"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
+	"portal/internal/testutil"
 	"portal/internal/user"
 )
 
@@ -38,7 +38,7 @@ func (o *dataOutbox) last() map[string]any {
 // Taipei) with 14 days runs to the end of 21 December in Taipei, says so
 // with its zone, and expires only once that day is over there.
 func TestAnOfferRunsToTheEndOfTheLocalDay(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		taipei, err := tz.Load("Asia/Taipei")
 		w.must(err, "zone")

@@ -6,7 +6,7 @@ import (
 
 	"portal/internal/catalog"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
+	"portal/internal/testutil"
 )
 
 // TestSearchFindsWhatPeopleType: a Taiwanese student types Traditional
@@ -30,7 +30,7 @@ func TestSearchFindsWhatPeopleType(t *testing.T) {
 		{"病毒学", kumamoto[1:]}, // a Simplified character for the Traditional title
 		{"法国", lille},         // the country's name, Simplified
 	}
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newSearchWorld(t, d)
 		for _, tt := range tests {
 			res := w.search(catalog.Query{Text: tt.typed})
@@ -61,7 +61,7 @@ func TestSearchCorrectsTypos(t *testing.T) {
 		{"xqzvw", "", nil},              // nothing near
 		{"cardio", "", cardiology},      // a beginning is not a typo
 	}
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newSearchWorld(t, d)
 		for _, tt := range tests {
 			res := w.search(catalog.Query{Text: tt.typed})
@@ -82,7 +82,7 @@ func TestSearchCorrectsTypos(t *testing.T) {
 // word in the partner's name, which comes before it in a description,
 // whatever the deadlines.
 func TestSearchRanksByRelevance(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		kyoto := w.partner("Kyoto University", "京都大学", "JP", "Kyoto")
 		liverpool := w.partner("Liverpool University Hospitals", "", "GB", "Liverpool")
@@ -121,7 +121,7 @@ func TestSearchRanksByRelevance(t *testing.T) {
 // in memory; a change made through another portal on the same database is
 // found by the next search.
 func TestSearchSeesChangesMadeByAnotherReplica(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newSearchWorld(t, d)
 		other := newService(t, d, fixedToday)
 		if res, err := other.Search(w.ctx, catalog.Query{Text: "higo"}); err != nil || res.Total != 0 {
@@ -156,7 +156,7 @@ func TestSearchSeesChangesMadeByAnotherReplica(t *testing.T) {
 // while an elective is renamed, each see the catalog before or after the
 // change, never a mix or an error (run with -race).
 func TestSearchesAtOnceWhileTheCatalogChanges(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newSearchWorld(t, d)
 		fresh := newService(t, d, fixedToday)
 		errs := make(chan error, 8)

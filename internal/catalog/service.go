@@ -3,7 +3,6 @@ package catalog
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -477,8 +476,3 @@ func lockRow() clause.Expression { return db.ForUpdate() }
 
 // wrap passes coded errors through and codes anything else as internal.
 func wrap(err error, what string) error { return apperr.Or(err, what) }
-
-// escapeLike makes user text literal inside a LIKE pattern.
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}

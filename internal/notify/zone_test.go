@@ -9,8 +9,8 @@ import (
 
 	"portal/internal/clock"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
 	"portal/internal/i18n"
+	"portal/internal/testutil"
 )
 
 func taipei(t *testing.T) clock.Zone {
@@ -26,7 +26,7 @@ func taipei(t *testing.T) clock.Zone {
 // subject and the bell, in each reader's language; a mail recorded before
 // deadline_at existed shows the text it was recorded with.
 func TestAMailShowsTheLocalTimeWithItsZone(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		mails := NewCapture(10)
 		s := newService(t, d, mails, Options{Zone: taipei(t)})
 		en := addUser(t, d, "Wang Hsiao-Ming", "en")
@@ -87,7 +87,7 @@ func (w waitingOne) Waiting(context.Context, time.Time) ([]Waiting, error) {
 // The digest's day is Taipei's: at 23:30 UTC on 6 December it is already
 // the 7th there.
 func TestTheDigestDayIsTheLocalDay(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		r := addUser(t, d, "Reviewer", "en")
 		s := newService(t, d, NewCapture(10), Options{Zone: taipei(t), Digest: waitingOne{r.ID}})
 		if _, err := s.RunDigest(context.Background(), time.Date(2026, 12, 6, 23, 30, 0, 0, time.UTC)); err != nil {

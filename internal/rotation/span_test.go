@@ -7,8 +7,8 @@ import (
 
 	"portal/internal/apperr"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
 	"portal/internal/rotation"
+	"portal/internal/testutil"
 )
 
 // The request form's calendar for a span of four weeks says, before
@@ -18,7 +18,7 @@ import (
 // run past the published weeks says so. Saving the refused span is refused
 // for the same reason.
 func TestSpanWeeksSayWhyNot(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d) // weeks 0-15 published with 10 seats; 30 days' lead: weeks 0-3 too soon
 		_, err := w.s.SetBlackout(w.ctx, w.coord, w.im.ID, rotation.BlackoutInput{RangeInput: rotation.RangeInput{From: monday(6), To: monday(6)}, Blackout: true})
 		w.must(err, "close week 6")
@@ -83,7 +83,7 @@ func TestSpanWeeksSayWhyNot(t *testing.T) {
 // lowers them; raising or opening new weeks asks nothing; seats never go
 // below what is taken, confirmed or not.
 func TestPublishAsksBeforeLowering(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d) // weeks 0-15 with 10 seats
 		pub := func(from, to int, seats string, confirm bool) rotation.PublishInput {
 			return rotation.PublishInput{RangeInput: rotation.RangeInput{From: monday(from), To: monday(to)}, Seats: seats, Confirm: confirm}

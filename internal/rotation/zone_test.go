@@ -8,8 +8,8 @@ import (
 	"portal/internal/apperr"
 	tz "portal/internal/clock"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
 	"portal/internal/rotation"
+	"portal/internal/testutil"
 	"portal/internal/wiring"
 )
 
@@ -17,7 +17,7 @@ import (
 // changed in Taipei time, with its offset: 23:30 UTC on 21 November is
 // 07:30 on 22 November there.
 func TestAStaleMoveIsToldWhenInThePortalsZone(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		taipei, err := tz.Load("Asia/Taipei")
 		w.must(err, "zone")

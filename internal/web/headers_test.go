@@ -15,8 +15,8 @@ import (
 	"portal/internal/auth"
 	"portal/internal/config"
 	"portal/internal/db"
-	"portal/internal/db/dbtest"
 	"portal/internal/i18n"
+	"portal/internal/testutil"
 	"portal/internal/user"
 	"portal/internal/web"
 	"portal/internal/wiring"
@@ -91,7 +91,7 @@ func TestSecurityHeaders(t *testing.T) {
 // through httptest without a listener or a provider.
 func newHTTPSServer(t *testing.T) *web.Server {
 	t.Helper()
-	d := dbtest.SQLite(t)
+	d := testutil.OpenDB(t, testutil.SQLite)
 	cfg := config.Defaults(config.ModeServe)
 	cfg.BaseURL = "https://exchange.example.edu"
 	cfg.OIDCIssuer = "https://sso.example.edu/realms/uni"
@@ -195,7 +195,7 @@ func TestReadyzSchemaBehind(t *testing.T) {
 	eachDialect(t, func(t *testing.T, dialect string) {
 		var d *db.DB
 		if dialect == "postgres" {
-			d, _ = dbtest.PostgresURL(t)
+			d = testutil.OpenEmptyDB(t, testutil.Postgres)
 		} else {
 			var err error
 			d, err = db.Open(context.Background(), filepath.Join(t.TempDir(), "portal.db"), db.Pool{})

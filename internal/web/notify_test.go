@@ -22,9 +22,9 @@ import (
 	"portal/internal/audit"
 	"portal/internal/auth"
 	"portal/internal/config"
-	"portal/internal/db/dbtest"
 	"portal/internal/i18n"
 	"portal/internal/notify"
+	"portal/internal/testutil"
 	"portal/internal/user"
 	"portal/internal/web"
 	"portal/internal/wiring"
@@ -413,7 +413,7 @@ func TestDevMail(t *testing.T) {
 }
 
 func TestDevMailDoesNotExistOutsideDevMode(t *testing.T) {
-	d := dbtest.SQLite(t)
+	d := testutil.OpenDB(t, testutil.SQLite)
 	cfg := config.Defaults(config.ModeServe)
 	cfg.BaseURL = "https://exchange.example.edu"
 	users := user.NewStore(d)

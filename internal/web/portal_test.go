@@ -19,7 +19,6 @@ import (
 	"testing"
 
 	"portal/internal/config"
-	"portal/internal/db/dbtest"
 	"portal/internal/i18n"
 	"portal/internal/testutil"
 	"portal/internal/wiring"
@@ -78,7 +77,7 @@ func startPortalWith(t *testing.T, dialect string, o wiring.Options, configure f
 	case "sqlite":
 		cfg.DatabaseURL = filepath.Join(cfg.DataDir, "portal.db")
 	case "postgres":
-		_, cfg.DatabaseURL = dbtest.PostgresURL(t)
+		cfg.DatabaseURL = testutil.DatabaseURL(t, testutil.Postgres)
 	default:
 		t.Fatalf("unknown dialect %q", dialect)
 	}

@@ -21,7 +21,7 @@ import (
 	"time"
 
 	"portal/internal/config"
-	"portal/internal/db/dbtest"
+	"portal/internal/db"
 	"portal/internal/testutil"
 	"portal/internal/wiring"
 )
@@ -299,8 +299,14 @@ func (a *loginApp) handler() http.Handler {
 // not nil, changes the configuration first.
 func startPortal(t *testing.T, issuer, clientID, secret string, configure func(*config.Config)) (*wiring.App, string) {
 	t.Helper()
-	d, url := dbtest.PostgresURL(t)
-	if _, err := d.Migrate(context.Background()); err != nil {
+	url := testutil.DatabaseURL(t, testutil.Postgres)
+	d, err := db.Open(context.Background(), url, db.Pool{MaxOpen: 2, MaxIdle: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = d.Migrate(context.Background())
+	d.Close()
+	if err != nil {
 		t.Fatal(err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
