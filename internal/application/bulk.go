@@ -72,7 +72,7 @@ func checkBulk(u *user.User, items []BulkItem) ([]BulkItem, error) {
 // client has gone lists the items it did not reach. Each item's change is
 // its own committed transaction, so what was done stays done, and the
 // reader is told exactly which.
-func bulk(ctx context.Context, items []BulkItem, op func(BulkItem) error) (*BulkResult, error) {
+func bulk(ctx context.Context, items []BulkItem, op func(BulkItem) error) *BulkResult {
 	res := &BulkResult{}
 	for _, it := range items {
 		err := ctx.Err()
@@ -85,7 +85,7 @@ func bulk(ctx context.Context, items []BulkItem, op func(BulkItem) error) (*Bulk
 			res.Refused = append(res.Refused, BulkRefusal{ID: it.ID, Err: apperr.Or(err, "bulk item")})
 		}
 	}
-	return res, nil
+	return res
 }
 
 // BulkNominate nominates each selected application to the host of its
@@ -101,7 +101,7 @@ func (s *Service) BulkNominate(ctx context.Context, u *user.User, items []BulkIt
 	return bulk(ctx, items, func(it BulkItem) error {
 		_, err := s.Nominate(ctx, u, it.ID, ReviewInput{Version: it.Version, Comment: comment, Internal: true})
 		return err
-	})
+	}), nil
 }
 
 // BulkHostDecision records one host decision on the current choice of
@@ -123,7 +123,7 @@ func (s *Service) BulkHostDecision(ctx context.Context, u *user.User, items []Bu
 		_, err := s.RecordHostDecision(ctx, u, it.ID, HostDecisionInput{Version: it.Version, Rank: it.Rank,
 			Decision: decision, Comment: comment, Internal: true})
 		return err
-	})
+	}), nil
 }
 
 // Selection returns the queue rows of the selected applications the
