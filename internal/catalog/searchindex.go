@@ -24,8 +24,63 @@ import (
 // change with every placement and are not cached: the cards of a page read
 // their periods, as before.
 type searchCache struct {
-	mu  sync.Mutex // held while loading, so that one request loads and the others wait
-	cur atomic.Pointer[searchSnapshot]
+	mu      sync.Mutex // held while loading, so that one request loads and the others wait
+	cur     atomic.Pointer[searchSnapshot]
+	version versionGate
+}
+
+// versionGate shares reads of the search version among concurrent
+// searches: one read is in flight at a time, and the searches that arrive
+// meanwhile share the next one, so 32 searches at once cost a few queries
+// instead of 32. A search only waits for a read sent after it arrived, so
+// a change committed before it arrived is never missed.
+type versionGate struct {
+	mu   sync.Mutex
+	busy bool         // a read is in flight
+	next *versionRead // the read the arrivals during it wait for
+}
+
+type versionRead struct {
+	done    chan struct{}
+	version int64
+	err     error
+}
+
+// read returns the search version as read after the call began.
+func (g *versionGate) read(ctx context.Context, query func(context.Context) (int64, error)) (int64, error) {
+	g.mu.Lock()
+	if g.next == nil {
+		g.next = &versionRead{done: make(chan struct{})}
+	}
+	r := g.next
+	if !g.busy {
+		g.busy, g.next = true, nil
+		g.mu.Unlock()
+		// Without the caller's cancellation: others share the answer.
+		g.send(context.WithoutCancel(ctx), r, query)
+	} else {
+		g.mu.Unlock()
+	}
+	select {
+	case <-r.done:
+		return r.version, r.err
+	case <-ctx.Done():
+		return 0, wrap(ctx.Err(), "search version")
+	}
+}
+
+// send reads the version for r, then starts the read that waited for it.
+func (g *versionGate) send(ctx context.Context, r *versionRead, query func(context.Context) (int64, error)) {
+	r.version, r.err = query(ctx)
+	close(r.done)
+	g.mu.Lock()
+	next := g.next
+	g.next = nil
+	g.busy = next != nil
+	g.mu.Unlock()
+	if next != nil {
+		go g.send(ctx, next, query)
+	}
 }
 
 // searchSnapshot is the catalog at one version; never changed once built
@@ -108,7 +163,7 @@ func (p *tripleSet) mayContain(want []tripleMask) bool {
 // snapshot returns the catalog at the database's current version,
 // loading it when it changed since the last search.
 func (s *Service) snapshot(ctx context.Context) (*searchSnapshot, error) {
-	v, err := s.searchVersion(ctx)
+	v, err := s.search.version.read(ctx, s.searchVersion)
 	if err != nil {
 		return nil, err
 	}
