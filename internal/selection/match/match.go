@@ -123,7 +123,12 @@ func Order(applicants []Applicant) []int {
 	for i := range idx {
 		idx[i] = i
 	}
-	slices.SortStableFunc(idx, func(i, j int) int { return compare(&applicants[i], &applicants[j]) })
+	slices.SortFunc(idx, func(i, j int) int { // a total order, so an unstable sort is deterministic (and O(n log n))
+		if c := compare(&applicants[i], &applicants[j]); c != 0 {
+			return c
+		}
+		return cmp.Compare(i, j)
+	})
 	return idx
 }
 
@@ -151,6 +156,7 @@ func Run(applicants []Applicant, seats []Seat) Result {
 			continue // the first row of a period counts
 		}
 		p := &periodState{left: max(s.CapacityLeft, 0)}
+		p.scores = make([]float64, 0, min(p.left, len(applicants)))
 		if s.AgreementID != 0 {
 			a := agreements[s.AgreementID]
 			if a == nil {
@@ -170,12 +176,22 @@ func Run(applicants []Applicant, seats []Seat) Result {
 		SeatsLeft: make(map[int64]int, len(periods)),
 		PlacedAt:  make([]int, 4),
 	}
-	var choices []Choice
+	var sorted []Choice
+	var skips []Skip // one backing array for many outcomes' skips: few allocations at 50,000 applicants
+	byRank := func(x, y Choice) int { return cmp.Compare(x.Rank, y.Rank) }
 	for _, i := range Order(applicants) {
 		a := &applicants[i]
-		choices = append(choices[:0], a.Choices...)
-		slices.SortStableFunc(choices, func(x, y Choice) int { return cmp.Compare(x.Rank, y.Rank) })
+		choices := a.Choices
+		if !slices.IsSortedFunc(choices, byRank) { // callers usually list choices by rank: copy only when not
+			sorted = append(sorted[:0], choices...)
+			slices.SortStableFunc(sorted, byRank)
+			choices = sorted
+		}
+		if cap(skips)-len(skips) < len(choices) {
+			skips = make([]Skip, 0, max(1024, len(choices)))
+		}
 		out := Outcome{ApplicantID: a.ID, Score: a.Score}
+		first := len(skips)
 		for _, c := range choices {
 			got := false
 			p := periods[c.PeriodID]
@@ -207,7 +223,10 @@ func Run(applicants []Applicant, seats []Seat) Result {
 			if got {
 				break
 			}
-			out.Skipped = append(out.Skipped, skip)
+			skips = append(skips, skip)
+		}
+		if len(skips) > first {
+			out.Skipped = skips[first:len(skips):len(skips)]
 		}
 		placed(&res, out.RankGiven)
 		res.Outcomes = append(res.Outcomes, out)
