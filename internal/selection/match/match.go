@@ -226,10 +226,10 @@ func Run(applicants []Applicant, seats []Seat) Result {
 				skip.Reason = ReasonNotOffered
 			case p.left <= 0:
 				skip.Reason = ReasonFull
-				skip.TakenBy = p.scores[:len(p.scores):len(p.scores)]
+				skip.TakenBy = shared(p.scores)
 			case p.agr != nil && p.agr.left <= 0:
 				skip.Reason = ReasonQuota
-				skip.TakenBy = p.agr.scores[:len(p.agr.scores):len(p.agr.scores)]
+				skip.TakenBy = shared(p.agr.scores)
 			default:
 				p.left--
 				p.scores = append(p.scores, a.Score)
@@ -258,6 +258,17 @@ func Run(applicants []Applicant, seats []Seat) Result {
 		res.SeatsLeft[id] = p.left
 	}
 	return res
+}
+
+// shared is the scores of a full period or agreement for every skip that
+// names it: no copy, since nothing is added once full, and capped so that
+// an append by the caller copies instead of writing into the engine's
+// array. Nil when the seats were gone before the round.
+func shared(scores []float64) []float64 {
+	if len(scores) == 0 {
+		return nil
+	}
+	return scores[:len(scores):len(scores)]
 }
 
 // placed counts one outcome in PlacedAt, growing it for ranks above 3.
