@@ -1,25 +1,3 @@
-// Package match is the selection round's matching engine: serial
-// dictatorship over ranked choices, seats per period and yearly quotas per
-// agreement. It is pure Go (no database, no HTTP, no translations) so that the
-// dry run, the published round and anyone holding the round's CSV files
-// compute the same placements; reasons are codes with data, worded by the
-// caller.
-//
-// Differences from the API first agreed in the brief (issue 14), kept small
-// and additive:
-//   - Outcome carries the applicant's Score, so a page can say "yours 88.1"
-//     and Compare can show score changes without the inputs.
-//   - Result.PlacedAt is a slice indexed by rank ([0] = unplaced), at least 4
-//     long, so a round allowing more than 3 choices still counts every rank;
-//     r.PlacedAt[1..3] read as before.
-//   - choices.csv has a fifth column, ineligible_reason, so the reason code
-//     of an ineligible choice survives the round trip and result.csv can be
-//     recomputed from the files alone; a file without it still reads.
-//   - Two more skip reasons: "not_offered" (the period has no row in seats)
-//     and, from Award, "budget".
-//   - CSV I/O is WriteApplicants/WriteChoices/WriteSeats/WriteResult and
-//     ReadApplicants/ReadChoices/ReadSeats, plus WriteInputs and
-//     ReadInputs for the three input files at once.
 package match
 
 import (
