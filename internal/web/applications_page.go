@@ -241,7 +241,7 @@ func applicationChoiceOf(p Page, d *application.Detail, ch application.ChoiceDet
 		Institution:  ch.InstitutionNameEN,
 		ElectivePath: "/electives/" + strconv.FormatInt(ch.ElectiveID, 10),
 		Dates:        p.T("application.choice.dates", applicationDate(ch.StartsOn), applicationDate(ch.EndsOn)),
-		Seats:        p.T("application.choice.seats", max(ch.Capacity-ch.Taken, 0), ch.Capacity),
+		Seats:        p.N("application.choice.seats", ch.Capacity, max(ch.Capacity-ch.Taken, 0), ch.Capacity),
 		Retired:      ch.ElectiveRetired || ch.PeriodRetired,
 		Place:        ch.SeatReserved,
 	}

@@ -74,12 +74,7 @@ func (p Page) browsePlace(city, country string) string {
 	return p.T("browse.place", city, c)
 }
 
-func (p Page) browseWeeks(n int) string {
-	if n == 1 {
-		return p.T("browse.weeks.one")
-	}
-	return p.T("browse.weeks", n)
-}
+func (p Page) browseWeeks(n int) string { return p.N("browse.weeks", n) }
 
 // seats says how many seats are left, and whether that is few or none.
 func (p Page) browseSeats(left int) (text, state string) {
@@ -87,9 +82,9 @@ func (p Page) browseSeats(left int) (text, state string) {
 	case 0:
 		return p.T("browse.seats.full"), "full"
 	case 1:
-		return p.T("browse.seats.one"), "low"
+		return p.N("browse.seats_left", left), "low"
 	}
-	return p.T("browse.seats", left), "open"
+	return p.N("browse.seats_left", left), "open"
 }
 
 // daysLeft is how many calendar days remain until day, 0 on the day.
@@ -113,7 +108,7 @@ func (p Page) browseWindowOf(today, opens, closes time.Time) browseWindow {
 			Short: p.T("browse.deadline.closed")}
 	case opens.After(today):
 		n := browseDaysLeft(today, opens)
-		rem := p.T("browse.opens_in", n)
+		rem := p.N("browse.opens_in", n)
 		if n == 1 {
 			rem = p.T("browse.opens_tomorrow")
 		}
@@ -121,7 +116,7 @@ func (p Page) browseWindowOf(today, opens, closes time.Time) browseWindow {
 			Short: p.T("browse.deadline.soon", p.browseDate(opens)), Remaining: rem}
 	}
 	n := browseDaysLeft(today, closes)
-	rem := p.T("browse.closes_in", n)
+	rem := p.N("browse.closes_in", n)
 	switch n {
 	case 0:
 		rem = p.T("browse.closes_today")
@@ -223,13 +218,10 @@ type browseOption struct {
 
 func (v *browseCatalogView) results(res catalog.Results, today time.Time) {
 	v.Query = res.Query
-	switch res.Total {
-	case 0:
+	if res.Total == 0 {
 		v.Count = v.T("browse.count.none")
-	case 1:
-		v.Count = v.T("browse.count.one")
-	default:
-		v.Count = v.T("browse.count", res.Total)
+	} else {
+		v.Count = v.N("browse.count", int(res.Total), res.Total)
 	}
 	if res.Suggestion != "" {
 		q := res.Query

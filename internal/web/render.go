@@ -209,6 +209,13 @@ func (p Page) Date(t time.Time) string { return p.zone.Date(t) }
 // T translates key into the page's language.
 func (p Page) T(key string, args ...any) string { return p.bundle.T(p.Lang, key, args...) }
 
+// N translates a plural key (locales/*/plural.json) for the count n into
+// the page's language: {{.N "browse.seats_left" .Left}} is "Only 1 seat
+// left" or "2 seats left". n chooses the form and, without args, fills it.
+func (p Page) N(key string, n int, args ...any) string {
+	return p.bundle.N(p.Lang, key, n, args...)
+}
+
 // Person is the signed-in user as the layout shows them.
 type Person struct {
 	Name, Email string

@@ -172,7 +172,7 @@ func (s *Server) calendarPage(c echo.Context, status int, dep int64, from string
 		for i := 0; i < w.Free && !w.Blackout; i++ {
 			r.Cells = append(r.Cells, "free")
 		}
-		r.Summary = v.T("rotation.calendar.summary", w.Used, w.Reserved, w.Free, w.Seats)
+		r.Summary = v.N("rotation.calendar.summary", w.Seats, w.Used, w.Reserved, w.Free, w.Seats)
 		v.Rows = append(v.Rows, r)
 	}
 	// The publish and blackout forms start empty: any value put there
