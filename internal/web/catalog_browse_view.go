@@ -158,7 +158,8 @@ type browseCard struct {
 	Specialty, Kind    string
 	Language, Duration string
 	Next               string // when the next period starts
-	Seats, SeatsState  string
+	Seats, SeatsState  string // the seats of that period
+	Later              string // the seats of the periods after it, if any
 	Deadline           string
 	DeadlineState      string
 	Remaining          string
@@ -178,6 +179,9 @@ func (p Page) browseCardOf(c catalog.Card, today time.Time) browseCard {
 	if c.NextStart != nil {
 		v.Next = p.T("browse.next_start", p.browseDate(*c.NextStart))
 		v.Seats, v.SeatsState = p.browseSeats(c.SeatsLeft)
+		if c.Periods > 1 {
+			v.Later = p.N("browse.later_seats", c.LaterSeats)
+		}
 	} else {
 		v.Next, v.SeatsState = p.T("browse.no_periods"), "full"
 	}
