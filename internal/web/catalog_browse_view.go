@@ -63,7 +63,7 @@ func browseNameOf(p Page, en, local, country string) browseName {
 	return n
 }
 
-func (p Page) browseDate(t time.Time) string { return t.Format(p.T("browse.date")) }
+func (p Page) browseDate(t time.Time) string { return p.Day(t) }
 
 // place is "city, country".
 func (p Page) browsePlace(city, country string) string {

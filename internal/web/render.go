@@ -200,11 +200,24 @@ type Page struct {
 }
 
 // When is an instant as people here read it: in the portal's time zone,
-// saying which ("2026-12-07 09:32 (Taipei time, UTC+8)").
+// saying which ("7 Dec 2026 09:32 (Taipei time, UTC+8)").
 func (p Page) When(t time.Time) string { return p.zone.Phrase(p.T, t) }
 
-// Date is the calendar day of an instant in the portal's time zone.
-func (p Page) Date(t time.Time) string { return p.zone.Date(t) }
+// Date is the calendar day of an instant in the portal's time zone,
+// written as the page's language writes dates ("7 Dec 2026",
+// "2026年12月7日"; clock.DayText).
+func (p Page) Date(t time.Time) string { return p.zone.DateText(p.T, t) }
+
+// Day is a calendar day as the portal stores them (a period's start, an
+// expiry date: midnight UTC, never moved by a zone), written as Date
+// writes days. ISO dates are for machines only: datetime attributes, form
+// values, CSV and addresses. No day (the zero time) is "".
+func (p Page) Day(d time.Time) string {
+	if d.IsZero() {
+		return ""
+	}
+	return clock.DayText(p.T, d)
+}
 
 // T translates key into the page's language.
 func (p Page) T(key string, args ...any) string { return p.bundle.T(p.Lang, key, args...) }

@@ -150,7 +150,7 @@ func (s *Server) calendarPage(c echo.Context, status int, dep int64, from string
 	}
 	v.Prev, v.Next = link(cal.From.AddDate(0, 0, -7*calendarWeeks)), link(cal.From.AddDate(0, 0, 7*calendarWeeks))
 	for _, w := range cal.Weeks {
-		r := calendarRow{Week: w.Week.Format(time.DateOnly), Seats: w.Seats, Used: w.Used, Reserved: w.Reserved, Free: w.Free}
+		r := calendarRow{Week: v.Day(w.Week), Seats: w.Seats, Used: w.Used, Reserved: w.Reserved, Free: w.Free}
 		switch {
 		case !w.Published:
 			r.Status, r.Class = v.T("rotation.calendar.unpublished"), "unpublished"
