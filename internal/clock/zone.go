@@ -157,3 +157,42 @@ func (z Zone) EndOfDay(day time.Time) time.Time {
 func (z Zone) Deadline(from time.Time, days int) time.Time {
 	return z.EndOfDay(z.Day(from).AddDate(0, 0, days))
 }
+
+// Readable writes, among the arguments of a message, the dates that were
+// made where the reader's language was unknown (a domain error's
+// "2027-04-02", a Time's "2027-04-02 09:32 UTC+8") as DayText writes
+// dates, so that a refusal reads "the period started on 2 Apr 2027" beside
+// pages that say 2 Apr 2027 too. Only arguments that are exactly such a
+// date change; args itself is not modified.
+func Readable(tr Translate, args []any) []any {
+	var out []any
+	for i, a := range args {
+		s, ok := a.(string)
+		if !ok || len(s) < len(time.DateOnly) || s[4] != '-' || s[7] != '-' {
+			continue
+		}
+		day, err := time.Parse(time.DateOnly, s[:len(time.DateOnly)])
+		rest := s[len(time.DateOnly):]
+		if err != nil || (rest != "" && !isClock(rest)) {
+			continue
+		}
+		if out == nil {
+			out = append([]any(nil), args...)
+		}
+		out[i] = DayText(tr, day) + rest
+	}
+	if out == nil {
+		return args
+	}
+	return out
+}
+
+// isClock reports whether s is what Time writes after the day: " 09:32
+// UTC+8".
+func isClock(s string) bool {
+	if len(s) < len(" 15:04 UTC") || s[0] != ' ' || s[3] != ':' || s[6] != ' ' || !strings.HasPrefix(s[7:], "UTC") {
+		return false
+	}
+	_, err := time.Parse("15:04", s[1:6])
+	return err == nil
+}

@@ -181,3 +181,28 @@ func TestADateReadsOneWayPerLanguage(t *testing.T) {
 		t.Errorf("without the pattern: %q", got)
 	}
 }
+
+// A domain error made without a language carries its dates in ISO; the
+// page writes them as it writes its own, and leaves everything else.
+func TestDatesAmongAMessagesArgumentsAreWrittenForTheReader(t *testing.T) {
+	b, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	zh := func(k string, a ...any) string { return b.T(i18n.TraditionalChinese, k, a...) }
+	en := func(k string, a ...any) string { return b.T(i18n.English, k, a...) }
+	args := []any{"2027-04-02", 3, "2026-12-07 09:32 UTC+8", "2027-04-02T09:32:00Z", "2027-13-01", "ref 2027-04-02", "2027-04-02 later"}
+	got := clock.Readable(en, args)
+	want := []any{"2 Apr 2027", 3, "7 Dec 2026 09:32 UTC+8", "2027-04-02T09:32:00Z", "2027-13-01", "ref 2027-04-02", "2027-04-02 later"}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("argument %d: %v, want %v", i, got[i], want[i])
+		}
+	}
+	if args[0] != "2027-04-02" {
+		t.Errorf("Readable changed its caller's arguments")
+	}
+	if got := clock.Readable(zh, []any{"2027-04-02"}); got[0] != "2027年4月2日" {
+		t.Errorf("in Chinese: %v", got[0])
+	}
+}

@@ -27,7 +27,8 @@ type calendarView struct {
 	DeptID      int64
 	DeptName    string
 	Rules       string
-	From        string
+	From        string // the first week shown, as forms send it back
+	FromText    string // ...and as people read it
 	Prev, Next  string
 	Rows        []calendarRow
 	Error       string
@@ -144,7 +145,7 @@ func (s *Server) calendarPage(c echo.Context, status int, dep int64, from string
 	d := cal.Department
 	v.DeptID, v.DeptName = d.ID, rotationDeptName(v.Lang, d.NameEN, d.NameZH)
 	v.Rules = v.T("rotation.form.rules", d.Rules.MinWeeks, d.Rules.MaxWeeks, d.Rules.LeadDays)
-	v.From = cal.From.Format(time.DateOnly)
+	v.From, v.FromText = cal.From.Format(time.DateOnly), v.Day(cal.From)
 	link := func(t time.Time) string {
 		return "/calendar?" + url.Values{"department": {strconv.FormatInt(dep, 10)}, "from": {t.Format(time.DateOnly)}}.Encode()
 	}
