@@ -36,9 +36,10 @@ type Card struct {
 	InstitutionNameEN    string
 	InstitutionNameLocal string
 	Country, City        string
-	SeatsLeft            int        // over the periods still to come
 	NextStart            *time.Time // the first period still to come
-	Periods              int        // periods still to come
+	SeatsLeft            int        // of that period: the card says them together
+	Periods              int        // periods still to come, that one included
+	LaterSeats           int        // over the periods to come after it
 }
 
 // Results is a page of cards.
@@ -139,8 +140,11 @@ func (s *Service) periodFilter(ctx context.Context, q Query, today time.Time) (p
 	return out, nil
 }
 
-// fillSeats adds the seats and next start of the cards' periods to come,
-// with one query for the whole page.
+// fillSeats adds the next period to come of each card, with its seats, and
+// how many periods and seats follow it, with one query for the whole page.
+// The seats are those of the next period alone: a card saying "Next period
+// starts 2 Apr 2027 · 5 seats left" when April has 2 and later periods the
+// other 3 misleads (issue 13).
 func (s *Service) fillSeats(ctx context.Context, cards []Card, today time.Time) error {
 	if len(cards) == 0 {
 		return nil
@@ -158,12 +162,13 @@ func (s *Service) fillSeats(ctx context.Context, cards []Card, today time.Time) 
 	}
 	for _, p := range ps {
 		c := &cards[at[p.ElectiveID]]
-		c.SeatsLeft += p.SeatsLeft()
 		c.Periods++
 		if c.NextStart == nil {
 			start := p.StartsOn
-			c.NextStart = &start
+			c.NextStart, c.SeatsLeft = &start, p.SeatsLeft()
+			continue
 		}
+		c.LaterSeats += p.SeatsLeft()
 	}
 	return nil
 }

@@ -142,8 +142,10 @@ func TestSearchFindsWhatAStudentAsksFor(t *testing.T) {
 	})
 }
 
-// TestSeatsLeftCountOnlyPeriodsToCome: a card adds the seats of live
-// periods that have not started, and shows the first of them.
+// TestSeatsLeftCountOnlyPeriodsToCome: a card shows the first live period
+// that has not started with the seats of that period alone ("Next period
+// starts 30 days from now · 3 seats left", not the 6 of both periods to
+// come), and counts the seats of the later ones apart.
 func TestSeatsLeftCountOnlyPeriodsToCome(t *testing.T) {
 	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newSearchWorld(t, d)
@@ -152,15 +154,16 @@ func TestSeatsLeftCountOnlyPeriodsToCome(t *testing.T) {
 			cards[c.TitleEN] = c
 		}
 		tests := []struct {
-			title          string
-			seats, periods int
-			next           string
+			title                 string
+			seats, periods, later int
+			next                  string
 		}{
-			// 5-2 + 3; not the 4 of the past period nor the 7 of the retired one.
-			{"Liver disease clinical elective", 6, 2, day(30)},
-			{"Virology research exchange", 0, 1, day(40)},
-			{"Neuroscience and tissue engineering", 2, 1, "2027-02-25"},
-			{"Cardiology lab_2 observership", 0, 0, ""},
+			// 5-2 in the next period, 3 after it; not the 4 of the past
+			// period nor the 7 of the retired one.
+			{"Liver disease clinical elective", 3, 2, 3, day(30)},
+			{"Virology research exchange", 0, 1, 0, day(40)},
+			{"Neuroscience and tissue engineering", 2, 1, 0, "2027-02-25"},
+			{"Cardiology lab_2 observership", 0, 0, 0, ""},
 		}
 		for _, tt := range tests {
 			c, ok := cards[tt.title]
@@ -171,8 +174,9 @@ func TestSeatsLeftCountOnlyPeriodsToCome(t *testing.T) {
 			if c.NextStart != nil {
 				next = c.NextStart.Format(time.DateOnly)
 			}
-			if c.SeatsLeft != tt.seats || c.Periods != tt.periods || next != tt.next {
-				t.Errorf("%s: %d seats in %d periods from %q, want %d in %d from %q", tt.title, c.SeatsLeft, c.Periods, next, tt.seats, tt.periods, tt.next)
+			if c.SeatsLeft != tt.seats || c.Periods != tt.periods || c.LaterSeats != tt.later || next != tt.next {
+				t.Errorf("%s: %d seats in the period of %q (%d periods, %d seats later), want %d in %q (%d, %d later)",
+					tt.title, c.SeatsLeft, next, c.Periods, c.LaterSeats, tt.seats, tt.next, tt.periods, tt.later)
 			}
 			if c.InstitutionNameEN == "" || c.Country == "" {
 				t.Errorf("%s: card without its institution: %+v", tt.title, c)
@@ -301,8 +305,8 @@ func TestSearchQueriesDoNotGrowWithThePage(t *testing.T) {
 		queries := func(perPage int) int64 {
 			before := d.Queries()
 			res := w.search(catalog.Query{PerPage: perPage, SeatsOnly: true, Text: "elective"})
-			if len(res.Cards) != perPage || res.Cards[perPage-1].SeatsLeft != 4 {
-				t.Fatalf("%d cards, want %d with 4 seats each", len(res.Cards), perPage)
+			if len(res.Cards) != perPage || res.Cards[perPage-1].SeatsLeft != 2 || res.Cards[perPage-1].LaterSeats != 2 {
+				t.Fatalf("%d cards, want %d with 2 seats in the next period and 2 later each", len(res.Cards), perPage)
 			}
 			return d.Queries() - before
 		}

@@ -19,13 +19,15 @@ func ExampleZone_Phrase() {
 
 	fmt.Println(zone.Phrase(T, at))                     // a time on a page or in a mail
 	fmt.Println(zone.Time(at))                          // a time where the language is unknown
-	fmt.Println(zone.Date(at))                          // its calendar day
+	fmt.Println(zone.DateText(T, at))                   // its calendar day, for people
+	fmt.Println(zone.Date(at))                          // ...and for machines
 	fmt.Println(zone.Time(zone.Deadline(at, 14)))       // an answer due within 14 days
 	fmt.Println(zone.Label(T, at))                      // the zone alone, for a table's caption
 	fmt.Println(zone.In(at).Format("2006-01-02 15:04")) // ...and its rows
 	// Output:
-	// 2026-12-07 09:32 (Taipei time, UTC+8)
+	// 7 Dec 2026 09:32 (Taipei time, UTC+8)
 	// 2026-12-07 09:32 UTC+8
+	// 7 Dec 2026
 	// 2026-12-07
 	// 2026-12-21 23:59 UTC+8
 	// Taipei time, UTC+8

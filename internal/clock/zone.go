@@ -3,8 +3,8 @@
 // default) with that zone said, calendar days of that zone, and deadlines
 // at the end of its days. The database keeps instants in UTC; every
 // service, mail, letter and page shows them through a Zone, so that
-// "by 2026-12-07 01:32 UTC" becomes "by 2026-12-07 09:32 (Taipei time,
-// UTC+8)". It is a package of its own, not part of i18n, because domain
+// "by 2026-12-07 01:32 UTC" becomes "by 7 Dec 2026 09:32 (Taipei time,
+// UTC+8)". Dates people read are written one way per language (DayText). It is a package of its own, not part of i18n, because domain
 // services need it without the message bundle, and it imports nothing of
 // the portal: words come from the caller's translator.
 package clock
@@ -81,12 +81,34 @@ func (z Zone) Time(t time.Time) string {
 // key itself, as Bundle.T returns it.
 type Translate func(key string, args ...any) string
 
-// Phrase is t in the zone as a reader of the portal reads it, the zone said
-// in their language: "2026-12-07 09:32 (Taipei time, UTC+8)",
-// "2026-12-07 09:32（台北時間，UTC+8）". Keys: locales/*/time.json.
+// Phrase is t in the zone as a reader of the portal reads it, its day
+// written as DayText writes days and the zone said in their language:
+// "7 Dec 2026 09:32 (Taipei time, UTC+8)", "2026年12月7日 09:32（台北時間，
+// UTC+8）". Keys: locales/*/time.json.
 func (z Zone) Phrase(tr Translate, t time.Time) string {
-	return tr("time.at", z.In(t).Format("2006-01-02 15:04"), z.Label(tr, t))
+	local := z.In(t)
+	return tr("time.at", DayText(tr, local)+" "+local.Format("15:04"), z.Label(tr, t))
 }
+
+// DayText is the calendar day of day, its year, month and day as written
+// (a catalog date, or what Day returns), whatever its location, in the
+// one way the reader's language writes a date: "2 Apr 2027",
+// "2027年4月2日". Every date a person reads goes through it (or through
+// DateText and Phrase, which use it), so that no page puts 2027-04-02
+// beside 2 Apr 2027; ISO stays for machines (datetime attributes, CSV,
+// form values, addresses). The pattern is the message time.date_format, a
+// layout of Go's time package (locales/*/dates.json).
+func DayText(tr Translate, day time.Time) string {
+	layout := tr("time.date_format")
+	if layout == "time.date_format" {
+		layout = "2 Jan 2006" // a translator without the key: still a date
+	}
+	return day.Format(layout)
+}
+
+// DateText is the calendar day of the instant t in the zone, written as
+// DayText writes it: 23:30 UTC on 6 December reads "7 Dec 2026" in Taipei.
+func (z Zone) DateText(tr Translate, t time.Time) string { return DayText(tr, z.In(t)) }
 
 // Label is the zone at t in the reader's language: "Taipei time, UTC+8";
 // "UTC" for UTC itself. A zone whose city has no message is named by the
@@ -104,7 +126,8 @@ func (z Zone) Label(tr Translate, t time.Time) string {
 	return tr("time.zone", city, z.Offset(t))
 }
 
-// Date is the calendar day of t in the zone: "2026-12-07".
+// Date is the calendar day of t in the zone, as machines read it:
+// "2026-12-07" (a file name, a day to compare). People read DateText.
 func (z Zone) Date(t time.Time) string { return z.In(t).Format(time.DateOnly) }
 
 // Day is the calendar day of t in the zone as the portal stores calendar
@@ -133,4 +156,43 @@ func (z Zone) EndOfDay(day time.Time) time.Time {
 // 7 December is due by the end of 21 December, local time.
 func (z Zone) Deadline(from time.Time, days int) time.Time {
 	return z.EndOfDay(z.Day(from).AddDate(0, 0, days))
+}
+
+// Readable writes, among the arguments of a message, the dates that were
+// made where the reader's language was unknown (a domain error's
+// "2027-04-02", a Time's "2027-04-02 09:32 UTC+8") as DayText writes
+// dates, so that a refusal reads "the period started on 2 Apr 2027" beside
+// pages that say 2 Apr 2027 too. Only arguments that are exactly such a
+// date change; args itself is not modified.
+func Readable(tr Translate, args []any) []any {
+	var out []any
+	for i, a := range args {
+		s, ok := a.(string)
+		if !ok || len(s) < len(time.DateOnly) || s[4] != '-' || s[7] != '-' {
+			continue
+		}
+		day, err := time.Parse(time.DateOnly, s[:len(time.DateOnly)])
+		rest := s[len(time.DateOnly):]
+		if err != nil || (rest != "" && !isClock(rest)) {
+			continue
+		}
+		if out == nil {
+			out = append([]any(nil), args...)
+		}
+		out[i] = DayText(tr, day) + rest
+	}
+	if out == nil {
+		return args
+	}
+	return out
+}
+
+// isClock reports whether s is what Time writes after the day: " 09:32
+// UTC+8".
+func isClock(s string) bool {
+	if len(s) < len(" 15:04 UTC") || s[0] != ' ' || s[3] != ':' || s[6] != ' ' || !strings.HasPrefix(s[7:], "UTC") {
+		return false
+	}
+	_, err := time.Parse("15:04", s[1:6])
+	return err == nil
 }

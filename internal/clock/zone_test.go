@@ -27,7 +27,8 @@ func utc(s string) time.Time {
 }
 
 // The instant of the issue, "by 2026-12-07 01:32 UTC", is 09:32 in Taipei,
-// and reads so in both languages with the zone said.
+// and reads so in both languages with the zone said, its day written as
+// each language writes dates.
 func TestATaipeiReaderSeesTaipeiTimeWithItsZone(t *testing.T) {
 	b, err := i18n.Load()
 	if err != nil {
@@ -39,8 +40,8 @@ func TestATaipeiReaderSeesTaipeiTimeWithItsZone(t *testing.T) {
 	zh := func(k string, a ...any) string { return b.T(i18n.TraditionalChinese, k, a...) }
 	for _, c := range []struct{ got, want string }{
 		{z.Time(at), "2026-12-07 09:32 UTC+8"},
-		{z.Phrase(en, at), "2026-12-07 09:32 (Taipei time, UTC+8)"},
-		{z.Phrase(zh, at), "2026-12-07 09:32（台北時間，UTC+8）"},
+		{z.Phrase(en, at), "7 Dec 2026 09:32 (Taipei time, UTC+8)"},
+		{z.Phrase(zh, at), "2026年12月7日 09:32（台北時間，UTC+8）"},
 		{z.Date(at), "2026-12-07"},
 		{z.Name(), "Asia/Taipei"},
 	} {
@@ -49,7 +50,7 @@ func TestATaipeiReaderSeesTaipeiTimeWithItsZone(t *testing.T) {
 		}
 	}
 	// A zone without a message of its own is named by its city.
-	if got := load(t, "America/Argentina/Buenos_Aires").Phrase(en, at); got != "2026-12-06 22:32 (Buenos Aires time, UTC-3)" {
+	if got := load(t, "America/Argentina/Buenos_Aires").Phrase(en, at); got != "6 Dec 2026 22:32 (Buenos Aires time, UTC-3)" {
 		t.Errorf("Buenos Aires: %q", got)
 	}
 	if got := load(t, "Asia/Kolkata").Time(at); got != "2026-12-07 07:02 UTC+5:30" {
@@ -57,7 +58,7 @@ func TestATaipeiReaderSeesTaipeiTimeWithItsZone(t *testing.T) {
 	}
 	// UTC says only UTC, and the zero Zone is UTC.
 	var zero clock.Zone
-	if got := zero.Phrase(en, at); got != "2026-12-07 01:32 (UTC)" {
+	if got := zero.Phrase(en, at); got != "7 Dec 2026 01:32 (UTC)" {
 		t.Errorf("zero zone: %q", got)
 	}
 }
@@ -117,10 +118,10 @@ func TestSummerTimeInParis(t *testing.T) {
 	}
 	en := func(k string, a ...any) string { return b.T(i18n.English, k, a...) }
 	z := load(t, "Europe/Paris")
-	if got := z.Phrase(en, utc("2026-07-01 10:00:00")); got != "2026-07-01 12:00 (Paris time, UTC+2)" {
+	if got := z.Phrase(en, utc("2026-07-01 10:00:00")); got != "1 Jul 2026 12:00 (Paris time, UTC+2)" {
 		t.Errorf("summer: %q", got)
 	}
-	if got := z.Phrase(en, utc("2026-12-01 10:00:00")); got != "2026-12-01 11:00 (Paris time, UTC+1)" {
+	if got := z.Phrase(en, utc("2026-12-01 10:00:00")); got != "1 Dec 2026 11:00 (Paris time, UTC+1)" {
 		t.Errorf("winter: %q", got)
 	}
 	// Clocks go back on 25 October 2026: that day has 25 hours.
@@ -147,5 +148,61 @@ func TestUnknownZones(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), `"`+name+`"`) {
 			t.Errorf("Load(%q) = %v, want an error naming it", name, err)
 		}
+	}
+}
+
+// A date reads one way per language, on every page: a calendar day as
+// written, an instant as the day it is in the portal's zone.
+func TestADateReadsOneWayPerLanguage(t *testing.T) {
+	b, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	en := func(k string, a ...any) string { return b.T(i18n.English, k, a...) }
+	zh := func(k string, a ...any) string { return b.T(i18n.TraditionalChinese, k, a...) }
+	day := time.Date(2027, 4, 2, 0, 0, 0, 0, time.UTC)
+	z := load(t, "Asia/Taipei")
+	late := utc("2026-12-06 23:30:00") // already 7 December in Taipei
+	for _, c := range []struct{ got, want string }{
+		{clock.DayText(en, day), "2 Apr 2027"},
+		{clock.DayText(zh, day), "2027年4月2日"},
+		{clock.DayText(en, time.Date(2027, 12, 25, 0, 0, 0, 0, time.UTC)), "25 Dec 2027"},
+		{clock.DayText(zh, time.Date(2027, 12, 25, 0, 0, 0, 0, time.UTC)), "2027年12月25日"},
+		{z.DateText(en, late), "7 Dec 2026"},
+		{z.DateText(zh, late), "2026年12月7日"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+	// A translator without the pattern still writes a date.
+	bare := func(k string, _ ...any) string { return k }
+	if got := clock.DayText(bare, day); got != "2 Apr 2027" {
+		t.Errorf("without the pattern: %q", got)
+	}
+}
+
+// A domain error made without a language carries its dates in ISO; the
+// page writes them as it writes its own, and leaves everything else.
+func TestDatesAmongAMessagesArgumentsAreWrittenForTheReader(t *testing.T) {
+	b, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	zh := func(k string, a ...any) string { return b.T(i18n.TraditionalChinese, k, a...) }
+	en := func(k string, a ...any) string { return b.T(i18n.English, k, a...) }
+	args := []any{"2027-04-02", 3, "2026-12-07 09:32 UTC+8", "2027-04-02T09:32:00Z", "2027-13-01", "ref 2027-04-02", "2027-04-02 later"}
+	got := clock.Readable(en, args)
+	want := []any{"2 Apr 2027", 3, "7 Dec 2026 09:32 UTC+8", "2027-04-02T09:32:00Z", "2027-13-01", "ref 2027-04-02", "2027-04-02 later"}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("argument %d: %v, want %v", i, got[i], want[i])
+		}
+	}
+	if args[0] != "2027-04-02" {
+		t.Errorf("Readable changed its caller's arguments")
+	}
+	if got := clock.Readable(zh, []any{"2027-04-02"}); got[0] != "2027年4月2日" {
+		t.Errorf("in Chinese: %v", got[0])
 	}
 }

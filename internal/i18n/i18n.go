@@ -38,7 +38,10 @@ var Options = []Option{{English, "English"}, {TraditionalChinese, "繁體中文"
 
 // Bundle holds every message of every language.
 type Bundle struct {
-	msgs    map[Lang]map[string]string
+	msgs map[Lang]map[string]string
+	// plurals are the messages that depend on a count, by the forms of
+	// the language's CLDR rule (plural.go).
+	plurals map[Lang]map[string]map[string]string
 	matcher language.Matcher
 	tags    []Lang
 	// missing, when set, hears of every key T had no message for: the
@@ -60,31 +63,52 @@ func (b *Bundle) OnMissing(f func(lang Lang, key string)) {
 
 // Load reads the embedded message files.
 func Load() (*Bundle, error) {
-	b := &Bundle{msgs: map[Lang]map[string]string{}}
+	b := &Bundle{msgs: map[Lang]map[string]string{}, plurals: map[Lang]map[string]map[string]string{}}
 	var tags []language.Tag
 	for _, o := range Options {
 		files, err := fs.Glob(locales, "locales/"+string(o.Lang)+"/*.json")
 		if err != nil || len(files) == 0 {
 			return nil, fmt.Errorf("no messages for %s", o.Lang)
 		}
-		m := map[string]string{}
+		m, pl := map[string]string{}, map[string]map[string]string{}
 		for _, f := range files {
 			raw, err := locales.ReadFile(f)
 			if err != nil {
 				return nil, err
 			}
-			part := map[string]string{}
+			// A message is a string, or an object of plural forms
+			// ({"one": "%d seat", "other": "%d seats"}).
+			part := map[string]json.RawMessage{}
 			if err := json.Unmarshal(raw, &part); err != nil {
 				return nil, fmt.Errorf("%s: %w", f, err)
 			}
 			for k, v := range part {
-				if _, dup := m[k]; dup {
+				_, dup := m[k]
+				if _, dupPlural := pl[k]; dup || dupPlural {
 					return nil, fmt.Errorf("%s: key %q is defined in another file too", f, k)
 				}
-				m[k] = v
+				var msg string
+				if err := json.Unmarshal(v, &msg); err == nil {
+					m[k] = msg
+					continue
+				}
+				forms := map[string]string{}
+				if err := json.Unmarshal(v, &forms); err != nil {
+					return nil, fmt.Errorf("%s: key %q is neither a message nor plural forms", f, k)
+				}
+				for form := range forms {
+					if _, ok := formOf[form]; !ok {
+						return nil, fmt.Errorf("%s: key %q has the unknown plural form %q", f, k, form)
+					}
+				}
+				if _, ok := forms["other"]; !ok {
+					return nil, fmt.Errorf("%s: key %q has no \"other\" form", f, k)
+				}
+				pl[k] = forms
 			}
 		}
 		b.msgs[o.Lang] = m
+		b.plurals[o.Lang] = pl
 		b.tags = append(b.tags, o.Lang)
 		tags = append(tags, language.MustParse(string(o.Lang)))
 	}
@@ -95,8 +119,22 @@ func Load() (*Bundle, error) {
 // T returns the message key in lang, formatted with args; English when lang
 // lacks it, and the key itself when no language has it (a visible bug, not
 // a blank).
+//
+// A plural key (plural.go) asked for through T takes its count from the
+// first whole number among args, so that a message made far from a page
+// (a domain error's key and arguments) agrees with its number too; N says
+// which argument counts.
 func (b *Bundle) T(lang Lang, key string, args ...any) string {
 	msg, ok := b.msgs[lang][key]
+	if !ok && b.isPlural(key) {
+		n, _ := firstCount(args)
+		if pm, found := b.pick(lang, key, n); found {
+			if len(args) == 0 {
+				return pm
+			}
+			return fmt.Sprintf(pm, args...)
+		}
+	}
 	if !ok {
 		if f := b.missing.Load(); f != nil {
 			(*f)(lang, key)
@@ -114,7 +152,7 @@ func (b *Bundle) T(lang Lang, key string, args ...any) string {
 // Has reports whether key exists in English.
 func (b *Bundle) Has(key string) bool {
 	_, ok := b.msgs[English][key]
-	return ok
+	return ok || b.isPlural(key)
 }
 
 // Parse returns the supported language named s.
@@ -148,10 +186,14 @@ func (b *Bundle) Negotiate(chosen, acceptLanguage string) Lang {
 	return b.tags[i]
 }
 
-// Keys returns the sorted keys of lang, for completeness tests.
+// Keys returns the sorted keys of lang, plural ones included, for
+// completeness tests.
 func (b *Bundle) Keys(lang Lang) []string {
-	keys := make([]string, 0, len(b.msgs[lang]))
+	keys := make([]string, 0, len(b.msgs[lang])+len(b.plurals[lang]))
 	for k := range b.msgs[lang] {
+		keys = append(keys, k)
+	}
+	for k := range b.plurals[lang] {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)

@@ -24,9 +24,6 @@ func applicationKey() string {
 	return hex.EncodeToString(b)
 }
 
-// applicationDate shows a calendar day of the catalog.
-func applicationDate(t time.Time) string { return t.Format(time.DateOnly) }
-
 // applicationTitle is an elective's title in the page's language.
 func applicationTitle(p Page, en, zh string) string {
 	if p.Lang == i18n.TraditionalChinese && zh != "" {
@@ -71,7 +68,7 @@ func applyForm(p Page, u *user.User, d *catalog.ElectiveDetail, today time.Time,
 			continue
 		}
 		f.Periods = append(f.Periods, option{Value: strconv.FormatInt(per.ID, 10),
-			Label: p.T("application.apply.period", applicationDate(per.StartsOn), applicationDate(per.EndsOn), per.SeatsLeft())})
+			Label: p.T("application.apply.period", p.Day(per.StartsOn), p.Day(per.EndsOn), per.SeatsLeft())})
 	}
 	f.None = len(f.Periods) == 0
 	if f.None && held > 0 {
@@ -117,7 +114,7 @@ func electiveHeldOf(p Page, h *application.Holding) *electiveHeld {
 	// One line per application (Mine is in application order), its
 	// choices of this elective after its stage.
 	for _, m := range h.Mine {
-		dates := p.T("application.choice.dates", applicationDate(m.StartsOn), applicationDate(m.EndsOn))
+		dates := p.T("application.choice.dates", p.Day(m.StartsOn), p.Day(m.EndsOn))
 		if m.Placement {
 			v.Placement = p.T("home.held.placement", dates)
 			v.Items = append(v.Items, electiveHeldItem{Text: p.T("home.held.placement_item", dates),
@@ -139,7 +136,7 @@ func electiveHeldOf(p Page, h *application.Holding) *electiveHeld {
 	slices.Sort(ids) // period ids follow the periods' order closely enough, and the page must be stable
 	for _, id := range ids {
 		c := h.Overlaps[id]
-		v.Overlaps = append(v.Overlaps, p.T("home.held.overlap", applicationDate(c.StartsOn), applicationDate(c.EndsOn)))
+		v.Overlaps = append(v.Overlaps, p.T("home.held.overlap", p.Day(c.StartsOn), p.Day(c.EndsOn)))
 	}
 	v.Overlaps = slices.Compact(v.Overlaps)
 	return v

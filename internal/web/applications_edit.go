@@ -71,7 +71,7 @@ func (s *Server) applicationEditOf(c echo.Context, p Page, d *application.Detail
 	}
 	for i, l := range lists {
 		cl := applicationChecklist{Ready: l.Ready(),
-			Heading: p.T("application.checklist.choice", i+1, applicationDate(l.StartsOn), applicationDate(l.EndsOn))}
+			Heading: p.T("application.checklist.choice", i+1, p.Day(l.StartsOn), p.Day(l.EndsOn))}
 		if cl.Ready {
 			cl.Status = p.T("wallet.check.ready")
 		} else {
@@ -84,9 +84,9 @@ func (s *Server) applicationEditOf(c echo.Context, p Page, d *application.Detail
 				it.State, it.Status = "missing", p.T("wallet.check.missing")
 			case document.ExpiredBefore:
 				it.State, it.Status = "expired", p.T("wallet.check.expired")
-				it.Detail = p.T("wallet.check.problem_expired", p.T("doc."+n.Type), applicationDate(*n.Document.ExpiresOn))
+				it.Detail = p.T("wallet.check.problem_expired", p.T("doc."+n.Type), p.Day(*n.Document.ExpiresOn))
 			case document.ExpiresDuring:
-				it.Detail = p.T("wallet.check.problem_during", p.T("doc."+n.Type), applicationDate(*n.Document.ExpiresOn))
+				it.Detail = p.T("wallet.check.problem_during", p.T("doc."+n.Type), p.Day(*n.Document.ExpiresOn))
 			}
 			cl.Items = append(cl.Items, it)
 		}
@@ -105,7 +105,7 @@ func applicationGroups(p Page, opts []application.Option, saved []application.Ch
 		val := fmt.Sprintf("%d:%d", ch.ElectiveID, ch.PeriodID)
 		seen[val] = true
 		label := p.T("application.option", ch.InstitutionNameEN, applicationTitle(p, ch.ElectiveTitleEN, ch.ElectiveTitleZH),
-			applicationDate(ch.StartsOn), applicationDate(ch.EndsOn))
+			p.Day(ch.StartsOn), p.Day(ch.EndsOn))
 		if ch.ElectiveRetired || ch.PeriodRetired {
 			label += " " + p.T("application.option.retired")
 		}
@@ -127,7 +127,7 @@ func applicationGroups(p Page, opts []application.Option, saved []application.Ch
 		if n := len(groups); groups[n-1].Label != label {
 			groups = append(groups, applicationOptGroup{Label: label})
 		}
-		text := p.T("application.option.period", applicationDate(o.StartsOn), applicationDate(o.EndsOn), o.SeatsLeft())
+		text := p.T("application.option.period", p.Day(o.StartsOn), p.Day(o.EndsOn), o.SeatsLeft())
 		g := &groups[len(groups)-1]
 		g.Options = append(g.Options, option{Value: val, Label: text, Selected: val == chosen})
 	}

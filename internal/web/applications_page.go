@@ -240,8 +240,8 @@ func applicationChoiceOf(p Page, d *application.Detail, ch application.ChoiceDet
 		Title:        applicationTitle(p, ch.ElectiveTitleEN, ch.ElectiveTitleZH),
 		Institution:  ch.InstitutionNameEN,
 		ElectivePath: "/electives/" + strconv.FormatInt(ch.ElectiveID, 10),
-		Dates:        p.T("application.choice.dates", applicationDate(ch.StartsOn), applicationDate(ch.EndsOn)),
-		Seats:        p.T("application.choice.seats", max(ch.Capacity-ch.Taken, 0), ch.Capacity),
+		Dates:        p.T("application.choice.dates", p.Day(ch.StartsOn), p.Day(ch.EndsOn)),
+		Seats:        p.N("application.choice.seats", ch.Capacity, max(ch.Capacity-ch.Taken, 0), ch.Capacity),
 		Retired:      ch.ElectiveRetired || ch.PeriodRetired,
 		Place:        ch.SeatReserved,
 	}
@@ -264,7 +264,7 @@ func applicationDocOf(p Page, doc document.Document) applicationDoc {
 		facts = append(facts, p.T("wallet.doc.version", doc.Version))
 	}
 	if doc.ExpiresOn != nil {
-		facts = append(facts, p.T("wallet.doc.expires", applicationDate(*doc.ExpiresOn)))
+		facts = append(facts, p.T("wallet.doc.expires", p.Day(*doc.ExpiresOn)))
 	}
 	return applicationDoc{
 		Type: p.T("doc." + doc.Type), FileName: doc.FileName, Facts: strings.Join(facts, " · "),

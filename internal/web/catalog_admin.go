@@ -185,7 +185,7 @@ func (s *Server) newFormView(c echo.Context, e manageEntity, status int, heading
 
 func (v *manageFormView) state(e manageEntity, id int64, retired *time.Time) {
 	if retired != nil {
-		v.State = &entryState{Retired: true, Note: v.T("manage.retired_on", dateString(*retired)), Action: e.restore(id), Button: v.T("manage.restore")}
+		v.State = &entryState{Retired: true, Note: v.T("manage.retired_on", v.Date(*retired)), Action: e.restore(id), Button: v.T("manage.restore")}
 	} else {
 		v.State = &entryState{Note: v.T("manage.live"), Action: e.retire(id), Button: v.T("manage.retire")}
 	}
@@ -243,11 +243,11 @@ func (s *Server) manageOverview(c echo.Context) error {
 	days := func(a catalog.AgreementRow) int { return int(math.Round(a.ValidUntil.Sub(o.Today).Hours() / 24)) }
 	for _, a := range o.Expiring {
 		v.Expiring = append(v.Expiring, expiryRow{Title: a.Title, Institution: a.InstitutionNameEN, Path: entAgreement.edit(a.ID),
-			Until: dateString(a.ValidUntil), Days: p.T("manage.overview.days_left", days(a))})
+			Until: p.Day(a.ValidUntil), Days: p.T("manage.overview.days_left", days(a))})
 	}
 	for _, a := range o.Expired {
 		v.Expired = append(v.Expired, expiryRow{Title: a.Title, Institution: a.InstitutionNameEN, Path: entAgreement.edit(a.ID),
-			Until: dateString(a.ValidUntil), Days: p.T("manage.overview.days_ago", -days(a))})
+			Until: p.Day(a.ValidUntil), Days: p.T("manage.overview.days_ago", -days(a))})
 	}
 	for _, y := range o.Years {
 		v.Years = append(v.Years, p.T("manage.overview.year", y, (y+1)%100))

@@ -44,7 +44,7 @@ func (s *Server) manageElectives(c echo.Context) error {
 			where = v.T("manage.electives.at_department", depName[*el.DepartmentID], where)
 		}
 		v.row(e, el.ID, el.TitleEN, el.TitleZH, el.RetiredAt, where, v.T("direction."+el.Direction),
-			v.T("elective_kind."+el.Kind), v.T("manage.range", dateString(el.OpensOn), dateString(el.ClosesOn)))
+			v.T("elective_kind."+el.Kind), v.T("manage.range", v.Day(el.OpensOn), v.Day(el.ClosesOn)))
 	}
 	return s.render.render(c, http.StatusOK, pageManageList, v)
 }
@@ -248,7 +248,7 @@ func (s *Server) periodsOf(p Page, d *catalog.ElectiveDetail, pa *periodAttempt)
 		}
 		prefix := "period-" + strconv.FormatInt(per.ID, 10) + "-"
 		r := periodRow{
-			ID: per.ID, Dates: p.T("manage.range", dateString(per.StartsOn), dateString(per.EndsOn)),
+			ID: per.ID, Dates: p.T("manage.range", p.Day(per.StartsOn), p.Day(per.EndsOn)),
 			Capacity: per.Capacity, Taken: per.Taken, Left: per.SeatsLeft(), Open: err != nil,
 			Form: periodForm(newForm(p, prefix, err), prefix, entPeriod.edit(per.ID), p.T("manage.periods.save"), in),
 		}
@@ -360,7 +360,7 @@ func (s *Server) agreementOptions(ctx context.Context, p Page, current int64) ([
 		case a.RetiredAt != nil:
 			label = p.T("manage.retired_option", label)
 		case dateString(a.ValidUntil) < today:
-			label = p.T("manage.expired_option", label, dateString(a.ValidUntil))
+			label = p.T("manage.expired_option", label, p.Day(a.ValidUntil))
 		}
 		out = append(out, option{Value: idString(a.ID), Label: label})
 	}

@@ -106,7 +106,7 @@ func (s *Server) manageFundings(c echo.Context) error {
 	}
 	for _, f := range list {
 		v.row(e, f.ID, f.NameEN, f.NameZH, f.RetiredAt, v.T("manage.funding.sponsor", f.Sponsor, v.T("sponsor_kind."+f.SponsorKind)),
-			v.T("manage.money", f.Amount, f.Currency), dateString(f.Deadline))
+			v.T("manage.money", f.Amount, f.Currency), v.Day(f.Deadline))
 	}
 	return s.render.render(c, http.StatusOK, pageManageList, v)
 }

@@ -162,7 +162,7 @@ func (s *Server) manageAgreements(c echo.Context) error {
 	}
 	for _, a := range list {
 		v.row(e, a.ID, a.Title, "", a.RetiredAt, a.InstitutionNameEN, v.T("agreement_kind."+a.Kind),
-			v.T("manage.range", dateString(a.ValidFrom), dateString(a.ValidUntil)), v.T("manage.quotas", a.QuotaOut, a.QuotaIn))
+			v.T("manage.range", v.Day(a.ValidFrom), v.Day(a.ValidUntil)), v.T("manage.quotas", a.QuotaOut, a.QuotaIn))
 	}
 	return s.render.render(c, http.StatusOK, pageManageList, v)
 }

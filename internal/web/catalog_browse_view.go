@@ -63,7 +63,7 @@ func browseNameOf(p Page, en, local, country string) browseName {
 	return n
 }
 
-func (p Page) browseDate(t time.Time) string { return t.Format(p.T("browse.date")) }
+func (p Page) browseDate(t time.Time) string { return p.Day(t) }
 
 // place is "city, country".
 func (p Page) browsePlace(city, country string) string {
@@ -74,12 +74,7 @@ func (p Page) browsePlace(city, country string) string {
 	return p.T("browse.place", city, c)
 }
 
-func (p Page) browseWeeks(n int) string {
-	if n == 1 {
-		return p.T("browse.weeks.one")
-	}
-	return p.T("browse.weeks", n)
-}
+func (p Page) browseWeeks(n int) string { return p.N("browse.weeks", n) }
 
 // seats says how many seats are left, and whether that is few or none.
 func (p Page) browseSeats(left int) (text, state string) {
@@ -87,9 +82,9 @@ func (p Page) browseSeats(left int) (text, state string) {
 	case 0:
 		return p.T("browse.seats.full"), "full"
 	case 1:
-		return p.T("browse.seats.one"), "low"
+		return p.N("browse.seats_left", left), "low"
 	}
-	return p.T("browse.seats", left), "open"
+	return p.N("browse.seats_left", left), "open"
 }
 
 // daysLeft is how many calendar days remain until day, 0 on the day.
@@ -113,7 +108,7 @@ func (p Page) browseWindowOf(today, opens, closes time.Time) browseWindow {
 			Short: p.T("browse.deadline.closed")}
 	case opens.After(today):
 		n := browseDaysLeft(today, opens)
-		rem := p.T("browse.opens_in", n)
+		rem := p.N("browse.opens_in", n)
 		if n == 1 {
 			rem = p.T("browse.opens_tomorrow")
 		}
@@ -121,7 +116,7 @@ func (p Page) browseWindowOf(today, opens, closes time.Time) browseWindow {
 			Short: p.T("browse.deadline.soon", p.browseDate(opens)), Remaining: rem}
 	}
 	n := browseDaysLeft(today, closes)
-	rem := p.T("browse.closes_in", n)
+	rem := p.N("browse.closes_in", n)
 	switch n {
 	case 0:
 		rem = p.T("browse.closes_today")
@@ -163,7 +158,8 @@ type browseCard struct {
 	Specialty, Kind    string
 	Language, Duration string
 	Next               string // when the next period starts
-	Seats, SeatsState  string
+	Seats, SeatsState  string // the seats of that period
+	Later              string // the seats of the periods after it, if any
 	Deadline           string
 	DeadlineState      string
 	Remaining          string
@@ -183,6 +179,9 @@ func (p Page) browseCardOf(c catalog.Card, today time.Time) browseCard {
 	if c.NextStart != nil {
 		v.Next = p.T("browse.next_start", p.browseDate(*c.NextStart))
 		v.Seats, v.SeatsState = p.browseSeats(c.SeatsLeft)
+		if c.Periods > 1 {
+			v.Later = p.N("browse.later_seats", c.LaterSeats)
+		}
 	} else {
 		v.Next, v.SeatsState = p.T("browse.no_periods"), "full"
 	}
@@ -223,13 +222,10 @@ type browseOption struct {
 
 func (v *browseCatalogView) results(res catalog.Results, today time.Time) {
 	v.Query = res.Query
-	switch res.Total {
-	case 0:
+	if res.Total == 0 {
 		v.Count = v.T("browse.count.none")
-	case 1:
-		v.Count = v.T("browse.count.one")
-	default:
-		v.Count = v.T("browse.count", res.Total)
+	} else {
+		v.Count = v.N("browse.count", int(res.Total), res.Total)
 	}
 	if res.Suggestion != "" {
 		q := res.Query

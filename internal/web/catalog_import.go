@@ -198,9 +198,9 @@ func (s *Server) importPreview(c echo.Context) error {
 	for _, e := range res.Preview {
 		r := importPreviewRow{Line: e.Line, Ref: e.Ref, Title: e.TitleEN, TitleZH: e.TitleZH, Inst: e.InstitutionNameEN,
 			Kind: p.T("elective_kind." + e.Kind), Periods: e.Periods, Seats: e.Seats,
-			Window: p.T("import.preview.range", dateString(e.OpensOn), dateString(e.ClosesOn))}
+			Window: p.T("import.preview.range", p.Day(e.OpensOn), p.Day(e.ClosesOn))}
 		if e.Periods > 0 {
-			r.Dates = p.T("import.preview.range", dateString(e.FirstStart), dateString(e.LastEnd))
+			r.Dates = p.T("import.preview.range", p.Day(e.FirstStart), p.Day(e.LastEnd))
 		}
 		v.Preview = append(v.Preview, r)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"portal/internal/catalog"
+	"portal/internal/clock"
 	"portal/internal/i18n"
 	"portal/internal/wiring"
 )
@@ -65,8 +66,6 @@ func wantCount(t *testing.T, pg *page, lang i18n.Lang, n int) {
 	switch n {
 	case 0:
 		wantText(t, pg, lang, "browse.count.none")
-	case 1:
-		wantText(t, pg, lang, "browse.count.one")
 	default:
 		wantText(t, pg, lang, "browse.count", n)
 	}
@@ -169,14 +168,13 @@ func TestCatalogFilters(t *testing.T) {
 		if !strings.Contains(pg.Body, `name="seats" type="checkbox" value="1" checked`) {
 			t.Errorf("the seats checkbox is not kept checked")
 		}
-		// One seat left is said, and emphasised.
+		// A seat in a later period only: the filter keeps the elective, and
+		// the card says where the seat is.
 		p.exec("UPDATE periods SET taken = capacity WHERE elective_id = ?", p.electiveID(hepatologyEN))
 		p.exec("UPDATE periods SET taken = capacity - 1 WHERE id = (SELECT MAX(id) FROM periods WHERE elective_id = ?)", p.electiveID(hepatologyEN))
 		pg = b.get("/electives?seats=on&q=" + url.QueryEscape("熊本"))
 		wantResults(t, pg, hepatologyEN)
-		if !strings.Contains(pg.Body, "<strong>"+bundle.T(i18n.English, "browse.seats.one")+"</strong>") {
-			t.Errorf("one seat left is not emphasised:\n%s", pg.Body)
-		}
+		wantText(t, pg, i18n.English, "browse.later_seats", 1)
 
 		// Values the search does not know are ignored, not errors, and not
 		// echoed into the form.
@@ -360,7 +358,7 @@ func TestCatalogElectivePage(t *testing.T) {
 			wantText(t, pg, i18n.English, key)
 		}
 		wantText(t, pg, i18n.English, "browse.min_year", 5)
-		wantText(t, pg, i18n.English, "browse.seats.one")
+		wantText(t, pg, i18n.English, "browse.seats_left", 1)
 
 		// In Chinese: the Chinese title and description, English tagged.
 		zh := p.browser()
@@ -480,5 +478,52 @@ func TestCatalogInChinese(t *testing.T) {
 		if !strings.Contains(pg.Body, `<span lang="en">`+virologyEN+`</span>`) {
 			t.Errorf("an English-only title on a Chinese page is not tagged lang=en")
 		}
+	})
+}
+
+// TestCatalogCardGivesTheSeatsOfTheNextPeriod (issue 13): a card that says
+// "Next period starts 2 Apr 2027" gives the seats of that period, not the
+// sum over every period to come, and says "1 seat", not "1 seats"; the
+// seats of the later periods are said apart.
+func TestCatalogCardGivesTheSeatsOfTheNextPeriod(t *testing.T) {
+	eachDialect(t, func(t *testing.T, dialect string) {
+		p := startPortal(t, dialect, wiring.Options{})
+		b := p.browser()
+		id := p.electiveID(hepatologyEN)
+		var periods []catalog.Period
+		if err := p.App.DB.Where("elective_id = ? AND retired_at IS NULL AND starts_on >= ?", id, p.App.Catalog.Today()).
+			Order("starts_on").Find(&periods).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(periods) < 2 {
+			t.Fatalf("the demo elective has %d periods to come, the test needs two", len(periods))
+		}
+		// The next period has 1 seat left, the later ones 2 each.
+		p.exec("UPDATE periods SET taken = capacity - 2 WHERE elective_id = ? AND capacity >= 2", id)
+		p.exec("UPDATE periods SET capacity = 2, taken = 0 WHERE elective_id = ? AND capacity < 2", id)
+		p.exec("UPDATE periods SET taken = capacity - 1 WHERE id = ?", periods[0].ID)
+		later := 2 * (len(periods) - 1)
+
+		pg := b.get("/electives?q=" + url.QueryEscape("hepatology"))
+		wantResults(t, pg, hepatologyEN)
+		next := bundle.T(i18n.English, "browse.next_start", clock.DayText(trIn(i18n.English), periods[0].StartsOn))
+		want := next + ` · <span class="seats seats-low"><strong>Only 1 seat left</strong></span>`
+		if !strings.Contains(pg.Body, want) {
+			t.Errorf("the card does not say %q:\n%s", want, pg.Body)
+		}
+		wantText(t, pg, i18n.English, "browse.later_seats", later)
+		if sum := fmt.Sprintf(">%d seats left<", 1+later); strings.Contains(pg.Body, sum) {
+			t.Errorf("the card gives the sum over periods, %q", sum)
+		}
+		if strings.Contains(pg.Body, "1 seats") || regexp.MustCompile(`\d{4}-\d{2}-\d{2}<`).MatchString(pg.Body) {
+			t.Errorf("the card says \"1 seats\" or an ISO date:\n%s", pg.Body)
+		}
+
+		// In Chinese: the date as Chinese writes it, the same seats.
+		zh := p.browser()
+		zh.Language = "zh-TW"
+		pg = zh.get("/electives?q=" + url.QueryEscape("hepatology"))
+		wantText(t, pg, i18n.TraditionalChinese, "browse.next_start", clock.DayText(trIn(i18n.TraditionalChinese), periods[0].StartsOn))
+		wantText(t, pg, i18n.TraditionalChinese, "browse.seats_left", 1)
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -95,7 +96,7 @@ func (s *Server) homeStudent(c echo.Context, p Page, u *user.User) ([]homeSectio
 	}
 	for _, it := range w.Closing {
 		sec.Items = append(sec.Items, homeItem{Title: p.T("home.work.closing", title(it)),
-			Detail: p.T("home.work.closing.due", applicationDate(it.Due)) + missing(it), Link: application.Link(it.ApplicationID)})
+			Detail: p.T("home.work.closing.due", p.Day(it.Due)) + missing(it), Link: application.Link(it.ApplicationID)})
 	}
 	for _, d := range w.Expiring {
 		key := "home.work.doc.expires"
@@ -103,11 +104,11 @@ func (s *Server) homeStudent(c echo.Context, p Page, u *user.User) ([]homeSectio
 			key = "home.work.doc.expired"
 		}
 		sec.Items = append(sec.Items, homeItem{Title: p.T("doc."+d.Type) + ": " + d.FileName,
-			Detail: p.T(key, applicationDate(*d.ExpiresOn)), Link: "/wallet"})
+			Detail: p.T(key, p.Day(*d.ExpiresOn)), Link: "/wallet"})
 	}
 	if n := w.Next; n != nil {
 		sec.Items = append(sec.Items, homeItem{Title: p.T("home.work.next", title(*n)),
-			Detail: p.T("application.choice.dates", applicationDate(n.StartsOn), applicationDate(n.EndsOn)), Link: application.Link(n.ApplicationID)})
+			Detail: p.T("application.choice.dates", p.Day(n.StartsOn), p.Day(n.EndsOn)), Link: application.Link(n.ApplicationID)})
 	}
 	return []homeSection{sec}, nil
 }
@@ -177,7 +178,7 @@ func (s *Server) homeOffice(c echo.Context, p Page, u *user.User) ([]homeSection
 		Empty: p.T("home.work.agreements.empty", catalog.AgreementExpiryDays)}
 	for _, a := range agreements {
 		ending.Items = append(ending.Items, homeItem{Title: a.InstitutionNameEN + " · " + a.Title,
-			Detail: p.T("home.work.agreements.until", applicationDate(a.ValidUntil)),
+			Detail: p.T("home.work.agreements.until", p.Day(a.ValidUntil)),
 			Link:   fmt.Sprintf("/institutions/%d", a.InstitutionID)})
 	}
 	return []homeSection{counts, waiting, ending}, nil
@@ -196,7 +197,7 @@ func (s *Server) homeCoordinator(c echo.Context, p Page, u *user.User) ([]homeSe
 			break
 		}
 		it := homeItem{Title: p.T("home.work.rotation.item", r.ID, r.ApplicantName), Link: rotation.Link(r.ID),
-			Detail: p.T("home.work.rotation.detail", p.T("rotation.stage."+string(r.Status)), applicationDate(r.StageSince))}
+			Detail: p.T("home.work.rotation.detail", p.T("rotation.stage."+string(r.Status)), p.Date(r.StageSince))}
 		if ch := r.Shown(); ch != nil {
 			it.Title += " · " + ch.NameEN
 		}
@@ -213,9 +214,9 @@ func (s *Server) homeCoordinator(c echo.Context, p Page, u *user.User) ([]homeSe
 		if p.Lang == i18n.TraditionalChinese && w.DepartmentZH != "" {
 			name = w.DepartmentZH
 		}
-		filling.Items = append(filling.Items, homeItem{Title: p.T("home.work.week", name, applicationDate(w.Week)),
+		filling.Items = append(filling.Items, homeItem{Title: p.T("home.work.week", name, p.Day(w.Week)),
 			Detail: p.T("home.work.week.free", w.Free, w.Seats), Urgent: w.Free == 0,
-			Link: "/calendar?" + url.Values{"department": {strconv.FormatInt(w.DepartmentID, 10)}, "from": {applicationDate(w.Week)}}.Encode()})
+			Link: "/calendar?" + url.Values{"department": {strconv.FormatInt(w.DepartmentID, 10)}, "from": {w.Week.Format(time.DateOnly)}}.Encode()})
 	}
 	return []homeSection{sec, filling}, nil
 }

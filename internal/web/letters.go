@@ -51,7 +51,7 @@ func (s *Server) letterVerify(c echo.Context) error {
 		return err
 	}
 	v.Code = l.DisplayCode()
-	lang, subj := v.Lang, l.Subject
+	subj := l.Subject
 	both := func(a, b string) string {
 		if b == "" || a == "" {
 			return a + b
@@ -59,13 +59,13 @@ func (s *Server) letterVerify(c echo.Context) error {
 		return v.T("letter.both", a, b)
 	}
 	f := &verifiedLetter{
-		Verdict:    v.T("letter.verify.genuine."+string(l.Kind), letter.FormatDate(l.IssuedAt, lang)),
+		Verdict:    v.T("letter.verify.genuine."+string(l.Kind), v.Date(l.IssuedAt)),
 		Name:       both(subj.NameLatin, subj.NameNative),
 		Department: both(subj.DepartmentEN, subj.DepartmentZH),
-		Period:     v.T("letter.period", letter.FormatDate(subj.StartsOn, lang), letter.FormatDate(subj.EndsOn, lang)),
+		Period:     v.T("letter.period", v.Day(subj.StartsOn), v.Day(subj.EndsOn)),
 	}
 	if l.SupersededAt != nil {
-		f.Superseded = v.T("letter.verify.superseded", letter.FormatDate(*l.SupersededAt, lang))
+		f.Superseded = v.T("letter.verify.superseded", v.Date(*l.SupersededAt))
 	}
 	v.Found = f
 	return s.render.render(c, http.StatusOK, pageVerify, v)

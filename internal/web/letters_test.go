@@ -47,8 +47,8 @@ func TestVerifyALetterWithoutSigningIn(t *testing.T) {
 		typed := strings.ToLower(strings.ReplaceAll(l.DisplayCode(), "-", " "))
 		pg = b.get("/verify?code=" + url.QueryEscape(typed))
 		wantStatus(t, pg, http.StatusOK)
-		wantText(t, pg, i18n.English, "letter.verify.genuine.acceptance", letter.FormatDate(l.IssuedAt, i18n.English))
-		for _, want := range []string{"Yamada Hanako", "山田花子", "Department of Cardiology", "心臟內科", "6 July 2026", "31 July 2026", l.DisplayCode()} {
+		wantText(t, pg, i18n.English, "letter.verify.genuine.acceptance", p.App.Zone.DateText(trIn(i18n.English), l.IssuedAt))
+		for _, want := range []string{"Yamada Hanako", "山田花子", "Department of Cardiology", "心臟內科", "6 Jul 2026", "31 Jul 2026", l.DisplayCode()} {
 			if !strings.Contains(pg.Body, want) {
 				t.Errorf("the verdict lacks %q", want)
 			}
@@ -57,10 +57,11 @@ func TestVerifyALetterWithoutSigningIn(t *testing.T) {
 			t.Error("the public page shows the home institution: more than a verifier needs")
 		}
 
-		// In Chinese, with the dates as the Chinese letter prints them.
+		// In Chinese, with the dates as Chinese pages (and the Chinese letter)
+		// write them.
 		b.Language = "zh-TW"
 		pg = b.get("/verify?code=" + l.DisplayCode())
-		wantText(t, pg, i18n.TraditionalChinese, "letter.verify.genuine.acceptance", letter.FormatDate(l.IssuedAt, i18n.TraditionalChinese))
+		wantText(t, pg, i18n.TraditionalChinese, "letter.verify.genuine.acceptance", p.App.Zone.DateText(trIn(i18n.TraditionalChinese), l.IssuedAt))
 		if !strings.Contains(pg.Body, "2026年7月6日") {
 			t.Errorf("no Chinese date:\n%s", pg.Body)
 		}
@@ -70,7 +71,7 @@ func TestVerifyALetterWithoutSigningIn(t *testing.T) {
 		b.Language = ""
 		pg = b.get("/verify?code=" + l.DisplayCode())
 		wantStatus(t, pg, http.StatusOK)
-		wantText(t, pg, i18n.English, "letter.verify.superseded", letter.FormatDate(time.Now().UTC(), i18n.English))
+		wantText(t, pg, i18n.English, "letter.verify.superseded", p.App.Zone.DateText(trIn(i18n.English), time.Now()))
 	})
 }
 

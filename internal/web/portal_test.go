@@ -18,6 +18,7 @@ import (
 	"strings"
 	"testing"
 
+	"portal/internal/clock"
 	"portal/internal/config"
 	"portal/internal/i18n"
 	"portal/internal/testutil"
@@ -377,13 +378,20 @@ var bundle = func() *i18n.Bundle {
 	return b
 }()
 
+// trIn is the bundle's T in lang, as the clock's functions take it.
+func trIn(lang i18n.Lang) clock.Translate {
+	return func(k string, a ...any) string { return bundle.T(lang, k, a...) }
+}
+
 // wantText fails unless the page shows the message key in lang.
 func wantText(t *testing.T, pg *page, lang i18n.Lang, key string, args ...any) {
 	t.Helper()
 	if !bundle.Has(key) {
 		t.Fatalf("no message %q in en.json", key)
 	}
-	msg := html.EscapeString(bundle.T(lang, key, args...))
+	// A page writes the ISO dates among a message's arguments as it
+	// writes dates (Page.T, clock.Readable): so does the expectation.
+	msg := html.EscapeString(bundle.T(lang, key, clock.Readable(trIn(lang), args)...))
 	// html/template also escapes "+" (a time's "UTC+8"); html does not.
 	if !strings.Contains(strings.ReplaceAll(pg.Body, "&#43;", "+"), msg) {
 		t.Errorf("%s (%d) does not show %q:\n%s", pg.URL, pg.Status, msg, pg.Body)

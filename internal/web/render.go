@@ -200,14 +200,41 @@ type Page struct {
 }
 
 // When is an instant as people here read it: in the portal's time zone,
-// saying which ("2026-12-07 09:32 (Taipei time, UTC+8)").
-func (p Page) When(t time.Time) string { return p.zone.Phrase(p.T, t) }
+// saying which ("7 Dec 2026 09:32 (Taipei time, UTC+8)").
+func (p Page) When(t time.Time) string { return p.zone.Phrase(p.tr, t) }
 
-// Date is the calendar day of an instant in the portal's time zone.
-func (p Page) Date(t time.Time) string { return p.zone.Date(t) }
+// Date is the calendar day of an instant in the portal's time zone,
+// written as the page's language writes dates ("7 Dec 2026",
+// "2026年12月7日"; clock.DayText).
+func (p Page) Date(t time.Time) string { return p.zone.DateText(p.tr, t) }
 
-// T translates key into the page's language.
-func (p Page) T(key string, args ...any) string { return p.bundle.T(p.Lang, key, args...) }
+// Day is a calendar day as the portal stores them (a period's start, an
+// expiry date: midnight UTC, never moved by a zone), written as Date
+// writes days. ISO dates are for machines only: datetime attributes, form
+// values, CSV and addresses. No day (the zero time) is "".
+func (p Page) Day(d time.Time) string {
+	if d.IsZero() {
+		return ""
+	}
+	return clock.DayText(p.tr, d)
+}
+
+// T translates key into the page's language. A date among args made
+// where the language was unknown (a domain error's "2027-04-02") is
+// written as the page writes dates (clock.Readable).
+func (p Page) T(key string, args ...any) string {
+	return p.bundle.T(p.Lang, key, clock.Readable(p.tr, args)...)
+}
+
+// tr is T without Readable, for the clock's own words.
+func (p Page) tr(key string, args ...any) string { return p.bundle.T(p.Lang, key, args...) }
+
+// N translates a plural key (locales/*/plural.json) for the count n into
+// the page's language: {{.N "browse.seats_left" .Left}} is "Only 1 seat
+// left" or "2 seats left". n chooses the form and, without args, fills it.
+func (p Page) N(key string, n int, args ...any) string {
+	return p.bundle.N(p.Lang, key, n, clock.Readable(p.tr, args)...)
+}
 
 // Person is the signed-in user as the layout shows them.
 type Person struct {

@@ -39,10 +39,10 @@ func (s *Server) rotationRows(p Page, list []rotation.Summary) []rotationRow {
 	out := make([]rotationRow, 0, len(list))
 	for _, r := range list {
 		row := rotationRow{Ref: rotation.Ref(r.ID), Link: rotation.Link(r.ID), Stage: p.T("rotation.stage." + string(r.Status)),
-			StageClass: string(r.Status), Applicant: r.ApplicantName, Since: r.StageSince.UTC().Format(time.DateOnly)}
+			StageClass: string(r.Status), Applicant: r.ApplicantName, Since: p.Date(r.StageSince)}
 		if c := r.Shown(); c != nil {
 			row.Department = rotationDeptName(p.Lang, c.NameEN, c.NameZH)
-			row.Dates = p.T("rotation.dates", c.StartsOn.Format(time.DateOnly), c.EndsOn.Format(time.DateOnly), c.Weeks)
+			row.Dates = p.T("rotation.dates", p.Day(c.StartsOn), p.Day(c.EndsOn), c.Weeks)
 		}
 		if n := len(r.Choices) - 1; n > 0 && r.AcceptedChoice == 0 {
 			row.More = p.T("rotation.more_choices", n)
@@ -201,7 +201,7 @@ func (s *Server) rotationForm(c echo.Context, p Page, in rotation.DraftInput, er
 	for _, d := range docs {
 		label := p.T("doc."+d.Type) + " · " + d.FileName
 		if d.ExpiresOn != nil {
-			label += " · " + p.T("rotation.doc.expires", d.ExpiresOn.UTC().Format(time.DateOnly))
+			label += " · " + p.T("rotation.doc.expires", p.Day(d.ExpiresOn.UTC()))
 		}
 		v.Docs = append(v.Docs, rotationDocChoice{ID: d.ID, Label: label, Type: d.Type, Checked: chosen[d.ID], Needed: slices.Contains(rotation.RequiredDocs, d.Type)})
 	}
@@ -242,17 +242,17 @@ func (s *Server) rotationWeeksFor(c echo.Context, p Page, n int, dep int64, week
 	}
 	for _, w := range span.List {
 		day := w.Week.Format(time.DateOnly)
-		row := rotationSpanRow{ID: fmt.Sprintf("choice-%d-start-%s", n, day), Value: day, Label: day,
+		row := rotationSpanRow{ID: fmt.Sprintf("choice-%d-start-%s", n, day), Value: day, Label: p.Day(w.Week),
 			Free: strconv.Itoa(w.Free), Checked: day == selected, InSpan: !w.Week.Before(from) && w.Week.Before(until)}
 		switch {
 		case w.CanStart:
-			row.Status, row.Class = p.T("calendar.span.can_start", rotation.EndOf(w.Week, span.Weeks).Format(time.DateOnly)), "span-ok"
+			row.Status, row.Class = p.T("calendar.span.can_start", p.Day(rotation.EndOf(w.Week, span.Weeks))), "span-ok"
 		case w.Reason != rotation.WeekOK:
 			row.Status, row.Class = rotationWeekWhy(p, w.Reason, r.LeadDays), "span-out"
 		case w.BlockReason == rotation.WeekBeyond:
 			row.Status, row.Class = p.T("calendar.span.beyond"), "span-no"
 		default:
-			row.Status, row.Class = p.T("calendar.span.blocked."+w.BlockReason, w.Blocker.Format(time.DateOnly)), "span-no"
+			row.Status, row.Class = p.T("calendar.span.blocked."+w.BlockReason, p.Day(w.Blocker)), "span-no"
 		}
 		// A week chosen before stays chosen, possible or not, so that
 		// nothing typed is lost; the row says why it cannot work.

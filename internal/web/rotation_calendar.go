@@ -27,7 +27,8 @@ type calendarView struct {
 	DeptID      int64
 	DeptName    string
 	Rules       string
-	From        string
+	From        string // the first week shown, as forms send it back
+	FromText    string // ...and as people read it
 	Prev, Next  string
 	Rows        []calendarRow
 	Error       string
@@ -144,13 +145,13 @@ func (s *Server) calendarPage(c echo.Context, status int, dep int64, from string
 	d := cal.Department
 	v.DeptID, v.DeptName = d.ID, rotationDeptName(v.Lang, d.NameEN, d.NameZH)
 	v.Rules = v.T("rotation.form.rules", d.Rules.MinWeeks, d.Rules.MaxWeeks, d.Rules.LeadDays)
-	v.From = cal.From.Format(time.DateOnly)
+	v.From, v.FromText = cal.From.Format(time.DateOnly), v.Day(cal.From)
 	link := func(t time.Time) string {
 		return "/calendar?" + url.Values{"department": {strconv.FormatInt(dep, 10)}, "from": {t.Format(time.DateOnly)}}.Encode()
 	}
 	v.Prev, v.Next = link(cal.From.AddDate(0, 0, -7*calendarWeeks)), link(cal.From.AddDate(0, 0, 7*calendarWeeks))
 	for _, w := range cal.Weeks {
-		r := calendarRow{Week: w.Week.Format(time.DateOnly), Seats: w.Seats, Used: w.Used, Reserved: w.Reserved, Free: w.Free}
+		r := calendarRow{Week: v.Day(w.Week), Seats: w.Seats, Used: w.Used, Reserved: w.Reserved, Free: w.Free}
 		switch {
 		case !w.Published:
 			r.Status, r.Class = v.T("rotation.calendar.unpublished"), "unpublished"
@@ -172,7 +173,7 @@ func (s *Server) calendarPage(c echo.Context, status int, dep int64, from string
 		for i := 0; i < w.Free && !w.Blackout; i++ {
 			r.Cells = append(r.Cells, "free")
 		}
-		r.Summary = v.T("rotation.calendar.summary", w.Used, w.Reserved, w.Free, w.Seats)
+		r.Summary = v.N("rotation.calendar.summary", w.Seats, w.Used, w.Reserved, w.Free, w.Seats)
 		v.Rows = append(v.Rows, r)
 	}
 	// The publish and blackout forms start empty: any value put there

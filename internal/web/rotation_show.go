@@ -205,7 +205,7 @@ func (v *rotationShowView) request(d *rotation.Detail) {
 	v.CanAccept = d.Has(rotation.Accept)
 	for _, ch := range d.Choices {
 		v.Choices = append(v.Choices, rotationChoiceRow{Rank: ch.Rank, Department: rotationDeptName(v.Lang, ch.NameEN, ch.NameZH),
-			Dates:    v.T("rotation.dates", ch.StartsOn.Format(time.DateOnly), ch.EndsOn.Format(time.DateOnly), ch.Weeks),
+			Dates:    v.T("rotation.dates", v.Day(ch.StartsOn), v.Day(ch.EndsOn), ch.Weeks),
 			Accepted: ch.Rank == d.AcceptedChoice && d.AcceptedChoice > 0, CanAccept: v.CanAccept})
 	}
 	for _, doc := range d.Documents {

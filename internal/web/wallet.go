@@ -266,7 +266,7 @@ func (s *Server) walletDocOf(p Page, e document.Entry, today time.Time, at *wall
 	st := e.StatusOn(today)
 	d.Status = string(st)
 	if e.ExpiresOn != nil {
-		d.Expires = e.ExpiresOn.Format("2006-01-02")
+		d.Expires = p.Day(*e.ExpiresOn)
 		d.StatusLabel = p.T("wallet.status." + string(st))
 	} else if document.HasExpiry(e.Type) {
 		d.StatusLabel = p.T("wallet.status.no_expiry")

@@ -71,9 +71,9 @@ func (s *Server) walletChecklistFor(c echo.Context, p Page, required []string, p
 			it.State, it.Status = "missing", p.T("wallet.check.missing")
 		case n.Status == document.ExpiredBefore:
 			it.State, it.Status = "expired", p.T("wallet.check.expired")
-			it.Detail = p.T("wallet.check.expired_on", n.Document.ExpiresOn.Format("2006-01-02"))
+			it.Detail = p.T("wallet.check.expired_on", p.Day(*n.Document.ExpiresOn))
 		case n.Document.ExpiresOn != nil:
-			it.Detail = p.T("wallet.check.valid_until", n.Document.ExpiresOn.Format("2006-01-02"))
+			it.Detail = p.T("wallet.check.valid_until", p.Day(*n.Document.ExpiresOn))
 		}
 		cl.Items = append(cl.Items, it)
 	}
@@ -83,7 +83,7 @@ func (s *Server) walletChecklistFor(c echo.Context, p Page, required []string, p
 		}
 		ev := document.Evaluate(docs, required, per)
 		cp := WalletChecklistPeriod{
-			Label: p.T("wallet.check.period", per.StartsOn.Format("2006-01-02"), per.EndsOn.Format("2006-01-02")),
+			Label: p.T("wallet.check.period", p.Day(per.StartsOn), p.Day(per.EndsOn)),
 			Ready: ev.Ready(),
 		}
 		// Missing types are the same for every period and listed above;
@@ -94,9 +94,9 @@ func (s *Server) walletChecklistFor(c echo.Context, p Page, required []string, p
 			case document.Missing:
 				missing++
 			case document.ExpiredBefore:
-				cp.Problems = append(cp.Problems, p.T("wallet.check.problem_expired", p.T("doc."+n.Type), n.Document.ExpiresOn.Format("2006-01-02")))
+				cp.Problems = append(cp.Problems, p.T("wallet.check.problem_expired", p.T("doc."+n.Type), p.Day(*n.Document.ExpiresOn)))
 			case document.ExpiresDuring:
-				cp.Problems = append(cp.Problems, p.T("wallet.check.problem_during", p.T("doc."+n.Type), n.Document.ExpiresOn.Format("2006-01-02")))
+				cp.Problems = append(cp.Problems, p.T("wallet.check.problem_during", p.T("doc."+n.Type), p.Day(*n.Document.ExpiresOn)))
 			}
 		}
 		switch {
