@@ -12,6 +12,8 @@ import (
 	"unicode"
 
 	"github.com/signintech/gopdf"
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
 
 	"portal/internal/i18n"
 )
@@ -102,7 +104,52 @@ func (s *Service) text(l *Letter, lang i18n.Lang) text {
 	if subj.HomeInstitution != "" {
 		tx.Facts = append(tx.Facts[:1], append([][2]string{{t("letter.fact.home"), subj.HomeInstitution}}, tx.Facts[1:]...)...)
 	}
+	if l.Kind == KindVisa {
+		s.visaText(&tx, subj, lang, name, dept, from, to)
+	}
 	return tx
+}
+
+// visaText words a visa support letter: the acceptance's facts preceded by
+// the passport identity a consulate matches against the passport.
+func (s *Service) visaText(tx *text, subj Subject, lang i18n.Lang, name, dept, from, to string) {
+	t := func(key string, args ...any) string { return s.o.I18n.T(lang, key, args...) }
+	country := CountryName(subj.Nationality, lang)
+	tx.Paragraphs = []string{
+		t("letter.body.visa", name, country, subj.PassportNumber, dept, from, to),
+		t("letter.body2.visa"),
+		t("letter.body3.visa"),
+	}
+	facts := [][2]string{{t("letter.fact.family_name"), subj.FamilyName}}
+	if subj.GivenNames != "" {
+		facts = append(facts, [2]string{t("letter.fact.given_names"), subj.GivenNames})
+	}
+	if subj.NameNative != "" {
+		facts = append(facts, [2]string{t("letter.fact.name_native"), subj.NameNative})
+	}
+	facts = append(facts,
+		[2]string{t("letter.fact.birth_date"), FormatDate(subj.BirthDate, lang)},
+		[2]string{t("letter.fact.nationality"), country},
+		[2]string{t("letter.fact.passport"), subj.PassportNumber})
+	if subj.HomeInstitution != "" {
+		facts = append(facts, [2]string{t("letter.fact.home"), subj.HomeInstitution})
+	}
+	tx.Facts = append(facts,
+		[2]string{t("letter.fact.department"), dept},
+		[2]string{t("letter.fact.period"), t("letter.period", from, to)})
+}
+
+// CountryName is the name of the ISO 3166-1 code in lang, as a letter
+// prints a nationality; the code itself when unknown.
+func CountryName(code string, lang i18n.Lang) string {
+	r, err := language.ParseRegion(code)
+	if err != nil {
+		return code
+	}
+	if n := display.Regions(language.Make(string(lang))).Name(r); n != "" {
+		return n
+	}
+	return code
 }
 
 // FormatDate writes a calendar date as a letter does: 6 July 2026,
