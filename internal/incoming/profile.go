@@ -40,12 +40,12 @@ type Profile struct {
 	BirthDate              *time.Time // a date (midnight UTC); nil before migration 15
 	PassportNumber         string     // upper case letters and digits; may be empty
 	PassportExpires        *time.Time // a date; optional
-	Nationality         string // ISO 3166-1 alpha-2
-	HomeInstitutionID   *int64
-	HomeInstitutionName string
-	HomeCountry         string // ISO 3166-1 alpha-2
-	YearOfStudy         int
-	UpdatedAt           time.Time
+	Nationality            string     // ISO 3166-1 alpha-2
+	HomeInstitutionID      *int64
+	HomeInstitutionName    string
+	HomeCountry            string // ISO 3166-1 alpha-2
+	YearOfStudy            int
+	UpdatedAt              time.Time
 }
 
 // TableName is the table of profiles.

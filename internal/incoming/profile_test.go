@@ -83,7 +83,7 @@ func TestProfileValidation(t *testing.T) {
 		}{
 			{"empty", func(in *ProfileInput) { *in = ProfileInput{} }, map[string]string{
 				"family_name": "profile.err.family_required", "birth_date": "profile.err.birth_required",
-				"nationality": "incoming.profile.err.nationality_required",
+				"nationality":   "incoming.profile.err.nationality_required",
 				"year_of_study": "incoming.profile.err.year_required", "home_institution_id": "incoming.profile.err.home_required"}},
 			{"native script in the Latin name", func(in *ProfileInput) { in.NameLatin = "佐藤遥" }, map[string]string{"name_latin": "incoming.profile.err.name_latin_script"}},
 			{"Cyrillic in the Latin name", func(in *ProfileInput) { in.NameLatin = "Мария Иванова" }, map[string]string{"name_latin": "incoming.profile.err.name_latin_script"}},
