@@ -118,14 +118,10 @@ func (s *Service) visaText(tx *text, subj Subject, lang i18n.Lang, name, dept, f
 	tx.Paragraphs = []string{
 		t("letter.body.visa", name, country, subj.PassportNumber, dept, from, to),
 		t("letter.body2.visa"),
-		t("letter.body3.visa"),
 	}
 	facts := [][2]string{{t("letter.fact.family_name"), subj.FamilyName}}
 	if subj.GivenNames != "" {
 		facts = append(facts, [2]string{t("letter.fact.given_names"), subj.GivenNames})
-	}
-	if subj.NameNative != "" {
-		facts = append(facts, [2]string{t("letter.fact.name_native"), subj.NameNative})
 	}
 	facts = append(facts,
 		[2]string{t("letter.fact.birth_date"), FormatDate(subj.BirthDate, lang)},
@@ -353,19 +349,23 @@ func (r *renderer) render(t text) ([]byte, error) {
 	p.y += 1
 	p.rule(marginX, pageW-marginX, p.y, 0.5, muted)
 
-	// Signature block.
+	// Signature block: room to sign, less of it when the facts are many
+	// (a visa letter's), never into the foot.
+	foot := pageH - 92.0
 	p.y += 30
 	p.font(11, ink)
 	p.at(marginX, p.y, t.Closing)
-	p.y += 64
+	p.y += min(64, max(34, foot-14-(p.y+25+17)))
 	p.rule(marginX, marginX+200, p.y, 0.6, ink)
 	p.y += 8
 	p.at(marginX, p.y, t.Signer)
 	p.y += 17
 	p.at(marginX, p.y, t.SignerOrg)
+	if p.y+14 > foot && p.err == nil {
+		p.err = fmt.Errorf("the letter runs into its foot (%.0f > %.0f)", p.y+14, foot)
+	}
 
 	// Foot: the verification code and where to check it.
-	foot := pageH - 92.0
 	p.rule(marginX, pageW-marginX, foot, 0.5, muted)
 	p.font(10.5, ink)
 	p.at(marginX, foot+12, t.CodeLine)
