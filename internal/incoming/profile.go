@@ -28,15 +28,24 @@ import (
 // copied at saving, so that letters need no join) or, for a school the
 // university has no agreement with, a name and a country.
 type Profile struct {
-	UserID              int64 `gorm:"primaryKey;autoIncrement:false"`
-	NameLatin           string
-	NameNative          string // in the applicant's own script, e.g. 佐藤遥; may be empty
-	Nationality         string // ISO 3166-1 alpha-2
-	HomeInstitutionID   *int64
-	HomeInstitutionName string
-	HomeCountry         string // ISO 3166-1 alpha-2
-	YearOfStudy         int
-	UpdatedAt           time.Time
+	UserID int64 `gorm:"primaryKey;autoIncrement:false"`
+	// NameLatin is the full name as letters and pages print it: the given
+	// names and the family name in the order the applicant writes them.
+	NameLatin  string
+	NameNative string // in the applicant's own script, e.g. 佐藤遥; may be empty
+	// GivenNames and FamilyName are as the passport writes them, in Latin
+	// letters; a person with one name has a family name only. Empty in a
+	// profile written before they were asked (migration 15).
+	GivenNames, FamilyName string
+	BirthDate              *time.Time // a date (midnight UTC); nil before migration 15
+	PassportNumber         string     // upper case letters and digits; may be empty
+	PassportExpires        *time.Time // a date; optional
+	Nationality            string     // ISO 3166-1 alpha-2
+	HomeInstitutionID      *int64
+	HomeInstitutionName    string
+	HomeCountry            string // ISO 3166-1 alpha-2
+	YearOfStudy            int
+	UpdatedAt              time.Time
 }
 
 // TableName is the table of profiles.
@@ -45,6 +54,9 @@ func (Profile) TableName() string { return "incoming_profiles" }
 // ProfileInput is the profile form as typed: strings, checked by Save.
 type ProfileInput struct {
 	NameLatin, NameNative, Nationality string
+	GivenNames, FamilyName             string
+	BirthDate                          string // YYYY-MM-DD, as a date input sends it
+	PassportNumber, PassportExpires    string
 	HomeInstitutionID                  string // a partner's id, or "" for one entered by name
 	HomeInstitutionName, HomeCountry   string
 	YearOfStudy                        string
@@ -53,6 +65,8 @@ type ProfileInput struct {
 // Input returns p as the form shows it.
 func (p *Profile) Input() ProfileInput {
 	in := ProfileInput{NameLatin: p.NameLatin, NameNative: p.NameNative, Nationality: p.Nationality,
+		GivenNames: p.GivenNames, FamilyName: p.FamilyName, PassportNumber: p.PassportNumber,
+		BirthDate: dateString(p.BirthDate), PassportExpires: dateString(p.PassportExpires),
 		YearOfStudy: strconv.Itoa(p.YearOfStudy)}
 	if p.HomeInstitutionID != nil {
 		in.HomeInstitutionID = strconv.FormatInt(*p.HomeInstitutionID, 10)
@@ -131,7 +145,8 @@ func (s *Service) Save(ctx context.Context, u *user.User, in ProfileInput) (*Pro
 		err := tx.Clauses(clause.OnConflict{
 			Columns: []clause.Column{{Name: "user_id"}},
 			DoUpdates: clause.AssignmentColumns([]string{"name_latin", "name_native", "nationality", "home_institution_id",
-				"home_institution_name", "home_country", "year_of_study", "updated_at"}),
+				"home_institution_name", "home_country", "year_of_study", "updated_at",
+				"given_names", "family_name", "birth_date", "passport_number", "passport_expires"}),
 		}).Create(p).Error
 		if err != nil {
 			return err
@@ -153,16 +168,7 @@ func (s *Service) check(ctx context.Context, in ProfileInput) (*Profile, error) 
 		NameLatin: oneSpace(in.NameLatin), NameNative: oneSpace(in.NameNative),
 		Nationality: strings.ToUpper(strings.TrimSpace(in.Nationality)),
 	}
-	switch {
-	case p.NameLatin == "":
-		bad.Add("name_latin", "incoming.profile.err.name_latin_required")
-	case utf8.RuneCountInString(p.NameLatin) > maxName:
-		bad.Add("name_latin", "incoming.profile.err.too_long", maxName)
-	case text.HasHidden(p.NameLatin):
-		bad.Add("name_latin", "input.hidden_characters")
-	case !latin(p.NameLatin):
-		bad.Add("name_latin", "incoming.profile.err.name_latin_script")
-	}
+	s.checkNames(in, p, bad)
 	if utf8.RuneCountInString(p.NameNative) > maxName {
 		bad.Add("name_native", "incoming.profile.err.too_long", maxName)
 	} else if text.HasHidden(p.NameNative) {
@@ -184,6 +190,7 @@ func (s *Service) check(ctx context.Context, in ProfileInput) (*Profile, error) 
 		p.YearOfStudy = year
 	}
 	s.checkHome(ctx, in, p, bad)
+	s.checkPassport(in, p, bad)
 	if err := bad.Err(); err != nil {
 		return nil, err
 	}

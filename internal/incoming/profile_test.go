@@ -65,7 +65,7 @@ func newFixture(t *testing.T, d *db.DB) fixture {
 
 func valid() ProfileInput {
 	return ProfileInput{NameLatin: "  Sato   Haruka ", NameNative: "佐藤遥", Nationality: "jp", HomeInstitutionName: "Kumamoto University",
-		HomeCountry: "JP", YearOfStudy: "5"}
+		HomeCountry: "JP", YearOfStudy: "5", GivenNames: " Haruka", FamilyName: "SATO ", BirthDate: "2003-05-14", PassportNumber: "tr 123 4567"}
 }
 
 // Every rule of the form, each wrong field named with its message; a
@@ -82,11 +82,29 @@ func TestProfileValidation(t *testing.T) {
 			want   map[string]string // field -> key
 		}{
 			{"empty", func(in *ProfileInput) { *in = ProfileInput{} }, map[string]string{
-				"name_latin": "incoming.profile.err.name_latin_required", "nationality": "incoming.profile.err.nationality_required",
+				"family_name": "profile.err.family_required", "birth_date": "profile.err.birth_required",
+				"nationality":   "incoming.profile.err.nationality_required",
 				"year_of_study": "incoming.profile.err.year_required", "home_institution_id": "incoming.profile.err.home_required"}},
 			{"native script in the Latin name", func(in *ProfileInput) { in.NameLatin = "佐藤遥" }, map[string]string{"name_latin": "incoming.profile.err.name_latin_script"}},
 			{"Cyrillic in the Latin name", func(in *ProfileInput) { in.NameLatin = "Мария Иванова" }, map[string]string{"name_latin": "incoming.profile.err.name_latin_script"}},
 			{"too long", func(in *ProfileInput) { in.NameLatin = strings.Repeat("a", 201) }, map[string]string{"name_latin": "incoming.profile.err.too_long"}},
+			{"a printed name of other words", func(in *ProfileInput) { in.NameLatin = "Sato Hanako" }, map[string]string{"name_latin": "profile.err.name_mismatch"}},
+			{"kana in the family name", func(in *ProfileInput) { in.FamilyName = "さとう" }, map[string]string{"family_name": "profile.err.passport_script"}},
+			{"Cyrillic in the given names", func(in *ProfileInput) { in.GivenNames = "Мария" }, map[string]string{"given_names": "profile.err.passport_script"}},
+			{"no family name", func(in *ProfileInput) { in.FamilyName, in.NameLatin = "", "" }, map[string]string{"family_name": "profile.err.family_required"}},
+			{"birth not a date", func(in *ProfileInput) { in.BirthDate = "14/05/2003" }, map[string]string{"birth_date": "profile.err.date"}},
+			{"born tomorrow", func(in *ProfileInput) { in.BirthDate = time.Now().UTC().AddDate(0, 0, 1).Format(time.DateOnly) }, map[string]string{"birth_date": "profile.err.birth_future"}},
+			{"born today", func(in *ProfileInput) { in.BirthDate = time.Now().UTC().Format(time.DateOnly) }, map[string]string{"birth_date": "profile.err.birth_future"}},
+			{"born this year", func(in *ProfileInput) { in.BirthDate = time.Now().UTC().AddDate(0, -2, 0).Format(time.DateOnly) }, map[string]string{"birth_date": "profile.err.birth_implausible"}},
+			{"a wrong century", func(in *ProfileInput) { in.BirthDate = "1903-05-14" }, map[string]string{"birth_date": "profile.err.birth_implausible"}},
+			{"a sign in the passport number", func(in *ProfileInput) { in.PassportNumber = "TR-1234567" }, map[string]string{"passport_number": "profile.err.passport_number"}},
+			{"a short passport number", func(in *ProfileInput) { in.PassportNumber = "T12" }, map[string]string{"passport_number": "profile.err.passport_number"}},
+			{"a full-width passport number", func(in *ProfileInput) { in.PassportNumber = "ＴＲ1234567" }, map[string]string{"passport_number": "profile.err.passport_number"}},
+			{"an expired passport", func(in *ProfileInput) { in.PassportExpires = time.Now().UTC().AddDate(0, 0, -1).Format(time.DateOnly) }, map[string]string{"passport_expires": "profile.err.passport_expired"}},
+			{"expiry not a date", func(in *ProfileInput) { in.PassportExpires = "soon" }, map[string]string{"passport_expires": "profile.err.date"}},
+			{"valid without a printed name, passport or given names", func(in *ProfileInput) { in.NameLatin, in.PassportNumber, in.GivenNames = "", "", "" }, nil},
+			{"valid with the printed name in any order", func(in *ProfileInput) { in.NameLatin = "haruka sato" }, nil},
+			{"valid oldest and youngest", func(in *ProfileInput) { in.BirthDate = time.Now().UTC().AddDate(-16, 0, 0).Format(time.DateOnly) }, nil},
 			{"year 0", func(in *ProfileInput) { in.YearOfStudy = "0" }, map[string]string{"year_of_study": "incoming.profile.err.year_range"}},
 			{"year 9", func(in *ProfileInput) { in.YearOfStudy = "9" }, map[string]string{"year_of_study": "incoming.profile.err.year_range"}},
 			{"year words", func(in *ProfileInput) { in.YearOfStudy = "fifth" }, map[string]string{"year_of_study": "incoming.profile.err.year_range"}},
@@ -160,10 +178,22 @@ func TestProfileSaveAndGet(t *testing.T) {
 			t.Fatal(err)
 		}
 		if p.NameLatin != "Sato Haruka" || p.NameNative != "佐藤遥" || p.Nationality != "JP" || p.HomeInstitutionID != nil ||
-			p.HomeInstitutionName != "Kumamoto University" || p.HomeCountry != "JP" || p.YearOfStudy != 5 || p.UpdatedAt.IsZero() {
+			p.HomeInstitutionName != "Kumamoto University" || p.HomeCountry != "JP" || p.YearOfStudy != 5 || p.UpdatedAt.IsZero() ||
+			p.GivenNames != "Haruka" || p.FamilyName != "SATO" || p.PassportNumber != "TR1234567" || p.PassportExpires != nil ||
+			p.BirthDate == nil || p.BirthDate.Format(time.DateOnly) != "2003-05-14" || !p.Complete() || len(p.VisaMissing()) != 0 {
 			t.Errorf("profile %+v", p)
 		}
+		if in := p.Input(); in.BirthDate != "2003-05-14" || in.FamilyName != "SATO" || in.PassportNumber != "TR1234567" {
+			t.Errorf("the form shows %+v", in)
+		}
+		// Without a printed name, the given names come first.
 		in := valid()
+		in.NameLatin, in.PassportNumber = "", ""
+		if p, err = f.s.Save(ctx, f.incoming, in); err != nil || p.NameLatin != "Haruka SATO" || p.PassportNumber != "" ||
+			strings.Join(p.VisaMissing(), ",") != "passport_number" {
+			t.Errorf("derived: %+v %v", p, err)
+		}
+		in = valid()
 		in.HomeInstitutionID, in.HomeInstitutionName, in.HomeCountry = strconv.FormatInt(f.partner.ID, 10), "", ""
 		if _, err := f.s.Save(ctx, f.incoming, in); err != nil {
 			t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"gorm.io/gorm"
 
 	"portal/internal/apperr"
+	"portal/internal/audit"
 	"portal/internal/clock"
 	"portal/internal/db"
 	"portal/internal/i18n"
@@ -26,16 +27,23 @@ type Kind string
 const (
 	KindAcceptance Kind = "acceptance" // accepted for a rotation
 	KindCompletion Kind = "completion" // completed a rotation
+	// KindVisa supports the visa application of an accepted applicant who
+	// asked for it: the acceptance's facts with the passport identity.
+	KindVisa Kind = "visa"
 )
 
 // Valid reports whether k is a kind the portal issues.
-func (k Kind) Valid() bool { return k == KindAcceptance || k == KindCompletion }
+func (k Kind) Valid() bool { return k == KindAcceptance || k == KindCompletion || k == KindVisa }
 
 // Subject is what a letter certifies about whom: the facts printed on it.
 type Subject struct {
 	RequestID, HolderID                                                int64
 	NameLatin, NameNative, HomeInstitution, DepartmentEN, DepartmentZH string
 	StartsOn, EndsOn                                                   time.Time
+	// The passport identity, which only a visa support letter prints:
+	// the names as the passport writes them, ISO 3166-1 nationality.
+	GivenNames, FamilyName, Nationality, PassportNumber string
+	BirthDate                                           time.Time
 }
 
 // Letter is one issued letter as recorded.
@@ -95,28 +103,40 @@ type row struct {
 	EndsOn          time.Time
 	IssuedAt        time.Time
 	SupersededAt    *time.Time
+	GivenNames      string
+	FamilyName      string
+	Nationality     string
+	BirthDate       *time.Time
+	PassportNumber  string
 }
 
 func (row) TableName() string { return "letters" }
 
 func (r row) letter() *Letter {
-	return &Letter{
+	l := &Letter{
 		ID: r.ID, Code: r.Code, Kind: Kind(r.Kind), Seq: r.Seq,
 		Subject: Subject{
 			RequestID: r.RequestID, HolderID: r.HolderID,
 			NameLatin: r.NameLatin, NameNative: r.NameNative, HomeInstitution: r.HomeInstitution,
 			DepartmentEN: r.DepartmentEN, DepartmentZH: r.DepartmentZH,
 			StartsOn: day(r.StartsOn), EndsOn: day(r.EndsOn),
+			GivenNames: r.GivenNames, FamilyName: r.FamilyName, Nationality: r.Nationality, PassportNumber: r.PassportNumber,
 		},
 		IssuedAt: r.IssuedAt, SupersededAt: r.SupersededAt,
 	}
+	if r.BirthDate != nil {
+		l.Subject.BirthDate = day(*r.BirthDate)
+	}
+	return l
 }
 
 // same reports whether the letter r certifies exactly what subj says.
 func (r row) same(subj Subject) bool {
 	return r.HolderID == subj.HolderID && r.NameLatin == subj.NameLatin && r.NameNative == subj.NameNative &&
 		r.HomeInstitution == subj.HomeInstitution && r.DepartmentEN == subj.DepartmentEN &&
-		r.DepartmentZH == subj.DepartmentZH && day(r.StartsOn).Equal(subj.StartsOn) && day(r.EndsOn).Equal(subj.EndsOn)
+		r.DepartmentZH == subj.DepartmentZH && day(r.StartsOn).Equal(subj.StartsOn) && day(r.EndsOn).Equal(subj.EndsOn) &&
+		r.GivenNames == subj.GivenNames && r.FamilyName == subj.FamilyName && r.Nationality == subj.Nationality &&
+		r.PassportNumber == subj.PassportNumber && r.letter().Subject.BirthDate.Equal(subj.BirthDate)
 }
 
 // Issue returns the letter of kind k for subj, with its PDF in lang. The
@@ -125,6 +145,23 @@ func (r row) same(subj Subject) bool {
 // letter and code (the PDF is the same but for its language); asking with
 // changed facts issues a new letter and marks the old one superseded.
 func (s *Service) Issue(ctx context.Context, k Kind, subj Subject, lang i18n.Lang) (*Letter, []byte, error) {
+	return s.IssueBy(ctx, nil, k, subj, lang)
+}
+
+// Issuer is who asked for a letter and from where, for the audit log.
+type Issuer struct {
+	UserID int64
+	Meta   audit.Meta
+}
+
+// ActionIssued is the audit action of a letter handed out: a new one, or
+// the current one again.
+const ActionIssued = "letter.issued"
+
+// IssueBy is Issue on behalf of by, who is audited in the same transaction
+// as the letter's record: a letter printed with someone's passport number
+// says who had it printed. A nil by audits nothing (seeding, tests).
+func (s *Service) IssueBy(ctx context.Context, by *Issuer, k Kind, subj Subject, lang i18n.Lang) (*Letter, []byte, error) {
 	subj, err := clean(k, subj)
 	if err != nil {
 		return nil, nil, err
@@ -133,7 +170,7 @@ func (s *Service) Issue(ctx context.Context, k Kind, subj Subject, lang i18n.Lan
 	// Two first issues at once both insert seq 1; the loser's unique index
 	// violation is retried and then finds the winner's letter.
 	for attempt := 0; ; attempt++ {
-		l, err = s.issue(ctx, k, subj)
+		l, err = s.issue(ctx, k, subj, by)
 		if errors.Is(err, gorm.ErrDuplicatedKey) && attempt < 3 {
 			continue
 		}
@@ -149,8 +186,16 @@ func (s *Service) Issue(ctx context.Context, k Kind, subj Subject, lang i18n.Lan
 	return l, pdf, nil
 }
 
-func (s *Service) issue(ctx context.Context, k Kind, subj Subject) (*Letter, error) {
+func (s *Service) issue(ctx context.Context, k Kind, subj Subject, by *Issuer) (*Letter, error) {
 	var out *Letter
+	now := s.o.Now().UTC()
+	audited := func(tx *gorm.DB, l *Letter, fresh bool) error {
+		if by == nil {
+			return nil
+		}
+		return audit.Write(tx, audit.New(now, &by.UserID, ActionIssued, by.Meta, map[string]any{
+			"kind": string(l.Kind), "seq": l.Seq, "new": fresh}).On("rotation_request", l.Subject.RequestID))
+	}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var last []row
 		if err := tx.Clauses(db.ForUpdate()).Where("request_id = ? AND kind = ?", subj.RequestID, string(k)).
@@ -166,16 +211,20 @@ func (s *Service) issue(ctx context.Context, k Kind, subj Subject) (*Letter, err
 			}
 			if last[0].same(subj) {
 				out = last[0].letter()
-				return nil
+				return audited(tx, out, false)
 			}
 			seq = last[0].Seq + 1
 		}
-		now := s.o.Now().UTC()
 		r := row{
 			Code: newCode(), Kind: string(k), RequestID: subj.RequestID, Seq: seq, HolderID: subj.HolderID,
 			NameLatin: subj.NameLatin, NameNative: subj.NameNative, HomeInstitution: subj.HomeInstitution,
 			DepartmentEN: subj.DepartmentEN, DepartmentZH: subj.DepartmentZH,
 			StartsOn: subj.StartsOn, EndsOn: subj.EndsOn, IssuedAt: now,
+			GivenNames: subj.GivenNames, FamilyName: subj.FamilyName, Nationality: subj.Nationality,
+			PassportNumber: subj.PassportNumber,
+		}
+		if !subj.BirthDate.IsZero() {
+			r.BirthDate = &subj.BirthDate
 		}
 		if err := tx.Create(&r).Error; err != nil {
 			return err
@@ -186,7 +235,7 @@ func (s *Service) issue(ctx context.Context, k Kind, subj Subject) (*Letter, err
 			}
 		}
 		out = r.letter()
-		return nil
+		return audited(tx, out, true)
 	})
 	return out, err
 }
@@ -194,10 +243,15 @@ func (s *Service) issue(ctx context.Context, k Kind, subj Subject) (*Letter, err
 // clean trims the subject and refuses one that cannot make a letter: a
 // caller's bug, since the rotation workflow supplies these facts.
 func clean(k Kind, subj Subject) (Subject, error) {
-	for _, f := range []*string{&subj.NameLatin, &subj.NameNative, &subj.HomeInstitution, &subj.DepartmentEN, &subj.DepartmentZH} {
+	for _, f := range []*string{&subj.NameLatin, &subj.NameNative, &subj.HomeInstitution, &subj.DepartmentEN, &subj.DepartmentZH,
+		&subj.GivenNames, &subj.FamilyName, &subj.Nationality, &subj.PassportNumber} {
 		*f = strings.TrimSpace(*f)
 	}
-	subj.StartsOn, subj.EndsOn = day(subj.StartsOn), day(subj.EndsOn)
+	subj.StartsOn, subj.EndsOn, subj.BirthDate = day(subj.StartsOn), day(subj.EndsOn), day(subj.BirthDate)
+	if k != KindVisa {
+		// Only a visa letter prints (and records) the passport identity.
+		subj.GivenNames, subj.FamilyName, subj.Nationality, subj.PassportNumber, subj.BirthDate = "", "", "", "", time.Time{}
+	}
 	switch {
 	case !k.Valid():
 		return subj, apperr.Internalf("letter: unknown kind %q", k)
@@ -207,6 +261,8 @@ func clean(k Kind, subj Subject) (Subject, error) {
 		return subj, apperr.Internalf("letter: request %d lacks a name or department", subj.RequestID)
 	case subj.StartsOn.IsZero() || subj.EndsOn.Before(subj.StartsOn):
 		return subj, apperr.Internalf("letter: request %d has dates %v..%v", subj.RequestID, subj.StartsOn, subj.EndsOn)
+	case k == KindVisa && (subj.FamilyName == "" || subj.Nationality == "" || subj.PassportNumber == "" || subj.BirthDate.IsZero()):
+		return subj, apperr.Internalf("letter: the visa letter of request %d lacks a passport fact", subj.RequestID)
 	}
 	return subj, nil
 }

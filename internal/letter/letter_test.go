@@ -275,3 +275,62 @@ func TestALetterIsDatedWithTheLocalDay(t *testing.T) {
 		wantIn(t, pdfText(t, b), "Date: 1 August 2026")
 	})
 }
+
+// A visa support letter prints the passport identity beside the
+// acceptance's facts, on one page in either language, and keeps its code
+// while the facts stay; a new passport number is a new letter. The other
+// kinds never record the passport.
+func TestIssueAVisaSupportLetter(t *testing.T) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
+		s := newService(d)
+		ctx := context.Background()
+		subj := subject(51, holder(t, d, "chen"))
+		subj.GivenNames, subj.FamilyName, subj.Nationality, subj.PassportNumber = "Yi-Chun", "CHEN", "TW", "312345678"
+		subj.BirthDate = time.Date(2002, 11, 3, 0, 0, 0, 0, time.UTC)
+		l, b, err := s.Issue(ctx, letter.KindVisa, subj, i18n.English)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantIn(t, pdfText(t, b), "Visa Support Letter", "Chen Yi-Chun", "CHEN", "Yi-Chun", "陳怡君", "312345678", "3 November 2002",
+			"Taiwan", "Kyoto University", "Department of Cardiology", "6 July 2026", "31 July 2026", l.DisplayCode(),
+			"https://portal.example.edu/verify?code="+l.DisplayCode())
+		if os.Getenv("LETTER_PDF_DIR") != "" {
+			_ = os.WriteFile(os.Getenv("LETTER_PDF_DIR")+"/visa-en.pdf", b, 0o644)
+		}
+		l2, b2, err := s.Issue(ctx, letter.KindVisa, subj, i18n.TraditionalChinese)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantIn(t, pdfText(t, b2), "簽證支持函", "陳怡君", "312345678", "2002年11月3日", "台灣", "心臟內科", l.DisplayCode())
+		if os.Getenv("LETTER_PDF_DIR") != "" {
+			_ = os.WriteFile(os.Getenv("LETTER_PDF_DIR")+"/visa-zh.pdf", b2, 0o644)
+		}
+		if l2.Code != l.Code {
+			t.Errorf("the same facts gave a new code %s, want %s", l2.Code, l.Code)
+		}
+		v, err := s.Verify(ctx, l.Code)
+		if err != nil || v.Kind != letter.KindVisa || v.Subject.PassportNumber != "312345678" || v.Subject.Nationality != "TW" ||
+			!v.Subject.BirthDate.Equal(subj.BirthDate) || v.Subject.FamilyName != "CHEN" {
+			t.Errorf("verified %+v, %v", v, err)
+		}
+		subj.PassportNumber = "398765432"
+		l3, _, err := s.Issue(ctx, letter.KindVisa, subj, i18n.English)
+		if err != nil || l3.Code == l.Code || l3.Seq != 2 {
+			t.Errorf("a new passport: %+v, %v", l3, err)
+		}
+
+		// An acceptance letter drops the passport facts it is given.
+		a, _, err := s.Issue(ctx, letter.KindAcceptance, subj, i18n.English)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, _ = s.Verify(ctx, a.Code); a.Subject.PassportNumber != "" || !a.Subject.BirthDate.IsZero() {
+			t.Errorf("an acceptance letter recorded the passport: %+v", a.Subject)
+		}
+		// A visa letter without a passport fact is a caller's bug.
+		subj.PassportNumber = ""
+		if _, _, err := s.Issue(ctx, letter.KindVisa, subj, i18n.English); apperr.CodeOf(err) != apperr.Internal {
+			t.Errorf("a visa letter without a passport number: %v", err)
+		}
+	})
+}

@@ -12,6 +12,8 @@ import (
 	"unicode"
 
 	"github.com/signintech/gopdf"
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
 
 	"portal/internal/i18n"
 )
@@ -102,7 +104,48 @@ func (s *Service) text(l *Letter, lang i18n.Lang) text {
 	if subj.HomeInstitution != "" {
 		tx.Facts = append(tx.Facts[:1], append([][2]string{{t("letter.fact.home"), subj.HomeInstitution}}, tx.Facts[1:]...)...)
 	}
+	if l.Kind == KindVisa {
+		s.visaText(&tx, subj, lang, name, dept, from, to)
+	}
 	return tx
+}
+
+// visaText words a visa support letter: the acceptance's facts preceded by
+// the passport identity a consulate matches against the passport.
+func (s *Service) visaText(tx *text, subj Subject, lang i18n.Lang, name, dept, from, to string) {
+	t := func(key string, args ...any) string { return s.o.I18n.T(lang, key, args...) }
+	country := CountryName(subj.Nationality, lang)
+	tx.Paragraphs = []string{
+		t("letter.body.visa", name, country, subj.PassportNumber, dept, from, to),
+		t("letter.body2.visa"),
+	}
+	facts := [][2]string{{t("letter.fact.family_name"), subj.FamilyName}}
+	if subj.GivenNames != "" {
+		facts = append(facts, [2]string{t("letter.fact.given_names"), subj.GivenNames})
+	}
+	facts = append(facts,
+		[2]string{t("letter.fact.birth_date"), FormatDate(subj.BirthDate, lang)},
+		[2]string{t("letter.fact.nationality"), country},
+		[2]string{t("letter.fact.passport"), subj.PassportNumber})
+	if subj.HomeInstitution != "" {
+		facts = append(facts, [2]string{t("letter.fact.home"), subj.HomeInstitution})
+	}
+	tx.Facts = append(facts,
+		[2]string{t("letter.fact.department"), dept},
+		[2]string{t("letter.fact.period"), t("letter.period", from, to)})
+}
+
+// CountryName is the name of the ISO 3166-1 code in lang, as a letter
+// prints a nationality; the code itself when unknown.
+func CountryName(code string, lang i18n.Lang) string {
+	r, err := language.ParseRegion(code)
+	if err != nil {
+		return code
+	}
+	if n := display.Regions(language.Make(string(lang))).Name(r); n != "" {
+		return n
+	}
+	return code
 }
 
 // FormatDate writes a calendar date as a letter does: 6 July 2026,
@@ -306,19 +349,23 @@ func (r *renderer) render(t text) ([]byte, error) {
 	p.y += 1
 	p.rule(marginX, pageW-marginX, p.y, 0.5, muted)
 
-	// Signature block.
+	// Signature block: room to sign, less of it when the facts are many
+	// (a visa letter's), never into the foot.
+	foot := pageH - 92.0
 	p.y += 30
 	p.font(11, ink)
 	p.at(marginX, p.y, t.Closing)
-	p.y += 64
+	p.y += min(64, max(34, foot-14-(p.y+25+17)))
 	p.rule(marginX, marginX+200, p.y, 0.6, ink)
 	p.y += 8
 	p.at(marginX, p.y, t.Signer)
 	p.y += 17
 	p.at(marginX, p.y, t.SignerOrg)
+	if p.y+14 > foot && p.err == nil {
+		p.err = fmt.Errorf("the letter runs into its foot (%.0f > %.0f)", p.y+14, foot)
+	}
 
 	// Foot: the verification code and where to check it.
-	foot := pageH - 92.0
 	p.rule(marginX, pageW-marginX, foot, 0.5, muted)
 	p.font(10.5, ink)
 	p.at(marginX, foot+12, t.CodeLine)

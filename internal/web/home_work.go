@@ -229,6 +229,11 @@ func (s *Server) homeIncoming(c echo.Context, p Page, u *user.User) ([]homeSecti
 	}
 	sec := homeSection{ID: "work-incoming", Heading: p.T("home.work.incoming.title"), Empty: p.T("home.work.incoming.empty"),
 		More: "/rotations", MoreText: p.T("home.work.incoming.more")}
+	todo, err := s.profileTodo(c, p, u)
+	if err != nil {
+		return nil, err
+	}
+	sec.Items = append(sec.Items, todo...)
 	for _, r := range rs {
 		if rotation.Final(r.Status) {
 			continue

@@ -4,17 +4,20 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"portal/internal/apperr"
 	"portal/internal/incoming"
+	"portal/internal/user"
 )
 
 // profileField is one input of the profile form with its message.
 type profileField struct {
 	Name, Label, Value, Error, Hint string
 	Required                        bool
+	Type                            string // the input's type: text when empty
 	Autocomplete                    string
 	Options                         []choice // a select when set, with Choose as its empty choice
 	Choose                          string
@@ -48,9 +51,12 @@ type choice struct {
 type incomingProfileView struct {
 	Page
 	New                                      bool // no profile saved yet
+	Incomplete                               bool // saved before the passport fields were asked
 	Errors                                   []profileError
 	NameLatin, NameNative, Nationality, Year profileField
 	Partner, HomeName, HomeCountry           profileField
+	GivenNames, FamilyName, BirthDate        profileField
+	PassportNumber, PassportExpires          profileField
 }
 
 type profileError struct{ Field, Message string }
@@ -59,14 +65,14 @@ type profileError struct{ Field, Message string }
 // they saved before.
 func (s *Server) incomingProfile(c echo.Context) error {
 	u := visitorOf(c).User
-	p, err := s.Incoming.Get(c.Request().Context(), u.ID)
+	p, err := s.Incoming.Find(c.Request().Context(), u.ID)
 	switch {
-	case apperr.CodeOf(err) == apperr.NotFound:
-		return s.profilePage(c, http.StatusOK, incoming.ProfileInput{}, true, nil)
 	case err != nil:
 		return err
+	case p == nil:
+		return s.profilePage(c, http.StatusOK, incoming.ProfileInput{}, nil, nil)
 	}
-	return s.profilePage(c, http.StatusOK, p.Input(), false, nil)
+	return s.profilePage(c, http.StatusOK, p.Input(), p, nil)
 }
 
 // incomingProfileSave saves the form; a refused form is shown again as
@@ -77,11 +83,16 @@ func (s *Server) incomingProfileSave(c echo.Context) error {
 		NameLatin: c.FormValue("name_latin"), NameNative: c.FormValue("name_native"), Nationality: c.FormValue("nationality"),
 		HomeInstitutionID: c.FormValue("home_institution_id"), HomeInstitutionName: c.FormValue("home_institution_name"),
 		HomeCountry: c.FormValue("home_country"), YearOfStudy: c.FormValue("year_of_study"),
+		GivenNames: c.FormValue("given_names"), FamilyName: c.FormValue("family_name"), BirthDate: c.FormValue("birth_date"),
+		PassportNumber: c.FormValue("passport_number"), PassportExpires: c.FormValue("passport_expires"),
 	}
 	_, saveErr := s.Incoming.Save(ctx, visitorOf(c).User, in)
 	if f := apperr.FieldsOf(saveErr); f != nil {
-		_, err := s.Incoming.Get(ctx, visitorOf(c).User.ID)
-		return s.profilePage(c, http.StatusUnprocessableEntity, in, err != nil, f)
+		saved, err := s.Incoming.Find(ctx, visitorOf(c).User.ID)
+		if err != nil {
+			return err
+		}
+		return s.profilePage(c, http.StatusUnprocessableEntity, in, saved, f)
 	}
 	if saveErr != nil {
 		return saveErr
@@ -90,8 +101,10 @@ func (s *Server) incomingProfileSave(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/incoming/profile")
 }
 
-func (s *Server) profilePage(c echo.Context, status int, in incoming.ProfileInput, isNew bool, bad apperr.Fields) error {
-	v := incomingProfileView{Page: s.page(c, "incoming.profile.title"), New: isNew}
+// profilePage shows the form with in; saved is the profile as stored, nil
+// before the first save.
+func (s *Server) profilePage(c echo.Context, status int, in incoming.ProfileInput, saved *incoming.Profile, bad apperr.Fields) error {
+	v := incomingProfileView{Page: s.page(c, "incoming.profile.title"), New: saved == nil, Incomplete: saved != nil && !saved.Complete()}
 	field := func(name, label, value, hint string) profileField {
 		f := profileField{Name: name, Label: v.T(label), Value: value}
 		if hint != "" {
@@ -103,8 +116,25 @@ func (s *Server) profilePage(c echo.Context, status int, in incoming.ProfileInpu
 		}
 		return f
 	}
-	v.NameLatin = field("name_latin", "incoming.profile.name_latin", in.NameLatin, "incoming.profile.name_latin.hint")
-	v.NameLatin.Required, v.NameLatin.Autocomplete = true, "name"
+	v.GivenNames = field("given_names", "profile.given_names", in.GivenNames, "profile.given_names.hint")
+	v.GivenNames.Autocomplete = "given-name"
+	v.FamilyName = field("family_name", "profile.family_name", in.FamilyName, "profile.family_name.hint")
+	v.FamilyName.Required, v.FamilyName.Autocomplete = true, "family-name"
+	v.NameLatin = field("name_latin", "profile.name_latin", in.NameLatin, "profile.name_latin.hint")
+	v.NameLatin.Autocomplete = "name"
+	v.BirthDate = field("birth_date", "profile.birth_date", in.BirthDate, "")
+	v.BirthDate.Required, v.BirthDate.Type, v.BirthDate.Autocomplete = true, "date", "bday"
+	v.PassportNumber = field("passport_number", "profile.passport_number", in.PassportNumber, "profile.passport_number.hint")
+	v.PassportNumber.Autocomplete = "off"
+	v.PassportExpires = field("passport_expires", "profile.passport_expires", in.PassportExpires, "")
+	v.PassportExpires.Type = "date"
+	// A date input sends a date or nothing; anything else was not typed in
+	// it and would make the field invalid HTML.
+	for _, f := range []*profileField{&v.BirthDate, &v.PassportExpires} {
+		if _, err := time.Parse(time.DateOnly, f.Value); err != nil {
+			f.Value = ""
+		}
+	}
 	v.NameNative = field("name_native", "incoming.profile.name_native", in.NameNative, "incoming.profile.name_native.hint")
 	v.NameNative.Autocomplete = "name"
 	v.Nationality = field("nationality", "incoming.profile.nationality", in.Nationality, "")
@@ -139,4 +169,32 @@ func (s *Server) profilePage(c echo.Context, status int, in incoming.ProfileInpu
 		v.Year.Options = append(v.Year.Options, choice{Value: val, Label: v.T("incoming.profile.year_n", y), Selected: val == in.YearOfStudy})
 	}
 	return s.render.render(c, status, pageIncomingProfile, v)
+}
+
+// profileLanding is where an incoming applicant goes once signed in: their
+// profile while it is missing or incomplete (departments and letters need
+// it, and it is what names them instead of their address), else path.
+func (s *Server) profileLanding(c echo.Context, u *user.User, path string) (string, error) {
+	if s.Incoming == nil || u == nil || !u.Has(user.Incoming) {
+		return path, nil
+	}
+	p, err := s.Incoming.Find(c.Request().Context(), u.ID)
+	if err != nil {
+		return "", err
+	}
+	if !p.Complete() {
+		return "/incoming/profile", nil
+	}
+	return path, nil
+}
+
+// profileTodo is the first thing on an incoming applicant's worklist while
+// their profile is missing or incomplete: nothing else can go far without
+// it (a request is reviewed by who they are, a visa letter prints it).
+func (s *Server) profileTodo(c echo.Context, p Page, u *user.User) ([]homeItem, error) {
+	to, err := s.profileLanding(c, u, "")
+	if err != nil || to == "" {
+		return nil, err
+	}
+	return []homeItem{{Title: p.T("profile.todo.title"), Detail: p.T("profile.todo.text"), Link: to, Urgent: true}}, nil
 }

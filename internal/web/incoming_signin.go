@@ -82,7 +82,17 @@ func (s *Server) signinLinkUse(c echo.Context) error {
 	}
 	s.setCookie(c, s.cookie, session, 0)
 	s.setFlash(c, "signed_in")
-	return c.Redirect(http.StatusSeeOther, "/")
+	// A first sign-in lands on the profile (its page welcomes them), not
+	// on a home page that could only greet them by their address.
+	who, _, err := s.Auth.Authenticate(ctx, session)
+	if err != nil {
+		return err
+	}
+	to, err := s.profileLanding(c, who.User, "/")
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, to)
 }
 
 // partnerLogin starts a sign-in at a partner university's provider. The

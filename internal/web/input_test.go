@@ -104,7 +104,7 @@ func TestBadBytesInFormsAreRefusedAndNothingIsStored(t *testing.T) {
 		for _, v := range bad {
 			token := in.get("/incoming/profile").csrf(t)
 			pg := in.post("/incoming/profile", url.Values{"_csrf": {token}, "name_latin": {"Sato Haruka"}, "name_native": {"佐藤" + v},
-				"nationality": {"JP"}, "year_of_study": {"5"}, "home_institution_name": {"Kumamoto University"}, "home_country": {"JP"}})
+				"given_names": {"Haruka"}, "family_name": {"Sato"}, "birth_date": {"2003-05-14"}, "nationality": {"JP"}, "year_of_study": {"5"}, "home_institution_name": {"Kumamoto University"}, "home_country": {"JP"}})
 			wantStatus(t, pg, http.StatusUnprocessableEntity)
 			wantText(t, pg, i18n.English, "input.bad_field", "name_native")
 		}

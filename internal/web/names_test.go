@@ -23,6 +23,7 @@ func TestNamesRefuseDirectionControls(t *testing.T) {
 		in.signInByEmail("haruka@kumamoto-u.test")
 		valid := func(token string) url.Values {
 			return url.Values{"_csrf": {token}, "name_latin": {"Sato Haruka"}, "name_native": {"佐藤遥"},
+				"given_names": {"Haruka"}, "family_name": {"Sato"}, "birth_date": {"2003-05-14"},
 				"nationality": {"JP"}, "year_of_study": {"5"}, "home_institution_name": {"Kumamoto University"}, "home_country": {"JP"}}
 		}
 		for field, value := range map[string]string{

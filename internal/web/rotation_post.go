@@ -9,7 +9,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"portal/internal/apperr"
-	"portal/internal/letter"
 	"portal/internal/rotation"
 	"portal/internal/user"
 )
@@ -155,35 +154,4 @@ func (s *Server) rotationConfirm(c echo.Context) error {
 	}
 	_, err = s.Rotations.Confirm(c.Request().Context(), visitorOf(c).User, id, rotationVersion(c))
 	return s.rotationAct(c, id, err, "rotation_confirm", nil)
-}
-
-// rotationLetter issues a letter of the request as a PDF: the acceptance
-// letter once accepted, the certificate of completion once completed. The
-// names are the applicant's profile's (their account's name without one).
-func (s *Server) rotationLetter(c echo.Context) error {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	if s.Letters == nil {
-		return apperr.New(apperr.NotFound, "error.not_found")
-	}
-	ctx := c.Request().Context()
-	kind := letter.Kind(c.Param("kind"))
-	subj, err := s.Rotations.LetterSubject(ctx, visitorOf(c).User, id, kind)
-	if err != nil {
-		return err
-	}
-	if s.Incoming != nil {
-		if p, err := s.Incoming.Get(ctx, subj.HolderID); err == nil {
-			subj.NameLatin, subj.NameNative, subj.HomeInstitution = p.NameLatin, p.NameNative, p.HomeInstitutionName
-		} else if apperr.CodeOf(err) != apperr.NotFound {
-			return err
-		}
-	}
-	l, pdf, err := s.Letters.Issue(ctx, kind, subj, langOf(c))
-	if err != nil {
-		return err
-	}
-	return sendLetter(c, l, pdf)
 }

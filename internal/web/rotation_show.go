@@ -34,7 +34,7 @@ type rotationShowView struct {
 	CanAccept               bool
 	Onboarding              *rotationOnboardingView
 	CanConfirm              bool
-	Letters                 []rotationLink
+	Letters                 []letterItem
 	Events                  []rotationEventRow
 	IsApplicant, IsReviewer bool
 }
@@ -190,8 +190,8 @@ func (s *Server) rotationPage(c echo.Context, status int, id int64, at *rotation
 		v.Onboarding = rotationOnboardingOf(v.Page, d, at, msg, v.IsApplicant)
 	}
 	if s.Letters != nil {
-		for _, k := range d.Letters() {
-			v.Letters = append(v.Letters, rotationLink{v.T("rotation.letter." + string(k)), rotation.Link(d.ID) + "/letters/" + string(k)})
+		if v.Letters, err = s.rotationLetters(c, v.Page, d, v.IsApplicant); err != nil {
+			return err
 		}
 	}
 	v.events(d)

@@ -67,7 +67,8 @@ func (a *App) seedDemoProfile(ctx context.Context) error {
 	}
 	profiles := incoming.NewService(a.DB, a.Catalog, nil)
 	in := incoming.ProfileInput{NameLatin: "Yamada Hanako", NameNative: "山田花子", Nationality: "JP", YearOfStudy: "5",
-		HomeInstitutionName: "Kyoto University", HomeCountry: "JP"}
+		HomeInstitutionName: "Kyoto University", HomeCountry: "JP",
+		GivenNames: "Hanako", FamilyName: "Yamada", BirthDate: "2003-05-14", PassportNumber: "TK1234567"}
 	partners, err := profiles.Partners(ctx)
 	if err != nil {
 		return err
