@@ -85,8 +85,8 @@ type reviewBulkButton struct {
 type reviewForm struct {
 	Stage, Partner, Month, Specialty, Waiting, Sort string
 	Stages, Partners, Specialties, Sorts            template.HTML
-	Claim                                           string        // who holds the rows: application.ClaimMine, ClaimFree or ""
-	Claims                                          template.HTML // its choices
+	Claim                                           string            // who holds the rows: application.ClaimMine, ClaimFree or ""
+	Claims                                          template.HTML     // its choices
 	Fields                                          map[string]string // field -> error message
 }
 
