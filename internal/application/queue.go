@@ -87,7 +87,16 @@ type QueueFilter struct {
 	// Mine, without Stages, is what waits for the reader: the open stages
 	// whose turn is a party they play (WaitingStages).
 	Mine bool
+	// Claim narrows to who holds the rows (claim.go): ClaimMine, the
+	// reader; ClaimFree, nobody. "" is everyone's.
+	Claim string
 }
+
+// The values of QueueFilter.Claim.
+const (
+	ClaimMine = "mine"
+	ClaimFree = "free"
+)
 
 // QueueRow is one application as a queue shows it.
 type QueueRow struct {
@@ -106,6 +115,11 @@ type QueueRow struct {
 	ElectiveTitleEN, ElectiveTitleZH                 string
 	InstitutionNameEN, InstitutionNameLocal, Country string
 	StartsOn, EndsOn                                 time.Time
+	// Who holds it at its stage (claim.go): HolderID 0 when nobody.
+	HolderID    int64
+	HolderName  string
+	ClaimedAt   time.Time
+	DaysClaimed int
 }
 
 // StageCount is how many applications of the queue's scope and filters
@@ -151,13 +165,13 @@ func (s *Service) Queue(ctx context.Context, u *user.User, f QueueFilter) (*Queu
 	defer rows.Close()
 	page := &QueuePage{Now: now, Rows: make([]QueueRow, 0, f.Limit+1)}
 	var (
-		id, version, rank, elective                                          sql.NullInt64
-		stage, name, specialty, titleEN, titleZH, instEN, instLocal, country sql.NullString
-		since, starts, ends                                                  dbTime
-		list                                                                 sql.RawBytes
+		id, version, rank, elective, holder                                              sql.NullInt64
+		stage, name, specialty, titleEN, titleZH, instEN, instLocal, country, holderName sql.NullString
+		since, starts, ends, claimed                                                     dbTime
+		list                                                                             sql.RawBytes
 	)
 	dest := []any{&id, &version, &stage, &name, &specialty, &since, &rank, &elective,
-		&titleEN, &titleZH, &instEN, &instLocal, &country, &starts, &ends, &list}
+		&titleEN, &titleZH, &instEN, &instLocal, &country, &starts, &ends, &holder, &holderName, &claimed, &list}
 	var counts []int
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
@@ -174,9 +188,13 @@ func (s *Service) Queue(ctx context.Context, u *user.User, f QueueFilter) (*Queu
 		r := QueueRow{ID: id.Int64, Version: int(version.Int64), Stage: Stage(stage.String), ApplicantName: name.String, Specialty: specialty.String,
 			StageSince: since.Time, CurrentChoice: int(rank.Int64), ElectiveID: elective.Int64,
 			ElectiveTitleEN: titleEN.String, ElectiveTitleZH: titleZH.String, InstitutionNameEN: instEN.String,
-			InstitutionNameLocal: instLocal.String, Country: country.String, StartsOn: starts.Time, EndsOn: ends.Time}
+			InstitutionNameLocal: instLocal.String, Country: country.String, StartsOn: starts.Time, EndsOn: ends.Time,
+			HolderID: holder.Int64, HolderName: holderName.String, ClaimedAt: claimed.Time}
 		r.Turn = Turn(r.Stage)
 		r.DaysInStage = max(int(now.Sub(r.StageSince)/(24*time.Hour)), 0)
+		if r.HolderID != 0 {
+			r.DaysClaimed = max(int(now.Sub(r.ClaimedAt)/(24*time.Hour)), 0)
+		}
 		page.Rows = append(page.Rows, r)
 	}
 	if err := rows.Err(); err != nil {
@@ -256,6 +274,11 @@ func normalise(f QueueFilter) (QueueFilter, *cursor, error) {
 	}
 	if f.PartnerID < 0 || f.PeriodID < 0 {
 		fields.Add("partner", "form.not_a_choice")
+	}
+	switch f.Claim {
+	case "", ClaimMine, ClaimFree:
+	default:
+		fields.Add("claim", "form.not_a_choice")
 	}
 	switch f.Sort {
 	case "":
@@ -356,13 +379,30 @@ func queueSQL(u *user.User, f QueueFilter, cur *cursor, now time.Time) *query {
 	if f.WaitingDays > 0 {
 		where.add(" AND a.stage_since <= ?", now.AddDate(0, 0, -f.WaitingDays))
 	}
+	byChoice := f.PartnerID > 0 || f.PeriodID > 0 || f.Month != ""
+	// A claim holds only at the stage it was taken at (claim.go).
+	switch {
+	case f.Claim == ClaimFree:
+		where.add(" AND NOT EXISTS (SELECT 1 FROM application_claims AS cl WHERE cl.application_id = a.id AND cl.stage = a.status)")
+	case f.Claim == ClaimMine && byChoice:
+		where.add(" AND EXISTS (SELECT 1 FROM application_claims AS cl WHERE cl.application_id = a.id AND cl.stage = a.status AND cl.user_id = ?)", u.ID)
+	}
 	counted := countedStages(f.Stages)
 
 	// Counts need counting only under a filter the counters do not keep.
-	q := &query{counted: counted, exact: f.PartnerID == 0 && f.PeriodID == 0 && f.Month == "" && f.WaitingDays == 0}
+	q := &query{counted: counted, exact: !byChoice && f.WaitingDays == 0 && f.Claim == ""}
 	q.add("WITH ")
 	source := "applications"
-	if f.PartnerID > 0 || f.PeriodID > 0 || f.Month != "" {
+	if f.Claim == ClaimMine && !byChoice {
+		// The reader's claims are few whatever the size of a stage: start
+		// from them (their index) rather than walk each stage for them.
+		q.add("cand AS MATERIALIZED (SELECT a.id, a.status, a.stage_since FROM application_claims AS cl"+
+			" JOIN applications AS a ON a.id = cl.application_id AND a.status = cl.stage WHERE cl.user_id = ? AND a.status IN ?",
+			u.ID, append(slices.Clone(f.Stages), counted...))
+		q.add(where.sql.String()+"), ", where.args...)
+		source, where = "cand", query{}
+	}
+	if byChoice {
 		q.add("cand AS MATERIALIZED (SELECT a.id, a.status, a.stage_since FROM application_choices AS fc" +
 			" JOIN electives AS fe ON fe.id = fc.elective_id JOIN periods AS fp ON fp.id = fc.period_id" +
 			" JOIN applications AS a ON a.id = fc.application_id AND a.current_choice = fc.rank WHERE a.status IN ?")
@@ -416,11 +456,14 @@ func queueSQL(u *user.User, f QueueFilter, cur *cursor, now time.Time) *query {
 	}
 
 	q.add("shown AS (SELECT a.id, a.version, a.status, usr.name, a.specialty, a.stage_since, a.current_choice, e.id AS elective_id," +
-		" e.title_en, e.title_zh, i.name_en, i.name_local, i.country, p.starts_on, p.ends_on" +
+		" e.title_en, e.title_zh, i.name_en, i.name_local, i.country, p.starts_on, p.ends_on," +
+		" hc.user_id AS holder_id, hu.name AS holder_name, hc.claimed_at" +
 		" FROM page JOIN applications AS a ON a.id = page.id JOIN users AS usr ON usr.id = a.applicant_id" +
 		" LEFT JOIN application_choices AS c ON c.application_id = a.id AND c.rank = a.current_choice" +
 		" LEFT JOIN electives AS e ON e.id = c.elective_id LEFT JOIN institutions AS i ON i.id = e.institution_id" +
-		" LEFT JOIN periods AS p ON p.id = c.period_id) ")
+		" LEFT JOIN periods AS p ON p.id = c.period_id" +
+		" LEFT JOIN application_claims AS hc ON hc.application_id = a.id AND hc.stage = a.status" +
+		" LEFT JOIN users AS hu ON hu.id = hc.user_id) ")
 	// The counts travel as one column, "n0,n1,...": every row repeats it,
 	// and one text value costs a row less to decode and scan than a column
 	// per stage.

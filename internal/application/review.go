@@ -18,6 +18,10 @@ type ReviewInput struct {
 	Version  int
 	Comment  string
 	Internal bool
+	// TakeOver says the decider knows someone else holds the application
+	// (claim.go) and decides all the same; without it such a decision is
+	// refused with the holder's name.
+	TakeOver bool
 }
 
 // HostDecisionInput records a host's answer for one choice: the one
@@ -29,6 +33,7 @@ type HostDecisionInput struct {
 	Decision string // HostDecisionAccepted, HostDecisionRejected or HostDecisionWaitlisted
 	Comment  string
 	Internal bool
+	TakeOver bool // as in ReviewInput
 }
 
 // checkComment refuses a comment that is too long, or missing when the
@@ -45,13 +50,38 @@ func (s *Service) review(ctx context.Context, u *user.User, id int64, action Act
 		return nil, err
 	}
 	c.Action, c.Version, c.Comment, c.Internal = action, in.Version, in.Comment, in.Internal
+	check := c.Check
+	// Someone else's claim is the decider's to take over knowingly
+	// (claim.go), checked in the transaction of the move.
+	c.Check = func(tx *gorm.DB, a *Application, cs []Choice) error {
+		if err := s.checkHolder(tx, u, a, in.TakeOver, s.clock()); err != nil {
+			return err
+		}
+		if check != nil {
+			return check(tx, a, cs)
+		}
+		return nil
+	}
 	return s.act(ctx, u, id, c)
 }
 
 // StartReview: a department reviewer in scope picks up a submitted
-// application.
+// application. One who held it while it waited keeps it under review:
+// starting is what they took it for.
 func (s *Service) StartReview(ctx context.Context, u *user.User, id int64, in ReviewInput) (*Application, error) {
-	return s.review(ctx, u, id, StartReview, in, false, change{})
+	held := false
+	return s.review(ctx, u, id, StartReview, in, false, change{
+		Check: func(tx *gorm.DB, a *Application, _ []Choice) (err error) {
+			held, err = holds(tx, u, a)
+			return err
+		},
+		After: func(tx *gorm.DB, a *Application, _ []Choice, now time.Time) error {
+			if !held {
+				return nil
+			}
+			return keepClaim(tx, u, a.ID, DepartmentReview, now)
+		},
+	})
 }
 
 // Approve: a department reviewer in scope passes the application to the
@@ -215,7 +245,7 @@ func (s *Service) RecordHostDecision(ctx context.Context, u *user.User, id int64
 				Updates(map[string]any{"host_decision": in.Decision, "decided_at": now}).Error
 		},
 	}
-	return s.review(ctx, u, id, action, ReviewInput{Version: in.Version, Comment: in.Comment, Internal: in.Internal}, false, c)
+	return s.review(ctx, u, id, action, ReviewInput{Version: in.Version, Comment: in.Comment, Internal: in.Internal, TakeOver: in.TakeOver}, false, c)
 }
 
 // PromoteFromWaitlist turns a waitlisted choice into an offer when its

@@ -42,6 +42,7 @@ type applicationView struct {
 	Withdraw   *applicationForm
 	Note       *applicationForm
 	IsReviewer bool
+	Claim      *reviewClaimView // who holds it, and taking or giving it (review_claim.go)
 }
 
 // applicationAlert says what went wrong with the last request: a refusal
@@ -137,6 +138,7 @@ type applicationForm struct {
 	Rank           int
 	Queue          string // the review queue the page was opened from: a decision lands on its next (review_next.go)
 	Open           bool   // unfolded among a reviewer's decisions: the one refused
+	TakeOver       *field // "take it over from X": deciding on what someone else holds (review_claim.go)
 }
 
 // applicationAttempt is a refused request shown again on the page: which
@@ -230,6 +232,9 @@ func (s *Server) applicationPage(c echo.Context, status int, id int64, at *appli
 		for i := range v.Forms {
 			v.Forms[i].Queue = queue
 		}
+	}
+	if err := s.reviewClaimOf(ctx, &v, u, at, fields); err != nil {
+		return err
 	}
 	return s.render.render(c, status, pageApplication, v)
 }

@@ -75,7 +75,8 @@ func (f applicationFields) draft() (in application.DraftInput, ok bool) {
 }
 
 func (f applicationFields) review() application.ReviewInput {
-	return application.ReviewInput{Version: f.version(), Comment: f.Get("comment"), Internal: f.Get("internal") == "1"}
+	return application.ReviewInput{Version: f.version(), Comment: f.Get("comment"), Internal: f.Get("internal") == "1",
+		TakeOver: f.Get("takeover") == "1"} // someone else holds it (review_claim.go)
 }
 
 func (f applicationFields) answer() application.AnswerInput {
@@ -167,7 +168,7 @@ func (s *Server) applicationHostDecision(c echo.Context) error {
 		rank, _ := strconv.Atoi(f.Get("rank"))
 		r := f.review()
 		_, err := s.Applications.RecordHostDecision(ctx, u, id, application.HostDecisionInput{
-			Version: r.Version, Rank: rank, Decision: f.Get("decision"), Comment: r.Comment, Internal: r.Internal})
+			Version: r.Version, Rank: rank, Decision: f.Get("decision"), Comment: r.Comment, Internal: r.Internal, TakeOver: r.TakeOver})
 		return "host_decision_" + f.Get("decision"), err
 	})
 }

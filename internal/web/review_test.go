@@ -44,7 +44,14 @@ func startReviewPortal(t *testing.T, dialect string) *reviewPortal {
 
 func startReviewPortalWith(t *testing.T, dialect string, configure func(*config.Config)) *reviewPortal {
 	t.Helper()
-	p := &reviewPortal{portal: startPortalWith(t, dialect, wiring.Options{}, configure)}
+	return startReviewPortalOptions(t, dialect, wiring.Options{}, configure)
+}
+
+// startReviewPortalOptions is startReviewPortalWith with the app's options
+// too (more people to sign in as, for one).
+func startReviewPortalOptions(t *testing.T, dialect string, o wiring.Options, configure func(*config.Config)) *reviewPortal {
+	t.Helper()
+	p := &reviewPortal{portal: startPortalWith(t, dialect, o, configure)}
 	p.office, p.reviewer, p.student = p.browser(), p.browser(), p.browser()
 	p.office.signIn("office")
 	p.reviewer.signIn("reviewer")
@@ -208,8 +215,8 @@ func TestReviewQueuePage(t *testing.T) {
 		if pg = p.office.get("/review"); strings.Contains(pg.Body, chosen) || !strings.Contains(pg.Body, fmt.Sprintf(`<option value="%d">`, partner)) {
 			t.Errorf("the partner list is missing partner %d or has it chosen", partner)
 		}
-		if pg = p.office.get(fmt.Sprintf("/review?partner=%d", partner)); strings.Count(pg.Body, " selected>") != 3 || !strings.Contains(pg.Body, chosen) {
-			t.Errorf("the form does not show partner %d chosen (and one choice in each other list)", partner)
+		if pg = p.office.get(fmt.Sprintf("/review?partner=%d", partner)); strings.Count(pg.Body, " selected>") != 4 || !strings.Contains(pg.Body, chosen) {
+			t.Errorf("the form does not show partner %d chosen (and one choice in each other list: sort, specialty, holder)", partner)
 		}
 		pg = p.office.get("/review?month=2027-13&waiting=abc")
 		wantStatus(t, pg, http.StatusUnprocessableEntity)

@@ -47,6 +47,8 @@ type reviewTable struct {
 
 // reviewRow is one application of the queue.
 type reviewRow struct {
+	Holder      string // who has taken it and for how long (review_claim.go); "Nobody"
+	HolderMine  bool   // highlighted: taken by someone
 	ID          int64
 	Link        string
 	Applicant   string
@@ -83,6 +85,8 @@ type reviewBulkButton struct {
 type reviewForm struct {
 	Stage, Partner, Month, Specialty, Waiting, Sort string
 	Stages, Partners, Specialties, Sorts            template.HTML
+	Claim                                           string            // who holds the rows: application.ClaimMine, ClaimFree or ""
+	Claims                                          template.HTML     // its choices
 	Fields                                          map[string]string // field -> error message
 }
 
@@ -115,7 +119,9 @@ func optionsHTML(opts []reviewOption) template.HTML {
 func reviewParams(q url.Values) (reviewForm, application.QueueFilter, map[string]string) {
 	form := reviewForm{Stage: q.Get("stage"), Partner: q.Get("partner"), Month: q.Get("month"),
 		Specialty: q.Get("specialty"), Waiting: q.Get("waiting"), Sort: q.Get("sort")}
-	f := application.QueueFilter{Month: form.Month, Specialty: form.Specialty, Sort: application.QueueSort(form.Sort), After: q.Get("after")}
+	form.Claim = q.Get("claim")
+	f := application.QueueFilter{Month: form.Month, Specialty: form.Specialty, Sort: application.QueueSort(form.Sort), After: q.Get("after"),
+		Claim: form.Claim}
 	bad := map[string]string{}
 	all := false
 	for _, st := range q["stage"] {
@@ -165,7 +171,7 @@ func (v *reviewView) refuse(bad map[string]string, fields apperr.Fields) {
 	for field, m := range fields {
 		v.Form.Fields[field] = v.T(m.Key, m.Args...)
 	}
-	for _, field := range []string{"stage", "partner", "period", "specialty", "month", "waiting", "sort", "after"} {
+	for _, field := range []string{"stage", "claim", "partner", "period", "specialty", "month", "waiting", "sort", "after"} {
 		if msg, ok := v.Form.Fields[field]; ok {
 			v.Errors = append(v.Errors, msg)
 		}
@@ -190,7 +196,7 @@ func reviewLink(f application.QueueFilter, after string) string {
 	if f.PeriodID > 0 {
 		v.Set("period", strconv.FormatInt(f.PeriodID, 10))
 	}
-	for name, val := range map[string]string{"month": f.Month, "specialty": f.Specialty} {
+	for name, val := range map[string]string{"month": f.Month, "specialty": f.Specialty, "claim": f.Claim} {
 		if val != "" {
 			v.Set(name, val)
 		}
@@ -225,6 +231,18 @@ func reviewRows(p Page, rows []application.QueueRow, staleDays int, bulk bool, q
 		if r.Turn != "" {
 			v.Turn = p.T("application.party." + string(r.Turn))
 		}
+		v.Holder = p.T("claim.queue.nobody")
+		if r.HolderID != 0 {
+			v.HolderMine = true
+			days := p.T("claim.queue.today")
+			switch {
+			case r.DaysClaimed == 1:
+				days = p.T("review.days.one")
+			case r.DaysClaimed > 1:
+				days = p.T("review.days", r.DaysClaimed)
+			}
+			v.Holder = p.T("claim.queue.held", r.HolderName, days)
+		}
 		if r.DaysInStage == 1 {
 			v.Days = p.T("review.days.one")
 		} else {
@@ -255,6 +273,9 @@ func (v *reviewView) fill(qp *application.QueuePage, staleDays int) {
 	if f.Mine {
 		v.Empty = v.T("review.empty.mine")
 	}
+	if f.Mine && f.Claim == application.ClaimMine {
+		v.Empty = v.T("claim.queue.empty_mine")
+	}
 	v.Shown = v.T("review.shown", len(qp.Rows))
 	if qp.Next != "" {
 		v.Next = reviewLink(f, qp.Next)
@@ -266,7 +287,9 @@ func (v *reviewView) fill(qp *application.QueuePage, staleDays int) {
 // each a link keeping the other filters.
 func (v *reviewView) tabs(f application.QueueFilter, counts []application.StageCount) {
 	mine := f
-	mine.Mine, mine.Stages = true, nil
+	mine.Mine, mine.Stages, mine.Claim = true, nil, ""
+	taken := mine
+	taken.Claim = application.ClaimMine
 	waiting, more := 0, false
 	if f.Mine {
 		for _, c := range counts {
@@ -275,14 +298,20 @@ func (v *reviewView) tabs(f application.QueueFilter, counts []application.StageC
 			}
 		}
 	}
-	tab := reviewTab{Label: v.T("review.tab.mine"), Path: reviewLink(mine, ""), Current: f.Mine}
-	if f.Mine {
-		tab.Count = strconv.Itoa(waiting)
-		if more {
-			tab.Count = v.T("review.count.more", waiting)
-		}
+	tab := reviewTab{Label: v.T("review.tab.mine"), Path: reviewLink(mine, ""), Current: f.Mine && f.Claim != application.ClaimMine}
+	// What the reader has taken, beside what waits for them.
+	took := reviewTab{Label: v.T("claim.queue.tab"), Path: reviewLink(taken, ""), Current: f.Mine && f.Claim == application.ClaimMine}
+	count := strconv.Itoa(waiting)
+	if more {
+		count = v.T("review.count.more", waiting)
 	}
-	v.Tabs = append(v.Tabs, tab)
+	switch {
+	case took.Current:
+		took.Count = count
+	case f.Mine:
+		tab.Count = count
+	}
+	v.Tabs = append(v.Tabs, tab, took)
 	open := f
 	open.Mine, open.Stages = false, application.OpenStages
 	v.Tabs = append(v.Tabs, reviewTab{Label: v.T("review.tab.open"), Path: reviewLink(open, ""),
@@ -351,7 +380,11 @@ func (v *reviewView) options(partners *reviewPartners) {
 		sorts = append(sorts, reviewOption{Value: string(o), Label: v.T("review.sort." + string(o)),
 			Selected: fm.Sort == string(o) || (fm.Sort == "" && o == application.OldestFirst)})
 	}
-	fm.Stages, fm.Specialties, fm.Sorts = optionsHTML(stages), optionsHTML(specialties), optionsHTML(sorts)
+	var claims []reviewOption
+	for _, c := range []struct{ value, key string }{{"", "claim.queue.any"}, {application.ClaimMine, "claim.queue.mine"}, {application.ClaimFree, "claim.queue.free"}} {
+		claims = append(claims, reviewOption{Value: c.value, Label: v.T(c.key), Selected: fm.Claim == c.value})
+	}
+	fm.Stages, fm.Specialties, fm.Sorts, fm.Claims = optionsHTML(stages), optionsHTML(specialties), optionsHTML(sorts), optionsHTML(claims)
 	fm.Partners = anyPartner + partners.choices(fm.Partner)
 }
 

@@ -163,6 +163,10 @@ func (s *Server) pageRoutes(g *echo.Group) {
 	r.get("/review", reviewers, rv.queue)
 	r.post("/review/bulk", office, rv.bulk)
 	r.get("/review/next/:id", reviewers, rv.next) // the next (or previous) application of a queue (review_next.go)
+	// Taking, letting go and assigning an application (review_claim.go).
+	r.post("/review/:id/claim", reviewers, rv.claim)
+	r.post("/review/:id/release", reviewers, rv.release)
+	r.post("/review/:id/assign", reviewers, rv.assign)
 
 	// Incoming: the applicant's profile (incoming_profile.go), requests
 	// (rotation.go, rotation_show.go), the coordinators' calendar
