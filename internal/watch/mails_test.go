@@ -23,7 +23,7 @@ func TestStarredElectivesMailWhenTheirWindowOpensAndSevenDaysBeforeItCloses(t *t
 	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		soon := w.elective("Hepatology clinical elective", "肝臟科臨床選修", 3, 20) // opens in 3 days
-		open := w.elective("Cardiology observership", "", -10, 30)            // already open
+		open := w.elective("Cardiology observership", "", -10, 30)           // already open
 
 		lin := w.person("Lin Mei-Hua", "zh-Hant", user.Student) // starred both, never applies
 		emily := w.person("Emily Huang", "en", user.Student)    // starred soon, then submitted
