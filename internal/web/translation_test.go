@@ -214,7 +214,9 @@ func (c *crawler) refusals(who string) {
 		if err := c.p.App.DB.Raw("SELECT id FROM electives WHERE direction = 'outgoing' AND retired_at IS NULL ORDER BY id LIMIT 1").Scan(&el).Error; err != nil {
 			c.t.Fatalf("an elective to star: %v", err)
 		}
-		post("/electives/"+strconv.FormatInt(el, 10)+"/star", "return_to", "/starred")
+		star := "/electives/" + strconv.FormatInt(el, 10) + "/star"
+		c.b.do(c.b.follow, http.MethodPost, star, url.Values{"_csrf": {token}, "return_to": {"/starred"}}, http.Header{"Hx-Request": {"true"}})
+		post(star, "return_to", "/starred")
 		post("/searches", "name", "Japan", "query", "country=JP")
 		post("/searches", "query", "country=JP")
 		post("/settings/calendar/reset")
