@@ -182,12 +182,14 @@ func (s *Service) applicationEvents(tx *gorm.DB, f *Feed, since time.Time) error
 	if err != nil {
 		return err
 	}
+	seen := map[string]bool{} // two periods of one elective are one deadline
 	for _, r := range rows {
 		link := application.Link(r.ID)
 		title := f.title(r.TitleEN, r.TitleZH)
 		current := r.Rank == max(r.CurrentChoice, 1)
 		switch {
-		case r.Status == string(application.Draft) && !r.ClosesOn.Before(since):
+		case r.Status == string(application.Draft) && !r.ClosesOn.Before(since) && !seen[fmt.Sprintf("deadline-%d-%d", r.ID, r.ElectiveID)]:
+			seen[fmt.Sprintf("deadline-%d-%d", r.ID, r.ElectiveID)] = true
 			f.Events = append(f.Events, Event{UID: fmt.Sprintf("deadline-%d-%d", r.ID, r.ElectiveID), Kind: EventDeadline,
 				Title: title, AllDay: true, Start: r.ClosesOn, End: r.ClosesOn, Link: link})
 		case r.Status == string(application.HostAccepted) && current && r.OfferExpiresAt != nil:
