@@ -42,6 +42,9 @@ const (
 	DocumentExpiring     Kind = "document_expiring" // before a placement
 	SigninLink           Kind = "signin_link"
 	ReviewerDigest       Kind = "reviewer_digest"
+	// watch: a starred elective's application window (internal/watch).
+	WatchWindowOpen    Kind = "watch_window_open"
+	WatchWindowClosing Kind = "watch_window_closing" // seven days before, while not applied
 )
 
 // spec is what the portal knows of a kind.
@@ -80,6 +83,9 @@ var kinds = map[Kind]spec{
 	DocumentExpiring:     {InPortal: true, Args: []string{"document@doc", "expires"}},
 	SigninLink:           {Mandatory: true, Secret: true},
 	ReviewerDigest:       {Mandatory: true, Args: []string{"total"}},
+	// watch:
+	WatchWindowOpen:    {InPortal: true, Args: []string{"elective", "deadline"}},
+	WatchWindowClosing: {InPortal: true, Args: []string{"elective", "deadline"}},
 }
 
 // Kinds lists every kind in the order the preferences page shows them.
@@ -88,6 +94,7 @@ var Kinds = []Kind{
 	HostDecision, OfferWaiting, OfferExpiring, OfferExpired, IncomingAccepted, IncomingReturned, IncomingRejected,
 	DocumentExpiring,
 	SigninLink, ReviewerDigest,
+	WatchWindowOpen, WatchWindowClosing, // watch
 }
 
 // Mandatory reports whether mails of kind k are sent whatever the

@@ -31,6 +31,10 @@ func (s *Server) browseElectives(c echo.Context) error {
 	}
 	v := browseCatalogView{Page: s.page(c, "browse.title")}
 	v.results(res, s.Catalog.Today())
+	if err := s.starCards(c, v.Page, v.Cards); err != nil { // stars.go
+		return err
+	}
+	v.SaveSearch = s.saveSearchOf(c, v.Page, res.Query)
 	// Caches and the browser's back button must not mix up the fragment
 	// and the page of the same URL.
 	c.Response().Header().Add("Vary", "HX-Request")
@@ -74,6 +78,9 @@ func (s *Server) browseElective(c echo.Context) error {
 	}
 	v.Held = electiveHeldOf(v.Page, h)
 	v.Apply = applyForm(v.Page, u, d, s.Catalog.Today(), h)
+	if v.Star, err = s.starOfElective(c, v.Page, d.Elective.ID, v.Retired); err != nil { // stars.go
+		return err
+	}
 	return s.render.render(c, http.StatusOK, pageCatalogElective, v)
 }
 

@@ -164,6 +164,7 @@ type browseCard struct {
 	DeadlineState      string
 	Remaining          string
 	InstitutionPath    string
+	Star               *starButton // a student's star toggle (stars.go)
 }
 
 func (p Page) browseCardOf(c catalog.Card, today time.Time) browseCard {
@@ -201,6 +202,7 @@ type browseCatalogView struct {
 	Suggest    *browseSuggest
 	Prev, Next string
 	PageInfo   string
+	SaveSearch *saveSearchForm // a student's "save this search" (stars.go)
 }
 
 // browseSuggest is the "did you mean" line: the corrected words, linked
@@ -317,6 +319,7 @@ type browseElectiveView struct {
 	Checklist           *WalletChecklist // nil unless a student or incoming applicant is signed in
 	Apply               *ApplyForm       // applications: nil unless a student may apply now
 	Held                *electiveHeld    // what the signed-in student already has here
+	Star                *starButton      // a student's star toggle (stars.go)
 }
 
 func (v *browseElectiveView) fill(d *catalog.ElectiveDetail, today time.Time) {

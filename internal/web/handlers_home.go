@@ -73,6 +73,11 @@ func (s *Server) home(c echo.Context) error {
 			return err
 		}
 		v.Work = work
+		stars, err := s.homeStars(c, v.Page) // stars.go
+		if err != nil {
+			return err
+		}
+		v.Work = append(v.Work, stars...)
 	} else {
 		for _, d := range s.DemoUsers {
 			v.DemoUsers = append(v.DemoUsers, demoChoice{Username: d.Username, Name: d.Name, Role: roleLabel(s.bundle, v.Lang, d.Role)})

@@ -61,6 +61,10 @@ const (
 	pageSigningOut          pageName = "signing_out"
 	pageVerify              pageName = "verify"
 	pageWallet              pageName = "wallet"
+	// watch: stars, saved searches, the calendar feed (stars.go, calendar_feed.go)
+	pageWatchStarred  pageName = "watch_starred"
+	pageWatchSearches pageName = "watch_searches"
+	pageWatchCalendar pageName = "watch_calendar"
 )
 
 // pageNames are all the pages, for the start-up check and the tests.
@@ -72,6 +76,7 @@ var pageNames = []pageName{
 	pageDevMailMessage, pageNotificationsFailed, pageNotificationPrefs, pageReview, pageReviewBulk,
 	pageRotation, pageRotationNew, pageRotations, pageSigninEmail, pageSigninEmailSent,
 	pageSigninLink, pageSigningOut, pageVerify, pageWallet,
+	pageWatchStarred, pageWatchSearches, pageWatchCalendar, // watch
 }
 
 // fragmentName names a template of the partials that htmx requests get
@@ -84,9 +89,12 @@ const (
 	fragReviewQueue    fragmentName = "review_fragment"  // the review queue's tabs, table and pager
 	fragReviewRows     fragmentName = "review_rows"      // the queue table's rows (QueueRows)
 	fragRotationWeeks  fragmentName = "rotation_weeks"   // a request form's start-week picker
+	fragWatchStar      fragmentName = "watch_star"       // an elective's star button (stars.go)
 )
 
-var fragmentNames = []fragmentName{fragCatalogResults, fragReviewQueue, fragReviewRows, fragRotationWeeks}
+var fragmentNames = []fragmentName{fragCatalogResults, fragReviewQueue, fragReviewRows, fragRotationWeeks,
+	fragWatchStar, // watch
+}
 
 // renderer holds every page's template set, parsed once at boot: each page
 // is the layout plus the partials plus its own file. The partials alone
@@ -272,6 +280,9 @@ var navigation = []struct {
 	{"nav.manage", "/manage", office},
 	{"nav.admin_users", "/admin/users", admin},
 	{"nav.admin_audit", "/admin/audit", admin},
+	// watch (stars.go, calendar_feed.go)
+	{"nav.starred", "/starred", students},
+	{"nav.calendar_feed", "/settings/calendar", signedIn},
 }
 
 func roleLabel(b *i18n.Bundle, l i18n.Lang, r user.Role) string {

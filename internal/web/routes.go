@@ -83,6 +83,11 @@ func (s *Server) plainRoutes(e *echo.Echo) {
 	if s.DevPartner != nil {
 		e.Any("/dev/partner-oidc/*", echo.WrapHandler(http.StripPrefix("/dev/partner-oidc", s.DevPartner)))
 	}
+	// A person's private calendar feed: calendar apps carry no session; the
+	// token in the address is the key (calendar_feed.go).
+	if s.Watch != nil {
+		e.GET(feedPrefix+":file", s.calendarFeed)
+	}
 }
 
 // pageRoutes lists every page and action of the portal with who may reach
@@ -262,4 +267,17 @@ func (s *Server) pageRoutes(g *echo.Group) {
 	r.post("/admin/users/:id/roles/:role/revoke", admin, s.adminRevoke)
 	r.get("/admin/audit", admin, s.adminAudit)
 	r.get("/admin/audit.csv", admin, s.adminAuditCSV)
+
+	// Stars and saved searches (stars.go), the calendar feed's settings
+	// (calendar_feed.go).
+	if s.Watch != nil {
+		r.post("/electives/:id/star", students, s.starAdd)
+		r.post("/electives/:id/unstar", students, s.starRemove)
+		r.get("/starred", students, s.starredList)
+		r.get("/searches", students, s.searchList)
+		r.post("/searches", students, s.searchSave)
+		r.post("/searches/:id/delete", students, s.searchDelete)
+		r.get("/settings/calendar", signedIn, s.calendarFeedSettings)
+		r.post("/settings/calendar/reset", signedIn, s.calendarFeedReset)
+	}
 }

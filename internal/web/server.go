@@ -26,6 +26,7 @@ import (
 	"portal/internal/notify"
 	"portal/internal/rotation"
 	"portal/internal/user"
+	"portal/internal/watch"
 )
 
 // Deps are the services the web layer calls, built and injected by main.
@@ -63,6 +64,8 @@ type Deps struct {
 	Letters *letter.Service
 	// Rotations is the incoming rotations' calendar and workflow.
 	Rotations *rotation.Service
+	// Watch keeps stars, saved searches and calendar feeds.
+	Watch *watch.Service
 }
 
 // DemoUser is a demo identity of the development provider.

@@ -91,6 +91,7 @@ var translationStarts = []string{
 	"/incoming/profile", "/verify", "/verify?code=0000-0000-0000-0000", "/manage", "/manage/import",
 	"/manage/export", "/admin/users", "/admin/audit", "/admin/notifications/failed", "/dev/mail",
 	"/signin/email", "/no/such/page",
+	"/starred", "/searches", "/settings/calendar", // watch
 }
 
 // crawler walks the portal as one visitor in one language.
@@ -207,6 +208,18 @@ func (c *crawler) refusals(who string) {
 		}
 	case "student":
 		post("/wallet/upload")
+		// watch: a star, a saved search (refused the second time, by its
+		// name), one without a name, and a new feed address.
+		var el int64
+		if err := c.p.App.DB.Raw("SELECT id FROM electives WHERE direction = 'outgoing' AND retired_at IS NULL ORDER BY id LIMIT 1").Scan(&el).Error; err != nil {
+			c.t.Fatalf("an elective to star: %v", err)
+		}
+		star := "/electives/" + strconv.FormatInt(el, 10) + "/star"
+		c.b.do(c.b.follow, http.MethodPost, star, url.Values{"_csrf": {token}, "return_to": {"/starred"}}, http.Header{"Hx-Request": {"true"}})
+		post(star, "return_to", "/starred")
+		post("/searches", "name", "Japan", "query", "country=JP")
+		post("/searches", "query", "country=JP")
+		post("/settings/calendar/reset")
 	case "office":
 		for _, path := range []string{"/manage/institutions", "/manage/agreements", "/manage/electives", "/manage/departments", "/manage/funding"} {
 			post(path)

@@ -32,6 +32,7 @@ import (
 	"portal/internal/rotation"
 	"portal/internal/storage"
 	"portal/internal/user"
+	"portal/internal/watch"
 	"portal/internal/web"
 )
 
@@ -59,6 +60,9 @@ type App struct {
 	// Zone is the portal's time zone (PORTAL_TIME_ZONE): every service
 	// shows times in it; pages are to as well (clock.Zone.Phrase).
 	Zone clock.Zone
+	// Watch keeps stars, saved searches and calendar feeds, and sends the
+	// window mails (watch.go).
+	Watch *watch.Service
 }
 
 // Options are what only tests and dev mode set.
@@ -206,6 +210,9 @@ func (a *App) open(ctx context.Context, o Options) error {
 		return err
 	}
 	deps.Notify, deps.MailCapture = a.Notify, a.Mail
+	// stars, saved searches, the calendar feed (watch.go)
+	a.Watch = watch.NewService(a.DB, watch.Options{Zone: a.Zone})
+	deps.Watch = a.Watch
 	a.Web, err = web.New(deps)
 	return err
 }
@@ -232,6 +239,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer a.startWorkers(ctx)() // notifications
 	// offer expiry and reminders (workflow.go)
 	defer a.startWorkflowJobs(ctx)()
+	defer a.startWatchJobs(ctx)() // window mails (watch.go)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
