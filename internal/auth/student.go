@@ -22,7 +22,7 @@ const maxYearOfStudy = 12
 const maxStudentNumber = 64
 
 // StudentNumber reads a student-number claim: a string, or a whole JSON
-// number written without exponent; "" for anything else.
+// number (or a Go int); "" for anything else.
 func StudentNumber(v any) string {
 	var s string
 	switch x := v.(type) {
@@ -35,6 +35,11 @@ func StudentNumber(v any) string {
 		s = strconv.FormatFloat(x, 'f', -1, 64)
 	case json.Number:
 		s = x.String()
+	case int:
+		if x < 0 {
+			return ""
+		}
+		s = strconv.Itoa(x)
 	}
 	if len(s) > maxStudentNumber || strings.ContainsFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f }) {
 		return ""
@@ -49,6 +54,8 @@ func YearOfStudy(v any) int {
 	switch x := v.(type) {
 	case float64:
 		n = x
+	case int: // claims built in Go (the development provider's users)
+		n = float64(x)
 	case json.Number:
 		f, err := x.Float64()
 		if err != nil {
