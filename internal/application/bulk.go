@@ -182,13 +182,13 @@ func (s *Service) Selection(ctx context.Context, u *user.User, ids []int64) ([]Q
 // the applicant's contact, and every choice.
 type ExportRow struct {
 	QueueRow
-	Email       string
+	Email string
 	// StudentNumber and YearOfStudy are the applicant's, from the
 	// university provider's claims; "" and 0 when it never said.
 	StudentNumber string
 	YearOfStudy   int
-	SubmittedAt time.Time // zero when never submitted
-	Choices     []ExportChoice
+	SubmittedAt   time.Time // zero when never submitted
+	Choices       []ExportChoice
 }
 
 // ExportChoice is one ranked choice of an exported application.
