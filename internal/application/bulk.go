@@ -182,9 +182,13 @@ func (s *Service) Selection(ctx context.Context, u *user.User, ids []int64) ([]Q
 // the applicant's contact, and every choice.
 type ExportRow struct {
 	QueueRow
-	Email       string
-	SubmittedAt time.Time // zero when never submitted
-	Choices     []ExportChoice
+	Email string
+	// StudentNumber and YearOfStudy are the applicant's, from the
+	// university provider's claims; "" and 0 when it never said.
+	StudentNumber string
+	YearOfStudy   int
+	SubmittedAt   time.Time // zero when never submitted
+	Choices       []ExportChoice
 }
 
 // ExportChoice is one ranked choice of an exported application.
@@ -197,8 +201,8 @@ type ExportChoice struct {
 
 // Export returns the selected applications the office may see, as
 // Selection does, with the applicant's e-mail, the time of submission and
-// all choices in rank order. Students' numbers and years of study are not
-// kept by the portal, so they are not here.
+// all choices in rank order, and the applicant's student number and year
+// of study.
 func (s *Service) Export(ctx context.Context, u *user.User, ids []int64) ([]ExportRow, error) {
 	rows, err := s.Selection(ctx, u, ids)
 	if err != nil || len(rows) == 0 {
@@ -209,11 +213,13 @@ func (s *Service) Export(ctx context.Context, u *user.User, ids []int64) ([]Expo
 		shown[i] = r.ID
 	}
 	var extra []struct {
-		ID          int64
-		Email       string
-		SubmittedAt *time.Time
+		ID            int64
+		Email         string
+		SubmittedAt   *time.Time
+		StudentNumber *string
+		YearOfStudy   *int
 	}
-	err = s.db.WithContext(ctx).Table("applications AS a").Select("a.id, usr.email, a.submitted_at").
+	err = s.db.WithContext(ctx).Table("applications AS a").Select("a.id, usr.email, a.submitted_at, usr.student_number, usr.year_of_study").
 		Joins("JOIN users AS usr ON usr.id = a.applicant_id").Where("a.id IN ?", shown).Scan(&extra).Error
 	if err != nil {
 		return nil, wrap(err, "export contacts")
@@ -242,6 +248,12 @@ func (s *Service) Export(ctx context.Context, u *user.User, ids []int64) ([]Expo
 	}
 	for _, x := range extra {
 		out[at[x.ID]].Email = x.Email
+		if x.StudentNumber != nil {
+			out[at[x.ID]].StudentNumber = *x.StudentNumber
+		}
+		if x.YearOfStudy != nil {
+			out[at[x.ID]].YearOfStudy = *x.YearOfStudy
+		}
 		if x.SubmittedAt != nil {
 			out[at[x.ID]].SubmittedAt = x.SubmittedAt.UTC()
 		}

@@ -23,6 +23,10 @@ import (
 type DemoPerson struct {
 	Subject, Email, Name, Locale string
 	Roles                        []user.Role
+	// a student's number and year of study, as the provider's claims
+	// give them; none for staff
+	StudentNumber string
+	YearOfStudy   int
 }
 
 // Demo is what SeedDemo needs besides the workflow: the people the
@@ -43,14 +47,14 @@ type Demo struct {
 // demoStudents apply besides the demo student. They cannot sign in: they
 // fill the queues.
 var demoStudents = []DemoPerson{
-	{Subject: "demo-student-2", Name: "Chang Yu-Ting 張雨婷", Locale: "zh-Hant"},
-	{Subject: "demo-student-3", Name: "Huang Kuan-Yu 黃冠宇", Locale: "zh-Hant"},
-	{Subject: "demo-student-4", Name: "Tsai Pei-Shan 蔡佩珊", Locale: "en"},
-	{Subject: "demo-student-5", Name: "Liu Chia-Hao 劉家豪", Locale: "zh-Hant"},
-	{Subject: "demo-student-6", Name: "Yang Hsin-Yi 楊心怡", Locale: "en"},
-	{Subject: "demo-student-7", Name: "Hsu Po-Wei 許柏維", Locale: "zh-Hant"},
-	{Subject: "demo-student-8", Name: "Kuo Ya-Chu 郭雅筑", Locale: "zh-Hant"},
-	{Subject: "demo-student-9", Name: "Cheng Tzu-Hsuan 鄭子軒", Locale: "en"},
+	{Subject: "demo-student-2", Name: "Chang Yu-Ting 張雨婷", Locale: "zh-Hant", StudentNumber: "B10901002", YearOfStudy: 5},
+	{Subject: "demo-student-3", Name: "Huang Kuan-Yu 黃冠宇", Locale: "zh-Hant", StudentNumber: "B10901003", YearOfStudy: 6},
+	{Subject: "demo-student-4", Name: "Tsai Pei-Shan 蔡佩珊", Locale: "en", StudentNumber: "B10901004", YearOfStudy: 5},
+	{Subject: "demo-student-5", Name: "Liu Chia-Hao 劉家豪", Locale: "zh-Hant", StudentNumber: "B10901005", YearOfStudy: 4},
+	{Subject: "demo-student-6", Name: "Yang Hsin-Yi 楊心怡", Locale: "en", StudentNumber: "B10901006", YearOfStudy: 6},
+	{Subject: "demo-student-7", Name: "Hsu Po-Wei 許柏維", Locale: "zh-Hant", StudentNumber: "B10901007", YearOfStudy: 5},
+	{Subject: "demo-student-8", Name: "Kuo Ya-Chu 郭雅筑", Locale: "zh-Hant", StudentNumber: "B10901008", YearOfStudy: 5},
+	{Subject: "demo-student-9", Name: "Cheng Tzu-Hsuan 鄭子軒", Locale: "en", StudentNumber: "B10901009", YearOfStudy: 6},
 }
 
 // demoColleague reviews the specialties the demo reviewer does not, so
@@ -236,7 +240,8 @@ func (d *demoSeed) person(ctx context.Context, p DemoPerson, roles ...user.Role)
 	if email == "" {
 		email = strings.TrimPrefix(p.Subject, "demo-") + "@demo.portal.test"
 	}
-	return d.users.SignIn(ctx, user.Identity{Issuer: d.Issuer, Subject: p.Subject, Email: email, Name: p.Name, Locale: p.Locale, Roles: roles}, d.now)
+	return d.users.SignIn(ctx, user.Identity{Issuer: d.Issuer, Subject: p.Subject, Email: email, Name: p.Name, Locale: p.Locale, Roles: roles,
+		StudentNumber: p.StudentNumber, YearOfStudy: p.YearOfStudy}, d.now)
 }
 
 // people creates the demo people and the reviewers' scopes.

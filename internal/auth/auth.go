@@ -58,6 +58,10 @@ type Options struct {
 	// shows about its visitor (the bell's unread count): it is read with
 	// the session, in the same query, into Visitor.Unread.
 	Unread string
+	// StudentNumberClaim and YearOfStudyClaim name the university
+	// provider's claims (dotted paths) of a home student's number and year
+	// of study; "" reads none. Partners' claims are never read for them.
+	StudentNumberClaim, YearOfStudyClaim string
 }
 
 // Service is the sign-in and session service.
@@ -92,6 +96,9 @@ func New(d *db.DB, users *user.Store, log *audit.Log, o Options) *Service {
 		issuer: o.Issuer, discovery: o.DiscoveryURL, clientID: o.ClientID, clientSecret: o.ClientSecret,
 		redirect: o.RedirectURL, scopes: o.Scopes, authStyle: style,
 		roles: func(claims map[string]any) []user.Role { return MapRoles(claimValues(claims, o.RolesClaim), o.RoleMap) },
+		student: func(claims map[string]any) (string, int) {
+			return StudentNumber(claimAt(claims, o.StudentNumberClaim)), YearOfStudy(claimAt(claims, o.YearOfStudyClaim))
+		},
 	}
 	partners, choices := newPartners(o)
 	return &Service{o: o, db: d, users: users, audit: log, sessions: sessions{db: d, idle: o.Idle, absolute: o.Absolute, unread: o.Unread},
@@ -257,6 +264,9 @@ func (s *Service) CompleteLogin(ctx context.Context, rawSession string, cb Callb
 		Email: str(claims["email"]), Name: displayName(claims), Locale: str(claims["locale"]),
 		Roles: rp.roles(claims),
 	}
+	if rp.student != nil {
+		id.StudentNumber, id.YearOfStudy = rp.student(claims)
+	}
 	data := SessionData{IDToken: rawID}
 	var detail map[string]any
 	if rp.name != "" {
@@ -391,8 +401,11 @@ func MapRoles(values []string, m map[string]string) []user.Role {
 	return out
 }
 
-// claimValues reads a string or list claim at a dotted path.
-func claimValues(claims map[string]any, path string) []string {
+// claimAt is the claim at a dotted path, nil when there is none.
+func claimAt(claims map[string]any, path string) any {
+	if path == "" {
+		return nil
+	}
 	var cur any = claims
 	for _, part := range strings.Split(path, ".") {
 		m, ok := cur.(map[string]any)
@@ -401,7 +414,12 @@ func claimValues(claims map[string]any, path string) []string {
 		}
 		cur = m[part]
 	}
-	switch v := cur.(type) {
+	return cur
+}
+
+// claimValues reads a string or list claim at a dotted path.
+func claimValues(claims map[string]any, path string) []string {
+	switch v := claimAt(claims, path).(type) {
 	case string:
 		return strings.Fields(strings.ReplaceAll(v, ",", " "))
 	case []any:

@@ -45,6 +45,7 @@ type relyingParty struct {
 	scopes                           []string
 	authStyle                        oauth2.AuthStyle
 	roles                            func(claims map[string]any) []user.Role
+	student                          func(claims map[string]any) (number string, year int) // nil: not read (partners)
 	mu                               sync.Mutex
 	provider                         *oidc.Provider
 	endSession                       string

@@ -118,6 +118,14 @@ type Config struct {
 	// every deadline ends a day of (PORTAL_TIME_ZONE); DefaultTimeZone
 	// unless set. Validate refuses a zone the binary does not know.
 	TimeZone string
+
+	// students
+	// OIDCClaimStudentNumber and OIDCClaimYearOfStudy name the university
+	// provider's claims (dotted paths, like OIDCRolesClaim) that carry a
+	// home student's number and year of study, from
+	// PORTAL_OIDC_CLAIM_STUDENT_NUMBER and PORTAL_OIDC_CLAIM_YEAR_OF_STUDY.
+	OIDCClaimStudentNumber string
+	OIDCClaimYearOfStudy   string
 }
 
 // Defaults returns the configuration of a mode before the environment is read.
@@ -136,6 +144,9 @@ func Defaults(mode Mode) Config {
 		LogLevel:        "info",
 		Ops:             defaultOps(mode),
 		TimeZone:        DefaultTimeZone,
+		// students
+		OIDCClaimStudentNumber: DefaultClaimStudentNumber,
+		OIDCClaimYearOfStudy:   DefaultClaimYearOfStudy,
 	}
 	if mode == ModeDev {
 		c.Addr = "127.0.0.1:8080"
@@ -276,6 +287,10 @@ func Load(mode Mode, getenv func(string) string) (Config, []error) {
 	// time zone
 	str("PORTAL_TIME_ZONE", &c.TimeZone)
 
+	// students
+	str("PORTAL_OIDC_CLAIM_STUDENT_NUMBER", &c.OIDCClaimStudentNumber)
+	str("PORTAL_OIDC_CLAIM_YEAR_OF_STUDY", &c.OIDCClaimYearOfStudy)
+
 	if c.DBMaxIdle == 0 {
 		// database/sql keeps 2 idle connections by default, which makes a
 		// busy server open a new PostgreSQL backend per request.
@@ -406,6 +421,13 @@ func (c Config) Validate(knownRoles []string) []error {
 	// time zone
 	if _, err := c.Zone(); err != nil {
 		add("PORTAL_TIME_ZONE: %v", err)
+	}
+	// students
+	for _, v := range [][2]string{{"PORTAL_OIDC_CLAIM_STUDENT_NUMBER", c.OIDCClaimStudentNumber},
+		{"PORTAL_OIDC_CLAIM_YEAR_OF_STUDY", c.OIDCClaimYearOfStudy}} {
+		if !validClaimPath(v[1]) {
+			add("%s is %q; name a claim of the university's ID token, e.g. student_number, or a dotted path such as student.number", v[0], v[1])
+		}
 	}
 	return errs
 }
@@ -622,3 +644,28 @@ const DefaultTimeZone = "Asia/Taipei"
 
 // Zone is the time zone of TimeZone, which the services show times in.
 func (c Config) Zone() (clock.Zone, error) { return clock.Load(c.TimeZone) }
+
+// students
+
+// The claims a home student's number and year of study come in unless
+// PORTAL_OIDC_CLAIM_STUDENT_NUMBER and PORTAL_OIDC_CLAIM_YEAR_OF_STUDY say
+// otherwise.
+const (
+	DefaultClaimStudentNumber = "student_number"
+	DefaultClaimYearOfStudy   = "year_of_study"
+)
+
+// validClaimPath says whether p names a claim: names without spaces,
+// joined by single dots. A hand-built Config may leave it empty, which
+// reads no claim.
+func validClaimPath(p string) bool {
+	if p == "" {
+		return true
+	}
+	for _, part := range strings.Split(p, ".") {
+		if part == "" || strings.ContainsFunc(part, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+			return false
+		}
+	}
+	return true
+}

@@ -63,8 +63,9 @@ func schemaOf(t *testing.T, d *db.DB) ([]column, []index) {
 		for _, r := range rows {
 			cols = append(cols, column{r.TableName, r.ColumnName, neutralType(r.DataType), r.IsNullable == "YES"})
 		}
-		// Trigram indexes (*_trgm) exist only on PostgreSQL: migration 5;
-		// so do the exclusion constraints' indexes (*_excl): migration 12.
+		// Trigram indexes (*_trgm) existed only on PostgreSQL (migrations 5
+		// to 20), and so do the exclusion constraints' indexes (*_excl):
+		// migration 12.
 		var ix []struct {
 			Tablename, Indexname, Indexdef string
 		}

@@ -67,7 +67,11 @@ type User struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	LastLoginAt *time.Time
-	Roles       []Role `gorm:"-"` // claim roles and granted roles together
+	// StudentNumber and YearOfStudy are a home student's, from the
+	// university provider's claims; nil for anyone it says nothing of.
+	StudentNumber *string
+	YearOfStudy   *int
+	Roles         []Role `gorm:"-"` // claim roles and granted roles together
 }
 
 // Has reports whether u holds any of roles.
@@ -93,6 +97,11 @@ func (grant) TableName() string { return "user_roles" }
 type Identity struct {
 	Issuer, Subject, Email, Name, Locale string
 	Roles                                []Role
+	// StudentNumber and YearOfStudy (1 and up) are what the university's
+	// provider says of a home student; "" and 0 when it says nothing,
+	// which keeps what an earlier sign-in stored.
+	StudentNumber string
+	YearOfStudy   int
 }
 
 // Store reads and writes users.
@@ -128,10 +137,34 @@ func (s *Store) SignIn(ctx context.Context, id Identity, now time.Time) (*User, 
 		Issuer: id.Issuer, Subject: id.Subject, Email: id.Email, Name: id.Name, Locale: id.Locale,
 		ClaimRoles: joinRoles(id.Roles), CreatedAt: now, UpdatedAt: now, LastLoginAt: &now,
 	}
+	if n := strings.TrimSpace(id.StudentNumber); n != "" {
+		u.StudentNumber = &n
+	}
+	if id.YearOfStudy > 0 {
+		u.YearOfStudy = &id.YearOfStudy
+	}
+	update := clause.AssignmentColumns([]string{"email", "name", "locale", "claim_roles", "updated_at", "last_login_at"})
+	// A sign-in whose claims leave the number or year out keeps what an
+	// earlier one stored: a provider that sends them only sometimes (on
+	// the first sign-in, from one of two directories) must not erase them.
+	for _, col := range []string{"student_number", "year_of_study"} {
+		update = append(update, clause.Assignment{Column: clause.Column{Name: col},
+			Value: gorm.Expr("COALESCE(excluded." + col + ", users." + col + ")")})
+	}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if u.StudentNumber != nil {
+			// The provider is the authority on whose number it is: a
+			// number it now gives this person is no longer anyone else's
+			// (an account re-created at the provider under a new subject),
+			// or the unique index would refuse this sign-in for good.
+			if err := tx.Model(&User{}).Where("student_number = ? AND NOT (issuer = ? AND subject = ?)", *u.StudentNumber, id.Issuer, id.Subject).
+				Update("student_number", nil).Error; err != nil {
+				return err
+			}
+		}
 		if err := tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "issuer"}, {Name: "subject"}},
-			DoUpdates: clause.AssignmentColumns([]string{"email", "name", "locale", "claim_roles", "updated_at", "last_login_at"}),
+			DoUpdates: update,
 		}).Create(u).Error; err != nil {
 			return err
 		}
@@ -303,6 +336,7 @@ func mergeRoles(claim string, granted []string) []Role {
 const JoinedColumns = "users.id AS u_id, users.issuer AS u_issuer, users.subject AS u_subject, users.email AS u_email, " +
 	"users.name AS u_name, users.locale AS u_locale, users.claim_roles AS u_claim_roles, users.created_at AS u_created_at, " +
 	"users.updated_at AS u_updated_at, users.last_login_at AS u_last_login_at, " +
+	"users.student_number AS u_student_number, users.year_of_study AS u_year_of_study, " +
 	"COALESCE((SELECT string_agg(role, ',') FROM user_roles WHERE user_id = users.id), '') AS u_granted"
 
 // Joined is a user as JoinedColumns selects it; UID is nil when the join
@@ -319,6 +353,9 @@ type Joined struct {
 	UUpdatedAt   time.Time  `gorm:"column:u_updated_at"`
 	ULastLoginAt *time.Time `gorm:"column:u_last_login_at"`
 	UGranted     string     `gorm:"column:u_granted"`
+	// a home student's, as User
+	UStudentNumber *string `gorm:"column:u_student_number"`
+	UYearOfStudy   *int    `gorm:"column:u_year_of_study"`
 }
 
 // User is the joined user with its roles, nil when there was none.
@@ -329,6 +366,7 @@ func (j Joined) User() *User {
 	return &User{
 		ID: *j.UID, Issuer: j.UIssuer, Subject: j.USubject, Email: j.UEmail, Name: j.UName, Locale: j.ULocale,
 		ClaimRoles: j.UClaimRoles, CreatedAt: j.UCreatedAt, UpdatedAt: j.UUpdatedAt, LastLoginAt: j.ULastLoginAt,
+		StudentNumber: j.UStudentNumber, YearOfStudy: j.UYearOfStudy,
 		Roles: mergeRoles(j.UClaimRoles, strings.Split(j.UGranted, ",")),
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"portal/internal/apperr"
 	"portal/internal/application"
 	"portal/internal/document"
+	"portal/internal/user"
 )
 
 // applicationView is the page of one application, as its reader may see
@@ -25,6 +26,7 @@ type applicationView struct {
 	ID         int64
 	Heading    string
 	Applicant  string // who applied, for reviewers and the office
+	Student    string // the applicant's student number and year of study, for the office (students.go)
 	Tracker    applicationTracker
 	Queue      *reviewQueueNav // previous and next of the review queue it was opened from (review_next.go)
 	OneAtATime bool            // a reviewer's decision forms fold, one open at a time (review_next.go)
@@ -179,6 +181,9 @@ func (s *Server) applicationPage(c echo.Context, status int, id int64, at *appli
 			return err
 		}
 		v.Applicant = who.Name + " · " + who.Email
+		if u.Has(user.Office) {
+			v.Student = studentLine(v.Page, who)
+		}
 	}
 	v.Statement, v.Report = d.Statement, d.Report
 	if d.Status == application.HostAccepted && d.OfferExpiresAt != nil {

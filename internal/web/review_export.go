@@ -17,12 +17,13 @@ import (
 // The office's export of a queue selection: a sheet for people, not for
 // importing again: headers and values in the reader's language, times in
 // the portal's time zone, dates as dates, every choice, the applicant's
-// e-mail, and only the columns the reader ticked.
+// e-mail, student number and year of study, and only the columns the
+// reader ticked.
 
 // reviewExportColumns are the columns an export can hold, in order; each
 // is on unless the form names others. choice_N stands for that choice's
 // five columns.
-var reviewExportColumns = []string{"id", "applicant", "email", "stage", "turn", "days_in_stage", "stage_since", "submitted_at",
+var reviewExportColumns = []string{"id", "applicant", "email", "student_number", "year_of_study", "stage", "turn", "days_in_stage", "stage_since", "submitted_at",
 	"specialty", "current_choice", "choice_1", "choice_2", "choice_3"}
 
 // reviewChoiceParts are the columns of one choice.
@@ -89,7 +90,8 @@ func reviewExportTable(p Page, rows []application.ExportRow, chosen []string) sh
 	if len(cols) == 0 {
 		cols = reviewExportColumns
 	}
-	t := sheet.Table{Name: "Applications", Numeric: map[string]bool{"id": true, "days_in_stage": true, "current_choice": true},
+	// A student number stays text: "00123" must keep its zeros.
+	t := sheet.Table{Name: "Applications", Numeric: map[string]bool{"id": true, "days_in_stage": true, "current_choice": true, "year_of_study": true},
 		Dates: map[string]string{"stage_since": sheet.DateTimeLayout, "submitted_at": sheet.DateTimeLayout}}
 	for _, c := range cols {
 		n, ok := reviewChoiceRank(c)
@@ -128,6 +130,13 @@ func reviewExportCell(p Page, r application.ExportRow, col string) string {
 		return r.ApplicantName
 	case "email":
 		return r.Email
+	case "student_number":
+		return r.StudentNumber
+	case "year_of_study":
+		if r.YearOfStudy == 0 {
+			return ""
+		}
+		return strconv.Itoa(r.YearOfStudy)
 	case "stage":
 		return p.T("application.stage." + string(r.Stage))
 	case "turn":

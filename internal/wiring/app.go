@@ -158,6 +158,8 @@ func (a *App) open(ctx context.Context, o Options) error {
 		Idle: cfg.SessionIdle, Absolute: cfg.SessionAbsolute,
 		Partners: partners(cfg.PartnerProviders), EmailIssuer: cfg.BaseURL + "/signin/email",
 		Unread: notify.UnreadWithOffersColumn, // the bell of every page, with the session; an offer waiting counts
+		// students: a home student's number and year of study
+		StudentNumberClaim: cfg.OIDCClaimStudentNumber, YearOfStudyClaim: cfg.OIDCClaimYearOfStudy,
 	})
 	a.Catalog = catalog.NewService(a.DB, bundle, nil)
 	if cfg.Mode == config.ModeDev {

@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"portal/internal/application"
+	"portal/internal/auth"
 	"portal/internal/auth/devoidc"
 	"portal/internal/db"
 	"portal/internal/i18n"
@@ -224,7 +225,10 @@ func (a *App) startWorkflowJobs(ctx context.Context) (stop func()) {
 func (a *App) seedDemoApplications(ctx context.Context, users []devoidc.User, files storage.Storage, bundle *i18n.Bundle) error {
 	people := map[string]application.DemoPerson{}
 	for _, u := range users {
-		p := application.DemoPerson{Subject: u.Subject, Email: u.Email, Name: u.Name, Locale: u.Locale}
+		p := application.DemoPerson{Subject: u.Subject, Email: u.Email, Name: u.Name, Locale: u.Locale,
+			// as a sign-in reads the provider's claims (top-level names only here)
+			StudentNumber: auth.StudentNumber(u.Extra[a.Config.OIDCClaimStudentNumber]),
+			YearOfStudy:   auth.YearOfStudy(u.Extra[a.Config.OIDCClaimYearOfStudy])}
 		for _, g := range u.Groups {
 			if r, ok := user.ParseRole(g); ok {
 				p.Roles = append(p.Roles, r)

@@ -15,7 +15,7 @@ func DemoUsers() []User {
 			Name:     "Lin Mei-Hua 林美華",
 			Locale:   "zh-Hant",
 			Groups:   []string{"student"},
-			Extra:    map[string]any{"year_of_study": 5},
+			Extra:    map[string]any{"student_number": "B10901001", "year_of_study": 5},
 		},
 		{
 			Username: "incoming",
