@@ -70,7 +70,7 @@ func (s *Server) letterVerify(c echo.Context) error {
 		Period:     v.T("letter.period", v.Day(subj.StartsOn), v.Day(subj.EndsOn)),
 	}
 	if l.Kind == letter.KindVisa {
-		f.Nationality, f.Passport = letter.CountryName(subj.Nationality, lang), subj.PassportNumber
+		f.Nationality, f.Passport = letter.CountryName(subj.Nationality, v.Lang), subj.PassportNumber
 	}
 	if l.SupersededAt != nil {
 		f.Superseded = v.T("letter.verify.superseded", v.Date(*l.SupersededAt))
