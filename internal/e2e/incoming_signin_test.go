@@ -177,8 +177,11 @@ func TestIncomingSignsInByEmail(t *testing.T) {
 	}
 	s = tb.state()
 	wantEqual(t, "signed in as", s.Who, "marie.curie@univ-lille.test")
-	wantEqual(t, "roles", strings.Join(s.Roles, ","), "Incoming applicant")
 	wantEqual(t, "first landing", s.URL, base+"/incoming/profile")
+	if status := tb.open("/"); status != 200 {
+		t.Fatalf("the home page answered %d", status)
+	}
+	wantEqual(t, "roles", strings.Join(tb.state().Roles, ","), "Incoming applicant")
 
 	if status := tb.click(`nav a[href="/incoming/profile"]`); status != 200 {
 		t.Fatalf("the profile answered %d", status)
