@@ -177,7 +177,11 @@ func TestIncomingSignsInByEmail(t *testing.T) {
 	}
 	s = tb.state()
 	wantEqual(t, "signed in as", s.Who, "marie.curie@univ-lille.test")
-	wantEqual(t, "roles", strings.Join(s.Roles, ","), "Incoming applicant")
+	wantEqual(t, "first landing", s.URL, base+"/incoming/profile")
+	if status := tb.open("/"); status != 200 {
+		t.Fatalf("the home page answered %d", status)
+	}
+	wantEqual(t, "roles", strings.Join(tb.state().Roles, ","), "Incoming applicant")
 
 	if status := tb.click(`nav a[href="/incoming/profile"]`); status != 200 {
 		t.Fatalf("the profile answered %d", status)
@@ -188,12 +192,14 @@ func TestIncomingSignsInByEmail(t *testing.T) {
 	if status := tb.click(`form[action="/incoming/profile"] button[type=submit]`); status != 422 {
 		t.Fatalf("an empty profile answered %d, want 422", status)
 	}
-	wantContains(t, "refusal", tb.state().Body, "Enter your full name in Latin letters.")
+	wantContains(t, "refusal", tb.state().Body, "Enter your family name as in your passport.")
 	tb.checkA11y("refused profile")
 	tb.checkNoHorizontalScroll("refused profile on a phone")
 
 	tb.do("fill the profile",
-		chromedp.SendKeys(chromedp.CSS("#profile-name_latin"), "Marie Curie", chromedp.NodeVisible),
+		chromedp.SendKeys(chromedp.CSS("#profile-given_names"), "Marie", chromedp.NodeVisible),
+		chromedp.SendKeys(chromedp.CSS("#profile-family_name"), "Curie", chromedp.NodeVisible),
+		chromedp.SetValue(chromedp.CSS("#profile-birth_date"), "2001-11-07"),
 		chromedp.SetValue(chromedp.CSS("#profile-nationality"), "FR"),
 		chromedp.SetValue(chromedp.CSS("#profile-year_of_study"), "5"),
 		chromedp.SendKeys(chromedp.CSS("#profile-home_institution_name"), "Sorbonne Université", chromedp.NodeVisible),

@@ -208,7 +208,10 @@ func TestRotationFromSignInToLetter(t *testing.T) {
 	ap.signInByEmail(sink, address)
 	ap.open("/incoming/profile")
 	ap.do("fill the profile",
+		chromedp.SendKeys(chromedp.CSS("#profile-given_names"), "Hanako", chromedp.NodeVisible),
+		chromedp.SendKeys(chromedp.CSS("#profile-family_name"), "Yamada", chromedp.NodeVisible),
 		chromedp.SendKeys(chromedp.CSS("#profile-name_latin"), "Yamada Hanako", chromedp.NodeVisible),
+		chromedp.SetValue(chromedp.CSS("#profile-birth_date"), "2002-03-09"),
 		chromedp.SendKeys(chromedp.CSS("#profile-name_native"), "山田花子", chromedp.NodeVisible),
 		chromedp.SetValue(chromedp.CSS("#profile-nationality"), "JP"),
 		chromedp.SetValue(chromedp.CSS("#profile-year_of_study"), "5"),

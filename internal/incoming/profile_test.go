@@ -11,6 +11,7 @@ import (
 	"portal/internal/catalog"
 	"portal/internal/db"
 	"portal/internal/i18n"
+	"portal/internal/letter"
 	"portal/internal/testutil"
 	"portal/internal/user"
 )
@@ -242,4 +243,43 @@ func TestCountries(t *testing.T) {
 	if !found || NameOf("en", "FR") != "France" || NameOf("zh-Hant", "TW") != "台灣" {
 		t.Errorf("names: JP in Chinese found %v, FR %q, TW %q", found, NameOf("en", "FR"), NameOf("zh-Hant", "TW"))
 	}
+}
+
+// A letter takes the names of its holder's profile; a visa letter takes the
+// passport identity too, and without a profile, or with one that lacks a
+// passport fact, is refused naming each missing field.
+func TestLetterSubjectFromTheProfile(t *testing.T) {
+	t.Parallel()
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := context.Background()
+		base := letter.Subject{RequestID: 7, HolderID: f.incoming.ID, NameLatin: "haruka@kumamoto-u.test", DepartmentEN: "Cardiology"}
+		if s, err := f.s.LetterSubject(ctx, letter.KindAcceptance, base); err != nil || s.NameLatin != base.NameLatin {
+			t.Errorf("without a profile, an acceptance letter keeps the account's name: %+v %v", s, err)
+		}
+		if _, err := f.s.LetterSubject(ctx, letter.KindVisa, base); len(apperr.FieldsOf(err)) != 3 {
+			t.Errorf("a visa letter without a profile: %v", err)
+		}
+		in := valid()
+		in.PassportNumber = ""
+		if _, err := f.s.Save(ctx, f.incoming, in); err != nil {
+			t.Fatal(err)
+		}
+		_, err := f.s.LetterSubject(ctx, letter.KindVisa, base)
+		if got := apperr.FieldsOf(err); len(got) != 1 || got["passport_number"].Key != "profile.visa.missing.passport_number" {
+			t.Errorf("a visa letter without a passport number: %v %v", err, got)
+		}
+		if _, err := f.s.Save(ctx, f.incoming, valid()); err != nil {
+			t.Fatal(err)
+		}
+		s, err := f.s.LetterSubject(ctx, letter.KindVisa, base)
+		if err != nil || s.NameLatin != "Sato Haruka" || s.NameNative != "佐藤遥" || s.HomeInstitution != "Kumamoto University" ||
+			s.FamilyName != "SATO" || s.GivenNames != "Haruka" || s.Nationality != "JP" || s.PassportNumber != "TR1234567" ||
+			s.BirthDate.Format(time.DateOnly) != "2003-05-14" {
+			t.Errorf("visa subject %+v %v", s, err)
+		}
+		if s, _ := f.s.LetterSubject(ctx, letter.KindAcceptance, base); s.PassportNumber != "" || s.NameLatin != "Sato Haruka" {
+			t.Errorf("an acceptance letter's subject %+v", s)
+		}
+	})
 }

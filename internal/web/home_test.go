@@ -128,6 +128,9 @@ func TestHomeOfCoordinatorAndIncomingApplicant(t *testing.T) {
 		wantText(t, pg, i18n.English, "home.work.weeks.title")
 		pg = in.get("/")
 		wantStatus(t, pg, http.StatusOK)
-		wantText(t, pg, i18n.English, "home.work.incoming.empty")
+		wantText(t, pg, i18n.English, "profile.todo.title") // no profile yet
+		in.post("/incoming/profile", url.Values{"_csrf": {pg.csrf(t)}, "family_name": {"Yamada"}, "given_names": {"Hanako"},
+			"birth_date": {"2003-05-14"}, "nationality": {"JP"}, "year_of_study": {"5"}, "home_institution_name": {"Kyoto University"}, "home_country": {"JP"}})
+		wantText(t, in.get("/"), i18n.English, "home.work.incoming.empty")
 	})
 }

@@ -174,12 +174,14 @@ func TestEmailSignIn(t *testing.T) {
 
 		pg = b.post("/signin/link", url.Values{"_csrf": {pg.csrf(t)}, "token": {token}})
 		wantStatus(t, pg, http.StatusOK)
-		if pg.URL.Path != "/" || !pg.signedInAs("marie.curie@univ-lille.test") {
+		// A first sign-in opens the profile to write (TestFirstSignInOpensTheProfile).
+		if pg.URL.Path != "/incoming/profile" || !pg.signedInAs("marie.curie@univ-lille.test") {
 			t.Fatalf("after the link: %s, not signed in:\n%s", pg.URL, pg.Body)
 		}
 		wantText(t, pg, i18n.English, "flash.signed_in")
 		wantText(t, pg, i18n.English, "nav.incoming_profile")
-		wantText(t, pg, i18n.English, "step.incoming.profile.title")
+		wantText(t, pg, i18n.English, "incoming.profile.lede_new")
+		wantText(t, b.get("/"), i18n.English, "step.incoming.profile.title")
 		if after := b.cookie("portal_session"); after == "" || after == before {
 			t.Error("no new session id at sign-in")
 		}
