@@ -3,6 +3,7 @@ module portal
 go 1.26.8
 
 require (
+	github.com/arran4/golang-ical v0.3.4
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.22.1
 	github.com/coreos/go-oidc/v3 v3.21.0
@@ -18,8 +19,6 @@ require (
 	gorm.io/driver/postgres v1.6.3
 	gorm.io/gorm v1.31.2
 )
-
-require github.com/arran4/golang-ical v0.3.4 // indirect
 
 require (
 	github.com/aws/aws-sdk-go-v2 v1.46.0 // indirect

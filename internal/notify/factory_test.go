@@ -148,6 +148,7 @@ func sampleData(k Kind) map[string]any {
 		"decision": "accepted", "deadline": "2026-05-01", "deadline_at": "2026-05-01T15:59:59Z", "department": "Cardiology", "from": "2026-07-01",
 		"until": "2026-07-28", "document": "passport", "expires": "2026-06-30", "placement": "Kumamoto University",
 		"starts": "2026-07-01", "minutes": 30,
+		"search": "Japan, cardiology", "count": 3, // watch_search_new
 	}
 	if k == ReviewerDigest {
 		d["total"], d["day"] = 4, "2026-03-02"

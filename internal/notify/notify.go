@@ -45,6 +45,7 @@ const (
 	// watch: a starred elective's application window (internal/watch).
 	WatchWindowOpen    Kind = "watch_window_open"
 	WatchWindowClosing Kind = "watch_window_closing" // seven days before, while not applied
+	WatchSearchNew     Kind = "watch_search_new"     // a saved search found new electives
 )
 
 // spec is what the portal knows of a kind.
@@ -86,6 +87,7 @@ var kinds = map[Kind]spec{
 	// watch:
 	WatchWindowOpen:    {InPortal: true, Args: []string{"elective", "deadline"}},
 	WatchWindowClosing: {InPortal: true, Args: []string{"elective", "deadline"}},
+	WatchSearchNew:     {InPortal: true, Args: []string{"search", "count"}},
 }
 
 // Kinds lists every kind in the order the preferences page shows them.
@@ -94,7 +96,7 @@ var Kinds = []Kind{
 	HostDecision, OfferWaiting, OfferExpiring, OfferExpired, IncomingAccepted, IncomingReturned, IncomingRejected,
 	DocumentExpiring,
 	SigninLink, ReviewerDigest,
-	WatchWindowOpen, WatchWindowClosing, // watch
+	WatchWindowOpen, WatchWindowClosing, WatchSearchNew, // watch
 }
 
 // Mandatory reports whether mails of kind k are sent whatever the

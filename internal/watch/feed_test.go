@@ -165,6 +165,9 @@ func TestTheCalendarIsValidICalendar(t *testing.T) {
 	if at, err := events[1].GetStartAt(); err != nil || !at.Equal(start.Add(time.Hour)) {
 		t.Errorf("a timed event starts %v (%v), want %v", at, err, start.Add(time.Hour))
 	}
+	if events[1].GetProperty(ics.ComponentPropertyDtEnd) != nil {
+		t.Errorf("a deadline has a DTEND, which RFC 5545 wants later than its DTSTART")
+	}
 	if !strings.Contains(string(raw), `SUMMARY:Answer the offer by now: a\\b\, c`) || !strings.Contains(string(raw), `DESCRIPTION:line one\nline two`) {
 		t.Errorf("text is not escaped:\n%s", raw)
 	}

@@ -31,7 +31,7 @@ type Calendar struct {
 // Bytes writes the calendar as RFC 5545 text: CRLF line endings, lines
 // folded at 75 octets without splitting a character, text escaped, every
 // event with UID and DTSTAMP, all-day events as VALUE=DATE with DTEND the
-// day after the last (DTEND is exclusive).
+// day after the last (DTEND is exclusive), others a moment in UTC.
 func (c Calendar) Bytes() []byte {
 	var b bytes.Buffer
 	line := func(s string) { fold(&b, s) }
@@ -52,9 +52,10 @@ func (c Calendar) Bytes() []byte {
 			line("DTSTART;VALUE=DATE:" + e.Start.Format("20060102"))
 			line("DTEND;VALUE=DATE:" + e.End.AddDate(0, 0, 1).Format("20060102"))
 		} else {
-			at := e.At.UTC().Format("20060102T150405Z")
-			line("DTSTART:" + at)
-			line("DTEND:" + at)
+			// A deadline is a moment: without DTEND the event ends where
+			// it starts (RFC 5545 3.6.1); a DTEND equal to DTSTART is not
+			// allowed (3.8.2.2).
+			line("DTSTART:" + e.At.UTC().Format("20060102T150405Z"))
 		}
 		line("SUMMARY:" + escapeText(e.Summary))
 		if e.Description != "" {

@@ -8,11 +8,13 @@ import (
 	"time"
 
 	portal "portal"
+	"portal/internal/catalog"
 	"portal/internal/db"
 	"portal/internal/i18n"
 	"portal/internal/notify"
 	"portal/internal/testutil"
 	"portal/internal/user"
+	"portal/internal/watch"
 )
 
 // A student who starred an elective before its window opened hears once
@@ -135,4 +137,49 @@ func mustBundle(t *testing.T) *i18n.Bundle {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// A saved search mails its student once when the catalog gains electives
+// it finds; what it found when it was saved, and electives it does not
+// find, bring no mail.
+func TestASavedSearchMailsAboutNewElectivesOnce(t *testing.T) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		w.s = watch.NewService(d, watch.Options{Now: w.clock.Now, Zone: w.zone, Search: w.cat})
+		w.elective("Hepatology clinical elective", "", -5, 20)
+		lin := w.person("Lin Mei-Hua", "en", user.Student)
+		_, err := w.s.SaveSearch(w.ctx, lin, "Japan", "country=JP")
+		w.must(err, "save")
+
+		run := func() int {
+			t.Helper()
+			n, err := w.s.SendSearchMails(w.ctx, w.clock.Now())
+			w.must(err, "search mails")
+			return n
+		}
+		if n := run(); n != 0 {
+			t.Fatalf("the first look mailed %d times about what the student already saw", n)
+		}
+		w.elective("Cardiology observership", "", -5, 25)
+		w.elective("Pediatrics elective", "", -5, 25)
+		if n := run(); n != 1 {
+			t.Fatalf("two new electives in Japan: %d mails, want 1", n)
+		}
+		if n := run(); n != 0 {
+			t.Fatalf("a second run mailed %d more", n)
+		}
+		var data []string
+		w.must(w.d.Raw("SELECT data FROM outbox WHERE kind = ? AND recipient_user_id = ?", notify.WatchSearchNew, lin.ID).Scan(&data).Error, "outbox")
+		if len(data) != 1 || !strings.Contains(data[0], `"count":2`) || !strings.Contains(data[0], `"search":"Japan"`) {
+			t.Errorf("the mail's data %v, want two new electives of Japan", data)
+		}
+		// An elective elsewhere is not news for this search.
+		other, err := w.cat.CreateInstitution(w.ctx, catalog.InstitutionInput{NameEN: "Seoul National University", Country: "KR", City: "Seoul", Kind: "university"})
+		w.must(err, "a Korean partner")
+		w.partner = other
+		w.elective("Surgery elective", "", -5, 25)
+		if n := run(); n != 0 {
+			t.Errorf("an elective in Korea mailed the Japan search %d times", n)
+		}
+	})
 }

@@ -33,6 +33,7 @@ type SavedSearch struct {
 	Name      string
 	Query     string
 	CreatedAt time.Time
+	CheckedAt *time.Time // when SendSearchMails last ran it; nil before
 }
 
 func (SavedSearch) TableName() string { return "saved_searches" }
@@ -100,12 +101,14 @@ func (s *Service) DeleteSearch(ctx context.Context, u *user.User, id int64) erro
 	if err := student(u); err != nil {
 		return err
 	}
-	res := s.db.WithContext(ctx).Where("id = ? AND user_id = ?", id, u.ID).Delete(&SavedSearch{})
-	if res.Error != nil {
-		return wrap(res.Error, "delete a search")
-	}
-	if res.RowsAffected == 0 {
-		return errNotFound
-	}
-	return nil
+	return wrap(s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Where("id = ? AND user_id = ?", id, u.ID).Delete(&SavedSearch{})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return errNotFound
+		}
+		return tx.Where("search_id = ?", id).Delete(&hit{}).Error
+	}), "delete a search")
 }

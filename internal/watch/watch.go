@@ -21,6 +21,8 @@ type Options struct {
 	// Zone is the portal's time zone: a window opens at the start of its
 	// first day there and closes at the end of its last.
 	Zone clock.Zone
+	// Search runs saved searches for their mails; none are sent when nil.
+	Search Searcher
 }
 
 // Service keeps stars, saved searches and calendar feeds, and sends the

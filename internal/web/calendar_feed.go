@@ -99,6 +99,7 @@ func (s *Server) calendarFeed(c echo.Context) error {
 	}
 	h := c.Response().Header()
 	h.Set("Cache-Control", "private, no-store")
+	h.Set("X-Robots-Tag", "noindex") // the address is a secret, whoever leaks it
 	h.Set("Content-Disposition", `inline; filename="portal.ics"`)
 	h.Set("Content-Language", string(lang))
 	return c.Blob(http.StatusOK, "text/calendar; charset=utf-8", cal.Bytes())

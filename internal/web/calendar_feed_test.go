@@ -135,3 +135,26 @@ func TestOnlyStudentsStarElectives(t *testing.T) {
 		t.Errorf("%d stars, want 1", n)
 	}
 }
+
+// A saved search refused for its name comes back as typed, with the
+// reason, and saves nothing; the query is kept only as the catalog reads it.
+func TestARefusedSavedSearchComesBackAsTyped(t *testing.T) {
+	p := startPortal(t, "sqlite", wiring.Options{})
+	st := p.browser()
+	st.signIn("student")
+	token := st.get("/searches").csrf(t)
+	wantStatus(t, st.post("/searches", url.Values{"_csrf": {token}, "name": {"Japan"}, "query": {"country=JP&page=3&evil=1"}}), http.StatusOK)
+	var saved string
+	if err := p.App.DB.Raw("SELECT query FROM saved_searches").Scan(&saved).Error; err != nil || saved != "country=JP" {
+		t.Errorf("saved query %q (%v), want only what the catalog understands", saved, err)
+	}
+	pg := st.post("/searches", url.Values{"_csrf": {token}, "name": {"japan"}, "query": {"q=heart&country=JP"}})
+	wantStatus(t, pg, http.StatusUnprocessableEntity)
+	wantText(t, pg, i18n.English, "watch.err.name_taken", "japan")
+	if !strings.Contains(pg.Body, `name="name" type="text" value="japan"`) || !strings.Contains(pg.Body, `value="country=JP&amp;q=heart"`) {
+		t.Errorf("the refused form does not come back as typed:\n%s", pg.Body)
+	}
+	if n := p.count("SELECT COUNT(*) FROM saved_searches"); n != 1 {
+		t.Errorf("%d saved searches after the refusal, want 1", n)
+	}
+}

@@ -224,10 +224,7 @@ func (s *Server) searchesPage(c echo.Context, status int, save *saveSearchForm) 
 // query is normalised through the catalog's own reading of it, so a crafted
 // form saves nothing the catalog would not understand.
 func (s *Server) searchSave(c echo.Context) error {
-	raw, _ := url.ParseQuery(c.FormValue("query"))
-	q := catalog.Query{Text: raw.Get("q"), Country: raw.Get("country"), Specialty: raw.Get("specialty"), Kind: raw.Get("kind"),
-		Language: raw.Get("language"), Month: raw.Get("month"), SeatsOnly: browseChecked(raw.Get("seats"))}
-	_, query, _ := strings.Cut(browseLink(q, 1), "?")
+	_, query, _ := strings.Cut(browseLink(watch.QueryOf(c.FormValue("query")), 1), "?")
 	name := c.FormValue("name")
 	_, err := s.Watch.SaveSearch(c.Request().Context(), visitorOf(c).User, name, query)
 	if f := apperr.FieldsOf(err); f != nil {

@@ -213,7 +213,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 	}
 	deps.Notify, deps.MailCapture = a.Notify, a.Mail
 	// stars, saved searches, the calendar feed (watch.go)
-	a.Watch = watch.NewService(a.DB, watch.Options{Zone: a.Zone})
+	a.Watch = watch.NewService(a.DB, watch.Options{Zone: a.Zone, Search: a.Catalog})
 	deps.Watch = a.Watch
 	a.Web, err = web.New(deps)
 	return err

@@ -11,7 +11,8 @@ import (
 // late is on time.
 const watchEvery = 5 * time.Minute
 
-// startWatchJobs sends the window mails of starred electives on a replica
+// startWatchJobs sends the window mails of starred electives, and the mails
+// of saved searches that found new electives, on a replica
 // with workers (PORTAL_WORKERS > 0), as the workflow's jobs run, and
 // returns what stops them. Replicas take turns through the service's
 // advisory lock, and each mail has its dedupe row, so running everywhere
@@ -31,6 +32,11 @@ func (a *App) startWatchJobs(ctx context.Context) (stop func()) {
 				slog.Warn("window mails", "err", err)
 			} else if n > 0 {
 				slog.Info("window mails enqueued", "count", n)
+			}
+			if n, err := a.Watch.SendSearchMails(ctx, time.Now()); err != nil && ctx.Err() == nil {
+				slog.Warn("saved search mails", "err", err)
+			} else if n > 0 {
+				slog.Info("saved search mails enqueued", "count", n)
 			}
 			select {
 			case <-ctx.Done():

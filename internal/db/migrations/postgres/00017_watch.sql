@@ -21,9 +21,19 @@ CREATE TABLE saved_searches (
     user_id    BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     name       TEXT NOT NULL,
     query      TEXT NOT NULL DEFAULT '',
-    created_at TIMESTAMPTZ NOT NULL
+    created_at TIMESTAMPTZ NOT NULL,
+    checked_at TIMESTAMPTZ
 );
 CREATE UNIQUE INDEX saved_searches_name ON saved_searches (user_id, name);
+
+-- The electives a saved search has already found: its mail names only
+-- electives new to it. checked_at is NULL until the first look, which
+-- records what the search finds without mailing about it.
+CREATE TABLE saved_search_hits (
+    search_id   BIGINT NOT NULL REFERENCES saved_searches (id) ON DELETE CASCADE,
+    elective_id BIGINT NOT NULL REFERENCES electives (id),
+    PRIMARY KEY (search_id, elective_id)
+);
 
 CREATE TABLE watch_mails (
     user_id     BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
@@ -36,5 +46,6 @@ CREATE TABLE watch_mails (
 
 -- +goose Down
 DROP TABLE watch_mails;
+DROP TABLE saved_search_hits;
 DROP TABLE saved_searches;
 DROP TABLE stars;
