@@ -64,6 +64,14 @@ func checkKey(key string) error {
 // CreateDraft starts an outgoing application for student u with one
 // choice. The same key again returns the application it started.
 func (s *Service) CreateDraft(ctx context.Context, u *user.User, in StartInput) (*Application, error) {
+	return s.createDraft(ctx, u, in, nil)
+}
+
+// createDraft is CreateDraft with a guard: when given, it runs in the
+// creating transaction after the student is locked (workflow.LockPerson),
+// and answers with an application to return instead (a twin's), a
+// refusal, or neither to go on and create.
+func (s *Service) createDraft(ctx context.Context, u *user.User, in StartInput, guard func(tx *gorm.DB) (*Application, error)) (*Application, error) {
 	if u == nil || !u.Has(PartyRoles[Applicant]...) {
 		return nil, apperr.New(apperr.Forbidden, "application.err.not_student")
 	}
@@ -72,6 +80,14 @@ func (s *Service) CreateDraft(ctx context.Context, u *user.User, in StartInput) 
 	}
 	find := func(tx *gorm.DB) (*Application, error) { return workflow.FindCreated[Application](tx, u.ID, in.Key) }
 	out, err := workflow.CreateOnce(ctx, s.db.DB, find, func(tx *gorm.DB) (*Application, error) {
+		if guard != nil {
+			if err := workflow.LockPerson(tx, u.ID); err != nil {
+				return nil, err
+			}
+			if a, err := guard(tx); err != nil || a != nil {
+				return a, err
+			}
+		}
 		f := apperr.Fields{}
 		e := checkChoice(tx, f, "choice_1", ChoiceInput{in.ElectiveID, in.PeriodID}, s.today())
 		if err := f.Err(); err != nil {

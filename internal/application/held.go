@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"gorm.io/gorm"
+
 	"portal/internal/apperr"
 	"portal/internal/catalog"
 	"portal/internal/user"
@@ -55,11 +57,16 @@ func (h *Holding) For(period int64) *Held {
 // HeldFor answers, for student u and an elective with periods, what they
 // already have there. Someone who is not a student holds nothing.
 func (s *Service) HeldFor(ctx context.Context, u *user.User, electiveID int64, periods []catalog.Period) (*Holding, error) {
+	return heldFor(s.db.WithContext(ctx), u, electiveID, periods)
+}
+
+// heldFor is HeldFor read in tx: Start reads it in the transaction that
+// creates the draft, after locking the person.
+func heldFor(tx *gorm.DB, u *user.User, electiveID int64, periods []catalog.Period) (*Holding, error) {
 	h := &Holding{Overlaps: map[int64]catalog.Period{}}
 	if u == nil || !u.Has(PartyRoles[Applicant]...) {
 		return h, nil
 	}
-	tx := s.db.WithContext(ctx)
 	var rows []struct {
 		ApplicationID    int64
 		Status           Stage
@@ -114,18 +121,21 @@ func ended() []Stage {
 // refuses a period the student already has a live application for (they
 // are sent to it) and one overlapping a placement they hold. The same key
 // again still answers with the draft it started.
+//
+// The check and the draft are one transaction serialised per student
+// (workflow.LockPerson): two starts of one period from two tabs, or a
+// retry racing the first try with a new key, would otherwise both see no
+// application and make two drafts.
 func (s *Service) Start(ctx context.Context, u *user.User, in StartInput) (*Application, error) {
-	if u != nil && workflow.ValidKey(in.Key) {
-		if a, err := workflow.FindCreated[Application](s.db.WithContext(ctx), u.ID, in.Key); err == nil && a != nil {
-			return a, nil
+	return s.createDraft(ctx, u, in, func(tx *gorm.DB) (*Application, error) {
+		if a, err := workflow.FindCreated[Application](tx, u.ID, in.Key); err != nil || a != nil {
+			return a, err // the twin with this key won the lock: its draft
 		}
-	}
-	var p catalog.Period
-	if err := s.db.WithContext(ctx).Where("id = ? AND elective_id = ?", in.PeriodID, in.ElectiveID).Limit(1).Find(&p).Error; err != nil {
-		return nil, wrap(err, "start: period")
-	}
-	if p.ID != 0 {
-		h, err := s.HeldFor(ctx, u, in.ElectiveID, []catalog.Period{p})
+		var p catalog.Period
+		if err := tx.Where("id = ? AND elective_id = ?", in.PeriodID, in.ElectiveID).Limit(1).Find(&p).Error; err != nil || p.ID == 0 {
+			return nil, err // no such period: the choice's check says so
+		}
+		h, err := heldFor(tx, u, in.ElectiveID, []catalog.Period{p})
 		if err != nil {
 			return nil, err
 		}
@@ -135,6 +145,6 @@ func (s *Service) Start(ctx context.Context, u *user.User, in StartInput) (*Appl
 		if c, ok := h.Overlaps[p.ID]; ok {
 			return nil, apperr.New(apperr.Invalid, "application.err.overlap", c.StartsOn.Format(time.DateOnly), c.EndsOn.Format(time.DateOnly))
 		}
-	}
-	return s.CreateDraft(ctx, u, in)
+		return nil, nil
+	})
 }

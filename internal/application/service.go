@@ -351,5 +351,8 @@ func placementOver(cs []ChoiceDetail, today time.Time) bool {
 	return false
 }
 
-// today is the calendar day of the clock, in UTC like catalog dates.
-func (s *Service) today() time.Time { return catalog.Day(s.clock()) }
+// today is the portal's calendar day now (its zone's date, kept as
+// midnight UTC like catalog dates), the same day as the catalog's: a
+// window the catalog shows open on 2 April takes drafts and submissions
+// from midnight in Taipei.
+func (s *Service) today() time.Time { return s.zone.Day(s.clock()) }

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"portal/internal/apperr"
+	"portal/internal/clock"
 	"portal/internal/db"
 	"portal/internal/i18n"
 )
@@ -18,22 +19,42 @@ type Service struct {
 	db    *db.DB
 	names *i18n.Bundle // translations of codes, folded into search text
 	now   func() time.Time
-	actor *Actor // who changes the catalog (By); nil writes unaudited
+	zone  clock.Zone // whose calendar days "today" is of
+	actor *Actor     // who changes the catalog (By); nil writes unaudited
 
 	// search is the catalog as search reads it (searchindex.go), shared
 	// by the copies By makes.
 	search *searchCache
 }
 
-// NewService returns a Service; now may be nil for the wall clock.
+// NewService returns a Service whose days are UTC's; now may be nil for
+// the wall clock.
 func NewService(d *db.DB, names *i18n.Bundle, now func() time.Time) *Service {
-	if now == nil {
-		now = time.Now
-	}
-	return &Service{db: d, names: names, now: now, search: &searchCache{}}
+	return NewServiceWith(d, names, Options{Now: now})
 }
 
-func (s *Service) today() time.Time { return Day(s.now()) }
+// Options are what a Service may be given besides its database and
+// messages.
+type Options struct {
+	Now func() time.Time // the clock; time.Now when nil
+	// Zone is the portal's time zone (PORTAL_TIME_ZONE): today is its
+	// calendar day, so that a window opening on 2 April is open from
+	// midnight in Taipei, not from 08:00 there. UTC when zero.
+	Zone clock.Zone
+}
+
+// NewServiceWith returns a Service with options o.
+func NewServiceWith(d *db.DB, names *i18n.Bundle, o Options) *Service {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Service{db: d, names: names, now: o.Now, zone: o.Zone, search: &searchCache{}}
+}
+
+// today is the portal's calendar day now, as the catalog stores days
+// (midnight UTC of the local date): every window, expiry and "soon" of
+// the catalog counts from it.
+func (s *Service) today() time.Time { return s.zone.Day(s.now()) }
 
 var errNotFound = apperr.New(apperr.NotFound, "error.not_found")
 

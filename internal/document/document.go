@@ -19,6 +19,7 @@ import (
 
 	"portal/internal/apperr"
 	"portal/internal/catalog"
+	"portal/internal/clock"
 	"portal/internal/db"
 	"portal/internal/storage"
 	"portal/internal/user"
@@ -137,6 +138,9 @@ type Options struct {
 	MaxBytes int64            // upload limit; DefaultMaxBytes when zero
 	Now      func() time.Time // the clock; time.Now when nil
 	Scope    Scope            // who else may open a document; NoScope when nil
+	// Zone is the portal's time zone: a document expires at the end of
+	// its expiry date there, not in UTC. UTC when zero.
+	Zone clock.Zone
 }
 
 // Service runs the wallet. Each method owns its transaction; files go to
@@ -148,11 +152,12 @@ type Service struct {
 	max   int64
 	now   func() time.Time
 	scope Scope
+	zone  clock.Zone
 }
 
 // NewService returns the wallet on d and st.
 func NewService(d *db.DB, st storage.Storage, o Options) *Service {
-	s := &Service{db: d, store: st, max: o.MaxBytes, now: o.Now, scope: o.Scope}
+	s := &Service{db: d, store: st, max: o.MaxBytes, now: o.Now, scope: o.Scope, zone: o.Zone}
 	if s.max <= 0 {
 		s.max = DefaultMaxBytes
 	}
@@ -168,7 +173,13 @@ func NewService(d *db.DB, st storage.Storage, o Options) *Service {
 // MaxBytes is the largest file the wallet accepts.
 func (s *Service) MaxBytes() int64 { return s.max }
 
-func (s *Service) today() time.Time { return catalog.Day(s.now()) }
+// today is the portal's calendar day now (midnight UTC of the local
+// date, as expiry dates are kept): what is valid, expiring or expired.
+func (s *Service) today() time.Time { return s.zone.Day(s.now()) }
+
+// Today is the wallet's calendar day, for pages that show a document's
+// status by the same day as the service's rules.
+func (s *Service) Today() time.Time { return s.today() }
 
 var errNotFound = apperr.New(apperr.NotFound, "error.not_found")
 

@@ -369,7 +369,7 @@ func TestExportDownloads(t *testing.T) {
 		if !strings.Contains(pg.Body, `href="/manage/export.csv"`) || !strings.Contains(pg.Body, `href="/manage/export.xlsx"`) {
 			t.Errorf("the export page does not offer both files:\n%s", pg.Body)
 		}
-		today := time.Now().Format(time.DateOnly)
+		today := p.App.Zone.Date(time.Now()) // the portal's day (Taipei), not the machine's
 		csvPage := b.get("/manage/export.csv")
 		wantStatus(t, csvPage, http.StatusOK)
 		if got := csvPage.Header.Get("Content-Disposition"); got != `attachment; filename="electives-`+today+`.csv"` {

@@ -385,12 +385,13 @@ func TestCatalogElectivePage(t *testing.T) {
 		}
 
 		// A closed window says so; one opening later says when.
-		p.exec("UPDATE electives SET opens_on = ?, closes_on = ? WHERE id = ?", catalog.Day(time.Now()).AddDate(0, 0, -30), catalog.Day(time.Now()).AddDate(0, 0, -2), id)
+		today := p.App.Zone.Day(time.Now()) // the portal's day (Taipei), as the pages count
+		p.exec("UPDATE electives SET opens_on = ?, closes_on = ? WHERE id = ?", today.AddDate(0, 0, -30), today.AddDate(0, 0, -2), id)
 		pg = b.get(path)
 		wantText(t, pg, i18n.English, "browse.window.closed")
 		pg = b.get("/electives?q=liver")
 		wantText(t, pg, i18n.English, "browse.deadline.closed")
-		p.exec("UPDATE electives SET opens_on = ?, closes_on = ? WHERE id = ?", catalog.Day(time.Now()).AddDate(0, 0, 5), catalog.Day(time.Now()).AddDate(0, 0, 40), id)
+		p.exec("UPDATE electives SET opens_on = ?, closes_on = ? WHERE id = ?", today.AddDate(0, 0, 5), today.AddDate(0, 0, 40), id)
 		pg = b.get(path)
 		wantText(t, pg, i18n.English, "browse.window.soon")
 		wantText(t, pg, i18n.English, "browse.opens_in", 5)

@@ -161,7 +161,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 		// students: a home student's number and year of study
 		StudentNumberClaim: cfg.OIDCClaimStudentNumber, YearOfStudyClaim: cfg.OIDCClaimYearOfStudy,
 	})
-	a.Catalog = catalog.NewService(a.DB, bundle, nil)
+	a.Catalog = catalog.NewServiceWith(a.DB, bundle, catalog.Options{Zone: a.Zone}) // today is the zone's day
 	if cfg.Mode == config.ModeDev {
 		if seeded, err := a.Catalog.SeedDemo(ctx); err != nil {
 			return err
@@ -180,7 +180,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 	// Coordinators in scope and the office may open the documents attached
 	// to a submitted rotation request too.
 	a.Rotations = rotation.NewService(a.DB, rotation.Options{Outbox: WorkflowOutbox{}, Zone: a.Zone})
-	docs := document.NewService(a.DB, files, document.Options{MaxBytes: cfg.UploadLimit(),
+	docs := document.NewService(a.DB, files, document.Options{MaxBytes: cfg.UploadLimit(), Zone: a.Zone,
 		Scope: anyScope(a.Applications.DocumentScope, a.Rotations.DocumentScope)})
 	if a.Dev != nil && o.DemoApplications {
 		// demo applications, once, moved through the workflow (workflow.go)
