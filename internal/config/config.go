@@ -118,6 +118,11 @@ type Config struct {
 	// every deadline ends a day of (PORTAL_TIME_ZONE); DefaultTimeZone
 	// unless set. Validate refuses a zone the binary does not know.
 	TimeZone string
+
+	// help
+	// OfficeContact is how people reach the international office (an
+	// address, PORTAL_OFFICE_CONTACT): a page refusing an action names it.
+	OfficeContact string
 }
 
 // Defaults returns the configuration of a mode before the environment is read.
@@ -276,6 +281,9 @@ func Load(mode Mode, getenv func(string) string) (Config, []error) {
 	// time zone
 	str("PORTAL_TIME_ZONE", &c.TimeZone)
 
+	// help
+	str("PORTAL_OFFICE_CONTACT", &c.OfficeContact)
+
 	if c.DBMaxIdle == 0 {
 		// database/sql keeps 2 idle connections by default, which makes a
 		// busy server open a new PostgreSQL backend per request.
@@ -406,6 +414,12 @@ func (c Config) Validate(knownRoles []string) []error {
 	// time zone
 	if _, err := c.Zone(); err != nil {
 		add("PORTAL_TIME_ZONE: %v", err)
+	}
+	// help
+	if c.OfficeContact != "" {
+		if _, err := mail.ParseAddress(c.OfficeContact); err != nil {
+			add("PORTAL_OFFICE_CONTACT must be an address such as exchange@example.edu, got %q", c.OfficeContact)
+		}
 	}
 	return errs
 }

@@ -56,6 +56,11 @@ func manageNav(p Page, current manageEntity) sectionNav {
 	for _, e := range manageEntities {
 		n.Links = append(n.Links, link{Path: e.list(), Label: p.T(e.listKey), Current: e.name == current.name})
 	}
+	// Import and export are sections too: this is the one list of them,
+	// so the overview needs no second one.
+	n.Links = append(n.Links,
+		link{Path: "/manage/import", Label: p.T("manage.overview.import"), Current: current.name == "import"},
+		link{Path: "/manage/export", Label: p.T("manage.overview.export"), Current: current.name == "export"})
 	return n
 }
 
@@ -208,7 +213,6 @@ func (s *Server) renderForm(c echo.Context, status int, v manageFormView, err er
 type overviewView struct {
 	Page
 	Manage   sectionNav
-	Sections []link
 	Expiring []expiryRow
 	Expired  []expiryRow
 	Years    []string
@@ -233,12 +237,6 @@ func (s *Server) manageOverview(c echo.Context) error {
 	}
 	p := s.page(c, "manage.overview.title")
 	v := overviewView{Page: p, Manage: manageNav(p, manageEntity{})}
-	for _, e := range manageEntities {
-		v.Sections = append(v.Sections, link{Path: e.list(), Label: p.T(e.listKey)})
-	}
-	v.Sections = append(v.Sections,
-		link{Path: "/manage/import", Label: p.T("manage.overview.import")},
-		link{Path: "/manage/export", Label: p.T("manage.overview.export")})
 	// Rounded, so that an hour of daylight saving time is not a day.
 	days := func(a catalog.AgreementRow) int { return int(math.Round(a.ValidUntil.Sub(o.Today).Hours() / 24)) }
 	for _, a := range o.Expiring {
