@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"html"
 	"net/http"
 	"strings"
@@ -84,4 +85,64 @@ func TestForbiddenPageSaysWhomToAsk(t *testing.T) {
 	pg := b.get("/admin/users")
 	wantStatus(t, pg, http.StatusForbidden)
 	wantText(t, pg, i18n.English, "error.forbidden.ask_office_at", "exchange@med.example.edu")
+}
+
+// The mail preferences offer only the kinds of mail a person's roles can
+// receive; saving them leaves the kinds not offered as they were.
+func TestMailPreferencesOfferOnlyTheKindsForThePersonsRoles(t *testing.T) {
+	t.Parallel()
+	p := startPortal(t, "sqlite", wiring.Options{})
+	offered := func(pg *page, k notify.Kind) bool { return strings.Contains(pg.Body, `id="mail-`+string(k)+`"`) }
+	for _, c := range []struct {
+		who        string
+		see, never []notify.Kind
+	}{
+		{"student", []notify.Kind{notify.ApplicationSubmitted, notify.HostDecision, notify.DocumentExpiring},
+			[]notify.Kind{notify.IncomingAccepted, notify.SigninLink, notify.ReviewerDigest}},
+		{"incoming", []notify.Kind{notify.IncomingAccepted, notify.IncomingReturned, notify.DocumentExpiring},
+			[]notify.Kind{notify.ApplicationSubmitted, notify.ApplicationApproved, notify.HostDecision, notify.OfferWaiting}},
+		{"reviewer", []notify.Kind{notify.ApplicationSubmitted},
+			[]notify.Kind{notify.HostDecision, notify.OfferExpiring, notify.IncomingAccepted, notify.DocumentExpiring}},
+	} {
+		b := p.browser()
+		b.signIn(c.who)
+		pg := b.get("/notifications/preferences")
+		wantStatus(t, pg, http.StatusOK)
+		for _, k := range c.see {
+			if !offered(pg, k) {
+				t.Errorf("%s is not offered %s", c.who, k)
+			}
+		}
+		for _, k := range c.never {
+			if offered(pg, k) {
+				t.Errorf("%s is offered %s, which never reaches them", c.who, k)
+			}
+		}
+	}
+
+	// An incoming applicant saves with every offered box cleared: the
+	// outgoing kinds they were never shown stay on.
+	b := p.browser()
+	b.signIn("incoming")
+	pg := b.get("/notifications/preferences")
+	pg = b.post("/notifications/preferences", map[string][]string{"_csrf": {pg.csrf(t)}})
+	wantText(t, pg, i18n.English, "flash.notify_prefs_saved")
+	pr, err := p.App.Notify.Preferences(context.Background(), p.userID("demo-incoming"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pr.MailOn(notify.DocumentExpiring) || !pr.MailOn(notify.ApplicationApproved) || !pr.MailOn(notify.ApplicationSubmitted) {
+		t.Errorf("after saving, document_expiring on %v (want off), application_approved on %v, application_submitted on %v (want on)",
+			pr.MailOn(notify.DocumentExpiring), pr.MailOn(notify.ApplicationApproved), pr.MailOn(notify.ApplicationSubmitted))
+	}
+
+	// Someone whose roles receive no optional mail is told so, not shown an
+	// empty form.
+	admin := p.browser()
+	admin.signIn("admin")
+	pg = admin.get("/notifications/preferences")
+	wantText(t, pg, i18n.English, "notify.prefs.none_for_roles")
+	if strings.Contains(pg.Body, `action="/notifications/preferences"`) {
+		t.Error("an admin is shown a form with nothing to choose")
+	}
 }
