@@ -1,9 +1,11 @@
 package web
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -128,6 +130,7 @@ type listRow struct {
 	Name, Sub, Path string
 	Cells           []string
 	Retired         bool
+	Expired         bool   // an agreement past its last day: marked in words, listed last
 	Action, Button  string // the retire or restore form
 }
 
@@ -225,6 +228,7 @@ type expiryRow struct {
 
 type quotaRow struct {
 	Title, Institution, Path string
+	Expired                  bool
 	Cells                    []string // outgoing and incoming per year
 }
 
@@ -250,8 +254,11 @@ func (s *Server) manageOverview(c echo.Context) error {
 	for _, y := range o.Years {
 		v.Years = append(v.Years, p.T("manage.overview.year", y, (y+1)%100))
 	}
+	slices.SortStableFunc(o.Quotas, func(a, b catalog.AgreementQuota) int {
+		return cmp.Compare(b2i(expired(a.Agreement, o.Today)), b2i(expired(b.Agreement, o.Today)))
+	})
 	for _, q := range o.Quotas {
-		r := quotaRow{Title: q.Title, Institution: q.InstitutionNameEN, Path: entAgreement.edit(q.ID)}
+		r := quotaRow{Title: q.Title, Institution: q.InstitutionNameEN, Path: entAgreement.edit(q.ID), Expired: expired(q.Agreement, o.Today)}
 		for _, u := range q.Use {
 			r.Cells = append(r.Cells, p.T("manage.overview.used_of", u.UsedOut, u.QuotaOut), p.T("manage.overview.used_of", u.UsedIn, u.QuotaIn))
 		}

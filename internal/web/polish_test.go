@@ -2,11 +2,13 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"html"
 	"net/http"
 	"strings"
 	"testing"
 
+	"portal/internal/catalog"
 	"portal/internal/config"
 	"portal/internal/i18n"
 	"portal/internal/notify"
@@ -144,5 +146,65 @@ func TestMailPreferencesOfferOnlyTheKindsForThePersonsRoles(t *testing.T) {
 	wantText(t, pg, i18n.English, "notify.prefs.none_for_roles")
 	if strings.Contains(pg.Body, `action="/notifications/preferences"`) {
 		t.Error("an admin is shown a form with nothing to choose")
+	}
+}
+
+// An agreement past its last day is marked "Expired" in words wherever the
+// office lists agreements, and comes after those still in force.
+func TestExpiredAgreementsAreMarkedAndListedLast(t *testing.T) {
+	t.Parallel()
+	p := startPortal(t, "sqlite", wiring.Options{})
+	var ag catalog.Agreement
+	// The agreement that ended last would be listed last anyway: make the
+	// one listed first by its date the expired one instead.
+	if err := p.App.DB.Order("valid_until, id").Where("retired_at IS NULL").Take(&ag).Error; err != nil {
+		t.Fatal(err)
+	}
+	today := p.App.Catalog.Today()
+	err := p.App.DB.Model(&catalog.Agreement{}).Where("id = ?", ag.ID).
+		Updates(map[string]any{"valid_from": today.AddDate(-3, 0, 0), "valid_until": today.AddDate(0, 0, -10)}).Error
+	if err != nil {
+		t.Fatal(err)
+	}
+	expired := bundle.T(i18n.English, "manage.overview.flag_expired")
+	b := p.browser()
+	b.signIn("office")
+	for _, path := range []string{"/manage/agreements", "/manage"} {
+		pg := b.get(path)
+		wantStatus(t, pg, http.StatusOK)
+		body := html.UnescapeString(pg.Body)
+		var at []int
+		for i := 0; ; {
+			j := strings.Index(body[i:], `<a href="/manage/agreements/`)
+			if j < 0 {
+				break
+			}
+			at = append(at, i+j)
+			i += j + 1
+		}
+		mine := strings.Index(body, fmt.Sprintf(`<a href="/manage/agreements/%d/edit">%s</a>`, ag.ID, ag.Title))
+		if mine < 0 {
+			mine = strings.Index(body, fmt.Sprintf(`<a href="/manage/agreements/%d`, ag.ID))
+		}
+		if mine < 0 || len(at) < 2 {
+			t.Fatalf("%s: the agreement %d is not listed among %d", path, ag.ID, len(at))
+		}
+		if path == "/manage" {
+			// the quota table comes after the expiry sections
+			mine = strings.LastIndex(body, fmt.Sprintf(`<a href="/manage/agreements/%d`, ag.ID))
+		}
+		if mine != at[len(at)-1] {
+			t.Errorf("%s: the expired agreement is not listed last", path)
+		}
+		row := body[mine:]
+		if end := strings.Index(row, "</tr>"); end > 0 {
+			row = row[:end]
+		}
+		if !strings.Contains(row, `class="tag bad">`+expired+"<") {
+			t.Errorf("%s: the expired agreement's row does not say %q:\n%s", path, expired, row)
+		}
+		if strings.Count(body, `class="tag bad">`+expired+"<") < 1 {
+			t.Errorf("%s: nothing is marked expired", path)
+		}
 	}
 }
