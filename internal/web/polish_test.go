@@ -208,3 +208,27 @@ func TestExpiredAgreementsAreMarkedAndListedLast(t *testing.T) {
 		}
 	}
 }
+
+// The catalog overview has one navigation of its sections, not a bar of
+// links and a second list of the same links as buttons; import and export
+// are in it.
+func TestManageOverviewHasOneSectionNavigation(t *testing.T) {
+	t.Parallel()
+	p := startPortal(t, "sqlite", wiring.Options{})
+	b := p.browser()
+	b.signIn("office")
+	pg := b.get("/manage")
+	wantStatus(t, pg, http.StatusOK)
+	if n := strings.Count(pg.Body, `class="manage-nav"`); n != 1 {
+		t.Errorf("%d section navigations, want 1", n)
+	}
+	for _, path := range []string{"/manage/institutions", "/manage/agreements", "/manage/electives", "/manage/import", "/manage/export"} {
+		if n := strings.Count(pg.Body, `href="`+path+`"`); n != 1 {
+			t.Errorf("%s is linked %d times, want once", path, n)
+		}
+	}
+	pg = b.get("/manage/import")
+	if !strings.Contains(pg.Body, `href="/manage/import" aria-current="page"`) {
+		t.Error("on the import page its section is not marked current")
+	}
+}
