@@ -82,3 +82,51 @@ func TestProgressBarFitsAt1280AndOnAPhone(t *testing.T) {
 		t.Errorf("on a phone the steps take %d rows, want 1", got.Rows)
 	}
 }
+
+// visible reports whether the element selector finds has a box on screen.
+const visibleJS = `(s => { const e = document.querySelector(s); return !!e && e.checkVisibility({contentVisibilityAuto: true, visibilityProperty: true}); })`
+
+// On a 390x844 phone the catalog's and the review queue's filters wait
+// behind a "Filters" disclosure, so the first result shows on the first
+// screen; opened, the filters are there. On a wide screen they are shown
+// without it.
+func TestFiltersCollapseOnAPhone(t *testing.T) {
+	t.Parallel()
+	_, base := startPortalOptions(t, nil, wiring.Options{Version: "e2e", DemoApplications: true})
+	for _, c := range []struct{ who, path, first, filter string }{
+		{"student", "/electives?country=JP", "#results .elective-card", "#browse-month"},
+		{"reviewer", "/review", "#queue tbody tr", "#review-partner"},
+	} {
+		tb := newTab(t, base)
+		tb.signIn(c.who)
+		tb.emulatePhone()
+		tb.open(c.path)
+		tb.shoot("filters-390-" + c.who)
+		top := eval[float64](tb, `(() => { const e = document.querySelector("`+c.first+`"); return e ? e.getBoundingClientRect().top : 1e9; })()`)
+		if top >= 844 {
+			t.Errorf("%s on a phone: the first result starts at %.0f px, below the first screen (844)", c.path, top)
+		}
+		if eval[bool](tb, visibleJS+`("`+c.filter+`")`) {
+			t.Errorf("%s on a phone: the filters are open before the results", c.path)
+		}
+		summary := eval[string](tb, `document.querySelector(".filters > summary").innerText`)
+		if c.who == "student" && summary != "Filters (1 active)" {
+			t.Errorf("%s: the disclosure says %q, want Filters (1 active)", c.path, summary)
+		}
+		eval[bool](tb, `(document.querySelector(".filters > summary").click(), true)`)
+		if !eval[bool](tb, visibleJS+`("`+c.filter+`")`) {
+			t.Errorf("%s on a phone: opening the disclosure does not show the filters", c.path)
+		}
+		tb.checkNoHorizontalScroll(c.path + " on a phone")
+
+		tb.do("a 1280 px window", chromedp.EmulateViewport(1280, 900))
+		tb.open(c.path)
+		tb.shoot("filters-1280-" + c.who)
+		if !eval[bool](tb, visibleJS+`("`+c.filter+`")`) {
+			t.Errorf("%s at 1280 px: the filters are hidden", c.path)
+		}
+		if eval[bool](tb, visibleJS+`(".filters > summary")`) {
+			t.Errorf("%s at 1280 px: the filters sit behind a disclosure", c.path)
+		}
+	}
+}
