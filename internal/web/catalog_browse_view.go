@@ -71,6 +71,7 @@ func (p Page) browsePlace(city, country string) string {
 	if city == "" {
 		return c
 	}
+	city, _ = p.dataText("city", city)
 	return p.T("browse.place", city, c)
 }
 
@@ -289,10 +290,10 @@ type browseAgreement struct {
 }
 
 func (p Page) browseAgreementOf(a catalog.Agreement) browseAgreement {
-	b := browseAgreement{Kind: p.T("agreement_kind." + a.Kind), Title: browseEnglish(p, a.Title),
+	b := browseAgreement{Kind: p.T("agreement_kind." + a.Kind), Title: browseData(p, "agreement_title", a.Title),
 		Valid: p.T("browse.agreement.valid", p.browseDate(a.ValidFrom), p.browseDate(a.ValidUntil))}
 	for _, f := range a.FieldList() {
-		b.Fields = append(b.Fields, browseEnglish(p, f))
+		b.Fields = append(b.Fields, browseData(p, "tag", f))
 	}
 	return b
 }

@@ -12,6 +12,7 @@ import (
 	"portal/internal/config"
 	"portal/internal/i18n"
 	"portal/internal/notify"
+	"portal/internal/web"
 	"portal/internal/wiring"
 )
 
@@ -230,5 +231,81 @@ func TestManageOverviewHasOneSectionNavigation(t *testing.T) {
 	pg = b.get("/manage/import")
 	if !strings.Contains(pg.Body, `href="/manage/import" aria-current="page"`) {
 		t.Error("on the import page its section is not marked current")
+	}
+}
+
+// A Chinese reader of the catalog reads its cities, agreement titles and
+// tags in Chinese where the portal knows them, file sizes with Chinese
+// units, and one name for the department reviewer.
+func TestChineseReadersSeeChineseNamesAndSizes(t *testing.T) {
+	t.Parallel()
+	p := startPortal(t, "sqlite", wiring.Options{DemoApplications: true})
+	b := p.browser()
+	b.Language = "zh-TW"
+	b.signIn("student")
+	var kumamoto catalog.Institution
+	if err := p.App.DB.Where("name_en = ?", "Kumamoto University").Take(&kumamoto).Error; err != nil {
+		t.Fatal(err)
+	}
+	pg := b.get(fmt.Sprintf("/institutions/%d", kumamoto.ID))
+	wantStatus(t, pg, http.StatusOK)
+	body := html.UnescapeString(pg.Body)
+	for _, want := range []string{"熊本，日本", "學生交換協議", "學術合作備忘錄", "肝臟疾病", "病毒學"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the institution page in Chinese lacks %q", want)
+		}
+	}
+	for _, not := range []string{"Kumamoto，", "Memorandum of Understanding", "liver disease", "virology"} {
+		if strings.Contains(body, not) {
+			t.Errorf("the institution page in Chinese shows %q", not)
+		}
+	}
+	body = html.UnescapeString(b.get("/electives").Body)
+	if strings.Contains(body, "Baltimore，") || !strings.Contains(body, "巴爾的摩，美國") {
+		t.Error("the catalog in Chinese names Baltimore in English")
+	}
+
+	body = html.UnescapeString(b.get("/wallet").Body)
+	if strings.Contains(body, " bytes") || !strings.Contains(body, "位元組") {
+		t.Error("the wallet in Chinese gives sizes in bytes, in English")
+	}
+	b.Language = ""
+	if body = html.UnescapeString(b.get("/wallet").Body); !strings.Contains(body, " bytes ·") {
+		t.Error("the wallet in English does not give small sizes in bytes")
+	}
+
+	// One name for the department reviewer, whichever page says it.
+	names := map[string]bool{}
+	for _, k := range []string{"role.reviewer", "application.party.reviewer", "audit.party.reviewer"} {
+		names[bundle.T(i18n.TraditionalChinese, k)] = true
+	}
+	if len(names) != 1 {
+		t.Errorf("the department reviewer has %d names in Chinese: %v", len(names), names)
+	}
+	for _, k := range bundle.Keys(i18n.TraditionalChinese) {
+		if m := bundle.T(i18n.TraditionalChinese, k); strings.Contains(m, "系所審查") || strings.Contains(m, "科部審查者") {
+			t.Errorf("%s calls the department reviewer otherwise: %s", k, m)
+		}
+	}
+}
+
+// A size reads as people read it, in each language.
+func TestSizesAreHuman(t *testing.T) {
+	for _, c := range []struct {
+		n      int64
+		en, zh string
+	}{
+		{820, "820 bytes", "820 位元組"},
+		{1234, "1.2 KB", "1.2 KB"},
+		{20 << 10, "20 KB", "20 KB"},
+		{1<<20 + 3<<18, "1.8 MB", "1.8 MB"},
+		{10 << 20, "10 MB", "10 MB"},
+	} {
+		if got := web.SizeText(bundle, i18n.English, c.n); got != c.en {
+			t.Errorf("%d bytes in English: %q, want %q", c.n, got, c.en)
+		}
+		if got := web.SizeText(bundle, i18n.TraditionalChinese, c.n); got != c.zh {
+			t.Errorf("%d bytes in Chinese: %q, want %q", c.n, got, c.zh)
+		}
 	}
 }
