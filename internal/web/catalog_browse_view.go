@@ -283,10 +283,11 @@ type browseFact struct {
 
 // browseAgreement is an agreement as students see it.
 type browseAgreement struct {
-	Kind   string
-	Title  browseText
-	Fields []browseText
-	Valid  string
+	Kind    string
+	Title   browseText
+	Fields  []browseText
+	Valid   string
+	Expired bool // past its last day: said in words
 }
 
 func (p Page) browseAgreementOf(a catalog.Agreement) browseAgreement {
@@ -370,6 +371,7 @@ func (v *browseElectiveView) fill(d *catalog.ElectiveDetail, today time.Time) {
 	}
 	if d.Agreement != nil && d.Agreement.RetiredAt == nil {
 		a := v.browseAgreementOf(*d.Agreement)
+		a.Expired = expired(*d.Agreement, today)
 		v.Agreement = &a
 	}
 }

@@ -157,8 +157,8 @@ func TestExpiredAgreementsAreMarkedAndListedLast(t *testing.T) {
 	p := startPortal(t, "sqlite", wiring.Options{})
 	var ag catalog.Agreement
 	// The agreement that ended last would be listed last anyway: make the
-	// one listed first by its date the expired one instead.
-	if err := p.App.DB.Order("valid_until, id").Where("retired_at IS NULL").Take(&ag).Error; err != nil {
+	// one listed first by its date (with an elective) the expired one.
+	if err := p.App.DB.Order("valid_until, id").Where("retired_at IS NULL AND id IN (SELECT agreement_id FROM electives WHERE retired_at IS NULL)").Take(&ag).Error; err != nil {
 		t.Fatal(err)
 	}
 	today := p.App.Catalog.Today()
@@ -207,6 +207,19 @@ func TestExpiredAgreementsAreMarkedAndListedLast(t *testing.T) {
 		if strings.Count(body, `class="tag bad">`+expired+"<") < 1 {
 			t.Errorf("%s: nothing is marked expired", path)
 		}
+	}
+
+	// An elective under the agreement says so on its page.
+	var e catalog.Elective
+	if err := p.App.DB.Where("agreement_id = ? AND retired_at IS NULL", ag.ID).Take(&e).Error; err != nil {
+		t.Fatalf("no elective under agreement %d: %v", ag.ID, err)
+	}
+	student := p.browser()
+	student.signIn("student")
+	pg := student.get(fmt.Sprintf("/electives/%d", e.ID))
+	wantStatus(t, pg, http.StatusOK)
+	if !strings.Contains(html.UnescapeString(pg.Body), `class="tag bad">`+expired+"<") {
+		t.Error("the page of an elective under an expired agreement does not say it expired")
 	}
 }
 
