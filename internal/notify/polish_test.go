@@ -44,3 +44,29 @@ func TestAMailNamesTheApplicationAsItsPageDoes(t *testing.T) {
 		}
 	})
 }
+
+// A rotation request's department is named in the recipient's language.
+func TestAMailNamesTheDepartmentInTheReadersLanguage(t *testing.T) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
+		mails := NewCapture(10)
+		s := newService(t, d, mails, Options{})
+		en := addUser(t, d, "Emma Schmidt", "en")
+		zh := addUser(t, d, "林美華", "zh-Hant")
+		data := map[string]any{"ref": "R-0007", "department": "Internal Medicine 內科部",
+			"department_en": "Internal Medicine", "department_zh": "內科部", "comment": "Attach your dean's letter."}
+		for _, p := range []person{en, zh} {
+			enqueueT(t, d, Event{Kind: IncomingReturned, RecipientUserID: p.ID, Data: data, Link: "/rotations/7"})
+		}
+		drain(t, s)
+		got := map[string]string{}
+		for _, m := range mails.List() {
+			got[m.To.Address] += m.Subject + "\n" + m.Text + "\n"
+		}
+		if !strings.Contains(got[en.Email], "Internal Medicine") || strings.Contains(got[en.Email], "內科部") {
+			t.Errorf("the English mail:\n%s", got[en.Email])
+		}
+		if !strings.Contains(got[zh.Email], "內科部") || strings.Contains(got[zh.Email], "Internal Medicine") {
+			t.Errorf("the Chinese mail:\n%s", got[zh.Email])
+		}
+	})
+}
