@@ -114,9 +114,7 @@ func TestFiltersCollapseOnAPhone(t *testing.T) {
 			t.Errorf("%s: the disclosure says %q, want Filters (1 active)", c.path, summary)
 		}
 		eval[bool](tb, `(document.querySelector(".filters > summary").click(), true)`)
-		if !eval[bool](tb, visibleJS+`("`+c.filter+`")`) {
-			t.Errorf("%s on a phone: opening the disclosure does not show the filters", c.path)
-		}
+		tb.waitFor(visibleJS + `("` + c.filter + `")`) // opened, the filters show
 		tb.checkNoHorizontalScroll(c.path + " on a phone")
 
 		tb.do("a 1280 px window", chromedp.EmulateViewport(1280, 900))
