@@ -20,12 +20,13 @@ const (
 	DataRef        = "ref"      // the application's reference, A-2026-0042
 	DataElective   = "elective" // title of the current choice's elective, in the applicant's language
 	DataElectiveEN = "elective_en"
-	DataHost       = "host"      // the current choice's institution, English and local names
-	DataApplicant  = "applicant" // the applicant's name
-	DataComment    = "comment"   // the actor's words; never an internal note
-	DataDecision   = "decision"  // a host decision: accepted, rejected, waitlisted
-	DataStage      = "stage"     // the stage passed, for approvals
-	DataDeadline   = "deadline"  // when an offer expires, as text in the portal's zone: 2026-12-21 23:59 UTC+8
+	DataElectiveZH = "elective_zh" // notify shows a reader the title in their language of the moment
+	DataHost       = "host"        // the current choice's institution, English and local names
+	DataApplicant  = "applicant"   // the applicant's name
+	DataComment    = "comment"     // the actor's words; never an internal note
+	DataDecision   = "decision"    // a host decision: accepted, rejected, waitlisted
+	DataStage      = "stage"       // the stage passed, for approvals
+	DataDeadline   = "deadline"    // when an offer expires, as text in the portal's zone: 2026-12-21 23:59 UTC+8
 	// DataDeadlineAt is the same instant, RFC 3339, for the mail to say
 	// in its reader's language: 2026-12-21 23:59 (Taipei time, UTC+8).
 	DataDeadlineAt = "deadline_at"
@@ -65,6 +66,7 @@ func (n names) fill(a *Application, data map[string]any, z clock.Zone) {
 	data[DataRef] = a.Ref()
 	data[DataApplicant] = n.ApplicantName
 	data[DataElectiveEN] = n.TitleEN
+	data[DataElectiveZH] = n.TitleZH
 	data[DataElective] = n.TitleEN
 	if n.Locale == "zh-Hant" && n.TitleZH != "" {
 		data[DataElective] = n.TitleZH

@@ -126,6 +126,10 @@ type Config struct {
 	// PORTAL_OIDC_CLAIM_STUDENT_NUMBER and PORTAL_OIDC_CLAIM_YEAR_OF_STUDY.
 	OIDCClaimStudentNumber string
 	OIDCClaimYearOfStudy   string
+	// help
+	// OfficeContact is how people reach the international office (an
+	// address, PORTAL_OFFICE_CONTACT): a page refusing an action names it.
+	OfficeContact string
 }
 
 // Defaults returns the configuration of a mode before the environment is read.
@@ -290,6 +294,8 @@ func Load(mode Mode, getenv func(string) string) (Config, []error) {
 	// students
 	str("PORTAL_OIDC_CLAIM_STUDENT_NUMBER", &c.OIDCClaimStudentNumber)
 	str("PORTAL_OIDC_CLAIM_YEAR_OF_STUDY", &c.OIDCClaimYearOfStudy)
+	// help
+	str("PORTAL_OFFICE_CONTACT", &c.OfficeContact)
 
 	if c.DBMaxIdle == 0 {
 		// database/sql keeps 2 idle connections by default, which makes a
@@ -427,6 +433,12 @@ func (c Config) Validate(knownRoles []string) []error {
 		{"PORTAL_OIDC_CLAIM_YEAR_OF_STUDY", c.OIDCClaimYearOfStudy}} {
 		if !validClaimPath(v[1]) {
 			add("%s is %q; name a claim of the university's ID token, e.g. student_number, or a dotted path such as student.number", v[0], v[1])
+		}
+	}
+	// help
+	if c.OfficeContact != "" {
+		if _, err := mail.ParseAddress(c.OfficeContact); err != nil {
+			add("PORTAL_OFFICE_CONTACT must be an address such as exchange@example.edu, got %q", c.OfficeContact)
 		}
 	}
 	return errs

@@ -104,8 +104,9 @@ type digestLine struct {
 // T translates key into the recipient's language.
 func (v mailView) T(key string, args ...any) string { return v.bundle.T(v.Lang, key, args...) }
 
-// D is the data value key as text, "" when absent.
-func (v mailView) D(key string) string { return dataText(v.Data, key) }
+// D is the data value key as text as the recipient reads it (shown), ""
+// when absent.
+func (v mailView) D(key string) string { return shown(v.Lang, v.Data, key) }
 
 // At is the instant of data key (RFC 3339, named *_at) in the portal's
 // zone, said in the recipient's language: "2026-12-21 23:59 (Taipei time,
@@ -122,7 +123,30 @@ func instantText(b *i18n.Bundle, lang i18n.Lang, z clock.Zone, data map[string]a
 			return z.Phrase(func(k string, a ...any) string { return b.T(lang, k, a...) }, t)
 		}
 	}
-	return dataText(data, strings.TrimSuffix(key, "_at"))
+	return shown(lang, data, strings.TrimSuffix(key, "_at"))
+}
+
+// langSuffix names the data keys holding a value in one language:
+// "elective_zh" beside "elective". Data is stored once, when the event
+// happens; the reader's language is known only when it is read, and may
+// have changed since.
+var langSuffix = map[i18n.Lang]string{i18n.English: "_en", i18n.TraditionalChinese: "_zh"}
+
+// shown is data key as a reader of lang reads it. A value stored in
+// several languages ("elective_en", "elective_zh") is shown in the
+// reader's, else as stored. An application's reference is its number as the
+// application page heads it ("#39"), not the A-2026-0039 of older mail, so
+// the notification and the page it links to name the case alike.
+func shown(lang i18n.Lang, data map[string]any, key string) string {
+	if key == "ref" {
+		if id := dataText(data, "application_id"); id != "" {
+			return "#" + id
+		}
+	}
+	if v := dataText(data, key+langSuffix[lang]); v != "" && langSuffix[lang] != "" {
+		return v
+	}
+	return dataText(data, key)
 }
 
 // TD translates a code from the data: TD "notify.stage" "stage" is the
@@ -153,7 +177,7 @@ func args(b *i18n.Bundle, lang i18n.Lang, z clock.Zone, k Kind, data map[string]
 	var out []any
 	for _, a := range kinds[k].Args {
 		key, prefix, coded := strings.Cut(a, "@")
-		v := dataText(data, key)
+		v := shown(lang, data, key)
 		switch {
 		case coded:
 			v = b.T(lang, prefix+"."+v)

@@ -615,7 +615,7 @@ func TestBell(t *testing.T) {
 			t.Fatalf("first page: %d %v %v %+v", len(page1), more, err, page1[0])
 		}
 		page3, more, _ := s.List(ctx, me.ID, i18n.TraditionalChinese, page1[9].ID-10, 10)
-		if len(page3) != 5 || more || page3[4].Title != "A-0 號申請已通過科部審查" {
+		if len(page3) != 5 || more || page3[4].Title != "申請 A-0 已通過科部審查" {
 			t.Errorf("last page: %d %v %+v", len(page3), more, page3)
 		}
 		var theirs notification

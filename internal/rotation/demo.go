@@ -160,7 +160,10 @@ func (s *Service) SeedDemo(ctx context.Context, d Demo) (bool, error) {
 		people = append(people, u)
 	}
 	for i, r := range demoRequests {
-		clock = today.AddDate(0, 0, -3).Add(time.Duration(i) * time.Hour)
+		// A request starts early enough that its last move is behind us:
+		// each move takes a day and two hours, and none may be dated after
+		// now (a history is what has happened).
+		clock = now.Add(-time.Duration(len(demoPath(r.stage))+1)*26*time.Hour - time.Duration(len(demoRequests)-i)*time.Hour)
 		if r.choices[0].offset < 0 {
 			clock = past
 		}
@@ -175,7 +178,7 @@ func (s *Service) SeedDemo(ctx context.Context, d Demo) (bool, error) {
 		if len(in) < len(r.choices) {
 			continue
 		}
-		if err := ds.demoMove(ctx, people[r.who], coord, office, in, r.stage, &clock, today); err != nil {
+		if err := ds.demoMove(ctx, people[r.who], coord, office, in, r.stage, &clock, now); err != nil {
 			return false, fmt.Errorf("demo rotation %d (%s): %w", i, r.stage, err)
 		}
 	}
@@ -183,7 +186,7 @@ func (s *Service) SeedDemo(ctx context.Context, d Demo) (bool, error) {
 }
 
 // demoMove makes a request of u with choices and moves it to stage.
-func (s *Service) demoMove(ctx context.Context, u, coord, office *user.User, choices []ChoiceInput, stage Stage, clock *time.Time, today time.Time) error {
+func (s *Service) demoMove(ctx context.Context, u, coord, office *user.User, choices []ChoiceInput, stage Stage, clock *time.Time, now time.Time) error {
 	var docs []int64
 	if err := s.db.WithContext(ctx).Model(&document.Document{}).Where("owner_id = ? AND superseded_at IS NULL AND deleted_at IS NULL", u.ID).
 		Order("id").Pluck("id", &docs).Error; err != nil {
@@ -194,13 +197,7 @@ func (s *Service) demoMove(ctx context.Context, u, coord, office *user.User, cho
 	if err != nil {
 		return err
 	}
-	path := map[Stage][]Action{
-		Draft: {}, Submitted: {Submit}, DepartmentReview: {Submit, StartReview}, OfficeReview: {Submit, StartReview, Forward},
-		Waitlisted: {Submit, StartReview, Forward, Waitlist}, Accepted: {Submit, StartReview, Forward, Accept},
-		Confirmed: {Submit, StartReview, Forward, Accept, Onboard, Confirm}, Completed: {Submit, StartReview, Forward, Accept, Onboard, Confirm, Complete},
-		Returned: {Submit, Return}, Rejected: {Submit, StartReview, Reject}, Withdrawn: {Submit, Withdraw},
-	}[stage]
-	for _, a := range path {
+	for _, a := range demoPath(stage) {
 		*clock = clock.Add(26 * time.Hour)
 		in := ReviewInput{Version: r.Version}
 		switch a {
@@ -223,7 +220,11 @@ func (s *Service) demoMove(ctx context.Context, u, coord, office *user.User, cho
 		case Confirm:
 			r, err = s.Confirm(ctx, u, r.ID, r.Version)
 		case Complete:
-			*clock = today.Add(8 * time.Hour)
+			// Completed this morning, or an hour ago when the morning
+			// has not come yet.
+			if *clock = Day(now).Add(8 * time.Hour); clock.After(now) {
+				*clock = now.Add(-time.Hour)
+			}
 			r, err = s.Complete(ctx, coord, r.ID, in)
 		case Return:
 			in.Comment = "Please attach a nomination letter signed by your dean."
@@ -239,6 +240,16 @@ func (s *Service) demoMove(ctx context.Context, u, coord, office *user.User, cho
 		}
 	}
 	return nil
+}
+
+// demoPath is the moves that take a new request to stage.
+func demoPath(stage Stage) []Action {
+	return map[Stage][]Action{
+		Draft: {}, Submitted: {Submit}, DepartmentReview: {Submit, StartReview}, OfficeReview: {Submit, StartReview, Forward},
+		Waitlisted: {Submit, StartReview, Forward, Waitlist}, Accepted: {Submit, StartReview, Forward, Accept},
+		Confirmed: {Submit, StartReview, Forward, Accept, Onboard, Confirm}, Completed: {Submit, StartReview, Forward, Accept, Onboard, Confirm, Complete},
+		Returned: {Submit, Return}, Rejected: {Submit, StartReview, Reject}, Withdrawn: {Submit, Withdraw},
+	}[stage]
 }
 
 func demoKey(userID int64, choices []ChoiceInput) string {

@@ -213,6 +213,8 @@ func (s *Service) announce(tx *gorm.DB, l *Request, cs []Choice, action Action, 
 			return err
 		}
 		data["department"] = departmentName(d)
+		// notify shows a reader the name in their language of the moment
+		data["department_en"], data["department_zh"] = d.NameEN, d.NameZH
 		if l.AcceptedChoice > 0 {
 			data["from"], data["until"] = Day(c.StartsOn).Format(time.DateOnly), c.EndsOn().Format(time.DateOnly)
 		}

@@ -27,7 +27,7 @@ func TestAdminRoles(t *testing.T) {
 		// Who may see it.
 		pg := student.get("/admin/users")
 		wantStatus(t, pg, http.StatusForbidden)
-		wantText(t, pg, i18n.English, "error.forbidden")
+		wantText(t, pg, i18n.English, "error.forbidden.ask_office")
 		if strings.Contains(pg.Body, "David Wu") {
 			t.Error("the 403 page lists people")
 		}

@@ -269,7 +269,7 @@ func applicationChoiceOf(p Page, d *application.Detail, ch application.ChoiceDet
 }
 
 func applicationDocOf(p Page, doc document.Document) applicationDoc {
-	facts := []string{document.FormatLabel(doc.MediaType), document.SizeLabel(doc.Size)}
+	facts := []string{document.FormatLabel(doc.MediaType), p.Size(doc.Size)}
 	if doc.Version > 1 {
 		facts = append(facts, p.T("wallet.doc.version", doc.Version))
 	}

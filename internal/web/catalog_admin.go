@@ -1,9 +1,11 @@
 package web
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -56,6 +58,11 @@ func manageNav(p Page, current manageEntity) sectionNav {
 	for _, e := range manageEntities {
 		n.Links = append(n.Links, link{Path: e.list(), Label: p.T(e.listKey), Current: e.name == current.name})
 	}
+	// Import and export are sections too: this is the one list of them,
+	// so the overview needs no second one.
+	n.Links = append(n.Links,
+		link{Path: "/manage/import", Label: p.T("manage.overview.import"), Current: current.name == "import"},
+		link{Path: "/manage/export", Label: p.T("manage.overview.export"), Current: current.name == "export"})
 	return n
 }
 
@@ -123,6 +130,7 @@ type listRow struct {
 	Name, Sub, Path string
 	Cells           []string
 	Retired         bool
+	Expired         bool   // an agreement past its last day: marked in words, listed last
 	Action, Button  string // the retire or restore form
 }
 
@@ -208,7 +216,6 @@ func (s *Server) renderForm(c echo.Context, status int, v manageFormView, err er
 type overviewView struct {
 	Page
 	Manage   sectionNav
-	Sections []link
 	Expiring []expiryRow
 	Expired  []expiryRow
 	Years    []string
@@ -221,6 +228,7 @@ type expiryRow struct {
 
 type quotaRow struct {
 	Title, Institution, Path string
+	Expired                  bool
 	Cells                    []string // outgoing and incoming per year
 }
 
@@ -233,12 +241,6 @@ func (s *Server) manageOverview(c echo.Context) error {
 	}
 	p := s.page(c, "manage.overview.title")
 	v := overviewView{Page: p, Manage: manageNav(p, manageEntity{})}
-	for _, e := range manageEntities {
-		v.Sections = append(v.Sections, link{Path: e.list(), Label: p.T(e.listKey)})
-	}
-	v.Sections = append(v.Sections,
-		link{Path: "/manage/import", Label: p.T("manage.overview.import")},
-		link{Path: "/manage/export", Label: p.T("manage.overview.export")})
 	// Rounded, so that an hour of daylight saving time is not a day.
 	days := func(a catalog.AgreementRow) int { return int(math.Round(a.ValidUntil.Sub(o.Today).Hours() / 24)) }
 	for _, a := range o.Expiring {
@@ -252,8 +254,11 @@ func (s *Server) manageOverview(c echo.Context) error {
 	for _, y := range o.Years {
 		v.Years = append(v.Years, p.T("manage.overview.year", y, (y+1)%100))
 	}
+	slices.SortStableFunc(o.Quotas, func(a, b catalog.AgreementQuota) int {
+		return cmp.Compare(b2i(expired(a.Agreement, o.Today)), b2i(expired(b.Agreement, o.Today)))
+	})
 	for _, q := range o.Quotas {
-		r := quotaRow{Title: q.Title, Institution: q.InstitutionNameEN, Path: entAgreement.edit(q.ID)}
+		r := quotaRow{Title: q.Title, Institution: q.InstitutionNameEN, Path: entAgreement.edit(q.ID), Expired: expired(q.Agreement, o.Today)}
 		for _, u := range q.Use {
 			r.Cells = append(r.Cells, p.T("manage.overview.used_of", u.UsedOut, u.QuotaOut), p.T("manage.overview.used_of", u.UsedIn, u.QuotaIn))
 		}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"slices"
@@ -365,6 +366,17 @@ func (s *Server) agreementOptions(ctx context.Context, p Page, current int64) ([
 		out = append(out, option{Value: idString(a.ID), Label: label})
 	}
 	slices.SortStableFunc(out, func(a, b option) int { return strings.Compare(a.Label, b.Label) })
+	// In force first, then expired, then retired.
+	rank := map[string]int{}
+	for _, a := range list {
+		switch {
+		case a.RetiredAt != nil:
+			rank[idString(a.ID)] = 2
+		case expired(a.Agreement, s.Catalog.Today()):
+			rank[idString(a.ID)] = 1
+		}
+	}
+	slices.SortStableFunc(out, func(a, b option) int { return cmp.Compare(rank[a.Value], rank[b.Value]) })
 	return out, nil
 }
 

@@ -1,9 +1,12 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -160,9 +163,12 @@ func (s *Server) manageAgreements(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	today := s.Catalog.Today()
+	sortInForceFirst(list, today)
 	for _, a := range list {
 		v.row(e, a.ID, a.Title, "", a.RetiredAt, a.InstitutionNameEN, v.T("agreement_kind."+a.Kind),
 			v.T("manage.range", v.Day(a.ValidFrom), v.Day(a.ValidUntil)), v.T("manage.quotas", a.QuotaOut, a.QuotaIn))
+		v.Rows[len(v.Rows)-1].Expired = expired(a.Agreement, today)
 	}
 	return s.render.render(c, http.StatusOK, pageManageList, v)
 }
@@ -264,4 +270,25 @@ func (s *Server) agreementPage(c echo.Context, status int, cur *catalog.Agreemen
 		}},
 	}}
 	return s.renderForm(c, status, v, err)
+}
+
+// expired reports whether agreement a ended before today: its last day
+// counts as in force.
+func expired(a catalog.Agreement, today time.Time) bool {
+	return dateString(a.ValidUntil) < dateString(today)
+}
+
+// sortInForceFirst puts the agreements in force before the expired ones,
+// each group in the order it came (soonest to end first).
+func sortInForceFirst(list []catalog.AgreementRow, today time.Time) {
+	slices.SortStableFunc(list, func(a, b catalog.AgreementRow) int {
+		return cmp.Compare(b2i(expired(a.Agreement, today)), b2i(expired(b.Agreement, today)))
+	})
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -231,7 +231,7 @@ func TestManageRoutesRefuseAllButOffice(t *testing.T) {
 					t.Errorf("%s %s %s: %d, want 403", who, r.method, r.path, pg.Status)
 					continue
 				}
-				wantText(t, pg, i18n.English, "error.forbidden")
+				wantText(t, pg, i18n.English, "error.forbidden.ask_office")
 			}
 		}
 		if after := catalogState(p); after != before {

@@ -71,6 +71,7 @@ func (p Page) browsePlace(city, country string) string {
 	if city == "" {
 		return c
 	}
+	city, _ = p.dataText("city", city)
 	return p.T("browse.place", city, c)
 }
 
@@ -280,17 +281,18 @@ type browseFact struct {
 
 // browseAgreement is an agreement as students see it.
 type browseAgreement struct {
-	Kind   string
-	Title  browseText
-	Fields []browseText
-	Valid  string
+	Kind    string
+	Title   browseText
+	Fields  []browseText
+	Valid   string
+	Expired bool // past its last day: said in words
 }
 
 func (p Page) browseAgreementOf(a catalog.Agreement) browseAgreement {
-	b := browseAgreement{Kind: p.T("agreement_kind." + a.Kind), Title: browseEnglish(p, a.Title),
+	b := browseAgreement{Kind: p.T("agreement_kind." + a.Kind), Title: browseData(p, "agreement_title", a.Title),
 		Valid: p.T("browse.agreement.valid", p.browseDate(a.ValidFrom), p.browseDate(a.ValidUntil))}
 	for _, f := range a.FieldList() {
-		b.Fields = append(b.Fields, browseEnglish(p, f))
+		b.Fields = append(b.Fields, browseData(p, "tag", f))
 	}
 	return b
 }
@@ -368,6 +370,7 @@ func (v *browseElectiveView) fill(d *catalog.ElectiveDetail, today time.Time) {
 	}
 	if d.Agreement != nil && d.Agreement.RetiredAt == nil {
 		a := v.browseAgreementOf(*d.Agreement)
+		a.Expired = expired(*d.Agreement, today)
 		v.Agreement = &a
 	}
 }

@@ -329,7 +329,7 @@ func TestImportIsPrivateAndForOfficeOnly(t *testing.T) {
 			for _, path := range []string{"/manage/import", "/manage/import/template.csv", mine, "/manage/export", "/manage/export.csv", "/manage/export.xlsx"} {
 				pg := b.get(path)
 				wantStatus(t, pg, http.StatusForbidden)
-				wantText(t, pg, i18n.English, "error.forbidden")
+				wantText(t, pg, i18n.English, "error.forbidden.ask_office")
 			}
 			pg := b.upload(tok, "sneaky.csv", importCSV(t, importRows(2)), false)
 			wantStatus(t, pg, http.StatusForbidden)

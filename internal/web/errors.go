@@ -10,6 +10,7 @@ import (
 
 	"portal/internal/apperr"
 	"portal/internal/db"
+	"portal/internal/user"
 )
 
 // retryAfter is the Retry-After of every 503, in seconds: long enough for
@@ -90,6 +91,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 		key, args = "error.internal", nil
 	}
 	p := s.page(c, "error.title")
+	if key == "error.forbidden" {
+		key, args = s.forbiddenHelp(visitorOf(c).User)
+	}
 	v := errorView{Page: p, Status: status, Heading: p.T("error.heading." + headingOf(status)), Message: p.T(key, args...)}
 	if status == http.StatusUnauthorized {
 		v.Retry = "/login"
@@ -102,6 +106,19 @@ func (s *Server) handleError(err error, c echo.Context) {
 		log.Error("render error page", "err", rerr)
 		_ = c.String(status, http.StatusText(status))
 	}
+}
+
+// forbiddenHelp is what a refusal tells u to do: roles are granted by
+// admins, so the international office (and an admin) is sent to an admin;
+// everybody else to the office, with its address when one is configured.
+func (s *Server) forbiddenHelp(u *user.User) (string, []any) {
+	switch {
+	case u != nil && u.Has(user.Office, user.Admin):
+		return "error.forbidden.ask_admin", nil
+	case s.Config.OfficeContact != "":
+		return "error.forbidden.ask_office_at", []any{s.Config.OfficeContact}
+	}
+	return "error.forbidden.ask_office", nil
 }
 
 func headingOf(status int) string {

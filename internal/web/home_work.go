@@ -177,7 +177,7 @@ func (s *Server) homeOffice(c echo.Context, p Page, u *user.User) ([]homeSection
 	ending := homeSection{ID: "work-agreements", Heading: p.T("home.work.agreements.title"),
 		Empty: p.T("home.work.agreements.empty", catalog.AgreementExpiryDays)}
 	for _, a := range agreements {
-		ending.Items = append(ending.Items, homeItem{Title: a.InstitutionNameEN + " · " + a.Title,
+		ending.Items = append(ending.Items, homeItem{Title: a.InstitutionNameEN + " · " + browseData(p, "agreement_title", a.Title).Text,
 			Detail: p.T("home.work.agreements.until", p.Day(a.ValidUntil)),
 			Link:   fmt.Sprintf("/institutions/%d", a.InstitutionID)})
 	}

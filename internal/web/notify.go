@@ -173,11 +173,42 @@ func (s *Server) notificationPrefs(c echo.Context) error {
 	return s.prefsPage(c, http.StatusOK, p, nil)
 }
 
+// kindAudience is whom each kind of mail can reach (wiring decides whom a
+// move mails): the preferences page offers a person only the kinds their
+// roles can receive, so a student is not asked about reviewers' mail nor
+// an incoming applicant about outgoing applications. A kind not listed
+// here is offered to everyone.
+var kindAudience = map[notify.Kind][]user.Role{
+	notify.ApplicationSubmitted: {user.Student, user.Reviewer, user.Office}, // the student's receipt; the reviewers' queue
+	notify.ApplicationApproved:  {user.Student, user.Office},                // the office's queue after a department's approval
+	notify.ApplicationReturned:  {user.Student},
+	notify.ApplicationNominated: {user.Student},
+	notify.ApplicationRejected:  {user.Student},
+	notify.ApplicationMessage:   {user.Student},
+	notify.HostDecision:         {user.Student},
+	notify.OfferWaiting:         {user.Student},
+	notify.OfferExpiring:        {user.Student},
+	notify.OfferExpired:         {user.Student},
+	notify.IncomingAccepted:     {user.Incoming},
+	notify.IncomingReturned:     {user.Incoming},
+	notify.IncomingRejected:     {user.Incoming},
+	notify.DocumentExpiring:     {user.Student, user.Incoming},
+	notify.SigninLink:           {user.Incoming},
+	notify.ReviewerDigest:       reviewerRoles,
+}
+
+// reaches reports whether mail of kind k can reach u.
+func reaches(k notify.Kind, u *user.User) bool {
+	roles, ok := kindAudience[k]
+	return !ok || u.Has(roles...)
+}
+
 func (s *Server) prefsPage(c echo.Context, status int, p notify.Prefs, failed error) error {
-	v := prefsView{Page: s.page(c, "notify.prefs.title"), Reviewer: visitorOf(c).User.Has(reviewerRoles...), Digest: p.Digest}
+	u := visitorOf(c).User
+	v := prefsView{Page: s.page(c, "notify.prefs.title"), Reviewer: u.Has(reviewerRoles...), Digest: p.Digest}
 	for _, k := range notify.Kinds {
-		if k == notify.ReviewerDigest {
-			continue // chosen with the digest, below
+		if k == notify.ReviewerDigest || !reaches(k, u) {
+			continue // the digest is chosen below; other people's mail is not the visitor's business
 		}
 		v.Kinds = append(v.Kinds, prefKind{Value: string(k), Label: v.T("notify.kind." + string(k)), On: p.MailOn(k), Locked: notify.Mandatory(k)})
 	}
@@ -210,6 +241,11 @@ func (s *Server) notificationPrefsSave(c echo.Context) error {
 		return apperr.New(apperr.Invalid, "error.bad_request")
 	}
 	on := form["mail"]
+	for _, k := range notify.Optional() {
+		if !reaches(k, u) && current.MailOn(k) {
+			on = append(on, string(k)) // not on the form: left as it was
+		}
+	}
 	digest := current.Digest
 	if u.Has(reviewerRoles...) || form.Has("digest") {
 		digest = form.Get("digest")

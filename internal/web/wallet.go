@@ -258,7 +258,7 @@ func (s *Server) walletDocOf(p Page, e document.Entry, today time.Time, at *wall
 		DownloadName: p.T("wallet.doc.download_name", e.FileName),
 		Delete:       "/documents/" + id + "/delete", DeleteLabel: p.T("wallet.doc.delete_button", e.FileName),
 	}
-	facts := []string{document.FormatLabel(e.MediaType), document.SizeLabel(e.Size), p.T("wallet.doc.uploaded", p.Date(e.UploadedAt))}
+	facts := []string{document.FormatLabel(e.MediaType), p.Size(e.Size), p.T("wallet.doc.uploaded", p.Date(e.UploadedAt))}
 	if e.Version > 1 {
 		facts = append(facts, p.T("wallet.doc.version", e.Version))
 	}

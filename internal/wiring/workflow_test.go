@@ -342,7 +342,7 @@ func TestOfferJobsRemindOnceThenExpire(t *testing.T) {
 		reminded := false
 		for _, m := range a.Mail.List() {
 			for _, want := range []string{en, zh} {
-				if strings.Contains(m.Subject, o.Ref()) && strings.Contains(m.Subject, want) && strings.Contains(m.Text, want) {
+				if strings.Contains(m.Subject, fmt.Sprintf("#%d", o.ID)) && strings.Contains(m.Subject, want) && strings.Contains(m.Text, want) {
 					reminded = true
 				}
 			}
