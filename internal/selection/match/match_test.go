@@ -1,0 +1,99 @@
+package match
+
+import (
+	"bytes"
+	"reflect"
+	"testing"
+)
+
+func TestHigherScoreGetsTheSeatAndTheLowerOneIsToldWhoTookIt(t *testing.T) {
+	const kumamoto, leiden = 10, 20
+	applicants := []Applicant{
+		{ID: 1, Score: 88.1, Class: 1, Choices: []Choice{{Rank: 1, PeriodID: kumamoto, Eligible: true}, {Rank: 2, PeriodID: leiden, Eligible: true}}},
+		{ID: 2, Score: 91.2, Class: 1, Choices: []Choice{{Rank: 1, PeriodID: kumamoto, Eligible: true}}},
+		{ID: 3, Score: 89.5, Class: 1, Choices: []Choice{{Rank: 1, PeriodID: kumamoto, Eligible: true}}},
+		{ID: 4, Score: 99, Class: 1, Choices: []Choice{{Rank: 1, PeriodID: kumamoto, Eligible: false, Ineligible: "language"}, {Rank: 2, PeriodID: leiden, Eligible: true}}},
+	}
+	seats := []Seat{{PeriodID: kumamoto, CapacityLeft: 2}, {PeriodID: leiden, CapacityLeft: 5}}
+	r := Run(applicants, seats)
+
+	wantOrder := []int64{4, 2, 3, 1}
+	for i, o := range r.Outcomes {
+		if o.ApplicantID != wantOrder[i] {
+			t.Fatalf("service order %d = %d, want %d", i, o.ApplicantID, wantOrder[i])
+		}
+	}
+	got := r.Outcomes[3]
+	if got.RankGiven != 2 || got.PeriodID != leiden {
+		t.Fatalf("applicant 1 placed at rank %d period %d, want 2 at %d", got.RankGiven, got.PeriodID, leiden)
+	}
+	want := []Skip{{Rank: 1, PeriodID: kumamoto, Reason: ReasonFull, TakenBy: []float64{91.2, 89.5}}}
+	if !reflect.DeepEqual(got.Skipped, want) {
+		t.Fatalf("applicant 1 skipped %+v, want %+v", got.Skipped, want)
+	}
+	if s := r.Outcomes[0].Skipped; len(s) != 1 || s[0].Reason != "ineligible:language" {
+		t.Fatalf("applicant 4 skipped %+v, want ineligible:language", s)
+	}
+	if r.Cutoff[kumamoto] != 89.5 || r.Cutoff[leiden] != 88.1 {
+		t.Fatalf("cutoffs %v", r.Cutoff)
+	}
+	if r.SeatsLeft[kumamoto] != 0 || r.SeatsLeft[leiden] != 3 {
+		t.Fatalf("seats left %v", r.SeatsLeft)
+	}
+	if r.PlacedAt[0] != 0 || r.PlacedAt[1] != 2 || r.PlacedAt[2] != 2 || r.PlacedAt[3] != 0 {
+		t.Fatalf("placed at %v", r.PlacedAt)
+	}
+
+	var buf bytes.Buffer
+	if err := WriteResult(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	wantCSV := "applicant_id,rank_given,period_id,cutoff_score,reason\n" +
+		"4,2,20,88.1,1:ineligible:language\n" +
+		"2,1,10,89.5,\n" +
+		"3,1,10,89.5,\n" +
+		"1,2,20,88.1,1:full\n"
+	if buf.String() != wantCSV {
+		t.Fatalf("result.csv:\n%s\nwant:\n%s", buf.String(), wantCSV)
+	}
+}
+
+func TestAnAgreementsQuotaIsSharedByItsPeriods(t *testing.T) {
+	applicants := []Applicant{
+		{ID: 1, Score: 90, Class: 1, Choices: []Choice{{Rank: 1, PeriodID: 1, Eligible: true}}},
+		{ID: 2, Score: 80, Class: 1, Choices: []Choice{{Rank: 1, PeriodID: 2, Eligible: true}, {Rank: 2, PeriodID: 3, Eligible: true}}},
+		{ID: 3, Score: 70, Class: 2, Choices: []Choice{{Rank: 1, PeriodID: 3, Eligible: true}}},
+	}
+	seats := []Seat{{PeriodID: 1, CapacityLeft: 3, AgreementID: 7, QuotaLeft: 1}, {PeriodID: 2, CapacityLeft: 3, AgreementID: 7, QuotaLeft: 1}, {PeriodID: 3, CapacityLeft: 1}}
+	r := Run(applicants, seats)
+	if o := r.Outcomes[1]; o.PeriodID != 3 || len(o.Skipped) != 1 || o.Skipped[0].Reason != ReasonQuota || !reflect.DeepEqual(o.Skipped[0].TakenBy, []float64{90}) {
+		t.Fatalf("applicant 2: %+v", o)
+	}
+	if o := r.Outcomes[2]; o.RankGiven != 0 || o.Skipped[0].Reason != ReasonFull {
+		t.Fatalf("applicant 3 (class 2, served last): %+v", o)
+	}
+	if r.PlacedAt[0] != 1 {
+		t.Fatalf("placed at %v", r.PlacedAt)
+	}
+}
+
+func TestAClassOneStudentIsServedBeforeAHigherScoredClassTwoStudent(t *testing.T) {
+	applicants := []Applicant{
+		{ID: 1, Score: 99, Class: 2, Choices: []Choice{{Rank: 1, PeriodID: 1, Eligible: true}}},
+		{ID: 2, Score: 60, Class: 1, Choices: []Choice{{Rank: 1, PeriodID: 1, Eligible: true}}},
+	}
+	r := Run(applicants, []Seat{{PeriodID: 1, CapacityLeft: 1}})
+	if r.Outcomes[0].ApplicantID != 2 || r.Outcomes[0].PeriodID != 1 || r.Outcomes[1].RankGiven != 0 {
+		t.Fatalf("outcomes %+v", r.Outcomes)
+	}
+}
+
+func TestTheLotteryIsTheDocumentedHash(t *testing.T) {
+	// Computed independently with Python's hashlib (see Lottery's comment).
+	if got := Draw(42, 7); got != 8219891749075198927 {
+		t.Fatalf("Draw(42, 7) = %d", got)
+	}
+	if got := Lottery(-1, []int64{123456789}); got[123456789] != 8358375305771465500 {
+		t.Fatalf("Lottery(-1) = %v", got)
+	}
+}
