@@ -9,8 +9,8 @@ import (
 
 	"gorm.io/gorm"
 
-	"portal/internal/application"
 	"portal/internal/apperr"
+	"portal/internal/application"
 	"portal/internal/user"
 )
 
@@ -56,9 +56,9 @@ type Applicant struct {
 	Status        application.Stage
 	Specialty     string
 	SubmittedAt   *time.Time
-	Values        map[int64]int // component id -> value in hundredths
-	Score         int           // 0 to 100, in hundredths
-	Complete      bool          // every component has a value
+	Values        map[int64]int `gorm:"-"` // component id -> value in hundredths
+	Score         int           `gorm:"-"` // 0 to 100, in hundredths
+	Complete      bool          `gorm:"-"` // every component has a value
 }
 
 // Applicants lists round id's applicants with their scores, for the office

@@ -13,9 +13,10 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
-	"portal/internal/application"
 	"portal/internal/apperr"
+	"portal/internal/application"
 	"portal/internal/audit"
 	"portal/internal/clock"
 	"portal/internal/db"
@@ -140,3 +141,7 @@ func (s *Service) record(tx *gorm.DB, u *user.User, action string, id int64, det
 func (s *Service) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	return s.db.WithContext(ctx).Transaction(fn)
 }
+
+// lockRow locks the row read for the rest of the transaction on
+// PostgreSQL; SQLite's immediate transactions already serialise writers.
+func lockRow() clause.Expression { return clause.Locking{Strength: "UPDATE"} }
