@@ -61,6 +61,14 @@ const (
 	pageSigningOut          pageName = "signing_out"
 	pageVerify              pageName = "verify"
 	pageWallet              pageName = "wallet"
+
+	// Selection rounds (rounds*.go).
+	pageRounds        pageName = "rounds"
+	pageRoundsForm    pageName = "rounds_form"
+	pageRoundsShow    pageName = "rounds_show"
+	pageRoundsScores  pageName = "rounds_scores"
+	pageRoundsDryRun  pageName = "rounds_dryrun"
+	pageRoundsCompare pageName = "rounds_compare"
 )
 
 // pageNames are all the pages, for the start-up check and the tests.
@@ -72,6 +80,7 @@ var pageNames = []pageName{
 	pageDevMailMessage, pageNotificationsFailed, pageNotificationPrefs, pageReview, pageReviewBulk,
 	pageRotation, pageRotationNew, pageRotations, pageSigninEmail, pageSigninEmailSent,
 	pageSigninLink, pageSigningOut, pageVerify, pageWallet,
+	pageRounds, pageRoundsForm, pageRoundsShow, pageRoundsScores, pageRoundsDryRun, pageRoundsCompare,
 }
 
 // fragmentName names a template of the partials that htmx requests get
@@ -245,6 +254,7 @@ var navigation = []struct {
 	{"nav.manage", "/manage", office},
 	{"nav.admin_users", "/admin/users", admin},
 	{"nav.admin_audit", "/admin/audit", admin},
+	{"nav.rounds", "/rounds", reviewers},
 }
 
 func roleLabel(b *i18n.Bundle, l i18n.Lang, r user.Role) string {

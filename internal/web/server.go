@@ -25,6 +25,7 @@ import (
 	"portal/internal/letter"
 	"portal/internal/notify"
 	"portal/internal/rotation"
+	"portal/internal/selection"
 	"portal/internal/user"
 )
 
@@ -63,6 +64,8 @@ type Deps struct {
 	Letters *letter.Service
 	// Rotations is the incoming rotations' calendar and workflow.
 	Rotations *rotation.Service
+	// Selection keeps the selection rounds; nil leaves /rounds out.
+	Selection *selection.Service
 }
 
 // DemoUser is a demo identity of the development provider.
