@@ -42,6 +42,7 @@ type applicationView struct {
 	Withdraw   *applicationForm
 	Note       *applicationForm
 	IsReviewer bool
+	Selection  *roundOutcomeView // the student's published selection outcome (rounds_outcome.go)
 }
 
 // applicationAlert says what went wrong with the last request: a refusal
@@ -230,6 +231,9 @@ func (s *Server) applicationPage(c echo.Context, status int, id int64, at *appli
 		for i := range v.Forms {
 			v.Forms[i].Queue = queue
 		}
+	}
+	if v.Selection, err = s.roundOutcome(c, v.Page, id); err != nil {
+		return err
 	}
 	return s.render.render(c, status, pageApplication, v)
 }

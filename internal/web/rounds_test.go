@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -183,5 +184,23 @@ func TestTheOfficeScoresRunsComparesAndPublishesARound(t *testing.T) {
 	}
 	if again := b.get(base); strings.Contains(again.Body, "/publish") {
 		t.Fatal("a published round still offers to publish")
+	}
+
+	// The demo student reads their outcome and its explanation, in both
+	// languages; an application of theirs took part in the round.
+	var app int64
+	if err := p.App.DB.Raw(`SELECT o.application_id FROM selection_outcomes AS o
+		JOIN applications AS a ON a.id = o.application_id JOIN users AS u ON u.id = a.applicant_id
+		WHERE u.subject = 'demo-student' ORDER BY o.application_id LIMIT 1`).Scan(&app).Error; err != nil || app == 0 {
+		t.Fatalf("the demo student has no outcome in the round (%v)", err)
+	}
+	mine := student.get("/applications/" + strconv.FormatInt(app, 10))
+	if !strings.Contains(mine.Body, "Selection round: Spring exchange 2027") || !strings.Contains(mine.Body, "Your score:") {
+		t.Fatalf("the student's application page shows no outcome:\n%s", mine.Body)
+	}
+	student.Language = "zh-Hant"
+	zh := student.get("/applications/" + strconv.FormatInt(app, 10))
+	if !strings.Contains(zh.Body, "甄選梯次：Spring exchange 2027") || !strings.Contains(zh.Body, "您的分數") {
+		t.Fatal("the student's outcome is not in Chinese")
 	}
 }
