@@ -80,7 +80,11 @@ func TestTheOfficeScoresRunsComparesAndPublishesARound(t *testing.T) {
 
 	b := p.browser()
 	b.signIn("office")
-	token := b.get("/rounds").csrf(t)
+	list := b.get("/rounds")
+	token := list.csrf(t)
+	if !strings.Contains(list.Body, "2027 spring exchange") || !strings.Contains(list.Body, "Dry run") {
+		t.Fatal("dev mode has no demo round in dry run")
+	}
 	refused := b.post("/rounds", url.Values{"_csrf": {token}, "name": {"Half typed"}, "deadline": {"soon"}})
 	if refused.Status != http.StatusUnprocessableEntity || !strings.Contains(refused.Body, `value="Half typed"`) ||
 		!strings.Contains(refused.Body, "Enter a date as YYYY-MM-DD.") {

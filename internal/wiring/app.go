@@ -198,6 +198,11 @@ func (a *App) open(ctx context.Context, o Options) error {
 	// Interfaces hold a nil *Provider as non-nil: set them only when there is one.
 	// selection rounds, which publish through the outgoing workflow
 	deps.Selection = selection.NewService(a.DB, selection.Options{Applications: a.Applications, Zone: a.Zone})
+	if a.Dev != nil && o.DemoApplications {
+		if err := a.seedDemoRounds(ctx, deps.Selection, devUsers); err != nil { // rounds.go
+			return err
+		}
+	}
 	if a.Dev != nil {
 		deps.DevProvider = a.Dev
 	}
