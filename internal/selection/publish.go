@@ -282,3 +282,64 @@ func (s *Service) ForApplication(ctx context.Context, u *user.User, appID int64)
 	}
 	return v, nil
 }
+
+// Cutoff is one period's figures from the last published round it took
+// part in: the lowest score placed there and the first-choice demand per
+// seat, so that students choose realistically. Figures only: no names.
+type Cutoff struct {
+	Round            string
+	PeriodID         int64
+	StartsOn, EndsOn time.Time
+	Cutoff           float64
+	HasCutoff        bool
+	FirstChoice      int // applicants who ranked it first
+	Seats            int // seats the round offered
+}
+
+// Cutoffs are the figures of elective electiveID's periods in the last
+// published round that included any of them; none before one is.
+func (s *Service) Cutoffs(ctx context.Context, electiveID int64) ([]Cutoff, error) {
+	var out []Cutoff
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		var r Round
+		err := tx.Table("selection_rounds AS r").Select("r.*").
+			Joins("JOIN selection_round_periods AS rp ON rp.round_id = r.id").
+			Joins("JOIN periods AS p ON p.id = rp.period_id").
+			Where("p.elective_id = ? AND r.state IN ?", electiveID, []State{Published, Closed}).
+			Order("r.published_at DESC, r.id DESC").Limit(1).Scan(&r).Error
+		if err != nil || r.ID == 0 {
+			return err
+		}
+		var dry int64
+		if err := tx.Model(&Outcome{}).Where("round_id = ?", r.ID).Limit(1).Pluck("dry_run_id", &dry).Error; err != nil {
+			return err
+		}
+		var row DryRunRow
+		if err := tx.Where("id = ? OR (? = 0 AND round_id = ?)", dry, dry, r.ID).Order("seq DESC").Take(&row).Error; err != nil {
+			return err
+		}
+		run, err := decodeRun(row)
+		if err != nil {
+			return err
+		}
+		first := map[int64]int{}
+		for _, a := range run.Applicants {
+			for _, c := range a.Choices {
+				if c.Rank == 1 {
+					first[c.PeriodID]++
+				}
+			}
+		}
+		for _, seat := range run.Seats {
+			p := run.Periods[seat.PeriodID]
+			if p.ElectiveID != electiveID {
+				continue
+			}
+			cut, ok := run.Result.Cutoff[seat.PeriodID]
+			out = append(out, Cutoff{Round: r.Name, PeriodID: seat.PeriodID, StartsOn: p.StartsOn, EndsOn: p.EndsOn,
+				Cutoff: cut, HasCutoff: ok, FirstChoice: first[seat.PeriodID], Seats: seat.CapacityLeft})
+		}
+		return nil
+	})
+	return out, wrap(err, "cutoffs")
+}

@@ -321,6 +321,7 @@ type browseElectiveView struct {
 	Checklist           *WalletChecklist // nil unless a student or incoming applicant is signed in
 	Apply               *ApplyForm       // applications: nil unless a student may apply now
 	Held                *electiveHeld    // what the signed-in student already has here
+	Cutoffs             *roundCutoffs    // the last selection round's figures (rounds_outcome.go)
 }
 
 func (v *browseElectiveView) fill(d *catalog.ElectiveDetail, today time.Time) {

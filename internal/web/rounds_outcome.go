@@ -44,3 +44,33 @@ func (s *Server) roundOutcome(c echo.Context, p Page, appID int64) (*roundOutcom
 	}
 	return v, nil
 }
+
+// roundCutoffs is the last published round's figures on an elective's
+// page: per period its cutoff score and first-choice demand per seat.
+type roundCutoffs struct {
+	Title, Caption, When, Cutoff, Demand string
+	Rows                                 []roundCutoffRow
+}
+
+type roundCutoffRow struct{ Dates, Cutoff, Demand string }
+
+func (s *Server) roundCutoffs(c echo.Context, p Page, electiveID int64) (*roundCutoffs, error) {
+	if s.Selection == nil {
+		return nil, nil
+	}
+	cs, err := s.Selection.Cutoffs(c.Request().Context(), electiveID)
+	if err != nil || len(cs) == 0 {
+		return nil, err
+	}
+	v := &roundCutoffs{Title: p.T("rounds.cutoffs.title", cs[0].Round), Caption: p.T("rounds.cutoffs.caption"),
+		When: p.T("browse.period.when"), Cutoff: p.T("rounds.dry.cutoff"), Demand: p.T("rounds.cutoffs.demand")}
+	for _, x := range cs {
+		row := roundCutoffRow{Dates: p.T("rounds.cutoffs.dates", dateString(x.StartsOn), dateString(x.EndsOn)), Cutoff: "–",
+			Demand: p.T("rounds.cutoffs.demand_value", x.FirstChoice, x.Seats)}
+		if x.HasCutoff {
+			row.Cutoff = score(x.Cutoff)
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	return v, nil
+}

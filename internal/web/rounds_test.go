@@ -207,4 +207,16 @@ func TestTheOfficeScoresRunsComparesAndPublishesARound(t *testing.T) {
 	if !strings.Contains(zh.Body, "甄選梯次：Spring exchange 2027") || !strings.Contains(zh.Body, "您的分數") {
 		t.Fatal("the student's outcome is not in Chinese")
 	}
+
+	// The elective pages show the round's figures to anyone, names never.
+	var elective int64
+	if err := p.App.DB.Raw(`SELECT p.elective_id FROM selection_round_periods AS rp
+		JOIN selection_rounds AS r ON r.id = rp.round_id JOIN periods AS p ON p.id = rp.period_id
+		WHERE r.name = 'Spring exchange 2027' ORDER BY p.id LIMIT 1`).Scan(&elective).Error; err != nil || elective == 0 {
+		t.Fatalf("no elective in the round (%v)", err)
+	}
+	public := p.browser().get("/electives/" + strconv.FormatInt(elective, 10))
+	if !strings.Contains(public.Body, "Last selection round: Spring exchange 2027") || !strings.Contains(public.Body, "First choices per seat") {
+		t.Fatal("the elective's page shows no cutoff of the published round")
+	}
 }
