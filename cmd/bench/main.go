@@ -8,7 +8,9 @@
 // warm-up whatever -c, -d and -warmup say; the files they upload go to the
 // run's temporary directory. After the HTTP scenarios, the outbox rounds
 // send -outbox mails from the bench process to an SMTP sink of its own,
-// with 1 and then 4 workers, on the same database.
+// with 1 and then 4 workers, on the same database. The selection rounds
+// time the matching engine's dry runs in the bench process, before
+// anything else; `-run selection` runs only them, without a portal.
 //
 // Usage (from the module root; `make bench BENCHFLAGS="..."` does this):
 //
@@ -160,11 +162,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			rounds = append(rounds, r)
 		}
 	}
-	if len(selected) == 0 && len(rounds) == 0 {
+	selection := selectedSelectionRounds(o.scenarioFilter)
+	if len(selected) == 0 && len(rounds) == 0 && len(selection) == 0 {
 		return fmt.Errorf("no scenario matches -run %q", o.scenarioFilter)
 	}
 	logf := func(format string, a ...any) { fmt.Fprintf(stderr, "bench: "+format+"\n", a...) }
 	started := time.Now().UTC()
+	// The selection engine's figures need no portal; they are measured
+	// first, before the portal and the load generator share the machine.
+	selectionResults, err := runSelection(ctx, o.seed, selection, logf)
+	if err != nil {
+		return err
+	}
+	if len(selected) == 0 && len(rounds) == 0 {
+		return writeReport(o, started, selectionResults, stdout, logf)
+	}
 
 	tmp, err := os.MkdirTemp("", "portal-bench-")
 	if err != nil {
@@ -282,25 +294,31 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		},
 		scrape: &http.Client{Timeout: 10 * time.Second},
 	}
-	report := bench.Report{
-		Timestamp: started, GoVersion: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH,
-		CPUs: runtime.NumCPU(), GitCommit: gitCommit(), Flags: o.flags,
-	}
+	var results []bench.Result
 	for _, s := range selected {
 		res, err := r.scenario(ctx, s)
 		if err != nil {
 			return fmt.Errorf("scenario %s: %w", s.name, err)
 		}
-		report.Results = append(report.Results, res)
+		results = append(results, res)
 	}
 	if len(rounds) > 0 {
 		res, err := runOutbox(ctx, o, database.URL, rounds, logf)
 		if err != nil {
 			return err
 		}
-		report.Results = append(report.Results, res...)
+		results = append(results, res...)
 	}
+	return writeReport(o, started, append(results, selectionResults...), stdout, logf)
+}
 
+// writeReport prints the results as a table, writes them to the results
+// file and, with -compare, prints how they differ from an earlier run.
+func writeReport(o options, started time.Time, results []bench.Result, stdout io.Writer, logf func(string, ...any)) error {
+	report := bench.Report{
+		Timestamp: started, GoVersion: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH,
+		CPUs: runtime.NumCPU(), GitCommit: gitCommit(), Flags: o.flags, Results: results,
+	}
 	if err := report.WriteTable(stdout); err != nil {
 		return err
 	}

@@ -29,8 +29,11 @@ const (
 )
 
 // CSVError says which file, line and column of a round file is wrong, as
-// codes the caller words: Problem is one of "header", "columns", "number",
-// "duplicate", "unknown_applicant", "read".
+// codes the caller words: Problem is one of "header" (not the file's
+// columns), "columns" (a row with too few or too many), "number" (not a
+// number, or not true/false), "range" (a rank below 1), "duplicate" (an
+// applicant, a period, or an applicant's rank twice), "unknown_applicant"
+// (a choice of an applicant not in applicants.csv) and "read" (not CSV).
 type CSVError struct {
 	File    string
 	Line    int // 1-based, the header is line 1; 0 when the file could not be read at all
@@ -317,13 +320,25 @@ func ReadChoices(r io.Reader, applicants []Applicant) error {
 	for i, a := range applicants {
 		byID[a.ID] = i
 	}
+	type rankOf struct {
+		applicant int64
+		rank      int
+	}
+	seen := map[rankOf]bool{}
 	for rr.next() {
 		id := rr.int64(0, false)
 		c := Choice{Rank: rr.int(1, false), PeriodID: rr.int64(2, false), Eligible: rr.bool(3), Ineligible: rr.field(4)}
 		i, ok := byID[id]
-		if rr.err == nil && !ok {
+		switch {
+		case rr.err != nil:
+		case !ok:
 			rr.fail(choicesHeader[0], "unknown_applicant", nil)
+		case c.Rank < 1:
+			rr.fail(choicesHeader[1], "range", nil)
+		case seen[rankOf{id, c.Rank}]:
+			rr.fail(choicesHeader[1], "duplicate", nil)
 		}
+		seen[rankOf{id, c.Rank}] = true
 		if rr.err != nil {
 			break
 		}

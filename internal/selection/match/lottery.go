@@ -1,8 +1,11 @@
 package match
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
+	"math"
+	"slices"
 )
 
 // Lottery draws each applicant's tiebreak from a seed that is shown and
@@ -28,4 +31,55 @@ func Draw(seed, id int64) uint64 {
 	binary.BigEndian.PutUint64(buf[8:], uint64(id))
 	sum := sha256.Sum256(buf[:])
 	return binary.BigEndian.Uint64(sum[:8])
+}
+
+// TieKeys are one applicant's values of the round's published tie-break
+// keys, in the round's order (e.g. the grade average, then the oral exam).
+// A higher value goes first; negate a key where lower is better (an earlier
+// submission).
+type TieKeys struct {
+	ID   int64
+	Keys []float64
+}
+
+// Tiebreaks folds the published tie-break keys and the lottery into the one
+// Tiebreak the engine (and applicants.csv) knows: each applicant's position,
+// from 1, when all are ordered by their keys (compared in order, higher
+// first, a missing or NaN key lowest), then by Draw(seed, id), then by id.
+// A tiebreak only decides between applicants of equal class and score, so a
+// position over everyone orders each such tie by its keys and then by lot.
+// Without keys the order is the lottery's alone, as Lottery's draws give it.
+func Tiebreaks(seed int64, entries []TieKeys) map[int64]uint64 {
+	type entry struct {
+		TieKeys
+		draw uint64
+	}
+	es := make([]entry, len(entries))
+	for i, e := range entries {
+		es[i] = entry{e, Draw(seed, e.ID)}
+	}
+	key := func(ks []float64, i int) float64 {
+		if i >= len(ks) {
+			return math.Inf(-1)
+		}
+		return orderScore(ks[i])
+	}
+	slices.SortStableFunc(es, func(x, y entry) int {
+		for i := range max(len(x.Keys), len(y.Keys)) {
+			if c := cmp.Compare(key(y.Keys, i), key(x.Keys, i)); c != 0 {
+				return c
+			}
+		}
+		if c := cmp.Compare(x.draw, y.draw); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.ID, y.ID)
+	})
+	out := make(map[int64]uint64, len(es))
+	for i, e := range es {
+		if _, dup := out[e.ID]; !dup {
+			out[e.ID] = uint64(i + 1)
+		}
+	}
+	return out
 }

@@ -97,3 +97,30 @@ func TestTheLotteryIsTheDocumentedHash(t *testing.T) {
 		t.Fatalf("Lottery(-1) = %v", got)
 	}
 }
+
+func TestPublishedTieBreakKeysComeBeforeTheLottery(t *testing.T) {
+	// Applicants 1 and 2 tie on score; 1 has the better grade average (the
+	// first published key), so 1 goes first whatever the lottery says. 3
+	// and 4 tie on every key: the lottery decides.
+	tb := Tiebreaks(7, []TieKeys{{ID: 2, Keys: []float64{3.1}}, {ID: 1, Keys: []float64{3.8}}, {ID: 3, Keys: []float64{3.5, 80}}, {ID: 4, Keys: []float64{3.5, 80}}})
+	if tb[1] != 1 || tb[2] != 4 {
+		t.Fatalf("tiebreaks %v", tb)
+	}
+	if first, second := int64(3), int64(4); Draw(7, 4) < Draw(7, 3) {
+		if tb[second] != 2 || tb[first] != 3 {
+			t.Fatalf("tiebreaks %v: the lottery should put 4 before 3", tb)
+		}
+	} else if tb[first] != 2 || tb[second] != 3 {
+		t.Fatalf("tiebreaks %v: the lottery should put 3 before 4", tb)
+	}
+	// Without keys, the positions follow the draws.
+	ids := []int64{10, 11, 12, 13, 14}
+	draws, pos := Lottery(3, ids), Tiebreaks(3, []TieKeys{{ID: 10}, {ID: 11}, {ID: 12}, {ID: 13}, {ID: 14}})
+	for _, x := range ids {
+		for _, y := range ids {
+			if (draws[x] < draws[y]) != (pos[x] < pos[y]) {
+				t.Fatalf("without keys, %d and %d are ordered unlike their draws", x, y)
+			}
+		}
+	}
+}
