@@ -1,9 +1,9 @@
 package selection
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
+	"math"
 	"slices"
 	"time"
 
@@ -217,60 +217,38 @@ func (s *Service) inputs(tx *gorm.DB, f *Full) ([]match.Applicant, []match.Seat,
 }
 
 // tiebreaks gives each applicant their place in the order of the round's
-// published tie-break keys, the lottery last: the engine serves equal class
-// and score by the smaller tiebreak, so the keys decide first and the
-// seeded draw only what they leave equal. The position, not the draw, is
-// what applicants.csv shows; the draw is recomputable from the seed.
+// published tie-break keys, the lottery last (match.Tiebreaks): the engine
+// serves equal class and score by the smaller tiebreak, so the keys decide
+// first and the seeded draw only what they leave equal. A component key is
+// its raw value, higher first; the submission key is the instant negated,
+// earlier first; a missing value comes last.
 func tiebreaks(ms []match.Applicant, apps []Applicant, f *Full) {
 	byID := map[int64]*Applicant{}
 	for i := range apps {
 		byID[apps[i].ApplicationID] = &apps[i]
 	}
-	order := make([]int, len(ms))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(i, j int) int {
-		a, b := byID[ms[i].ID], byID[ms[j].ID]
+	entries := make([]match.TieKeys, len(ms))
+	for i, m := range ms {
+		a := byID[m.ID]
+		e := match.TieKeys{ID: m.ID}
 		for _, t := range f.Tiebreaks {
-			switch t.Kind {
-			case TieComponent:
-				if t.ComponentID == nil {
-					continue
+			k := math.NaN()
+			switch {
+			case t.Kind == TieComponent && t.ComponentID != nil:
+				if v, ok := a.Values[*t.ComponentID]; ok {
+					k = float64(v) / 100
 				}
-				va, oka := a.Values[*t.ComponentID]
-				vb, okb := b.Values[*t.ComponentID]
-				if !oka {
-					va = -1 << 30
-				}
-				if !okb {
-					vb = -1 << 30
-				}
-				if c := cmp.Compare(vb, va); c != 0 {
-					return c
-				}
-			case TieSubmitted:
-				ta, tb := submitted(a), submitted(b)
-				if c := ta.Compare(tb); c != 0 {
-					return c
-				}
+			case t.Kind == TieSubmitted && a.SubmittedAt != nil:
+				k = -float64(a.SubmittedAt.UnixMicro())
 			}
+			e.Keys = append(e.Keys, k)
 		}
-		if c := cmp.Compare(match.Draw(f.Seed, ms[i].ID), match.Draw(f.Seed, ms[j].ID)); c != 0 {
-			return c
-		}
-		return cmp.Compare(ms[i].ID, ms[j].ID)
-	})
-	for pos, i := range order {
-		ms[i].Tiebreak = uint64(pos + 1)
+		entries[i] = e
 	}
-}
-
-func submitted(a *Applicant) time.Time {
-	if a.SubmittedAt == nil {
-		return time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	pos := match.Tiebreaks(f.Seed, entries)
+	for i := range ms {
+		ms[i].Tiebreak = pos[ms[i].ID]
 	}
-	return *a.SubmittedAt
 }
 
 // seatsOf is each round period's seats left (capacity less accepted

@@ -174,31 +174,39 @@ func (s *Service) unclaim(ctx context.Context, o Outcome) error {
 		Update("nominated_at", nil).Error, "unclaim outcome")
 }
 
-// outcomes turns a dry run into each applicant's stored outcome; the
-// unplaced with an eligible choice wait at their highest eligible choice,
-// in service order (score first).
+// outcomes turns a dry run into each applicant's stored outcome. The
+// unplaced wait, in service order (score first), in the queue of the
+// highest choice whose seats or quota went to others (match.Waitlists);
+// one with no such choice (every one ineligible or outside the round) is
+// unplaced.
 func outcomes(id int64, run *Run) []Outcome {
-	eligible := map[int64]int64{} // application -> highest eligible period
-	for _, a := range run.Applicants {
-		best := 0
-		for _, c := range a.Choices {
-			if c.Eligible && (best == 0 || c.Rank < best) {
-				best, eligible[a.ID] = c.Rank, c.PeriodID
+	type place struct {
+		period   int64
+		rank, at int
+	}
+	waits := map[int64]place{}
+	for period, queue := range match.Waitlists(run.Result) {
+		n := 0
+		for _, w := range queue {
+			if w.RankGiven != 0 {
+				continue
+			}
+			n++
+			if cur, ok := waits[w.ApplicantID]; !ok || w.Rank < cur.rank {
+				waits[w.ApplicantID] = place{period: period, rank: w.Rank, at: n}
 			}
 		}
 	}
-	pos := map[int64]int{}
 	out := make([]Outcome, 0, len(run.Result.Outcomes))
 	for _, o := range run.Result.Outcomes {
 		skips, _ := json.Marshal(o.Skipped)
 		row := Outcome{RoundID: id, ApplicationID: o.ApplicantID, DryRunID: run.ID, RankGiven: o.RankGiven,
 			ScoreCenti: run.People[o.ApplicantID].ScoreCenti, Explanation: string(skips)}
-		switch p, ok := eligible[o.ApplicantID]; {
+		switch w, ok := waits[o.ApplicantID]; {
 		case o.RankGiven > 0:
 			row.Outcome, row.PeriodID = OutcomePlaced, &o.PeriodID
 		case ok:
-			pos[p]++
-			row.Outcome, row.PeriodID, row.WaitlistPos = OutcomeWaitlisted, &p, pos[p]
+			row.Outcome, row.PeriodID, row.WaitlistPos = OutcomeWaitlisted, &w.period, w.at
 		default:
 			row.Outcome = OutcomeUnplaced
 		}

@@ -432,3 +432,26 @@ func TestPublishingTwiceAtOnceWhileStudentsWithdrawKeepsEveryCountExact(t *testi
 		t.Fatalf("%d quota places held, more than the 3 seats placed", holds)
 	}
 }
+
+// Equal scores go by the round's published tie-break keys before the
+// lottery: the oral exam first here.
+func TestEqualScoresGoByThePublishedTieBreakKeys(t *testing.T) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		ann := w.approved("Ann", w.p2)
+		ben := w.approved("Ben", w.p2)
+		f := w.round("50", "50")
+		w.score(f, w.office, ann, "80", "6") // 70, oral 6
+		w.score(f, w.office, ben, "90", "5") // 70, oral 5
+		run, err := w.sel.RunDryRun(w.ctx, w.office, f.ID, f.Version)
+		w.must(err, "dry run")
+		for _, o := range run.Result.Outcomes {
+			if placed := o.RankGiven > 0; placed != (o.ApplicantID == ann.ID) {
+				t.Fatalf("with equal scores of 70 the better oral exam (Ann, %d) should win p2: %+v", ann.ID, run.Result.Outcomes)
+			}
+		}
+		if run.Result.Outcomes[0].ApplicantID != ann.ID || run.Result.Outcomes[1].ApplicantID != ben.ID {
+			t.Fatalf("service order %+v", run.Result.Outcomes)
+		}
+	})
+}
