@@ -147,8 +147,8 @@ func (s *Service) nominate(ctx context.Context, u *user.User, o Outcome) (bool, 
 	if err != nil || !claimed {
 		return false, "", wrap(err, "claim outcome")
 	}
-	_, err = s.apps.Nominate(ctx, u, o.ApplicationID, application.ReviewInput{Version: version,
-		Comment: "", Internal: true})
+	// Not internal: the student's history shows the nomination like any other.
+	_, err = s.apps.Nominate(ctx, u, o.ApplicationID, application.ReviewInput{Version: version})
 	if err == nil {
 		return true, "", nil
 	}
