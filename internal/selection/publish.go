@@ -351,3 +351,34 @@ func (s *Service) Cutoffs(ctx context.Context, electiveID int64) ([]Cutoff, erro
 	})
 	return out, wrap(err, "cutoffs")
 }
+
+// Tally is what a published round did: placed (and of them nominated),
+// waitlisted and unplaced applications.
+type Tally struct{ Placed, Nominated, Waitlisted, Unplaced int }
+
+// Published tallies round id's outcomes for the office; a placed
+// application not nominated was withdrawn (or changed) before its turn.
+func (s *Service) Published(ctx context.Context, u *user.User, id int64) (Tally, error) {
+	var t Tally
+	if !isOffice(u) {
+		return t, errNotFound
+	}
+	var rows []Outcome
+	if err := s.db.WithContext(ctx).Select("outcome, nominated_at").Where("round_id = ?", id).Find(&rows).Error; err != nil {
+		return t, wrap(err, "tally")
+	}
+	for _, o := range rows {
+		switch o.Outcome {
+		case OutcomePlaced:
+			t.Placed++
+			if o.NominatedAt != nil {
+				t.Nominated++
+			}
+		case OutcomeWaitlisted:
+			t.Waitlisted++
+		default:
+			t.Unplaced++
+		}
+	}
+	return t, nil
+}

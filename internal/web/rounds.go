@@ -288,6 +288,7 @@ type roundView struct {
 	DryRuns                                  []dryRunRow
 	CompareA, CompareB                       int
 	Refusal                                  string
+	Tally                                    string // a published round's outcome
 }
 
 type rubricRow struct {
@@ -368,6 +369,13 @@ func (s *Server) roundPage(c echo.Context, status int, id int64, refused error) 
 		}
 		if len(runs) >= 2 {
 			v.CompareA, v.CompareB = runs[1].Seq, runs[0].Seq
+		}
+		if f.State == selection.Published || f.State == selection.Closed {
+			t, err := s.Selection.Published(c.Request().Context(), u, id)
+			if err != nil {
+				return err
+			}
+			v.Tally = v.T("rounds.tally", t.Nominated, t.Placed, t.Waitlisted, t.Unplaced)
 		}
 	}
 	var ae *apperr.Error

@@ -166,7 +166,7 @@ func TestTheOfficeScoresRunsComparesAndPublishesARound(t *testing.T) {
 		t.Fatal(err)
 	}
 	pub := b.post(base+"/publish", url.Values{"_csrf": {token}, "version": {version}})
-	if pub.Status != http.StatusOK || !strings.Contains(pub.Body, "Published") {
+	if pub.Status != http.StatusOK || !strings.Contains(pub.Body, "Published") || !strings.Contains(pub.Body, "placed applications nominated") {
 		t.Fatalf("publish: %d", pub.Status)
 	}
 	nominations := func() int64 {
