@@ -141,7 +141,9 @@ func (s *Service) check(tx *gorm.DB, in RoundInput) (checked, error) {
 		f.Add("periods", "selection.err.no_periods")
 	} else {
 		var n int64
-		if err := tx.Model(&catalog.Period{}).Where("id IN ? AND retired_at IS NULL", in.PeriodIDs).Count(&n).Error; err != nil {
+		// Only outgoing periods: incoming rotations have their own calendar.
+		if err := tx.Table("periods AS p").Joins("JOIN electives AS e ON e.id = p.elective_id").
+			Where("p.id IN ? AND p.retired_at IS NULL AND e.direction = ?", in.PeriodIDs, catalog.Outgoing).Count(&n).Error; err != nil {
 			return c, err
 		}
 		if int(n) != len(uniq(in.PeriodIDs)) {
