@@ -1,6 +1,7 @@
 package selection_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -454,4 +455,29 @@ func TestEqualScoresGoByThePublishedTieBreakKeys(t *testing.T) {
 			t.Fatalf("service order %+v", run.Result.Outcomes)
 		}
 	})
+}
+
+// Anyone holding the dry run's three input files computes its result.csv.
+func TestTheCSVFilesOfADryRunReproduceItsResult(t *testing.T) {
+	d := testutil.OpenDB(t, testutil.SQLite)
+	w := newWorld(t, d)
+	var apps []*application.Application
+	for i := range 6 {
+		apps = append(apps, w.approved(fmt.Sprintf("student %d", i), w.p2, w.p1, w.p3))
+	}
+	f := w.round()
+	for i, a := range apps {
+		w.score(f, w.office, a, strconv.Itoa(60+i*5), strconv.Itoa(i%3+4))
+	}
+	run, err := w.sel.RunDryRun(w.ctx, w.office, f.ID, f.Version)
+	w.must(err, "dry run")
+	var as, cs, ss, want, got bytes.Buffer
+	w.must(match.WriteInputs(&as, &cs, &ss, run.Applicants, run.Seats), "write inputs")
+	w.must(match.WriteResult(&want, run.Result), "write result")
+	applicants, seats, err := match.ReadInputs(&as, &cs, &ss)
+	w.must(err, "read inputs")
+	w.must(match.WriteResult(&got, match.Run(applicants, seats)), "recompute")
+	if got.String() != want.String() {
+		t.Fatalf("result.csv from the files:\n%s\nwant:\n%s", got.String(), want.String())
+	}
 }
