@@ -398,12 +398,15 @@ func (s *Service) RunDryRun(ctx context.Context, u *user.User, id int64, version
 				placed++
 			}
 		}
+		// The round's updated_at is the dry run's instant: publication
+		// then knows whether anything changed after it (publish.go).
+		now := s.clock()
 		row := DryRunRow{RoundID: id, Seq: seq + 1, Seed: f.Seed, Rubric: string(rubric), Result: string(body),
-			Applicants: len(apps), Placed: placed, CreatedBy: u.ID, CreatedAt: s.clock()}
+			Applicants: len(apps), Placed: placed, CreatedBy: u.ID, CreatedAt: now}
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
-		if err := s.move(tx, u, &f.Round, RunDry, version, nil); err != nil {
+		if err := s.move(tx, u, &f.Round, RunDry, version, map[string]any{"updated_at": now}); err != nil {
 			return err
 		}
 		run = &Run{ID: row.ID, Seq: row.Seq, Seed: row.Seed, CreatedAt: row.CreatedAt, Components: f.Components,

@@ -74,6 +74,14 @@ func (s *Service) Publish(ctx context.Context, u *user.User, id int64, version i
 			}
 			return err
 		}
+		// Publish only what the office saw: nothing changed since the dry run.
+		var later int64
+		if err := tx.Model(&Score{}).Where("round_id = ? AND updated_at > ?", id, run.CreatedAt).Count(&later).Error; err != nil {
+			return err
+		}
+		if later > 0 || r.UpdatedAt.After(run.CreatedAt) {
+			return apperr.New(apperr.Invalid, "selection.err.stale_dry_run")
+		}
 		if err := s.move(tx, u, &r, Publish, version, map[string]any{"published_at": s.clock()}); err != nil {
 			return err
 		}

@@ -551,7 +551,10 @@ func (s *Service) move(tx *gorm.DB, u *user.User, r *Round, action Action, versi
 	if set == nil {
 		set = map[string]any{}
 	}
-	set["state"], set["version"], set["updated_at"] = to, gorm.Expr("version + 1"), s.clock()
+	set["state"], set["version"] = to, gorm.Expr("version + 1")
+	if _, ok := set["updated_at"]; !ok {
+		set["updated_at"] = s.clock()
+	}
 	res := tx.Model(&Round{}).Where("id = ? AND version = ?", r.ID, version).Updates(set)
 	if res.Error != nil {
 		return res.Error

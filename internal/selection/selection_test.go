@@ -41,6 +41,7 @@ type world struct {
 	p1, p2, p3       *catalog.Period // 2, 1 and 1 seats
 	reviewer, office *user.User
 	outsider         *user.User // a reviewer of surgery only
+	clock            *testutil.Clock
 }
 
 func newWorld(t *testing.T, d *db.DB) *world {
@@ -50,7 +51,7 @@ func newWorld(t *testing.T, d *db.DB) *world {
 		t.Fatal(err)
 	}
 	clock := testutil.NewClock(start)
-	w := &world{t: t, ctx: context.Background(), d: d}
+	w := &world{t: t, ctx: context.Background(), d: d, clock: clock}
 	w.cat = catalog.NewService(d, b, clock.Now)
 	w.apps = application.NewService(d, application.Options{Now: clock.Now})
 	w.sel = selection.NewService(d, selection.Options{Now: clock.Now, Applications: w.apps})
@@ -291,6 +292,16 @@ func TestPublishingNominatesThePlacedOnceAndTheStudentThenSeesTheirOutcome(t *te
 		}
 		_, err := w.sel.RunDryRun(w.ctx, w.office, f.ID, f.Version)
 		w.must(err, "dry run")
+		// A score changed after the dry run: publish the dry run the office
+		// has not seen? No.
+		w.clock.Advance(time.Minute)
+		w.score(f, w.office, dan, "70", "3")
+		if _, err := w.sel.Publish(w.ctx, w.office, f.ID, w.version(f.ID)); apperr.CodeOf(err) != apperr.Invalid {
+			t.Fatalf("publishing a dry run older than a score: %v", err)
+		}
+		w.clock.Advance(time.Minute)
+		_, err = w.sel.RunDryRun(w.ctx, w.office, f.ID, w.version(f.ID))
+		w.must(err, "dry run again")
 		rep, err := w.sel.Publish(w.ctx, w.office, f.ID, w.version(f.ID))
 		w.must(err, "publish")
 		if rep.Nominated != 3 || rep.Waitlisted != 1 {
