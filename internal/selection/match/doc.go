@@ -108,6 +108,7 @@
 //     WriteInputs and ReadInputs for the three input files at once; a bad
 //     file is a *CSVError naming the file, line, column and problem code.
 //   - Added: Less and Order (the service order), Draw (one lottery draw),
+//     NewSeed (a seed nobody chooses),
 //     Tiebreaks (the published tie-break keys, then the lottery, folded
 //     into the one Tiebreak number: the rounds have keys, the
 //     agreed API had only the lottery), Waitlists, Next, Award, Synthetic

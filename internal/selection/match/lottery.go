@@ -2,6 +2,7 @@ package match
 
 import (
 	"cmp"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"math"
@@ -82,4 +83,15 @@ func Tiebreaks(seed int64, entries []TieKeys) map[int64]uint64 {
 		}
 	}
 	return out
+}
+
+// NewSeed draws a round's lottery seed from the system's secure source, so
+// nobody, the office included, can choose or foresee it before it is
+// stored and shown.
+func NewSeed() (int64, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return 0, err
+	}
+	return int64(binary.BigEndian.Uint64(b[:])), nil
 }

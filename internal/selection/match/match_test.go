@@ -124,3 +124,29 @@ func TestPublishedTieBreakKeysComeBeforeTheLottery(t *testing.T) {
 		}
 	}
 }
+
+func TestARoundWithMoreThanThreeChoicesCountsEveryRank(t *testing.T) {
+	var choices []Choice
+	for r := 1; r <= 5; r++ {
+		choices = append(choices, Choice{Rank: r, PeriodID: int64(r), Eligible: true})
+	}
+	seats := []Seat{{PeriodID: 1}, {PeriodID: 2}, {PeriodID: 3}, {PeriodID: 4}, {PeriodID: 5, CapacityLeft: 1}}
+	r := Run([]Applicant{{ID: 1, Class: 1, Choices: choices}, {ID: 2, Class: 1, Choices: choices}}, seats)
+	if len(r.PlacedAt) != 6 || r.PlacedAt[5] != 1 || r.PlacedAt[0] != 1 {
+		t.Fatalf("placed at %v, want one at choice 5 and one unplaced", r.PlacedAt)
+	}
+}
+
+func TestNewSeedDrawsAFreshSeedEachTime(t *testing.T) {
+	a, err := NewSeed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewSeed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a == b {
+		t.Fatalf("two seeds are both %d", a)
+	}
+}
