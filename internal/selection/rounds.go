@@ -2,8 +2,6 @@ package selection
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/binary"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,6 +11,7 @@ import (
 
 	"portal/internal/apperr"
 	"portal/internal/catalog"
+	"portal/internal/selection/match"
 	"portal/internal/user"
 )
 
@@ -228,13 +227,6 @@ func uniq(ids []int64) []int64 {
 	return slices.Compact(out)
 }
 
-// newSeed is a lottery seed nobody chose: positive, so that it reads well.
-func newSeed() int64 {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return int64(binary.BigEndian.Uint64(b[:]) >> 1 % 1_000_000_000)
-}
-
 // Create opens a round as the office fills it in.
 func (s *Service) Create(ctx context.Context, u *user.User, in RoundInput) (*Round, error) {
 	if !isOffice(u) {
@@ -246,9 +238,13 @@ func (s *Service) Create(ctx context.Context, u *user.User, in RoundInput) (*Rou
 		if err != nil {
 			return err
 		}
+		seed, err := match.NewSeed()
+		if err != nil {
+			return err
+		}
 		now := s.clock()
 		r = Round{Name: strings.TrimSpace(in.Name), Term: strings.TrimSpace(in.Term), Deadline: c.deadline, State: Open, Version: 1,
-			Seed: newSeed(), AutoPromote: in.AutoPromote, AppealDays: c.appealDays, RuleMinYear: in.RuleMinYear,
+			Seed: seed, AutoPromote: in.AutoPromote, AppealDays: c.appealDays, RuleMinYear: in.RuleMinYear,
 			RuleLanguage: in.RuleLanguage, RulePriorClass: in.RulePrior, CreatedBy: u.ID, CreatedAt: now, UpdatedAt: now}
 		if err := tx.Create(&r).Error; err != nil {
 			return err
