@@ -492,3 +492,30 @@ func TestTheCSVFilesOfADryRunReproduceItsResult(t *testing.T) {
 		t.Fatalf("result.csv from the files:\n%s\nwant:\n%s", got.String(), want.String())
 	}
 }
+
+// The same round with the same seed gives the same result on both
+// dialects, ties decided by the lottery included.
+func TestADryRunIsTheSameOnBothDialects(t *testing.T) {
+	results := map[string]string{}
+	testutil.EachDialect(t, func(t *testing.T, dialect string) {
+		d := testutil.OpenDB(t, dialect)
+		w := newWorld(t, d)
+		var apps []*application.Application
+		for i := range 8 {
+			apps = append(apps, w.approved(fmt.Sprintf("student %d", i), w.p2, w.p1, w.p3))
+		}
+		f := w.round()
+		for i, a := range apps {
+			w.score(f, w.office, a, strconv.Itoa(70+i%2*10), "5") // two scores only: the lottery decides
+		}
+		w.must(d.Model(&selection.Round{}).Where("id = ?", f.ID).Update("seed", 20270401).Error, "seed")
+		run, err := w.sel.RunDryRun(w.ctx, w.office, f.ID, f.Version)
+		w.must(err, "dry run")
+		var b bytes.Buffer
+		w.must(match.WriteResult(&b, run.Result), "result")
+		results[dialect] = b.String()
+	})
+	if results[testutil.SQLite] != results[testutil.Postgres] {
+		t.Fatalf("SQLite:\n%s\nPostgreSQL:\n%s", results[testutil.SQLite], results[testutil.Postgres])
+	}
+}
