@@ -28,10 +28,10 @@ const (
 )
 
 // auditGroups are the kinds of event the "what" filter offers.
-var auditGroups = []string{"auth", "user", "document", "catalog", "notify", "application", "rotation"}
+var auditGroups = []string{"auth", "user", "document", "catalog", "notify", "application", "rotation", "selection"}
 
 // auditObjects are the kinds of object the "about" filter offers.
-var auditObjects = []string{"application", "rotation_request", "document", "user", "institution", "agreement", "elective", "department", "funding", "period", "catalog_import"}
+var auditObjects = []string{"application", "rotation_request", "document", "user", "institution", "agreement", "elective", "department", "funding", "period", "catalog_import", "selection_round"}
 
 // auditObjectPages are the pages an object of a kind has, by id.
 var auditObjectPages = map[string]string{
@@ -43,6 +43,7 @@ var auditObjectPages = map[string]string{
 	"department":       "/manage/departments/",
 	"funding":          "/manage/funding/",
 	"catalog_import":   "/manage/import/",
+	"selection_round":  "/rounds/",
 }
 
 type adminAuditView struct {

@@ -44,7 +44,8 @@ type applicationView struct {
 	Withdraw   *applicationForm
 	Note       *applicationForm
 	IsReviewer bool
-	Claim      *reviewClaimView // who holds it, and taking or giving it (review_claim.go)
+	Claim      *reviewClaimView  // who holds it, and taking or giving it (review_claim.go)
+	Selection  *roundOutcomeView // the student's published selection outcome (rounds_outcome.go)
 }
 
 // applicationAlert says what went wrong with the last request: a refusal
@@ -239,6 +240,9 @@ func (s *Server) applicationPage(c echo.Context, status int, id int64, at *appli
 		}
 	}
 	if err := s.reviewClaimOf(ctx, &v, u, at, fields); err != nil {
+		return err
+	}
+	if v.Selection, err = s.roundOutcome(c, v.Page, id); err != nil {
 		return err
 	}
 	return s.render.render(c, status, pageApplication, v)

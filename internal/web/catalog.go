@@ -77,6 +77,9 @@ func (s *Server) browseElective(c echo.Context) error {
 		return err
 	}
 	v.Held = electiveHeldOf(v.Page, h)
+	if v.Cutoffs, err = s.roundCutoffs(c, v.Page, d.Elective.ID); err != nil {
+		return err
+	}
 	v.Apply = applyForm(v.Page, u, d, s.Catalog.Today(), h)
 	if v.Star, err = s.starOfElective(c, v.Page, d.Elective.ID, v.Retired); err != nil { // stars.go
 		return err

@@ -322,6 +322,7 @@ type browseElectiveView struct {
 	Apply               *ApplyForm       // applications: nil unless a student may apply now
 	Held                *electiveHeld    // what the signed-in student already has here
 	Star                *starButton      // a student's star toggle (stars.go)
+	Cutoffs             *roundCutoffs    // the last selection round's figures (rounds_outcome.go)
 }
 
 func (v *browseElectiveView) fill(d *catalog.ElectiveDetail, today time.Time) {

@@ -65,6 +65,14 @@ const (
 	pageWatchStarred  pageName = "watch_starred"
 	pageWatchSearches pageName = "watch_searches"
 	pageWatchCalendar pageName = "watch_calendar"
+
+	// Selection rounds (rounds*.go).
+	pageRounds        pageName = "rounds"
+	pageRoundsForm    pageName = "rounds_form"
+	pageRoundsShow    pageName = "rounds_show"
+	pageRoundsScores  pageName = "rounds_scores"
+	pageRoundsDryRun  pageName = "rounds_dryrun"
+	pageRoundsCompare pageName = "rounds_compare"
 )
 
 // pageNames are all the pages, for the start-up check and the tests.
@@ -77,6 +85,7 @@ var pageNames = []pageName{
 	pageRotation, pageRotationNew, pageRotations, pageSigninEmail, pageSigninEmailSent,
 	pageSigninLink, pageSigningOut, pageVerify, pageWallet,
 	pageWatchStarred, pageWatchSearches, pageWatchCalendar, // watch
+	pageRounds, pageRoundsForm, pageRoundsShow, pageRoundsScores, pageRoundsDryRun, pageRoundsCompare,
 }
 
 // fragmentName names a template of the partials that htmx requests get
@@ -283,6 +292,7 @@ var navigation = []struct {
 	// watch (stars.go, calendar_feed.go)
 	{"nav.starred", "/starred", students},
 	{"nav.calendar_feed", "/settings/calendar", signedIn},
+	{"nav.rounds", "/rounds", reviewers},
 }
 
 func roleLabel(b *i18n.Bundle, l i18n.Lang, r user.Role) string {

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"portal/internal/auth"
+	"portal/internal/selection"
 	"portal/internal/user"
 )
 
@@ -279,5 +280,27 @@ func (s *Server) pageRoutes(g *echo.Group) {
 		r.post("/searches/:id/delete", students, s.searchDelete)
 		r.get("/settings/calendar", signedIn, s.calendarFeedSettings)
 		r.post("/settings/calendar/reset", signedIn, s.calendarFeedReset)
+	}
+
+	// Selection rounds: the office's rounds, dry runs and publication;
+	// reviewers score the applicants in their scope (rounds*.go).
+	if s.Selection != nil {
+		r.area("/rounds", reviewers)
+		r.get("/rounds", reviewers, s.roundsList)
+		r.get("/rounds/new", office, s.roundNew)
+		r.post("/rounds", office, s.roundCreate)
+		r.get("/rounds/:id", reviewers, s.roundShow)
+		r.get("/rounds/:id/edit", office, s.roundEdit)
+		r.post("/rounds/:id", office, s.roundUpdate)
+		r.get("/rounds/:id/scores", reviewers, s.roundScores)
+		r.post("/rounds/:id/scores/:app", reviewers, s.roundScoresSave)
+		r.post("/rounds/:id/start_scoring", office, s.roundAct(selection.StartScoring))
+		r.post("/rounds/:id/rescore", office, s.roundAct(selection.Rescore))
+		r.post("/rounds/:id/dry_run", office, s.roundAct(selection.RunDry))
+		r.post("/rounds/:id/publish", office, s.roundAct(selection.Publish))
+		r.post("/rounds/:id/close", office, s.roundAct(selection.Close))
+		r.get("/rounds/:id/compare", office, s.roundCompare)
+		r.get("/rounds/:id/dry-runs/:seq", office, s.roundDryRun)
+		r.get("/rounds/:id/dry-runs/:seq/:file", office, s.roundFile)
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"portal/internal/letter"
 	"portal/internal/notify"
 	"portal/internal/rotation"
+	"portal/internal/selection"
 	"portal/internal/user"
 	"portal/internal/watch"
 )
@@ -66,6 +67,8 @@ type Deps struct {
 	Rotations *rotation.Service
 	// Watch keeps stars, saved searches and calendar feeds.
 	Watch *watch.Service
+	// Selection keeps the selection rounds; nil leaves /rounds out.
+	Selection *selection.Service
 }
 
 // DemoUser is a demo identity of the development provider.

@@ -230,6 +230,7 @@ func (c *crawler) refusals(who string) {
 		post("/review/bulk", "action", "dance")
 		c.b.upload(token, "electives.csv", importCSV(c.t, importRows(2)), false)
 		c.b.upload(token, "electives.csv", []byte("not,a,catalog\n"), false)
+		roundRefusals(c.t, c.b, post) // rounds_test.go
 	case "admin":
 		post("/admin/users/1/roles", "role", "nobody")
 	}

@@ -30,6 +30,7 @@ import (
 	"portal/internal/letter"
 	"portal/internal/notify"
 	"portal/internal/rotation"
+	"portal/internal/selection"
 	"portal/internal/storage"
 	"portal/internal/user"
 	"portal/internal/watch"
@@ -201,6 +202,13 @@ func (a *App) open(ctx context.Context, o Options) error {
 		Letters: letter.NewService(a.DB, letter.Options{BaseURL: cfg.BaseURL, I18n: bundle, Zone: a.Zone}),
 	}
 	// Interfaces hold a nil *Provider as non-nil: set them only when there is one.
+	// selection rounds, which publish through the outgoing workflow
+	deps.Selection = selection.NewService(a.DB, selection.Options{Applications: a.Applications, Zone: a.Zone})
+	if a.Dev != nil && o.DemoApplications {
+		if err := a.seedDemoRounds(ctx, deps.Selection, devUsers); err != nil { // rounds.go
+			return err
+		}
+	}
 	if a.Dev != nil {
 		deps.DevProvider = a.Dev
 	}

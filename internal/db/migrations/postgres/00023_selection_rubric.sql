@@ -1,0 +1,31 @@
+-- +goose Up
+-- A round's rubric: its score components with their weights and ranges,
+-- and its tie-break keys in order. A value is scored as its place in the
+-- component's range, weighted: a score is 0 to 100 whatever the ranges.
+-- A tie-break key (kind) is a component (its raw value, higher first) or
+-- 'submitted' (the earlier submission first); the lottery comes last.
+CREATE TABLE selection_components (
+    id         BIGSERIAL PRIMARY KEY,
+    round_id   BIGINT NOT NULL REFERENCES selection_rounds (id) ON DELETE CASCADE,
+    ordinal   INTEGER NOT NULL,
+    name_en    TEXT NOT NULL,
+    name_zh    TEXT NOT NULL,
+    weight     INTEGER NOT NULL,
+    min_value  INTEGER NOT NULL,
+    max_value  INTEGER NOT NULL,
+    CHECK (weight BETWEEN 0 AND 100 AND max_value > min_value)
+);
+CREATE UNIQUE INDEX selection_components_ordinal ON selection_components (round_id, ordinal);
+
+CREATE TABLE selection_tiebreaks (
+    round_id     BIGINT NOT NULL REFERENCES selection_rounds (id) ON DELETE CASCADE,
+    ordinal     INTEGER NOT NULL,
+    kind         TEXT NOT NULL,
+    component_id BIGINT REFERENCES selection_components (id) ON DELETE CASCADE,
+    PRIMARY KEY (round_id, ordinal),
+    CHECK (kind IN ('component', 'submitted') AND (kind = 'submitted' OR component_id IS NOT NULL))
+);
+
+-- +goose Down
+DROP TABLE selection_tiebreaks;
+DROP TABLE selection_components;
