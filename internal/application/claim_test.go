@@ -133,6 +133,15 @@ func TestClaimEndsWithItsStageAndDecisionsTakeOver(t *testing.T) {
 			t.Fatalf("the starter no longer holds it: %+v", st)
 		}
 
+		// Starting a claimed one over its holder: the starter holds it now.
+		b := w.at(w.applicant(), application.Submitted)
+		w.must(w.s.Claim(w.ctx, w.reviewer, b.ID, audit.Meta{}), "claim b")
+		_, err = w.s.StartReview(w.ctx, w.reviewer2, b.ID, application.ReviewInput{Version: b.Version, TakeOver: true})
+		w.must(err, "start b, taking over")
+		if st := w.holder(w.reviewer2, b.ID); !st.Mine {
+			t.Errorf("the one who took b over does not hold it: %+v", st.Holder)
+		}
+
 		_, err = w.s.Approve(w.ctx, w.reviewer2, a.ID, application.ReviewInput{Version: a.Version})
 		wantErr(t, err, apperr.Conflict, "claim.err.held_decide")
 		if got := w.reload(a); got.Status != application.DepartmentReview {

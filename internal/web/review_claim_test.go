@@ -101,7 +101,8 @@ func TestReviewClaimAndAssign(t *testing.T) {
 		}
 		pg = second.post(application.Link(a)+"/start_review", url.Values{"_csrf": {tok}, "version": {"1"}, "takeover": {"1"}})
 		wantStatus(t, pg, http.StatusOK)
-		if st, _ := p.stage(a); st != string(application.DepartmentReview) || p.holderOf(a) != 0 {
+		// The one who took it over holds it under review.
+		if st, _ := p.stage(a); st != string(application.DepartmentReview) || p.holderOf(a) != p.userID("demo-reviewer-second") {
 			t.Errorf("after taking over: %s, held by %d", st, p.holderOf(a))
 		}
 
