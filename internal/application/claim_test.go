@@ -169,6 +169,16 @@ func TestClaimEndsWithItsStageAndDecisionsTakeOver(t *testing.T) {
 		if st := w.holder(w.office, a.ID); st.Holder != nil {
 			t.Errorf("after nominating the claim is %+v", st.Holder)
 		}
+		// Whoever moves it, the claim ends: here its student withdraws it.
+		someone := w.applicant()
+		c := w.at(someone, application.DepartmentReview)
+		w.must(w.s.Claim(w.ctx, w.reviewer, c.ID, audit.Meta{}), "claim c")
+		_, err = w.s.Withdraw(w.ctx, someone, c.ID, application.AnswerInput{Version: c.Version})
+		w.must(err, "withdraw c")
+		w.must(w.d.Table("application_claims").Where("application_id = ?", c.ID).Count(&n).Error, "claims of c")
+		if n != 0 {
+			t.Error("a withdrawn application is still claimed")
+		}
 	})
 }
 
