@@ -371,8 +371,8 @@ func holds(tx *gorm.DB, u *user.User, a *Application) (bool, error) {
 	return err == nil && h != nil && u != nil && h.UserID == u.ID, err
 }
 
-// keepClaim gives u the claim of application id at stage: a reviewer who
-// held a submitted application keeps it through starting its review.
+// keepClaim gives u the claim of application id at stage: whoever starts
+// the review of a claimed submitted application holds it under review.
 func keepClaim(tx *gorm.DB, u *user.User, id int64, stage Stage, now time.Time) error {
 	return tx.Create(&claimRow{ApplicationID: id, UserID: u.ID, Stage: stage, ClaimedAt: now}).Error
 }

@@ -133,6 +133,15 @@ func TestClaimEndsWithItsStageAndDecisionsTakeOver(t *testing.T) {
 			t.Fatalf("the starter no longer holds it: %+v", st)
 		}
 
+		// Starting a claimed one over its holder: the starter holds it now.
+		b := w.at(w.applicant(), application.Submitted)
+		w.must(w.s.Claim(w.ctx, w.reviewer, b.ID, audit.Meta{}), "claim b")
+		_, err = w.s.StartReview(w.ctx, w.reviewer2, b.ID, application.ReviewInput{Version: b.Version, TakeOver: true})
+		w.must(err, "start b, taking over")
+		if st := w.holder(w.reviewer2, b.ID); !st.Mine {
+			t.Errorf("the one who took b over does not hold it: %+v", st.Holder)
+		}
+
 		_, err = w.s.Approve(w.ctx, w.reviewer2, a.ID, application.ReviewInput{Version: a.Version})
 		wantErr(t, err, apperr.Conflict, "claim.err.held_decide")
 		if got := w.reload(a); got.Status != application.DepartmentReview {
@@ -159,6 +168,16 @@ func TestClaimEndsWithItsStageAndDecisionsTakeOver(t *testing.T) {
 		w.must(err, "nominate")
 		if st := w.holder(w.office, a.ID); st.Holder != nil {
 			t.Errorf("after nominating the claim is %+v", st.Holder)
+		}
+		// Whoever moves it, the claim ends: here its student withdraws it.
+		someone := w.applicant()
+		c := w.at(someone, application.DepartmentReview)
+		w.must(w.s.Claim(w.ctx, w.reviewer, c.ID, audit.Meta{}), "claim c")
+		_, err = w.s.Withdraw(w.ctx, someone, c.ID, application.AnswerInput{Version: c.Version})
+		w.must(err, "withdraw c")
+		w.must(w.d.Table("application_claims").Where("application_id = ?", c.ID).Count(&n).Error, "claims of c")
+		if n != 0 {
+			t.Error("a withdrawn application is still claimed")
 		}
 	})
 }

@@ -66,13 +66,15 @@ func (s *Service) review(ctx context.Context, u *user.User, id int64, action Act
 }
 
 // StartReview: a department reviewer in scope picks up a submitted
-// application. One who held it while it waited keeps it under review:
-// starting is what they took it for.
+// application. A claimed one stays claimed under review, by the starter:
+// the holder keeps what they took it for, and one who took it over (the
+// claim's check, in review) holds it now.
 func (s *Service) StartReview(ctx context.Context, u *user.User, id int64, in ReviewInput) (*Application, error) {
 	held := false
 	return s.review(ctx, u, id, StartReview, in, false, change{
-		Check: func(tx *gorm.DB, a *Application, _ []Choice) (err error) {
-			held, err = holds(tx, u, a)
+		Check: func(tx *gorm.DB, a *Application, _ []Choice) error {
+			h, err := holderOf(tx, a)
+			held = h != nil
 			return err
 		},
 		After: func(tx *gorm.DB, a *Application, _ []Choice, now time.Time) error {

@@ -140,7 +140,7 @@ func (s *Server) reviewClaimAct(c echo.Context, action string, run func(ctx cont
 		}})
 }
 
-// reviewClaim takes the application for the reader.
+// claim takes the application for the reader.
 func (rv *reviewer) claim(c echo.Context) error {
 	return rv.reviewClaimAct(c, "take", func(ctx context.Context, u *user.User, id int64, _ url.Values) error {
 		return rv.Applications.Claim(ctx, u, id, meta(c))

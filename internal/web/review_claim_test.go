@@ -101,7 +101,8 @@ func TestReviewClaimAndAssign(t *testing.T) {
 		}
 		pg = second.post(application.Link(a)+"/start_review", url.Values{"_csrf": {tok}, "version": {"1"}, "takeover": {"1"}})
 		wantStatus(t, pg, http.StatusOK)
-		if st, _ := p.stage(a); st != string(application.DepartmentReview) || p.holderOf(a) != 0 {
+		// The one who took it over holds it under review.
+		if st, _ := p.stage(a); st != string(application.DepartmentReview) || p.holderOf(a) != p.userID("demo-reviewer-second") {
 			t.Errorf("after taking over: %s, held by %d", st, p.holderOf(a))
 		}
 
@@ -120,8 +121,8 @@ func TestReviewClaimAndAssign(t *testing.T) {
 		wantText(t, pg, i18n.English, "flash.claim_assign")
 		mine := second.get("/review?claim=mine")
 		wantStatus(t, mine, http.StatusOK)
-		if rowOf(mine, b) == "" || rowOf(mine, a) != "" {
-			t.Errorf("the colleague's taken-by-me is not b alone:\n%s", mine.Body)
+		if rowOf(mine, b) == "" || rowOf(mine, a) == "" || rowOf(mine, far) != "" {
+			t.Errorf("the colleague's taken-by-me is not b, assigned, and a, taken over:\n%s", mine.Body)
 		}
 		if !strings.Contains(mine.Body, `aria-current="page">`+bundle.T(i18n.English, "claim.queue.tab")) {
 			t.Error("the taken-by-me tab is not the current one")
