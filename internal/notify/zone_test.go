@@ -46,7 +46,7 @@ func TestAMailShowsTheLocalTimeWithItsZone(t *testing.T) {
 			en.Email: {"Please accept or decline it by 21 Dec 2026 23:59 (Taipei time, UTC+8).",
 				"Reminder: answer the offer for application A-2026-0042 by 21 Dec 2026 23:59 (Taipei time, UTC+8)"},
 			zh.Email:  {"2026年12月21日 23:59（台北時間，UTC+8）"},
-			old.Email: {"by 2026-12-05 09:00 UTC"},
+			old.Email: {"by 5 Dec 2026 09:00 UTC"},
 		}
 		got := map[string]string{}
 		for _, m := range mails.List() {
