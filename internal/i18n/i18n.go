@@ -1,7 +1,8 @@
 // Package i18n translates the portal's user-facing text. Messages live in
 // JSON files under locales/<language>/, one file per area of the portal,
 // keyed by a stable id; code and templates name keys, never English
-// sentences.
+// sentences. A message holding a count has its language's plural forms
+// (plural.go, locales/<language>/plural.json).
 package i18n
 
 import (

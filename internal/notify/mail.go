@@ -101,8 +101,12 @@ type digestLine struct {
 	URL    string
 }
 
-// T translates key into the recipient's language.
-func (v mailView) T(key string, args ...any) string { return v.bundle.T(v.Lang, key, args...) }
+// T translates key into the recipient's language, the ISO dates among args
+// (a mail's data) written as the language writes dates (clock.Readable).
+func (v mailView) T(key string, args ...any) string {
+	tr := func(k string, a ...any) string { return v.bundle.T(v.Lang, k, a...) }
+	return v.bundle.T(v.Lang, key, clock.Readable(tr, args)...)
+}
 
 // D is the data value key as text as the recipient reads it (shown), ""
 // when absent.
@@ -186,7 +190,9 @@ func args(b *i18n.Bundle, lang i18n.Lang, z clock.Zone, k Kind, data map[string]
 		}
 		out = append(out, oneLine(v))
 	}
-	return out
+	// A date in the data (or an older mail's time as text) reads as the
+	// language writes dates.
+	return clock.Readable(func(k string, a ...any) string { return b.T(lang, k, a...) }, out)
 }
 
 // render builds the subject and both bodies of kind k for v.

@@ -43,10 +43,10 @@ func TestAMailShowsTheLocalTimeWithItsZone(t *testing.T) {
 		drain(t, s)
 
 		want := map[string][]string{
-			en.Email: {"Please accept or decline it by 2026-12-21 23:59 (Taipei time, UTC+8).",
-				"Reminder: answer the offer for application A-2026-0042 by 2026-12-21 23:59 (Taipei time, UTC+8)"},
-			zh.Email:  {"2026-12-21 23:59（台北時間，UTC+8）"},
-			old.Email: {"by 2026-12-05 09:00 UTC"},
+			en.Email: {"Please accept or decline it by 21 Dec 2026 23:59 (Taipei time, UTC+8).",
+				"Reminder: answer the offer for application A-2026-0042 by 21 Dec 2026 23:59 (Taipei time, UTC+8)"},
+			zh.Email:  {"2026年12月21日 23:59（台北時間，UTC+8）"},
+			old.Email: {"by 5 Dec 2026 09:00 UTC"},
 		}
 		got := map[string]string{}
 		for _, m := range mails.List() {
@@ -71,7 +71,7 @@ func TestAMailShowsTheLocalTimeWithItsZone(t *testing.T) {
 		for _, n := range notes {
 			titles = append(titles, n.Title)
 		}
-		if !strings.Contains(strings.Join(titles, "\n"), "2026-12-21 23:59（台北時間，UTC+8）") {
+		if !strings.Contains(strings.Join(titles, "\n"), "2026年12月21日 23:59（台北時間，UTC+8）") {
 			t.Errorf("the bell says %q", titles)
 		}
 	})

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"portal/internal/catalog"
+	"portal/internal/clock"
 	"portal/internal/i18n"
 	"portal/internal/wiring"
 )
@@ -337,7 +338,7 @@ func TestManageElectiveWithPeriods(t *testing.T) {
 			}
 		}
 		errMsg := regexp.MustCompile(`<p class="field-error" id="period-new-starts_on-error">([^<]+)</p>`).FindStringSubmatch(pg.Body)
-		if errMsg == nil || !strings.Contains(errMsg[1], first[0]) {
+		if errMsg == nil || !strings.Contains(errMsg[1], clock.Readable(trIn(i18n.English), []any{first[0]})[0].(string)) {
 			t.Errorf("no overlap message next to the start date: %v", errMsg)
 		}
 		if n := periods(); n != 2 {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"portal/internal/auth/devoidc"
+	"portal/internal/clock"
 	"portal/internal/document"
 	"portal/internal/i18n"
 	"portal/internal/rotation"
@@ -588,7 +589,10 @@ func TestRotationSpanPickerOverHTTP(t *testing.T) {
 			t.Fatalf("no row for the week of %s:\n%s", week, weeks.Body)
 			return ""
 		}
-		tr := func(key string, args ...any) string { return p.App.Web.I18n.T(i18n.English, key, args...) }
+		// As a page says it: its ISO date arguments written as it writes dates.
+		tr := func(key string, args ...any) string {
+			return p.App.Web.I18n.T(i18n.English, key, clock.Readable(trIn(i18n.English), args)...)
+		}
 		for week, want := range map[string]string{
 			p.week(3):  tr("calendar.span.blocked.closed", p.week(6)),
 			p.week(4):  tr("calendar.span.blocked.closed", p.week(6)),

@@ -16,7 +16,9 @@ import (
 	portal "portal"
 	"portal/internal/application"
 	"portal/internal/catalog"
+	"portal/internal/clock"
 	"portal/internal/config"
+	"portal/internal/i18n"
 	"portal/internal/testutil"
 	"portal/internal/user"
 )
@@ -337,8 +339,15 @@ func TestOfferJobsRemindOnceThenExpire(t *testing.T) {
 			}
 		}
 		// in the student's language, English or Chinese
-		day := a.Zone.Date(deadline)
-		en, zh := day+" 23:59 (Taipei time, UTC+8)", day+" 23:59（台北時間，UTC+8）"
+		b, err := i18n.Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := func(l i18n.Lang) clock.Translate {
+			return func(k string, args ...any) string { return b.T(l, k, args...) }
+		}
+		en := a.Zone.DateText(in(i18n.English), deadline) + " 23:59 (Taipei time, UTC+8)"
+		zh := a.Zone.DateText(in(i18n.TraditionalChinese), deadline) + " 23:59（台北時間，UTC+8）"
 		reminded := false
 		for _, m := range a.Mail.List() {
 			for _, want := range []string{en, zh} {
