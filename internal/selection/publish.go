@@ -244,7 +244,8 @@ func (s *Service) ForApplication(ctx context.Context, u *user.User, appID int64)
 		return nil, nil
 	}
 	var v *StudentView
-	err := s.tx(ctx, func(tx *gorm.DB) error {
+	// Outside a transaction, as Cutoffs: every application page asks.
+	err := func(tx *gorm.DB) error {
 		var a application.Application
 		if err := tx.Take(&a, appID).Error; err != nil {
 			return err
@@ -292,7 +293,7 @@ func (s *Service) ForApplication(ctx context.Context, u *user.User, appID int64)
 			}
 		}
 		return nil
-	})
+	}(s.db.WithContext(ctx))
 	if err != nil {
 		return nil, wrap(err, "selection outcome")
 	}
@@ -314,9 +315,12 @@ type Cutoff struct {
 
 // Cutoffs are the figures of elective electiveID's periods in the last
 // published round that included any of them; none before one is.
+//
+// It reads outside a transaction: every elective page asks, and on SQLite
+// a transaction would take the write lock for a read.
 func (s *Service) Cutoffs(ctx context.Context, electiveID int64) ([]Cutoff, error) {
 	var out []Cutoff
-	err := s.tx(ctx, func(tx *gorm.DB) error {
+	err := func(tx *gorm.DB) error {
 		var r Round
 		err := tx.Table("selection_rounds AS r").Select("r.*").
 			Joins("JOIN selection_round_periods AS rp ON rp.round_id = r.id").
@@ -356,7 +360,7 @@ func (s *Service) Cutoffs(ctx context.Context, electiveID int64) ([]Cutoff, erro
 				Cutoff: cut, HasCutoff: ok, FirstChoice: first[seat.PeriodID], Seats: seat.CapacityLeft})
 		}
 		return nil
-	})
+	}(s.db.WithContext(ctx))
 	return out, wrap(err, "cutoffs")
 }
 
