@@ -10,6 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"portal/internal/clock"
 	"portal/internal/rotation"
 	"portal/internal/wiring"
 )
@@ -57,7 +58,7 @@ func TestCalendarSpanPicker(t *testing.T) {
 	a, base := startPortalWith(t, nil)
 	seedRotations(t, a)
 	im := departmentID(t, a, "IM")
-	week := func(n int) string { return rotation.Monday(time.Now()).AddDate(0, 0, 7*n).Format(time.DateOnly) }
+	week := func(n int) string { return thisMonday().AddDate(0, 0, 7*n).Format(time.DateOnly) }
 
 	ap := newTab(t, base)
 	ap.signIn("incoming")
@@ -82,7 +83,7 @@ func TestCalendarSpanPicker(t *testing.T) {
 			return {Class: tr.className, Status: tr.lastElementChild.innerText.trim(), Disabled: r.disabled};
 		})()`, w))
 	}
-	if r := rowOf(week(7)); !r.Disabled || r.Status != "Cannot start here: the week of "+week(10)+" is closed" {
+	if r := rowOf(week(7)); !r.Disabled || r.Status != "Cannot start here: the week of "+dayText(week(10))+" is closed" {
 		t.Errorf("four weeks from %s, across the closed week %s: %+v", week(7), week(10), r)
 	}
 	if r := rowOf(week(10)); !r.Disabled || r.Status != "Closed" {
@@ -119,7 +120,7 @@ func TestCalendarSpanPicker(t *testing.T) {
 		t.Fatalf("saving the request answered %d", status)
 	}
 	wantEqual(t, "flash after saving", ap.state().Flash, "Your request is saved.")
-	wantContains(t, "the request's dates", ap.state().Body, start)
+	wantContains(t, "the request's dates", ap.state().Body, dayText(start))
 }
 
 // The coordinator publishes one seat a week over two weeks that have
@@ -131,7 +132,7 @@ func TestCalendarLowerSeatsAsks(t *testing.T) {
 	a, base := startPortalWith(t, nil)
 	seedRotations(t, a)
 	im := departmentID(t, a, "IM")
-	week := func(n int) string { return rotation.Monday(time.Now()).AddDate(0, 0, 7*n).Format(time.DateOnly) }
+	week := func(n int) string { return thisMonday().AddDate(0, 0, 7*n).Format(time.DateOnly) }
 
 	co := newTab(t, base)
 	co.signIn("coordinator")
@@ -190,4 +191,15 @@ func TestCalendarOnPhone(t *testing.T) {
 		tb.checkNoHorizontalScroll("calendar of the " + who)
 		tb.shot("calendar-390-" + who)
 	}
+}
+
+// thisMonday is the Monday of today's week in the portal's default zone
+// (Asia/Taipei), as the calendar counts it: late on a Sunday UTC it is
+// already the next Monday there.
+func thisMonday() time.Time {
+	z, err := clock.Load("Asia/Taipei")
+	if err != nil {
+		panic(err)
+	}
+	return rotation.Monday(z.Day(time.Now()))
 }

@@ -103,7 +103,7 @@ func TestAdminCreatesElectiveWithPeriods(t *testing.T) {
 		wantEqual(t, "flash after adding a period", tb.state().Flash, "Created.")
 	}
 	rows := eval[[]string](tb, `Array.from(document.querySelectorAll(".manage-periods tbody th[scope=row]"), e => e.innerText.trim())`)
-	if len(rows) != 2 || rows[0] != first[0]+" – "+first[1] || rows[1] != second[0]+" – "+second[1] {
+	if len(rows) != 2 || rows[0] != dayText(first[0])+" – "+dayText(first[1]) || rows[1] != dayText(second[0])+" – "+dayText(second[1]) {
 		t.Fatalf("periods listed: %q, want the two added", rows)
 	}
 	tb.checkA11y("elective page with two periods")
@@ -125,7 +125,7 @@ func TestAdminCreatesElectiveWithPeriods(t *testing.T) {
 	wantEqual(t, "start date aria-invalid", next.Invalid, "true")
 	wantEqual(t, "start date aria-describedby", next.DescribedBy, "period-new-starts_on-error")
 	wantEqual(t, "message next to the start date", next.Message,
-		fmt.Sprintf("period-new-starts_on-error: This period overlaps the period from %s to %s.", first[0], first[1]))
+		fmt.Sprintf("period-new-starts_on-error: This period overlaps the period from %s to %s.", dayText(first[0]), dayText(first[1])))
 	wantEqual(t, "start date kept", next.Value, day(2, 14))
 	wantEqual(t, "capacity kept", next.Capacity, "2")
 	wantContains(t, "summary", eval[string](tb, `document.querySelector(".error-summary a[href='#period-new-starts_on']").innerText`), "overlaps")

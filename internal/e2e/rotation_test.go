@@ -132,7 +132,7 @@ func (tb *tab) calendarWeeks(dep int64, from string, weeks ...string) []calendar
 			if (!row) return {Seats: -1, Used: -1, Reserved: -1, Free: -1};
 			const n = Array.from(row.querySelectorAll("td"), td => parseInt(td.innerText, 10));
 			return {Seats: n[0], Used: n[1], Reserved: n[2], Free: n[3]};
-		})()`, w))
+		})()`, dayText(w)))
 		if out[i].Seats < 0 {
 			tb.t.Fatalf("the calendar from %s has no row for the week of %s", from, w)
 		}
@@ -272,7 +272,7 @@ func TestRotationFromSignInToLetter(t *testing.T) {
 	s := ap.state()
 	wantEqual(t, "flash after submitting", s.Flash, "Your request is submitted.")
 	wantEqual(t, "stage after submitting", ap.stage(), "submitted")
-	wantContains(t, "the request's dates", s.Body, start)
+	wantContains(t, "the request's dates", s.Body, dayText(start))
 	ap.checkA11y("submitted request")
 	path := strings.TrimPrefix(s.URL, base)
 	if !regexp.MustCompile(`^/rotations/\d+$`).MatchString(path) {
@@ -412,4 +412,13 @@ func rotationDay(t *testing.T, s string) time.Time {
 		t.Fatalf("date %q: %v", s, err)
 	}
 	return d
+}
+
+// dayText is an ISO day (2027-02-08) as English pages write it: "8 Feb 2027".
+func dayText(iso string) string {
+	d, err := time.Parse(time.DateOnly, iso)
+	if err != nil {
+		return iso
+	}
+	return d.Format("2 Jan 2006")
 }

@@ -52,7 +52,7 @@ func TestStudentUploadsAPassport(t *testing.T) {
 	wantEqual(t, "flash after upload", s.Flash, "The document was added to your wallet.")
 	doc := eval[string](tb, `document.querySelector(".wallet-doc").innerText`)
 	wantContains(t, "listed document", doc, "passport-scan.pdf")
-	wantContains(t, "listed document", doc, "Expires "+expires)
+	wantContains(t, "listed document", doc, "Expires "+dayText(expires))
 	wantContains(t, "listed document", doc, "Expiring soon")
 	wantEqual(t, "group heading", eval[string](tb, `document.querySelector(".wallet-group h3").innerText`), "Passport")
 	tb.checkA11y("wallet with a passport")

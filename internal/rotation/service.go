@@ -48,8 +48,9 @@ func NewService(d *db.DB, o Options) *Service {
 
 func (s *Service) clock() time.Time { return s.now().UTC() }
 
-// Today is the service's calendar day.
-func (s *Service) Today() time.Time { return Day(s.clock()) }
+// Today is the service's calendar day in the portal's zone, like the
+// catalog's: at 01:30 on a Monday in Taipei that Monday's week has begun.
+func (s *Service) Today() time.Time { return s.zone.Day(s.clock()) }
 
 var (
 	errNotFound = workflow.ErrNotFound

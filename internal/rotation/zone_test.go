@@ -36,3 +36,19 @@ func TestAStaleMoveIsToldWhenInThePortalsZone(t *testing.T) {
 		}
 	})
 }
+
+// The calendar's today is Taipei's: at 01:30 on Monday 5 April there
+// (17:30 UTC on Sunday), a week starting that Monday has begun, so it can
+// no longer be requested as a start.
+func TestTodayIsThePortalsLocalDay(t *testing.T) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		taipei, err := tz.Load("Asia/Taipei")
+		w.must(err, "zone")
+		s := rotation.NewService(d, rotation.Options{Now: w.clock.Now, Outbox: wiring.WorkflowOutbox{}, Zone: taipei})
+		w.clock.Set(time.Date(2027, 4, 4, 17, 30, 0, 0, time.UTC))
+		if got, want := s.Today(), time.Date(2027, 4, 5, 0, 0, 0, 0, time.UTC); !got.Equal(want) {
+			t.Errorf("today at 01:30 Taipei time on 5 April is %s, want %s", got.Format(time.DateOnly), want.Format(time.DateOnly))
+		}
+	})
+}

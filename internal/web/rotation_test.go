@@ -40,7 +40,7 @@ func startRotations(t *testing.T, dialect string) *rotPortal {
 	p := &rotPortal{portal: startPortal(t, dialect, wiring.Options{DevUsers: users})}
 	p.fm = p.count("SELECT id FROM departments WHERE code = 'FM'")
 	p.id = p.count("SELECT id FROM departments WHERE code = 'ID'")
-	monday := rotation.Monday(time.Now())
+	monday := thisMonday()
 	p.week = func(n int) string { return monday.AddDate(0, 0, 7*n).Format(time.DateOnly) }
 	ctx, office := context.Background(), &user.User{Roles: []user.Role{user.Office}}
 	for _, dep := range []int64{p.fm, p.id} {
@@ -324,7 +324,7 @@ func TestRotationBadInputOverHTTP(t *testing.T) {
 		pg = applicant.get("/rotations/new")
 		base := url.Values{"_csrf": {pg.csrf(t)}, "key": {rotField(t, pg, rotKeyInput)}, "choice_1_department": {fmt.Sprint(p.fm)}, "choice_1_weeks": {"2"}}
 		for start, key := range map[string]string{p.week(4): "rotation.err.blackout", p.week(7): "rotation.err.week_full", p.week(1): "rotation.err.lead",
-			rotation.Monday(time.Now()).AddDate(0, 0, -7).Format(time.DateOnly): "rotation.err.past"} {
+			thisMonday().AddDate(0, 0, -7).Format(time.DateOnly): "rotation.err.past"} {
 			f := url.Values{}
 			for k, v := range base {
 				f[k] = v
@@ -635,4 +635,15 @@ func TestRotationSpanPickerOverHTTP(t *testing.T) {
 			t.Errorf("%d requests written by a refused form", n)
 		}
 	})
+}
+
+// thisMonday is the Monday of today's week in the portal's default zone
+// (Asia/Taipei), as the calendar counts it: late on a Sunday UTC it is
+// already the next Monday there.
+func thisMonday() time.Time {
+	z, err := clock.Load("Asia/Taipei")
+	if err != nil {
+		panic(err)
+	}
+	return rotation.Monday(z.Day(time.Now()))
 }
