@@ -44,7 +44,10 @@ func TestAdminAuditLog(t *testing.T) {
 
 		pg := admin.get("/admin/audit")
 		wantStatus(t, pg, http.StatusOK)
-		for _, want := range []string{"Signed in", "Decision: ", "Stage: ", "Download as CSV"} {
+		// The newest events come first (the demo's selection round scores
+		// are newer than its decisions); decisions are checked under their
+		// filter below.
+		for _, want := range []string{"Signed in", "Download as CSV"} {
 			if !strings.Contains(pg.Body, want) {
 				t.Errorf("the audit page lacks %q", want)
 			}
@@ -61,7 +64,7 @@ func TestAdminAuditLog(t *testing.T) {
 			t.Errorf("the filter on signing in shows other events or none")
 		}
 		pg = admin.get("/admin/audit?action=application")
-		if !strings.Contains(pg.Body, `href="/applications/`) || !strings.Contains(pg.Body, "Decision: ") || strings.Contains(pg.Body, "Signed in") {
+		if !strings.Contains(pg.Body, `href="/applications/`) || !strings.Contains(pg.Body, "Decision: ") || !strings.Contains(pg.Body, "Stage: ") || strings.Contains(pg.Body, "Signed in") {
 			t.Errorf("the filter on applications does not show their decisions, linked, alone")
 		}
 		pg = admin.get("/admin/audit?object=application&id=" + strconv.FormatInt(appID, 10))

@@ -419,14 +419,18 @@ func TestCatalogInstitutionPage(t *testing.T) {
 	eachDialect(t, func(t *testing.T, dialect string) {
 		p := startPortal(t, dialect, wiring.Options{})
 		path := "/institutions/" + strconv.FormatInt(p.institutionID("Kumamoto University"), 10)
+		// The agreements' titles and fields, in the reader's language.
+		agreements := map[string][3]string{
+			"en":    {"Memorandum of Understanding on Academic Collaboration", "Student Exchange Agreement between the Colleges of Medicine", "liver disease"},
+			"zh-TW": {"學術合作備忘錄", "醫學院學生交換協議", "肝臟疾病"},
+		}
 		for _, lang := range []string{"en", "zh-TW"} {
 			b := p.browser()
 			b.Language = lang
 			pg := b.get(path)
 			wantStatus(t, pg, http.StatusOK)
 			for _, want := range []string{
-				`<span lang="ja">熊本大学</span>`, "Memorandum of Understanding on Academic Collaboration",
-				"Student Exchange Agreement between the Colleges of Medicine", "liver disease",
+				`<span lang="ja">熊本大学</span>`, agreements[lang][0], agreements[lang][1], agreements[lang][2],
 				`<a href="https://www.kumamoto-u.ac.jp" rel="noopener">`,
 				`href="/electives/` + strconv.FormatInt(p.electiveID(hepatologyEN), 10) + `"`,
 				`href="/electives/` + strconv.FormatInt(p.electiveID(virologyEN), 10) + `"`,

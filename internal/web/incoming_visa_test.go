@@ -216,7 +216,7 @@ func TestVisaSupportLetter(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantText(t, check, i18n.English, "letter.verify.genuine.visa", letter.FormatDate(l.IssuedAt, i18n.English))
+		wantText(t, check, i18n.English, "letter.verify.genuine.visa", p.App.Zone.Date(l.IssuedAt))
 		for _, want := range []string{"TR1234567", "Japan", "Sato Haruka"} {
 			if !strings.Contains(check.Body, want) {
 				t.Errorf("the check lacks %q", want)

@@ -176,8 +176,8 @@ func (s *Server) notificationPrefs(c echo.Context) error {
 // kindAudience is whom each kind of mail can reach (wiring decides whom a
 // move mails): the preferences page offers a person only the kinds their
 // roles can receive, so a student is not asked about reviewers' mail nor
-// an incoming applicant about outgoing applications. A kind not listed
-// here is offered to everyone.
+// an incoming applicant about outgoing applications. Every kind is listed
+// (TestEveryMailKindHasAnAudience); one missing would be offered to all.
 var kindAudience = map[notify.Kind][]user.Role{
 	notify.ApplicationSubmitted: {user.Student, user.Reviewer, user.Office}, // the student's receipt; the reviewers' queue
 	notify.ApplicationApproved:  {user.Student, user.Office},                // the office's queue after a department's approval
@@ -195,6 +195,9 @@ var kindAudience = map[notify.Kind][]user.Role{
 	notify.DocumentExpiring:     {user.Student, user.Incoming},
 	notify.SigninLink:           {user.Incoming},
 	notify.ReviewerDigest:       reviewerRoles,
+	notify.WatchWindowOpen:      {user.Student}, // stars and saved searches are students'
+	notify.WatchWindowClosing:   {user.Student},
+	notify.WatchSearchNew:       {user.Student},
 }
 
 // reaches reports whether mail of kind k can reach u.
