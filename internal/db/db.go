@@ -5,8 +5,10 @@ package db
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -274,6 +276,29 @@ func (d *DB) schemaVersion(ctx context.Context) (int64, error) {
 	var v sql.NullInt64
 	err := d.WithContext(ctx).Raw("SELECT MAX(version_id) FROM goose_db_version WHERE is_applied").Scan(&v).Error
 	return v.Int64, err
+}
+
+// MigrationsDigest is a hash of every embedded migration of both dialects:
+// it names a schema exactly, so that test databases can be copied from a
+// template migrated once per schema rather than each migrated anew.
+func MigrationsDigest() (string, error) {
+	h := sha256.New()
+	err := fs.WalkDir(migrations, "migrations", func(path string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		b, err := migrations.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s %d\n", path, len(b))
+		h.Write(b)
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16], nil
 }
 
 // LatestVersion is the highest migration version embedded in the binary.

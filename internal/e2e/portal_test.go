@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -45,7 +44,7 @@ func startPortalOptions(t *testing.T, configure func(*config.Config), o wiring.O
 	cfg.Addr = ln.Addr().String()
 	cfg.BaseURL = "http://" + ln.Addr().String()
 	cfg.DataDir = dir
-	cfg.DatabaseURL = filepath.Join(dir, "portal.db")
+	cfg.DatabaseURL = testutil.MigratedDatabaseURL(t, testutil.SQLite)
 	testutil.LongDatabaseTimeouts(&cfg.Ops)
 	if configure != nil {
 		configure(&cfg)

@@ -47,22 +47,23 @@ func EachDB(t *testing.T, fn func(t *testing.T, d *db.DB)) {
 // when the test ends.
 func OpenDB(t testing.TB, dialect string) *db.DB {
 	t.Helper()
-	d := OpenEmptyDB(t, dialect)
-	if _, err := d.Migrate(context.Background()); err != nil {
-		t.Fatalf("migrate the %s test database: %v", dialect, err)
-	}
-	return d
+	return openAt(t, dialect, MigratedDatabaseURL(t, dialect))
 }
 
 // OpenEmptyDB is OpenDB without the migrations, for tests of the schema
 // and of what the portal does on an unmigrated database.
 func OpenEmptyDB(t testing.TB, dialect string) *db.DB {
 	t.Helper()
+	return openAt(t, dialect, DatabaseURL(t, dialect))
+}
+
+func openAt(t testing.TB, dialect, url string) *db.DB {
+	t.Helper()
 	pool := db.Pool{MaxOpen: 16, MaxIdle: 16, Timeouts: Timeouts}
 	if dialect == SQLite {
 		pool = db.Pool{MaxOpen: 8, MaxIdle: 8, Timeouts: Timeouts}
 	}
-	d, err := db.Open(context.Background(), DatabaseURL(t, dialect), pool)
+	d, err := db.Open(context.Background(), url, pool)
 	if err != nil {
 		t.Fatalf("open the %s test database: %v", dialect, err)
 	}

@@ -13,7 +13,6 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -75,10 +74,8 @@ func startPortalWith(t *testing.T, dialect string, o wiring.Options, configure f
 	cfg.DataDir = t.TempDir()
 	testutil.LongDatabaseTimeouts(&cfg.Ops)
 	switch dialect {
-	case "sqlite":
-		cfg.DatabaseURL = filepath.Join(cfg.DataDir, "portal.db")
-	case "postgres":
-		cfg.DatabaseURL = testutil.DatabaseURL(t, testutil.Postgres)
+	case "sqlite", "postgres":
+		cfg.DatabaseURL = testutil.MigratedDatabaseURL(t, dialect)
 	default:
 		t.Fatalf("unknown dialect %q", dialect)
 	}
