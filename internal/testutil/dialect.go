@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
@@ -102,25 +101,29 @@ func PostgresAdminURL() string {
 // under CI=true, where a missing PostgreSQL fails the run.
 func postgresDatabase(t testing.TB) string {
 	t.Helper()
-	admin, err := db.Open(context.Background(), PostgresAdminURL(), db.Pool{MaxOpen: 2, MaxIdle: 1})
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL is required under CI=true: %v", err)
-		}
-		t.Skipf("no PostgreSQL at %s (set PORTAL_TEST_POSTGRES_URL): %v", PostgresAdminURL(), err)
-	}
+	admin := openAdmin(t)
 	defer admin.Close()
 	name := "portal_test_" + randomHex(6)
 	if err := admin.Exec("CREATE DATABASE " + name).Error; err != nil {
 		t.Fatalf("create test database: %v", err)
 	}
 	t.Cleanup(func() { dropPostgres(t, name) })
-	u, err := url.Parse(PostgresAdminURL())
+	return postgresURL(t, name)
+}
+
+// openAdmin opens one connection to the test server's maintenance
+// database. Without a server the test is skipped, except under CI=true,
+// where a missing PostgreSQL fails the run.
+func openAdmin(t testing.TB) *db.DB {
+	t.Helper()
+	admin, err := db.Open(context.Background(), PostgresAdminURL(), db.Pool{MaxOpen: 1, MaxIdle: 1})
 	if err != nil {
-		t.Fatal(err)
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("PostgreSQL is required under CI=true: %v", err)
+		}
+		t.Skipf("no PostgreSQL at %s (set PORTAL_TEST_POSTGRES_URL): %v", PostgresAdminURL(), err)
 	}
-	u.Path = "/" + name
-	return u.String()
+	return admin
 }
 
 func dropPostgres(t testing.TB, name string) {

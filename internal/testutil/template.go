@@ -104,13 +104,7 @@ func copyFile(from, to string) error {
 func postgresTemplate(t testing.TB, digest string) string {
 	t.Helper()
 	name := "portal_template_" + digest
-	admin, err := db.Open(context.Background(), PostgresAdminURL(), db.Pool{MaxOpen: 1, MaxIdle: 1})
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL is required under CI=true: %v", err)
-		}
-		t.Skipf("no PostgreSQL at %s (set PORTAL_TEST_POSTGRES_URL): %v", PostgresAdminURL(), err)
-	}
+	admin := openAdmin(t)
 	defer admin.Close()
 	// One connection (MaxOpen 1): the session lock and what it guards share it.
 	if err := admin.Exec("SELECT pg_advisory_lock(hashtext('portal_test_template'))").Error; err != nil {
@@ -157,12 +151,10 @@ const keptTemplates = 16
 // returns its URL; it is dropped when the test ends.
 func postgresFromTemplate(t testing.TB, template string) string {
 	t.Helper()
-	admin, err := db.Open(context.Background(), PostgresAdminURL(), db.Pool{MaxOpen: 1, MaxIdle: 1})
-	if err != nil {
-		t.Fatalf("open PostgreSQL: %v", err)
-	}
+	admin := openAdmin(t)
 	defer admin.Close()
 	name := "portal_test_" + randomHex(6)
+	var err error
 	// PostgreSQL refuses a copy while another session is connected to the
 	// template; a test process may be a moment late closing its own.
 	for try := 0; ; try++ {
