@@ -23,6 +23,7 @@ var feedURL = regexp.MustCompile(`id="feed-url"[^>]*value="([^"]+)"`)
 // RFC 5545 text; resetting the address makes the old one a 404, and a form
 // without the CSRF token resets nothing.
 func TestTheCalendarFeedIsPrivateAndResettable(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
 		p := startPortal(t, dialect, wiring.Options{DemoApplications: true})
 		b := p.browser()
@@ -106,6 +107,7 @@ func TestTheCalendarFeedIsPrivateAndResettable(t *testing.T) {
 // Stars are a student's: a reviewer is refused, a form without the CSRF
 // token changes nothing, and htmx gets the turned button alone.
 func TestOnlyStudentsStarElectives(t *testing.T) {
+	t.Parallel()
 	p := startPortal(t, "sqlite", wiring.Options{})
 	var el int64
 	if err := p.App.DB.Raw("SELECT id FROM electives WHERE direction = 'outgoing' AND retired_at IS NULL ORDER BY id LIMIT 1").Scan(&el).Error; err != nil {
@@ -139,6 +141,7 @@ func TestOnlyStudentsStarElectives(t *testing.T) {
 // A saved search refused for its name comes back as typed, with the
 // reason, and saves nothing; the query is kept only as the catalog reads it.
 func TestARefusedSavedSearchComesBackAsTyped(t *testing.T) {
+	t.Parallel()
 	p := startPortal(t, "sqlite", wiring.Options{})
 	st := p.browser()
 	st.signIn("student")

@@ -16,6 +16,7 @@ import (
 // with a "did you mean" that links to the corrected search, in both
 // languages.
 func TestCatalogSearchFindsWhatStudentsType(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
 		p := startPortal(t, dialect, wiring.Options{})
 		b := p.browser()

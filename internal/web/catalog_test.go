@@ -87,6 +87,7 @@ func (p *portal) outgoing() int {
 }
 
 func TestCatalogSearchesInEitherLanguage(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
 		p := startPortal(t, dialect, wiring.Options{})
 		b := p.browser()
@@ -119,6 +120,7 @@ func TestCatalogSearchesInEitherLanguage(t *testing.T) {
 }
 
 func TestCatalogFilters(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
 		p := startPortal(t, dialect, wiring.Options{})
 		b := p.browser()
@@ -195,6 +197,7 @@ func TestCatalogFilters(t *testing.T) {
 }
 
 func TestCatalogHtmxGetsOnlyTheResults(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
 		p := startPortal(t, dialect, wiring.Options{})
 		b := p.browser()
@@ -233,6 +236,7 @@ func TestCatalogHtmxGetsOnlyTheResults(t *testing.T) {
 }
 
 func TestCatalogPagesAndQueryCount(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
 		p := startPortal(t, dialect, wiring.Options{})
 		b := p.browser()
@@ -332,6 +336,7 @@ func addElectives(t *testing.T, p *portal, institutionID int64, n int) {
 }
 
 func TestCatalogElectivePage(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
 		p := startPortal(t, dialect, wiring.Options{})
 		b := p.browser()
@@ -416,6 +421,7 @@ func TestCatalogElectivePage(t *testing.T) {
 }
 
 func TestCatalogInstitutionPage(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
 		p := startPortal(t, dialect, wiring.Options{})
 		path := "/institutions/" + strconv.FormatInt(p.institutionID("Kumamoto University"), 10)
@@ -454,6 +460,7 @@ func TestCatalogInstitutionPage(t *testing.T) {
 }
 
 func TestCatalogInChinese(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
 		p := startPortal(t, dialect, wiring.Options{})
 		b := p.browser()
@@ -491,6 +498,7 @@ func TestCatalogInChinese(t *testing.T) {
 // sum over every period to come, and says "1 seat", not "1 seats"; the
 // seats of the later periods are said apart.
 func TestCatalogCardGivesTheSeatsOfTheNextPeriod(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
 		p := startPortal(t, dialect, wiring.Options{})
 		b := p.browser()

@@ -75,6 +75,7 @@ type vnuMessage struct {
 // error fails the test. Without Java or vnu.jar the test skips, except
 // under CI=true, where it fails.
 func TestEveryPageIsValidHTML(t *testing.T) {
+	t.Parallel()
 	java, err := exec.LookPath("java")
 	if err == nil {
 		_, err = os.Stat(vnuJar)

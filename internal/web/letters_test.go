@@ -30,6 +30,7 @@ func issueLetter(t *testing.T, p *portal, requestID int64, endsOn time.Time) *le
 }
 
 func TestVerifyALetterWithoutSigningIn(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
 		p := startPortal(t, dialect, wiring.Options{})
 		p.browser().signIn("student") // the holder exists
@@ -76,6 +77,7 @@ func TestVerifyALetterWithoutSigningIn(t *testing.T) {
 }
 
 func TestVerifyAnUnknownCode(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
 		p := startPortal(t, dialect, wiring.Options{})
 		p.browser().signIn("student")

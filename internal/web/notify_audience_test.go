@@ -10,6 +10,7 @@ import (
 // would offer it to people it can never reach (an admin asked about
 // starred electives).
 func TestEveryMailKindHasAnAudience(t *testing.T) {
+	t.Parallel()
 	for _, k := range notify.Kinds {
 		if _, ok := kindAudience[k]; !ok {
 			t.Errorf("mail kind %s has no audience in kindAudience", k)

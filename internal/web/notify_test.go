@@ -413,6 +413,7 @@ func TestDevMail(t *testing.T) {
 }
 
 func TestDevMailDoesNotExistOutsideDevMode(t *testing.T) {
+	t.Parallel()
 	d := testutil.OpenDB(t, testutil.SQLite)
 	cfg := config.Defaults(config.ModeServe)
 	cfg.BaseURL = "https://exchange.example.edu"

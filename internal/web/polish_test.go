@@ -304,6 +304,7 @@ func TestChineseReadersSeeChineseNamesAndSizes(t *testing.T) {
 
 // A size reads as people read it, in each language.
 func TestSizesAreHuman(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		n      int64
 		en, zh string

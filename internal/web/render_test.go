@@ -27,6 +27,7 @@ func templatesFS() fstest.MapFS {
 // fragment no partial defines stops the portal at start-up: a misspelt
 // name is met by the first test that starts a server, not by a visitor.
 func TestTheRendererRefusesToStartOnANameItCannotRender(t *testing.T) {
+	t.Parallel()
 	a, err := newAssets(fstest.MapFS{})
 	if err != nil {
 		t.Fatal(err)

@@ -52,6 +52,7 @@ func (p *reviewPortal) holderOf(id int64) int64 {
 // colleague, whose "taken by me" then lists it. Forms need their CSRF
 // token, and nobody outside the scope reaches any of it.
 func TestReviewClaimAndAssign(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
 		p, second := startClaimPortal(t, dialect)
 		base := time.Now().AddDate(-1, 0, 0)

@@ -12,6 +12,7 @@ import (
 // the checks and the audit of the download: out of scope, it is not
 // found; in scope, it is shown inline and the opening is logged.
 func TestReviewDocumentViewInline(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
 		w := startWalletPortal(t, dialect)
 		owner := w.browser()

@@ -143,6 +143,7 @@ func rowOf(pg *page, id int64) string {
 // without JavaScript and answers htmx with the queue alone; students are
 // refused and anonymous visitors sent to sign in.
 func TestReviewQueuePage(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
 		p := startReviewPortal(t, dialect)
 		now := time.Now()
@@ -253,6 +254,7 @@ func TestReviewQueuePage(t *testing.T) {
 // nominations; rows whose turn is the student's are under "All open" and
 // never flagged as waiting too long.
 func TestReviewWaitingForMe(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
 		p := startReviewPortal(t, dialect)
 		long := time.Now().AddDate(0, 0, -40)
@@ -293,6 +295,7 @@ func TestReviewWaitingForMe(t *testing.T) {
 
 // The next page starts after the last row of this one, whatever moved.
 func TestReviewQueueNextPage(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
 		p := startReviewPortal(t, dialect)
 		// The queue may hold demo applications too; these come first.
@@ -329,6 +332,7 @@ func TestReviewQueueNextPage(t *testing.T) {
 // GET /review as the office costs the session lookup, the bell and one
 // statement for the queue (rows and counts together).
 func TestReviewQueueQueries(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
 		p := startReviewPortal(t, dialect)
 		for i := range 5 {
@@ -361,6 +365,7 @@ func TestReviewQueueQueries(t *testing.T) {
 // students are refused and nothing changes; exports hold the selection
 // with formulas neutralised.
 func TestReviewBulk(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
 		p := startReviewPortal(t, dialect)
 		now := time.Now()
@@ -476,6 +481,7 @@ func TestReviewBulk(t *testing.T) {
 // A bulk host rejection is never one click: the office is asked, with the
 // count and the names, and nothing changes until it confirms.
 func TestReviewBulkRejectionAsksFirst(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
 		p := startReviewPortal(t, dialect)
 		now := time.Now()
@@ -521,6 +527,7 @@ func TestReviewBulkRejectionAsksFirst(t *testing.T) {
 // Nothing selected: the queue comes back as it was filtered, saying so,
 // not an error page.
 func TestReviewBulkNothingSelected(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
 		p := startReviewPortal(t, dialect)
 		id := p.add("Kept Chen", p.mine, application.OfficeReview, time.Now().AddDate(0, 0, -3))
@@ -544,6 +551,7 @@ func TestReviewBulkNothingSelected(t *testing.T) {
 
 // PORTAL_REVIEW_STALE_DAYS sets the highlight; nonsense is refused.
 func TestReviewStaleDaysConfig(t *testing.T) {
+	t.Parallel()
 	p := startReviewPortalWith(t, "sqlite", func(c *config.Config) { c.ReviewStaleDays = 30 })
 	id := p.add("Patient Wu", p.mine, application.Submitted, time.Now().AddDate(0, 0, -10))
 	pg := p.reviewer.get("/review")
@@ -578,6 +586,7 @@ func TestReviewStaleDaysConfig(t *testing.T) {
 // The rows QueueRows renders are the rows of the page.
 // Rendering is the same on any database: SQLite only.
 func TestReviewQueueRowsRenderAsThePage(t *testing.T) {
+	t.Parallel()
 	p := startReviewPortal(t, "sqlite")
 	id := p.add("Render Lin 林", p.mine, application.OfficeReview, time.Now().AddDate(0, 0, -9))
 	office, err := p.App.Users.Find(context.Background(), p.userID("demo-office"))
@@ -603,6 +612,7 @@ func TestReviewQueueRowsRenderAsThePage(t *testing.T) {
 // reader's language, real dates in the portal's time (Taipei), the
 // applicant's e-mail, every choice, and only the columns ticked.
 func TestReviewExportWorkbook(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
 		p := startReviewPortal(t, dialect)
 		since := time.Date(2026, 12, 7, 1, 32, 0, 0, time.UTC) // 09:32 in Taipei
@@ -664,6 +674,7 @@ func TestReviewExportWorkbook(t *testing.T) {
 // the queue's previous and next, and a decision lands on the next
 // application waiting, not back on the list.
 func TestReviewNextAfterDecision(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
 		p := startReviewPortal(t, dialect)
 		base := time.Now().AddDate(-1, 0, 0) // before any demo application

@@ -120,6 +120,7 @@ func (p *rotPortal) status(id int64) string {
 // applicant completes the onboarding, confirms and downloads the
 // acceptance letter; the coordinator's calendar shows the seat used.
 func TestRotationFlowOverHTTP(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
 		p := startRotations(t, dialect)
 		applicant, coord, office := p.browser(), p.browser(), p.browser()
@@ -225,6 +226,7 @@ func TestRotationFlowOverHTTP(t *testing.T) {
 // anonymous visitors are sent to sign in (GET) or refused (POST); nothing
 // changes.
 func TestRotationAccessMatrix(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
 		p := startRotations(t, dialect)
 		owner, other, outsider, stranger, anon := p.browser(), p.browser(), p.browser(), p.browser(), p.browser()
@@ -306,6 +308,7 @@ func TestRotationAccessMatrix(t *testing.T) {
 // Bad input over HTTP: a blackout week and a week full since are refused
 // with the message on the form, the choices kept, nothing written.
 func TestRotationBadInputOverHTTP(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
 		p := startRotations(t, dialect)
 		coord, applicant := p.browser(), p.browser()
@@ -358,6 +361,7 @@ func TestRotationBadInputOverHTTP(t *testing.T) {
 // The demo: the demo coordinator's calendar shows used and reserved seats,
 // and their queue holds requests.
 func TestRotationDemo(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
 		p := startPortal(t, dialect, wiring.Options{DemoApplications: true})
 		b := p.browser()
@@ -410,6 +414,7 @@ func TestRotationDemo(t *testing.T) {
 // a return without a message asks for one; each re-renders the request
 // and changes nothing.
 func TestRotationReviewRefusalsOverHTTP(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
 		p := startRotations(t, dialect)
 		coord, office := p.browser(), p.browser()
@@ -481,6 +486,7 @@ func TestRotationReviewRefusalsOverHTTP(t *testing.T) {
 // the calendar page, audited; a person without the coordinator role is
 // refused; a coordinator cannot hand out departments.
 func TestRotationCoordinatorScopeOverHTTP(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
 		p := startRotations(t, dialect)
 		office, c2, student := p.browser(), p.browser(), p.browser()
@@ -522,6 +528,7 @@ func TestRotationCoordinatorScopeOverHTTP(t *testing.T) {
 // asks first, saying how many weeks are lowered and how many change, and
 // changes nothing; the confirmation lowers them.
 func TestCalendarPublishAsksBeforeLoweringOverHTTP(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
 		p := startRotations(t, dialect) // weeks 1-16 with 2 seats
 		coord := p.browser()
@@ -567,6 +574,7 @@ func TestCalendarPublishAsksBeforeLoweringOverHTTP(t *testing.T) {
 // that span anyway is refused, the summary listing the field's problem
 // with a link to it.
 func TestRotationSpanPickerOverHTTP(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
 		p := startRotations(t, dialect) // weeks 1-16 with 2 seats, 14 days' lead
 		coord, applicant := p.browser(), p.browser()

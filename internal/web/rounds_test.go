@@ -70,6 +70,7 @@ func roundRefusals(t *testing.T, b *browser, post func(path string, kv ...string
 }
 
 func TestTheOfficeScoresRunsComparesAndPublishesARound(t *testing.T) {
+	t.Parallel()
 	p := startPortal(t, "sqlite", wiring.Options{DemoApplications: true})
 
 	student := p.browser()

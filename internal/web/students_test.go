@@ -24,6 +24,7 @@ import (
 // export, CSV and XLSX, under translated headers the column chooser
 // offers; a department reviewer's page does not show them.
 func TestOfficeSeesStudentNumberAndYear(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, func(t *testing.T, dialect string) {
 		p := startReviewPortal(t, dialect) // signs the demo student in
 		var got struct {
