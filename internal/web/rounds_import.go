@@ -176,21 +176,25 @@ func (s *Server) roundImportPreview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.roundImportPreviewPage(c, id, imp, "")
+	return s.roundImportPreviewPage(c, id, imp, nil)
 }
 
-func (s *Server) roundImportPreviewPage(c echo.Context, id, imp int64, note string) error {
+// roundImportPreviewPage shows upload imp of round id; refused, when a
+// commit was refused, is said at the top.
+func (s *Server) roundImportPreviewPage(c echo.Context, id, imp int64, refused *apperr.Error) error {
 	pv, err := s.Selection.PreviewScoreImport(c.Request().Context(), visitorOf(c).User, id, imp)
 	if err != nil {
 		return err
 	}
 	p := s.page(c, "selection_after.preview.title")
-	v := roundImportPreviewView{Page: p, ID: id, Name: pv.Round.Name, Note: note,
+	v := roundImportPreviewView{Page: p, ID: id, Name: pv.Round.Name,
 		Heading: p.T("selection_after.preview.heading", pv.Import.FileName), Again: roundPath(id) + "/scores/import"}
 	if pv.Encoding == "big5" || pv.Encoding == "utf-16" {
 		v.EncodingNote = p.T("import.preview.read_as." + pv.Encoding)
 	}
 	switch {
+	case refused != nil:
+		v.Note = p.T(refused.Key, refused.Args...)
 	case pv.Import.CommittedAt != nil:
 		v.Note = p.T("selection_after.preview.committed", p.When(*pv.Import.CommittedAt))
 	case pv.Stale:
@@ -265,8 +269,7 @@ func (s *Server) roundImportCommit(c echo.Context) error {
 	if invalid(err) {
 		var ae *apperr.Error
 		errors.As(err, &ae)
-		p := s.page(c, "")
-		return s.roundImportPreviewPage(c, id, imp, p.T(ae.Key, ae.Args...))
+		return s.roundImportPreviewPage(c, id, imp, ae)
 	} else if err != nil {
 		return err
 	}
