@@ -444,7 +444,9 @@ func (s *Service) writeScore(tx *gorm.DB, u *user.User, id, appID int64, c Compo
 }
 
 // ScoreSheet is round id's applicants with their current values, in the
-// import's columns, for the office to fill in and upload again.
+// import's columns, for the office to fill in and upload again. An
+// applicant without a student number is left out: the file could not name
+// them, and their row would refuse the whole file.
 func (s *Service) ScoreSheet(ctx context.Context, u *user.User, id int64) (sheet.Table, error) {
 	if !isOffice(u) {
 		return sheet.Table{}, errNotFound
@@ -479,6 +481,9 @@ func (s *Service) ScoreSheet(ctx context.Context, u *user.User, id int64) (sheet
 		}
 	}
 	for _, a := range list {
+		if numbers[a.ApplicationID] == "" {
+			continue // no way to name them in a file: they are scored by hand
+		}
 		row := []string{numbers[a.ApplicationID], a.Name}
 		for _, c := range f.Components {
 			v := ""

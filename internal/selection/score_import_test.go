@@ -53,11 +53,13 @@ func TestAScoreFileIsPreviewedRowByRowAndCommittedAllOrNothingWithEveryChangeAud
 		ben := w.approved("Ben", w.p1, w.p2)
 		w.studentNumber(ann, "B11001")
 		w.studentNumber(ben, "B11002")
+		w.approved("Cy", w.p3) // no student number: left out of the sheet, scored by hand
 		f := w.round()
 		grades, oral := f.Components[0].ID, f.Components[1].ID
 		w.score(f, w.office, ann, "80", "5")
 
-		// The sheet the office downloads imports back as it is: nothing to change.
+		// The sheet the office downloads imports back as it is: nothing to
+		// change, and Cy, whom a file cannot name, is not in it.
 		tab, err := w.sel.ScoreSheet(w.ctx, w.office, f.ID)
 		w.must(err, "score sheet")
 		var buf bytes.Buffer
