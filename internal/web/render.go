@@ -86,6 +86,7 @@ var pageNames = []pageName{
 	pageSigninLink, pageSigningOut, pageVerify, pageWallet,
 	pageWatchStarred, pageWatchSearches, pageWatchCalendar, // watch
 	pageRounds, pageRoundsForm, pageRoundsShow, pageRoundsScores, pageRoundsDryRun, pageRoundsCompare,
+	pageRoundsImport, pageRoundsImportPreview, // rounds_import.go
 }
 
 // fragmentName names a template of the partials that htmx requests get

@@ -23,6 +23,9 @@ type roundScoresView struct {
 	Rubric   []scoreColumn
 	Rows     []scoreRow
 	Refusal  string
+	// ImportPath is the score import's page, offered to the office while
+	// scores may change (rounds_import.go).
+	ImportPath string
 }
 
 type scoreColumn struct {
@@ -89,6 +92,9 @@ func (s *Server) roundScoresPage(c echo.Context, status int, id, refusedApp int6
 		return err
 	}
 	v := roundScoresView{Page: s.page(c, "rounds.scores.title"), ID: id, Name: f.Name, Editable: selection.Editable(f.State)}
+	if v.Editable && isOfficeUser(c) {
+		v.ImportPath = roundPath(id) + "/scores/import"
+	}
 	fields := apperr.Fields{}
 	var ae *apperr.Error
 	if errors.As(refused, &ae) {

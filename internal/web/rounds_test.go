@@ -67,6 +67,7 @@ func roundRefusals(t *testing.T, b *browser, post func(path string, kv ...string
 	b.post(base+"/dry_run", url.Values{"_csrf": {token}, "version": {"1"}})
 	b.post(base+"/dry_run", url.Values{"_csrf": {token}, "version": {"1"}}) // stale: refused on the round's page
 	b.post(base+"/dry_run", url.Values{"_csrf": {token}, "version": {"2"}})
+	roundImportWalk(t, b, base, token) // rounds_import_test.go
 }
 
 func TestTheOfficeScoresRunsComparesAndPublishesARound(t *testing.T) {

@@ -302,5 +302,6 @@ func (s *Server) pageRoutes(g *echo.Group) {
 		r.get("/rounds/:id/compare", office, s.roundCompare)
 		r.get("/rounds/:id/dry-runs/:seq", office, s.roundDryRun)
 		r.get("/rounds/:id/dry-runs/:seq/:file", office, s.roundFile)
+		s.roundImportRoutes(r)
 	}
 }
