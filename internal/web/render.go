@@ -73,6 +73,9 @@ const (
 	pageRoundsScores  pageName = "rounds_scores"
 	pageRoundsDryRun  pageName = "rounds_dryrun"
 	pageRoundsCompare pageName = "rounds_compare"
+
+	// Privacy: /account and the office's requests and retention (account.go, privacy_office.go).
+	pageAccount, pagePrivacyQueue, pagePrivacyRetention pageName = "account", "privacy_queue", "privacy_retention"
 )
 
 // pageNames are all the pages, for the start-up check and the tests.
@@ -86,6 +89,7 @@ var pageNames = []pageName{
 	pageSigninLink, pageSigningOut, pageVerify, pageWallet,
 	pageWatchStarred, pageWatchSearches, pageWatchCalendar, // watch
 	pageRounds, pageRoundsForm, pageRoundsShow, pageRoundsScores, pageRoundsDryRun, pageRoundsCompare,
+	pageAccount, pagePrivacyQueue, pagePrivacyRetention, // privacy
 }
 
 // fragmentName names a template of the partials that htmx requests get
@@ -293,6 +297,8 @@ var navigation = []struct {
 	{"nav.starred", "/starred", students},
 	{"nav.calendar_feed", "/settings/calendar", signedIn},
 	{"nav.rounds", "/rounds", reviewers},
+	{"nav.account", "/account", signedIn}, // privacy (account.go)
+	{"nav.privacy", "/privacy/requests", office},
 }
 
 func roleLabel(b *i18n.Bundle, l i18n.Lang, r user.Role) string {
