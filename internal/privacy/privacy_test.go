@@ -233,7 +233,7 @@ func TestTheRetentionJobErasesDueFilesKeepsTheOthersAndADryRunErasesNothing(t *t
 		active := w.person(t, "Active Student", user.Student)
 		long := w.clock.Now().AddDate(-2, 0, 0)
 		old := w.doc(t, gone.ID, "transcript", 1000, long)
-		closed := long.AddDate(0, 1, 0)
+		closed := long.AddDate(0, -1, 0)
 		rejected := w.application(t, gone.ID, "rejected", "an old statement", &closed)
 		kept := w.doc(t, active.ID, "transcript", 1000, long)
 		app := w.application(t, active.ID, "submitted", "still open", nil)

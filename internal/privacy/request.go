@@ -148,16 +148,25 @@ func (s *Service) Ask(ctx context.Context, u *user.User, in RequestInput, m audi
 }
 
 func (s *Service) listRequests(ctx context.Context, where string, args ...any) ([]Request, error) {
-	var rs []struct {
-		request
-		Name, Email string
-	}
-	err := s.db.WithContext(ctx).Table("privacy_requests").
-		Select("privacy_requests.*, COALESCE(users.name, '') AS name, COALESCE(users.email, '') AS email").
-		Joins("LEFT JOIN users ON users.id = privacy_requests.person_id").
-		Where(where, args...).Order("privacy_requests.due_at, privacy_requests.id").Scan(&rs).Error
+	var rs []request
+	err := s.db.WithContext(ctx).Where(where, args...).Order("due_at, id").Find(&rs).Error
 	if err != nil {
 		return nil, wrap(err, "list requests")
+	}
+	ids := make([]int64, len(rs))
+	for i, r := range rs {
+		ids[i] = r.PersonID
+	}
+	var people []struct {
+		ID          int64
+		Name, Email string
+	}
+	if err := s.db.WithContext(ctx).Table("users").Select("id, name, email").Where("id IN ?", ids).Scan(&people).Error; err != nil {
+		return nil, wrap(err, "list requests' people")
+	}
+	names := map[int64][2]string{}
+	for _, p := range people {
+		names[p.ID] = [2]string{p.Name, p.Email}
 	}
 	now := s.now()
 	out := make([]Request, len(rs))
@@ -166,7 +175,7 @@ func (s *Service) listRequests(ctx context.Context, where string, args ...any) (
 		for _, n := range strings.Split(r.Regimes, ",") {
 			regimes = append(regimes, Regime(n))
 		}
-		out[i] = Request{ID: r.ID, PersonID: r.PersonID, PersonName: r.Name, Email: r.Email, Kind: r.Kind, Detail: r.Detail,
+		out[i] = Request{ID: r.ID, PersonID: r.PersonID, PersonName: names[r.PersonID][0], Email: names[r.PersonID][1], Kind: r.Kind, Detail: r.Detail,
 			Regimes: regimes, ReceivedAt: r.ReceivedAt, DueAt: r.DueAt, Status: r.Status, Answer: r.Answer, AnsweredAt: r.AnsweredAt,
 			Overdue: r.Status == Open && now.After(r.DueAt)}
 	}
@@ -175,7 +184,7 @@ func (s *Service) listRequests(ctx context.Context, where string, args ...any) (
 
 // Requests lists uid's own requests.
 func (s *Service) Requests(ctx context.Context, uid int64) ([]Request, error) {
-	return s.listRequests(ctx, "privacy_requests.person_id = ?", uid)
+	return s.listRequests(ctx, "person_id = ?", uid)
 }
 
 // Queue lists the requests waiting for the office, the nearest deadline
@@ -184,7 +193,7 @@ func (s *Service) Queue(ctx context.Context, u *user.User) ([]Request, error) {
 	if !isOffice(u) {
 		return nil, errNotFound
 	}
-	return s.listRequests(ctx, "privacy_requests.status = ?", Open)
+	return s.listRequests(ctx, "status = ?", Open)
 }
 
 // AnswerInput is the office's answer.
