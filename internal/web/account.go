@@ -29,6 +29,7 @@ func (s *Server) privacyRoutes(r router) {
 	r.post("/account/requests", signedIn, s.accountRequest)
 	r.area("/privacy", office)
 	r.get("/privacy/requests", office, s.privacyQueue)
+	r.get("/privacy/people/:id", office, s.privacyPerson) // a person's consents and disclosure log, for the office
 	r.post("/privacy/requests/:id/answer", office, s.privacyAnswer)
 	r.get("/privacy/retention", office, s.privacyRetention)
 	r.post("/privacy/retention/rules", office, s.privacyRules)
@@ -136,6 +137,23 @@ func (s *Server) accountPage(c echo.Context, status int, form accountRequestForm
 	if err != nil {
 		return err
 	}
+	v.Health = consentRows(p, health)
+	log, err := s.Privacy.Disclosures(ctx, u.ID, 100)
+	if err != nil {
+		return err
+	}
+	v.Disclosures = disclosureRows(p, log)
+	reqs, err := s.Privacy.Requests(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	v.Requests = requestRows(p, reqs)
+	return s.render.render(c, status, pageAccount, v)
+}
+
+// consentRows are a person's health documents and consents as pages show them.
+func consentRows(p Page, health []privacy.HealthDocument) []accountHealth {
+	var out []accountHealth
 	for _, h := range health {
 		ah := accountHealth{Type: p.T("doc." + h.Type), FileName: h.FileName}
 		for _, c := range h.Consents {
@@ -154,22 +172,19 @@ func (s *Server) accountPage(c echo.Context, status int, form accountRequestForm
 			}
 			ah.Consents = append(ah.Consents, ac)
 		}
-		v.Health = append(v.Health, ah)
+		out = append(out, ah)
 	}
-	log, err := s.Privacy.Disclosures(ctx, u.ID, 100)
-	if err != nil {
-		return err
-	}
+	return out
+}
+
+// disclosureRows are a disclosure log as pages show it.
+func disclosureRows(p Page, log []privacy.Disclosure) []accountDisclosure {
+	var out []accountDisclosure
 	for _, d := range log {
-		v.Disclosures = append(v.Disclosures, accountDisclosure{At: p.When(d.At), Actor: d.Actor, Action: p.T("privacy.action." + d.Action),
+		out = append(out, accountDisclosure{At: p.When(d.At), Actor: d.Actor, Action: p.T("privacy.action." + d.Action),
 			Object: d.Object, Basis: p.T("privacy.basis." + d.Basis)})
 	}
-	reqs, err := s.Privacy.Requests(ctx, u.ID)
-	if err != nil {
-		return err
-	}
-	v.Requests = requestRows(p, reqs)
-	return s.render.render(c, status, pageAccount, v)
+	return out
 }
 
 func requestRows(p Page, reqs []privacy.Request) []accountRequest {

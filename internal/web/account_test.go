@@ -3,6 +3,7 @@ package web_test
 import (
 	"archive/zip"
 	"bytes"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -62,5 +63,27 @@ func TestAStudentManagesTheirDataFromTheAccountPageAndTheOfficeSeesTheRequest(t 
 		if !strings.Contains(q.Body, "delete my data") {
 			t.Errorf("the office's queue lacks the request:\n%s", q.Body)
 		}
+		student := p.userID("demo-student")
+		wantStatus(t, o.get(fmt.Sprintf("/privacy/people/%d", student)), http.StatusOK)
+
+		// Retention: a refused rule changes nothing and shows what was typed;
+		// a dry run answers with its report.
+		rp := o.get("/privacy/retention")
+		wantStatus(t, rp, http.StatusOK)
+		form := url.Values{"_csrf": {rp.csrf(t)}, "days_documents": {"400"}, "days_closed_applications": {"0"},
+			"days_notifications": {"365"}, "days_sessions": {"7"}, "days_signin_links": {"7"}}
+		bad := o.post("/privacy/retention/rules", form)
+		wantStatus(t, bad, http.StatusUnprocessableEntity)
+		if !strings.Contains(bad.Body, `value="400"`) || p.count("SELECT COUNT(*) FROM retention_rules") != 0 {
+			t.Error("a refused rule form saved something or lost what was typed")
+		}
+		form.Set("days_closed_applications", "730")
+		wantText(t, o.post("/privacy/retention/rules", form), i18n.English, "flash.privacy_rules_saved")
+		if n := p.count("SELECT days FROM retention_rules WHERE kind = 'documents'"); n != 400 {
+			t.Errorf("documents kept %d days, want 400", n)
+		}
+		dry := o.post("/privacy/retention/run", url.Values{"_csrf": {rp.csrf(t)}, "dry": {"1"}})
+		wantStatus(t, dry, http.StatusOK)
+		wantText(t, dry, i18n.English, "privacy.retention.dry_report")
 	})
 }

@@ -26,6 +26,7 @@ type privacyQueueRow struct {
 	accountRequest
 	ID                 int64
 	Person, Email, Act string
+	PersonPage         string // the person's consents and disclosure log
 }
 
 func (s *Server) privacyQueue(c echo.Context) error {
@@ -42,7 +43,8 @@ func (s *Server) privacyQueuePage(c echo.Context, status int, errFor int64, msg 
 	for i, r := range requestRows(p, reqs) {
 		q := reqs[i]
 		v.Requests = append(v.Requests, privacyQueueRow{accountRequest: r, ID: q.ID, Person: q.PersonName, Email: q.Email,
-			Act: "/privacy/requests/" + strconv.FormatInt(q.ID, 10) + "/answer"})
+			Act:        "/privacy/requests/" + strconv.FormatInt(q.ID, 10) + "/answer",
+			PersonPage: "/privacy/people/" + strconv.FormatInt(q.PersonID, 10)})
 	}
 	return s.render.render(c, status, pagePrivacyQueue, v)
 }
@@ -79,7 +81,8 @@ type privacyRetentionView struct {
 
 type privacyRule struct {
 	Kind, Label, Field string
-	Days, Default      int
+	Days               string // what the form shows: the rule's days, or what was typed
+	Default            int
 }
 
 type privacyReport struct {
@@ -103,10 +106,12 @@ func reportOf(p Page, r privacy.Report) privacyReport {
 }
 
 func (s *Server) privacyRetention(c echo.Context) error {
-	return s.privacyRetentionPage(c, http.StatusOK, nil, "")
+	return s.privacyRetentionPage(c, http.StatusOK, nil, "", nil)
 }
 
-func (s *Server) privacyRetentionPage(c echo.Context, status int, rep *privacy.Report, msg string) error {
+// privacyRetentionPage shows the rules (typed: the refused form's values),
+// the report of a run just made, and the last runs.
+func (s *Server) privacyRetentionPage(c echo.Context, status int, rep *privacy.Report, msg string, typed map[string]string) error {
 	ctx := c.Request().Context()
 	p := s.page(c, "privacy.retention.title")
 	rules, err := s.Privacy.Rules(ctx)
@@ -116,7 +121,10 @@ func (s *Server) privacyRetentionPage(c echo.Context, status int, rep *privacy.R
 	v := privacyRetentionView{Page: p, Error: msg}
 	for _, r := range rules {
 		v.Rules = append(v.Rules, privacyRule{Kind: r.Kind, Label: p.T("privacy.retention.kind." + r.Kind), Field: "days_" + r.Kind,
-			Days: r.Days, Default: r.Default})
+			Days: strconv.Itoa(r.Days), Default: r.Default})
+		if was, ok := typed["days_"+r.Kind]; ok {
+			v.Rules[len(v.Rules)-1].Days = was
+		}
 	}
 	if rep != nil {
 		r := reportOf(p, *rep)
@@ -132,24 +140,37 @@ func (s *Server) privacyRetentionPage(c echo.Context, status int, rep *privacy.R
 	return s.render.render(c, status, pagePrivacyRetention, v)
 }
 
+// privacyRules saves the days the office changed. Every field is checked
+// before any is saved: a refused form changes nothing and comes back as
+// typed.
 func (s *Server) privacyRules(c echo.Context) error {
 	u := visitorOf(c).User
 	rules, err := s.Privacy.Rules(c.Request().Context())
 	if err != nil {
 		return err
 	}
+	typed, changed := map[string]string{}, map[string]int{}
+	bad := false
 	for _, r := range rules {
 		raw := c.FormValue("days_" + r.Kind)
-		if raw == "" || raw == strconv.Itoa(r.Days) {
-			continue
+		typed["days_"+r.Kind] = raw
+		days, err := strconv.Atoi(raw)
+		switch {
+		case err != nil || days < 1 || days > 36500:
+			bad = true
+		case days != r.Days:
+			changed[r.Kind] = days
 		}
-		days, _ := strconv.Atoi(raw)
-		if err := s.Privacy.SetRule(c.Request().Context(), u, r.Kind, days, meta(c)); err != nil {
-			if apperr.CodeOf(err) == apperr.Invalid {
-				p := s.page(c, "privacy.retention.title")
-				return s.privacyRetentionPage(c, http.StatusUnprocessableEntity, nil, p.T("privacy.error.days"))
+	}
+	if bad {
+		p := s.page(c, "privacy.retention.title")
+		return s.privacyRetentionPage(c, http.StatusUnprocessableEntity, nil, p.T("privacy.error.days"), typed)
+	}
+	for _, r := range rules {
+		if days, ok := changed[r.Kind]; ok {
+			if err := s.Privacy.SetRule(c.Request().Context(), u, r.Kind, days, meta(c)); err != nil {
+				return err
 			}
-			return err
 		}
 	}
 	return s.done(c, "privacy_rules_saved", "/privacy/retention")
@@ -162,5 +183,38 @@ func (s *Server) privacyRun(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.privacyRetentionPage(c, http.StatusOK, rep, "")
+	return s.privacyRetentionPage(c, http.StatusOK, rep, "", nil)
+}
+
+// privacyPersonView is /privacy/people/:id: what the office may tell of a
+// person's consents and who saw their records (the person's own page
+// without its forms).
+type privacyPersonView struct {
+	Page
+	Name, Email string
+	Health      []accountHealth
+	Disclosures []accountDisclosure
+}
+
+func (s *Server) privacyPerson(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	who, err := s.Users.Find(ctx, id)
+	if err != nil {
+		return err
+	}
+	p := s.page(c, "privacy.person.title")
+	health, err := s.Privacy.HealthDocuments(ctx, id)
+	if err != nil {
+		return err
+	}
+	log, err := s.Privacy.Disclosures(ctx, id, 200)
+	if err != nil {
+		return err
+	}
+	v := privacyPersonView{Page: p, Name: who.Name, Email: who.Email, Health: consentRows(p, health), Disclosures: disclosureRows(p, log)}
+	return s.render.render(c, http.StatusOK, pagePrivacyPerson, v)
 }

@@ -76,6 +76,7 @@ const (
 
 	// Privacy: /account and the office's requests and retention (account.go, privacy_office.go).
 	pageAccount, pagePrivacyQueue, pagePrivacyRetention pageName = "account", "privacy_queue", "privacy_retention"
+	pagePrivacyPerson                                   pageName = "privacy_person"
 )
 
 // pageNames are all the pages, for the start-up check and the tests.
@@ -89,7 +90,7 @@ var pageNames = []pageName{
 	pageSigninLink, pageSigningOut, pageVerify, pageWallet,
 	pageWatchStarred, pageWatchSearches, pageWatchCalendar, // watch
 	pageRounds, pageRoundsForm, pageRoundsShow, pageRoundsScores, pageRoundsDryRun, pageRoundsCompare,
-	pageAccount, pagePrivacyQueue, pagePrivacyRetention, // privacy
+	pageAccount, pagePrivacyQueue, pagePrivacyRetention, pagePrivacyPerson, // privacy
 }
 
 // fragmentName names a template of the partials that htmx requests get
