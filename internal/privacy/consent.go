@@ -117,7 +117,7 @@ func (s *Service) SetConsent(ctx context.Context, owner *user.User, docID int64,
 			return apperr.New(apperr.Invalid, "privacy.error.not_health")
 		}
 		now := s.now()
-		// Revoke whatever is live first: one live consent per chain and recipient.
+		// End whatever is live first: the latest row of a chain and recipient decides.
 		res := tx.Model(&consent{}).Where("chain_id = ? AND recipient = ? AND revoked_at IS NULL", d.ChainID, r).Update("revoked_at", now)
 		if res.Error != nil {
 			return res.Error

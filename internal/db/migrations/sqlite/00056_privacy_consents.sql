@@ -2,7 +2,7 @@
 -- Consent to show a health document (every version of one wallet chain) to
 -- one kind of recipient: reviewers in scope or the office. A revocation
 -- keeps the row (when, under which notice it was given) and stops new access
--- at once. One live consent per document and recipient.
+-- at once. The latest row of a chain and recipient decides.
 CREATE TABLE privacy_consents (
     id             INTEGER PRIMARY KEY AUTOINCREMENT,
     person_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
@@ -12,7 +12,7 @@ CREATE TABLE privacy_consents (
     granted_at     TIMESTAMP NOT NULL,
     revoked_at     TIMESTAMP
 );
-CREATE UNIQUE INDEX privacy_consents_live ON privacy_consents (chain_id, recipient) WHERE revoked_at IS NULL;
+CREATE INDEX privacy_consents_chain ON privacy_consents (chain_id, recipient, id);
 CREATE INDEX privacy_consents_person ON privacy_consents (person_id);
 
 -- +goose Down

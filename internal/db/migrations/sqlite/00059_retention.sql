@@ -10,11 +10,12 @@ CREATE TABLE retention_rules (
 );
 CREATE TABLE retention_runs (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
-    day        TEXT UNIQUE,
+    day        TEXT,
     dry        BOOLEAN NOT NULL,
     started_at TIMESTAMP NOT NULL,
     report     TEXT NOT NULL DEFAULT ''
 );
+CREATE UNIQUE INDEX retention_runs_day ON retention_runs (day);
 
 -- +goose Down
 DROP TABLE retention_runs;
