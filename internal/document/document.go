@@ -141,6 +141,9 @@ type Options struct {
 	// Zone is the portal's time zone: a document expires at the end of
 	// its expiry date there, not in UTC. UTC when zero.
 	Zone clock.Zone
+	// Refused hears of an opening the scope refused with an error (a
+	// revoked consent), after its transaction, to log the attempt.
+	Refused func(ctx context.Context, err error)
 }
 
 // Service runs the wallet. Each method owns its transaction; files go to
@@ -153,11 +156,13 @@ type Service struct {
 	now   func() time.Time
 	scope Scope
 	zone  clock.Zone
+	// refused: Options.Refused
+	refused func(context.Context, error)
 }
 
 // NewService returns the wallet on d and st.
 func NewService(d *db.DB, st storage.Storage, o Options) *Service {
-	s := &Service{db: d, store: st, max: o.MaxBytes, now: o.Now, scope: o.Scope, zone: o.Zone}
+	s := &Service{db: d, store: st, max: o.MaxBytes, now: o.Now, scope: o.Scope, zone: o.Zone, refused: o.Refused}
 	if s.max <= 0 {
 		s.max = DefaultMaxBytes
 	}

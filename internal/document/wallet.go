@@ -235,6 +235,9 @@ func (s *Service) Open(ctx context.Context, reader *user.User, id int64, m audit
 		}).On("document", d.ID))
 	})
 	if err != nil {
+		if s.refused != nil {
+			s.refused(ctx, err)
+		}
 		return nil, nil, wrap(err, "open document")
 	}
 	rc, err := s.store.Open(ctx, d.StorageKey)

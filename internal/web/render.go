@@ -73,6 +73,10 @@ const (
 	pageRoundsScores  pageName = "rounds_scores"
 	pageRoundsDryRun  pageName = "rounds_dryrun"
 	pageRoundsCompare pageName = "rounds_compare"
+
+	// Privacy: /account and the office's requests and retention (account.go, privacy_office.go).
+	pageAccount, pagePrivacyQueue, pagePrivacyRetention pageName = "account", "privacy_queue", "privacy_retention"
+	pagePrivacyPerson                                   pageName = "privacy_person"
 )
 
 // pageNames are all the pages, for the start-up check and the tests.
@@ -87,6 +91,7 @@ var pageNames = []pageName{
 	pageWatchStarred, pageWatchSearches, pageWatchCalendar, // watch
 	pageRounds, pageRoundsForm, pageRoundsShow, pageRoundsScores, pageRoundsDryRun, pageRoundsCompare,
 	pageRoundsImport, pageRoundsImportPreview, // rounds_import.go
+	pageAccount, pagePrivacyQueue, pagePrivacyRetention, pagePrivacyPerson, // privacy
 }
 
 // fragmentName names a template of the partials that htmx requests get
@@ -294,6 +299,8 @@ var navigation = []struct {
 	{"nav.starred", "/starred", students},
 	{"nav.calendar_feed", "/settings/calendar", signedIn},
 	{"nav.rounds", "/rounds", reviewers},
+	{"nav.account", "/account", signedIn}, // privacy (account.go)
+	{"nav.privacy", "/privacy/requests", office},
 }
 
 func roleLabel(b *i18n.Bundle, l i18n.Lang, r user.Role) string {

@@ -304,4 +304,6 @@ func (s *Server) pageRoutes(g *echo.Group) {
 		r.get("/rounds/:id/dry-runs/:seq/:file", office, s.roundFile)
 		s.roundImportRoutes(r)
 	}
+
+	s.privacyRoutes(r) // /account, the office's privacy requests and retention (account.go)
 }

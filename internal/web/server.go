@@ -24,6 +24,7 @@ import (
 	"portal/internal/incoming"
 	"portal/internal/letter"
 	"portal/internal/notify"
+	"portal/internal/privacy"
 	"portal/internal/rotation"
 	"portal/internal/selection"
 	"portal/internal/user"
@@ -69,6 +70,9 @@ type Deps struct {
 	Watch *watch.Service
 	// Selection keeps the selection rounds; nil leaves /rounds out.
 	Selection *selection.Service
+	// Privacy keeps notices, consents, the disclosure log, export,
+	// requests and retention; nil leaves /account out.
+	Privacy *privacy.Service
 }
 
 // DemoUser is a demo identity of the development provider.

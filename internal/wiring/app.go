@@ -29,6 +29,7 @@ import (
 	"portal/internal/incoming"
 	"portal/internal/letter"
 	"portal/internal/notify"
+	"portal/internal/privacy"
 	"portal/internal/rotation"
 	"portal/internal/selection"
 	"portal/internal/storage"
@@ -64,6 +65,8 @@ type App struct {
 	// Watch keeps stars, saved searches and calendar feeds, and sends the
 	// window mails (watch.go).
 	Watch *watch.Service
+	// Privacy: consents, disclosures, export, requests, retention.
+	Privacy *privacy.Service
 }
 
 // Options are what only tests and dev mode set.
@@ -181,8 +184,9 @@ func (a *App) open(ctx context.Context, o Options) error {
 	// Coordinators in scope and the office may open the documents attached
 	// to a submitted rotation request too.
 	a.Rotations = rotation.NewService(a.DB, rotation.Options{Outbox: WorkflowOutbox{}, Zone: a.Zone})
+	a.Privacy = privacy.NewService(a.DB, privacy.Options{Zone: a.Zone, Store: files}) // consents guard the scope (privacy.go)
 	docs := document.NewService(a.DB, files, document.Options{MaxBytes: cfg.UploadLimit(), Zone: a.Zone,
-		Scope: anyScope(a.Applications.DocumentScope, a.Rotations.DocumentScope)})
+		Scope: a.Privacy.Guard(anyScope(a.Applications.DocumentScope, a.Rotations.DocumentScope)), Refused: a.Privacy.Refused})
 	if a.Dev != nil && o.DemoApplications {
 		// demo applications, once, moved through the workflow (workflow.go)
 		if err := a.seedDemoApplications(ctx, devUsers, files, bundle); err != nil {
@@ -223,6 +227,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 	// stars, saved searches, the calendar feed (watch.go)
 	a.Watch = watch.NewService(a.DB, watch.Options{Zone: a.Zone, Search: a.Catalog})
 	deps.Watch = a.Watch
+	deps.Privacy = a.Privacy
 	a.Web, err = web.New(deps)
 	return err
 }
@@ -250,6 +255,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	// offer expiry and reminders (workflow.go)
 	defer a.startWorkflowJobs(ctx)()
 	defer a.startWatchJobs(ctx)() // window mails (watch.go)
+	defer a.startRetention(ctx)() // retention by rule (privacy.go)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
