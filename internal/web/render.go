@@ -73,6 +73,8 @@ const (
 	pageRoundsScores  pageName = "rounds_scores"
 	pageRoundsDryRun  pageName = "rounds_dryrun"
 	pageRoundsCompare pageName = "rounds_compare"
+
+	pageReports pageName = "reports" // reports.go
 )
 
 // pageNames are all the pages, for the start-up check and the tests.
@@ -86,6 +88,7 @@ var pageNames = []pageName{
 	pageSigninLink, pageSigningOut, pageVerify, pageWallet,
 	pageWatchStarred, pageWatchSearches, pageWatchCalendar, // watch
 	pageRounds, pageRoundsForm, pageRoundsShow, pageRoundsScores, pageRoundsDryRun, pageRoundsCompare,
+	pageReports,
 }
 
 // fragmentName names a template of the partials that htmx requests get
@@ -293,6 +296,7 @@ var navigation = []struct {
 	{"nav.starred", "/starred", students},
 	{"nav.calendar_feed", "/settings/calendar", signedIn},
 	{"nav.rounds", "/rounds", reviewers},
+	{"nav.reports", "/reports", office},
 }
 
 func roleLabel(b *i18n.Bundle, l i18n.Lang, r user.Role) string {

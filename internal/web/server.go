@@ -24,6 +24,7 @@ import (
 	"portal/internal/incoming"
 	"portal/internal/letter"
 	"portal/internal/notify"
+	"portal/internal/report"
 	"portal/internal/rotation"
 	"portal/internal/selection"
 	"portal/internal/user"
@@ -69,6 +70,8 @@ type Deps struct {
 	Watch *watch.Service
 	// Selection keeps the selection rounds; nil leaves /rounds out.
 	Selection *selection.Service
+	// Reports computes the office's reports; nil leaves /reports out.
+	Reports *report.Service
 }
 
 // DemoUser is a demo identity of the development provider.

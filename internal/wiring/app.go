@@ -29,6 +29,7 @@ import (
 	"portal/internal/incoming"
 	"portal/internal/letter"
 	"portal/internal/notify"
+	"portal/internal/report"
 	"portal/internal/rotation"
 	"portal/internal/selection"
 	"portal/internal/storage"
@@ -209,6 +210,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 			return err
 		}
 	}
+	deps.Reports = report.NewService(a.DB, report.Options{Zone: a.Zone}) // the office's reports
 	if a.Dev != nil {
 		deps.DevProvider = a.Dev
 	}
