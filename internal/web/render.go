@@ -77,6 +77,7 @@ const (
 	// Privacy: /account and the office's requests and retention (account.go, privacy_office.go).
 	pageAccount, pagePrivacyQueue, pagePrivacyRetention pageName = "account", "privacy_queue", "privacy_retention"
 	pagePrivacyPerson                                   pageName = "privacy_person"
+	pageReports pageName = "reports" // reports.go
 )
 
 // pageNames are all the pages, for the start-up check and the tests.
@@ -92,6 +93,7 @@ var pageNames = []pageName{
 	pageRounds, pageRoundsForm, pageRoundsShow, pageRoundsScores, pageRoundsDryRun, pageRoundsCompare,
 	pageRoundsImport, pageRoundsImportPreview, // rounds_import.go
 	pageAccount, pagePrivacyQueue, pagePrivacyRetention, pagePrivacyPerson, // privacy
+	pageReports,
 }
 
 // fragmentName names a template of the partials that htmx requests get
@@ -301,6 +303,7 @@ var navigation = []struct {
 	{"nav.rounds", "/rounds", reviewers},
 	{"nav.account", "/account", signedIn}, // privacy (account.go)
 	{"nav.privacy", "/privacy/requests", office},
+	{"nav.reports", "/reports", office},
 }
 
 func roleLabel(b *i18n.Bundle, l i18n.Lang, r user.Role) string {

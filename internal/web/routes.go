@@ -306,4 +306,5 @@ func (s *Server) pageRoutes(g *echo.Group) {
 	}
 
 	s.privacyRoutes(r) // /account, the office's privacy requests and retention (account.go)
+	s.reportsRoutes(r) // the office's reports (reports.go)
 }

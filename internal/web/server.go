@@ -25,6 +25,7 @@ import (
 	"portal/internal/letter"
 	"portal/internal/notify"
 	"portal/internal/privacy"
+	"portal/internal/report"
 	"portal/internal/rotation"
 	"portal/internal/selection"
 	"portal/internal/user"
@@ -73,6 +74,8 @@ type Deps struct {
 	// Privacy keeps notices, consents, the disclosure log, export,
 	// requests and retention; nil leaves /account out.
 	Privacy *privacy.Service
+	// Reports computes the office's reports; nil leaves /reports out.
+	Reports *report.Service
 }
 
 // DemoUser is a demo identity of the development provider.

@@ -30,6 +30,7 @@ import (
 	"portal/internal/letter"
 	"portal/internal/notify"
 	"portal/internal/privacy"
+	"portal/internal/report"
 	"portal/internal/rotation"
 	"portal/internal/selection"
 	"portal/internal/storage"
@@ -213,6 +214,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 			return err
 		}
 	}
+	deps.Reports = report.NewService(a.DB, report.Options{Zone: a.Zone}) // the office's reports
 	if a.Dev != nil {
 		deps.DevProvider = a.Dev
 	}

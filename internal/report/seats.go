@@ -1,0 +1,75 @@
+package report
+
+import (
+	"context"
+	"time"
+
+	"portal/internal/user"
+)
+
+// SeatRow is one period of an outgoing elective: its seats and who holds
+// or wants them. The counts are of applications whose current choice is
+// the period; the first-choice demand counts every submitted application
+// that ranked it first.
+type SeatRow struct {
+	PeriodID, ElectiveID, InstitutionID int64
+	TitleEN, TitleZH                    string
+	InstitutionEN, InstitutionLocal     string
+	StartsOn, EndsOn                    time.Time
+	Capacity                            int
+	Nominated, Accepted, Confirmed      int
+	Waitlisted, FirstChoice             int
+}
+
+// FillPercent is the share of seats held by accepted and confirmed
+// placements, in whole percent (rounded down); 0 for a period of no seats.
+func (r SeatRow) FillPercent() int {
+	if r.Capacity == 0 {
+		return 0
+	}
+	return (r.Accepted + r.Confirmed) * 100 / r.Capacity
+}
+
+// DemandPerSeat is first-choice demand per seat, in hundredths.
+func (r SeatRow) DemandPerSeat() float64 {
+	if r.Capacity == 0 {
+		return 0
+	}
+	return float64(r.FirstChoice*100/r.Capacity) / 100
+}
+
+// Seats reports every live period of the outgoing electives that start in
+// the filter's year: one aggregate over periods and their choices.
+func (s *Service) Seats(ctx context.Context, u *user.User, f Filter) ([]SeatRow, error) {
+	if err := s.allow(u); err != nil {
+		return nil, err
+	}
+	from, to := dateSpan(s.Year(f))
+	q := s.read(ctx).Table("periods AS p").
+		Joins("JOIN electives AS e ON e.id = p.elective_id").
+		Joins("JOIN institutions AS i ON i.id = e.institution_id").
+		Joins("LEFT JOIN application_choices AS c ON c.period_id = p.id").
+		Joins("LEFT JOIN applications AS a ON a.id = c.application_id").
+		Where("e.direction = ? AND p.retired_at IS NULL AND p.starts_on >= ? AND p.starts_on < ?", "outgoing", from, to)
+	if f.InstitutionID != 0 {
+		q = q.Where("e.institution_id = ?", f.InstitutionID)
+	}
+	if f.Specialty != "" {
+		q = q.Where("e.specialty = ?", f.Specialty)
+	}
+	cur := "c.rank = a.current_choice AND a.status"
+	var rows []SeatRow
+	err := q.Select(`p.id AS period_id, e.id AS elective_id, i.id AS institution_id, e.title_en, e.title_zh,
+		i.name_en AS institution_en, i.name_local AS institution_local, p.starts_on, p.ends_on, p.capacity,
+		SUM(CASE WHEN ` + cur + ` = 'nominated' THEN 1 ELSE 0 END) AS nominated,
+		SUM(CASE WHEN ` + cur + ` = 'host_accepted' THEN 1 ELSE 0 END) AS accepted,
+		SUM(CASE WHEN ` + cur + ` IN ('confirmed', 'completed') THEN 1 ELSE 0 END) AS confirmed,
+		SUM(CASE WHEN ` + cur + ` = 'waitlisted' THEN 1 ELSE 0 END) AS waitlisted,
+		SUM(CASE WHEN c.rank = 1 AND a.submitted_at IS NOT NULL THEN 1 ELSE 0 END) AS first_choice`).
+		Group("p.id, e.id, i.id, e.title_en, e.title_zh, i.name_en, i.name_local, p.starts_on, p.ends_on, p.capacity").
+		Order("i.name_en, e.title_en, p.starts_on, p.id").Scan(&rows).Error
+	if err != nil {
+		return nil, wrap(err, "seat fill")
+	}
+	return rows, nil
+}
