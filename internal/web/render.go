@@ -77,7 +77,7 @@ const (
 	// Privacy: /account and the office's requests and retention (account.go, privacy_office.go).
 	pageAccount, pagePrivacyQueue, pagePrivacyRetention pageName = "account", "privacy_queue", "privacy_retention"
 	pagePrivacyPerson                                   pageName = "privacy_person"
-	pageReports pageName = "reports" // reports.go
+	pageReports                                         pageName = "reports" // reports.go
 )
 
 // pageNames are all the pages, for the start-up check and the tests.
