@@ -73,6 +73,11 @@ const (
 	pageRoundsScores  pageName = "rounds_scores"
 	pageRoundsDryRun  pageName = "rounds_dryrun"
 	pageRoundsCompare pageName = "rounds_compare"
+
+	// The partner's answer loop (host*.go).
+	pageHostDossier  pageName = "host_dossier"
+	pageHostAnswered pageName = "host_answered"
+	pageHostContacts pageName = "host_contacts"
 )
 
 // pageNames are all the pages, for the start-up check and the tests.
@@ -86,6 +91,7 @@ var pageNames = []pageName{
 	pageSigninLink, pageSigningOut, pageVerify, pageWallet,
 	pageWatchStarred, pageWatchSearches, pageWatchCalendar, // watch
 	pageRounds, pageRoundsForm, pageRoundsShow, pageRoundsScores, pageRoundsDryRun, pageRoundsCompare,
+	pageHostDossier, pageHostAnswered, pageHostContacts, // host
 }
 
 // fragmentName names a template of the partials that htmx requests get

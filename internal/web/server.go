@@ -20,6 +20,7 @@ import (
 	"portal/internal/config"
 	"portal/internal/db"
 	"portal/internal/document"
+	"portal/internal/host"
 	"portal/internal/i18n"
 	"portal/internal/incoming"
 	"portal/internal/letter"
@@ -69,6 +70,8 @@ type Deps struct {
 	Watch *watch.Service
 	// Selection keeps the selection rounds; nil leaves /rounds out.
 	Selection *selection.Service
+	// Host is the partner's answer loop; nil leaves /dossier out (host*.go).
+	Host *host.Service
 }
 
 // DemoUser is a demo identity of the development provider.

@@ -31,6 +31,7 @@ import (
 	"portal/internal/notify"
 	"portal/internal/rotation"
 	"portal/internal/selection"
+	"portal/internal/host"
 	"portal/internal/storage"
 	"portal/internal/user"
 	"portal/internal/watch"
@@ -64,6 +65,8 @@ type App struct {
 	// Watch keeps stars, saved searches and calendar feeds, and sends the
 	// window mails (watch.go).
 	Watch *watch.Service
+	// Host is the partner's answer loop: contacts, dossiers, reminders (host.go).
+	Host *host.Service
 }
 
 // Options are what only tests and dev mode set.
@@ -177,7 +180,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 	}
 	// Reviewers in scope and the office may open the documents attached to
 	// a submitted application; the workflow decides who is in scope.
-	a.Applications = application.NewService(a.DB, application.Options{Outbox: WorkflowOutbox{}, OfferDays: cfg.OfferDays, Zone: a.Zone})
+	a.Applications = application.NewService(a.DB, application.Options{Outbox: a.hostOutbox(), OfferDays: cfg.OfferDays, Zone: a.Zone})
 	// Coordinators in scope and the office may open the documents attached
 	// to a submitted rotation request too.
 	a.Rotations = rotation.NewService(a.DB, rotation.Options{Outbox: WorkflowOutbox{}, Zone: a.Zone})
@@ -223,6 +226,8 @@ func (a *App) open(ctx context.Context, o Options) error {
 	// stars, saved searches, the calendar feed (watch.go)
 	a.Watch = watch.NewService(a.DB, watch.Options{Zone: a.Zone, Search: a.Catalog})
 	deps.Watch = a.Watch
+	a.Host = host.NewService(a.DB, a.Applications, files, host.Options{}) // host.go
+	deps.Host = a.Host
 	a.Web, err = web.New(deps)
 	return err
 }
@@ -250,6 +255,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	// offer expiry and reminders (workflow.go)
 	defer a.startWorkflowJobs(ctx)()
 	defer a.startWatchJobs(ctx)() // window mails (watch.go)
+	defer a.startHostJobs(ctx)()  // host reminders (host.go)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
