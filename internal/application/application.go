@@ -167,7 +167,7 @@ type Event struct {
 	Action        Action
 	Choice        int // the choice a host decision or nomination is about; 0 otherwise
 	Comment       string
-	Internal      bool // never shown to the applicant
+	Internal      bool   // never shown to the applicant
 	Via           string // the host contact who answered through a dossier link; "" otherwise
 	At            time.Time
 }

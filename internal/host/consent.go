@@ -7,8 +7,8 @@ import (
 
 	"gorm.io/gorm"
 
-	"portal/internal/application"
 	"portal/internal/apperr"
+	"portal/internal/application"
 	"portal/internal/audit"
 	"portal/internal/user"
 )

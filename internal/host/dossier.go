@@ -17,24 +17,24 @@ import (
 
 // Dossier is what a host sees of one nominee, through its link.
 type Dossier struct {
-	ApplicationID int64
-	Ref           string
-	Version       int // the version the answer form carries
-	Rank          int
-	Contact       string
-	Lang          string
-	ExpiresAt     time.Time
-	NameLatin     string // the student's names in both scripts; the account's name when they gave none
-	NameNative    string
-	Institution   string
+	ApplicationID    int64
+	Ref              string
+	Version          int // the version the answer form carries
+	Rank             int
+	Contact          string
+	Lang             string
+	ExpiresAt        time.Time
+	NameLatin        string // the student's names in both scripts; the account's name when they gave none
+	NameNative       string
+	Institution      string
 	InstitutionLocal string
-	ElectiveEN    string
-	ElectiveZH    string
-	StartsOn      time.Time
-	EndsOn        time.Time
-	Statement     string
-	Documents     []document.Document // the current versions of what the student shared with this host
-	Verification  *Verification       // nil until the office verified
+	ElectiveEN       string
+	ElectiveZH       string
+	StartsOn         time.Time
+	EndsOn           time.Time
+	Statement        string
+	Documents        []document.Document // the current versions of what the student shared with this host
+	Verification     *Verification       // nil until the office verified
 }
 
 // Dossier opens the dossier of token; a link that no longer answers is
@@ -56,11 +56,11 @@ func dossierOf(tx *gorm.DB, l *Link, a *application.Application) (*Dossier, erro
 	d := &Dossier{ApplicationID: a.ID, Ref: a.Ref(), Version: a.Version, Rank: l.ChoiceRank, Contact: l.ContactName,
 		Lang: l.Lang, ExpiresAt: l.ExpiresAt, Statement: a.Statement}
 	var row struct {
-		InstitutionID                 int64
-		NameEN, NameLocal             string
-		TitleEN, TitleZH              string
-		StartsOn, EndsOn              time.Time
-		Applicant                     string
+		InstitutionID     int64
+		NameEN, NameLocal string
+		TitleEN, TitleZH  string
+		StartsOn, EndsOn  time.Time
+		Applicant         string
 	}
 	err := tx.Table("application_choices c").
 		Select("i.id AS institution_id, i.name_en, i.name_local, e.title_en, e.title_zh, p.starts_on, p.ends_on, u.name AS applicant").

@@ -41,16 +41,16 @@ func (s *Server) hostRoutes(r router) {
 
 type dossierView struct {
 	Page
-	Token, Action, Ref, Contact                        string
-	NameLatin, NameNative, Institution, Elective       string
-	Period, Statement, Expires                         string
-	Version                                            int
-	Documents                                          []dossierDoc
-	Verified                                           bool
-	GoodStanding, Immunization, VerifiedOn             string
-	Decisions                                          []tieOption
-	Decision, Comment, Refusal                         string
-	Errors                                             map[string]string
+	Token, Action, Ref, Contact                  string
+	NameLatin, NameNative, Institution, Elective string
+	Period, Statement, Expires                   string
+	Version                                      int
+	Documents                                    []dossierDoc
+	Verified                                     bool
+	GoodStanding, Immunization, VerifiedOn       string
+	Decisions                                    []tieOption
+	Decision, Comment, Refusal                   string
+	Errors                                       map[string]string
 }
 
 type dossierDoc struct{ Type, Name, Path string }
