@@ -1,6 +1,7 @@
 package host_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -13,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ledongthuc/pdf"
 
 	"portal/internal/apperr"
 	"portal/internal/application"
@@ -194,6 +197,20 @@ func TestTheHostAnswersThroughTheDossierLinkOnceAndOnlyWhileItHolds(t *testing.T
 			}
 			if ds.Verification == nil || !ds.Verification.GoodStanding || !ds.Verification.Immunization {
 				t.Fatalf("verification %+v", ds.Verification)
+			}
+			out, err := w.h.PDF(w.ctx, ds, letter.DossierText{Org: [2]string{"Hospital", "醫院"}, Title: [2]string{"推薦書類", "Nomination dossier"}})
+			w.must(err, "pdf")
+			r, err := pdf.NewReader(bytes.NewReader(out), int64(len(out)))
+			w.must(err, "read pdf")
+			if r.NumPage() != 2 {
+				t.Fatalf("the dossier PDF has %d pages, want the cover and the shared transcript's page", r.NumPage())
+			}
+			var zb bytes.Buffer
+			w.must(w.h.ZIP(w.ctx, ds, out, &zb), "zip")
+			z, err := zip.NewReader(bytes.NewReader(zb.Bytes()), int64(zb.Len()))
+			w.must(err, "read zip")
+			if len(z.File) != 2 || z.File[1].Name != "01-transcript.pdf" {
+				t.Fatalf("the ZIP holds %d files", len(z.File))
 			}
 
 			t.Run("a rejection needs a reason and changes nothing without one", func(t *testing.T) {
