@@ -46,11 +46,11 @@ func TestTheHostAnswersOnTheDossierPageWithoutAnAccount(t *testing.T) {
 	inst, err := a.Catalog.CreateInstitution(ctx, catalog.InstitutionInput{NameEN: "Hostpital University", Country: "JP", City: "Kumamoto", Kind: "university"})
 	must(err, "institution")
 	e, err := a.Catalog.CreateElective(ctx, catalog.ElectiveInput{Direction: catalog.Outgoing, InstitutionID: inst.ID, Kind: "clinical_elective",
-		TitleEN: "Dossier elective", Specialty: "dossier_medicine", Language: "en", MinYear: "5", DurationWeeks: "4", OpensOn: day(-30), ClosesOn: day(30)})
+		TitleEN: "Dossier elective", Specialty: "internal_medicine", Language: "en", MinYear: "5", DurationWeeks: "4", OpensOn: day(-30), ClosesOn: day(30)})
 	must(err, "elective")
 	per, err := a.Catalog.AddPeriod(ctx, e.ID, catalog.PeriodInput{StartsOn: day(60), EndsOn: day(87), Capacity: "3"})
 	must(err, "period")
-	must(a.Applications.GrantScope(ctx, reviewer.ID, "dossier_medicine", office.ID, audit.Meta{}), "scope")
+	must(a.Applications.GrantScope(ctx, reviewer.ID, "internal_medicine", office.ID, audit.Meta{}), "scope")
 	_, err = a.Host.AddContact(ctx, office, host.ContactInput{InstitutionID: inst.ID, Name: "Dr. Sato", Email: "sato@host.example", Lang: "en"}, audit.Meta{})
 	must(err, "contact")
 
