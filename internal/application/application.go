@@ -84,6 +84,7 @@ const (
 	Reviewer  Party = "reviewer"  // a department reviewer whose scope holds its specialty
 	Office    Party = "office"    // the international office (and admins)
 	System    Party = "system"    // the portal itself: offer expiry
+	Host      Party = "host"      // the host's contact, answering through a dossier link (internal/host)
 )
 
 // PartyRoles are the user roles that make a person each party. A reviewer
@@ -166,7 +167,8 @@ type Event struct {
 	Action        Action
 	Choice        int // the choice a host decision or nomination is about; 0 otherwise
 	Comment       string
-	Internal      bool // never shown to the applicant
+	Internal      bool   // never shown to the applicant
+	Via           string // the host contact who answered through a dossier link; "" otherwise
 	At            time.Time
 }
 

@@ -211,13 +211,23 @@ func choiceRows(tx *gorm.DB, c *Choice) (catalog.Elective, catalog.Period, error
 // full) and starts the offer's clock; rejected gives the quota place back;
 // waitlisted waits for a seat.
 func (s *Service) RecordHostDecision(ctx context.Context, u *user.User, id int64, in HostDecisionInput) (*Application, error) {
+	action, c, err := s.hostDecision(in)
+	if err != nil {
+		return nil, err
+	}
+	return s.review(ctx, u, id, action, ReviewInput{Version: in.Version, Comment: in.Comment, Internal: in.Internal, TakeOver: in.TakeOver}, false, c)
+}
+
+// hostDecision is the move of a host's answer, whoever records it: the
+// office (RecordHostDecision) or the host itself (AnswerAsHost).
+func (s *Service) hostDecision(in HostDecisionInput) (Action, change, error) {
 	action, ok := map[string]Action{
 		HostDecisionAccepted: HostAccept, HostDecisionRejected: HostReject, HostDecisionWaitlisted: HostWaitlist,
 	}[in.Decision]
 	if !ok {
 		f := apperr.Fields{}
 		f.Add("decision", "form.not_a_choice")
-		return nil, f.Err()
+		return "", change{}, f.Err()
 	}
 	c := change{
 		Check: func(_ *gorm.DB, a *Application, _ []Choice) error {
@@ -247,7 +257,7 @@ func (s *Service) RecordHostDecision(ctx context.Context, u *user.User, id int64
 				Updates(map[string]any{"host_decision": in.Decision, "decided_at": now}).Error
 		},
 	}
-	return s.review(ctx, u, id, action, ReviewInput{Version: in.Version, Comment: in.Comment, Internal: in.Internal, TakeOver: in.TakeOver}, false, c)
+	return action, c, nil
 }
 
 // PromoteFromWaitlist turns a waitlisted choice into an offer when its

@@ -164,7 +164,7 @@ var hostActions = []Action{Nominate, HostAccept, HostWaitlist, HostReject, Promo
 // an internal comment never goes into it.
 func (s *Service) record(tx *gorm.DB, a *Application, _ []Choice, st workflow.Step[Stage, Action, Party]) error {
 	e := Event{ApplicationID: a.ID, Role: st.By, FromStage: st.From, ToStage: a.Status, Action: st.Action,
-		Comment: st.Comment, Internal: st.Internal, At: st.At}
+		Comment: st.Comment, Internal: st.Internal, Via: st.Via, At: st.At}
 	if slices.Contains(hostActions, st.Action) {
 		e.Choice = a.CurrentChoice
 	}

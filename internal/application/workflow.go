@@ -64,6 +64,12 @@ var Transitions = []Transition{
 	{HostRejected, Withdraw, Withdrawn, Applicant},
 	{HostAccepted, Withdraw, Withdrawn, Applicant},
 	{Confirmed, Withdraw, Withdrawn, Applicant},
+
+	// The host answers a nomination itself through its dossier link
+	// (internal/host), with the same effects as the office recording it.
+	{Nominated, HostAccept, HostAccepted, Host},
+	{Nominated, HostWaitlist, Waitlisted, Host},
+	{Nominated, HostReject, HostRejected, Host},
 }
 
 // table is the workflow Allowed, ActionsAt, Turn and Final read; its

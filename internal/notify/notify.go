@@ -46,6 +46,9 @@ const (
 	WatchWindowOpen    Kind = "watch_window_open"
 	WatchWindowClosing Kind = "watch_window_closing" // seven days before, while not applied
 	WatchSearchNew     Kind = "watch_search_new"     // a saved search found new electives
+	// host: a nomination's dossier link to the host contact, and its reminder (internal/host).
+	HostNomination Kind = "host_nomination"
+	HostReminder   Kind = "host_reminder"
 )
 
 // spec is what the portal knows of a kind.
@@ -88,6 +91,9 @@ var kinds = map[Kind]spec{
 	WatchWindowOpen:    {InPortal: true, Args: []string{"elective", "deadline"}},
 	WatchWindowClosing: {InPortal: true, Args: []string{"elective", "deadline"}},
 	WatchSearchNew:     {InPortal: true, Args: []string{"search", "count"}},
+	// host: the link is a secret, wiped once the mail is sent.
+	HostNomination: {Mandatory: true, Secret: true, Args: []string{"applicant", "ref"}},
+	HostReminder:   {Mandatory: true, Secret: true, Args: []string{"applicant", "ref"}},
 }
 
 // Kinds lists every kind in the order the preferences page shows them.
@@ -97,6 +103,7 @@ var Kinds = []Kind{
 	DocumentExpiring,
 	SigninLink, ReviewerDigest,
 	WatchWindowOpen, WatchWindowClosing, WatchSearchNew, // watch
+	HostNomination, HostReminder, // host
 }
 
 // Mandatory reports whether mails of kind k are sent whatever the

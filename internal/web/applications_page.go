@@ -293,6 +293,9 @@ func applicationEventOf(p Page, e application.EventRow) applicationEvent {
 	if e.ActorName != "" {
 		who = e.ActorName + " (" + who + ")"
 	}
+	if e.Via != "" {
+		who = p.T("host.timeline.by", e.Via) // the host answered itself (internal/host)
+	}
 	out := applicationEvent{At: p.When(e.At), Datetime: e.At.UTC().Format(time.RFC3339), Who: who, Comment: e.Comment, Internal: e.Internal,
 		Note: e.Action == application.Note}
 	switch {

@@ -78,6 +78,10 @@ const (
 	pageAccount, pagePrivacyQueue, pagePrivacyRetention pageName = "account", "privacy_queue", "privacy_retention"
 	pagePrivacyPerson                                   pageName = "privacy_person"
 	pageReports                                         pageName = "reports" // reports.go
+	// The partner's answer loop (host*.go).
+	pageHostDossier  pageName = "host_dossier"
+	pageHostAnswered pageName = "host_answered"
+	pageHostContacts pageName = "host_contacts"
 )
 
 // pageNames are all the pages, for the start-up check and the tests.
@@ -94,6 +98,7 @@ var pageNames = []pageName{
 	pageRoundsImport, pageRoundsImportPreview, // rounds_import.go
 	pageAccount, pagePrivacyQueue, pagePrivacyRetention, pagePrivacyPerson, // privacy
 	pageReports,
+	pageHostDossier, pageHostAnswered, pageHostContacts, // host
 }
 
 // fragmentName names a template of the partials that htmx requests get

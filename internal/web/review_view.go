@@ -248,6 +248,9 @@ func reviewRows(p Page, rows []application.QueueRow, staleDays int, bulk bool, q
 		} else {
 			v.Days = p.T("review.days", r.DaysInStage)
 		}
+		if r.Stage == application.Nominated { // the host's turn: it may answer through its dossier link (host.go)
+			v.Days = p.T("host.queue.waiting", v.Days)
+		}
 		if v.Stale {
 			v.StaleLabel = p.T("review.stale")
 		}

@@ -282,6 +282,8 @@ func (s *Server) pageRoutes(g *echo.Group) {
 		r.post("/settings/calendar/reset", signedIn, s.calendarFeedReset)
 	}
 
+	s.hostRoutes(r) // the partner's answer loop (host*.go)
+
 	// Selection rounds: the office's rounds, dry runs and publication;
 	// reviewers score the applicants in their scope (rounds*.go).
 	if s.Selection != nil {

@@ -20,6 +20,7 @@ import (
 	"portal/internal/config"
 	"portal/internal/db"
 	"portal/internal/document"
+	"portal/internal/host"
 	"portal/internal/i18n"
 	"portal/internal/incoming"
 	"portal/internal/letter"
@@ -76,6 +77,8 @@ type Deps struct {
 	Privacy *privacy.Service
 	// Reports computes the office's reports; nil leaves /reports out.
 	Reports *report.Service
+	// Host is the partner's answer loop; nil leaves /dossier out (host*.go).
+	Host *host.Service
 }
 
 // DemoUser is a demo identity of the development provider.

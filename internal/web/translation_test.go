@@ -100,7 +100,8 @@ var translationStarts = []string{
 	"/manage/export", "/admin/users", "/admin/audit", "/admin/notifications/failed", "/dev/mail",
 	"/signin/email", "/no/such/page",
 	"/starred", "/searches", "/settings/calendar", // watch
-	"/privacy/people/1", // privacy: reached from a request in the office's queue
+	"/privacy/people/1",                  // privacy: reached from a request in the office's queue
+	"/manage/hosts", "/dossier/answered", // host
 }
 
 // crawler walks the portal as one visitor in one language.
@@ -230,6 +231,8 @@ func (c *crawler) refusals(who string) {
 		post("/searches", "query", "country=JP")
 		post("/settings/calendar/reset")
 	case "office":
+		post("/manage/hosts")
+		c.hostDossier() // host_test.go
 		for _, path := range []string{"/manage/institutions", "/manage/agreements", "/manage/electives", "/manage/departments", "/manage/funding"} {
 			post(path)
 		}

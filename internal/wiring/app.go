@@ -25,6 +25,7 @@ import (
 	"portal/internal/config"
 	"portal/internal/db"
 	"portal/internal/document"
+	"portal/internal/host"
 	"portal/internal/i18n"
 	"portal/internal/incoming"
 	"portal/internal/letter"
@@ -68,6 +69,8 @@ type App struct {
 	Watch *watch.Service
 	// Privacy: consents, disclosures, export, requests, retention.
 	Privacy *privacy.Service
+	// Host is the partner's answer loop: contacts, dossiers, reminders (host.go).
+	Host *host.Service
 }
 
 // Options are what only tests and dev mode set.
@@ -181,7 +184,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 	}
 	// Reviewers in scope and the office may open the documents attached to
 	// a submitted application; the workflow decides who is in scope.
-	a.Applications = application.NewService(a.DB, application.Options{Outbox: WorkflowOutbox{}, OfferDays: cfg.OfferDays, Zone: a.Zone})
+	a.Applications = application.NewService(a.DB, application.Options{Outbox: a.hostOutbox(), OfferDays: cfg.OfferDays, Zone: a.Zone})
 	// Coordinators in scope and the office may open the documents attached
 	// to a submitted rotation request too.
 	a.Rotations = rotation.NewService(a.DB, rotation.Options{Outbox: WorkflowOutbox{}, Zone: a.Zone})
@@ -230,6 +233,8 @@ func (a *App) open(ctx context.Context, o Options) error {
 	a.Watch = watch.NewService(a.DB, watch.Options{Zone: a.Zone, Search: a.Catalog})
 	deps.Watch = a.Watch
 	deps.Privacy = a.Privacy
+	a.Host = host.NewService(a.DB, a.Applications, files, host.Options{}) // host.go
+	deps.Host = a.Host
 	a.Web, err = web.New(deps)
 	return err
 }
@@ -258,6 +263,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer a.startWorkflowJobs(ctx)()
 	defer a.startWatchJobs(ctx)() // window mails (watch.go)
 	defer a.startRetention(ctx)() // retention by rule (privacy.go)
+	defer a.startHostJobs(ctx)()  // host reminders (host.go)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

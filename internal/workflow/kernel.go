@@ -78,6 +78,11 @@ type Move[C Case[S], X any, S, A, P comparable] struct {
 	Version int // the version the actor saw
 	// System marks the portal's own move, made by no user.
 	System bool
+	// As is the party of a move made by no user on a party's behalf: a
+	// host answering through its dossier link (internal/host), whose
+	// link, not an account, says who it is. Via names them for the event.
+	As  P
+	Via string
 	// Exclusive serialises the move with every exclusive move of the same
 	// person, because its Check reads the person's other cases: two
 	// overlapping offers accepted at once must not both pass the check.
@@ -106,6 +111,7 @@ type Step[S, A, P comparable] struct {
 	Comment  string
 	Internal bool
 	Choice   int
+	Via      string // who acted for a party without an account (Move.Via)
 }
 
 // Run makes move m on case id for u in one transaction on d and returns
@@ -119,7 +125,10 @@ func (f Flow[C, X, S, A, P]) Run(ctx context.Context, d *gorm.DB, u *user.User, 
 			return err
 		}
 		parties := []P{f.System}
-		if !m.System {
+		var nobody P
+		if m.As != nobody {
+			parties = []P{m.As}
+		} else if !m.System {
 			if parties, err = f.Parties(tx, u, c, xs); err != nil {
 				return err
 			}
@@ -185,7 +194,7 @@ func (f Flow[C, X, S, A, P]) Run(ctx context.Context, d *gorm.DB, u *user.User, 
 			return err
 		}
 		st := Step[S, A, P]{Action: action, By: by, From: from, Actor: u, At: now,
-			Comment: m.Comment, Internal: m.Internal, Choice: m.Choice}
+			Comment: m.Comment, Internal: m.Internal, Choice: m.Choice, Via: m.Via}
 		if err := f.Record(tx, c, xs, st); err != nil {
 			return err
 		}
