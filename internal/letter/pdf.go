@@ -48,11 +48,14 @@ type text struct {
 // text words letter l in lang. The letterhead is bilingual; names and
 // departments appear in both scripts, the main language's first.
 func (s *Service) text(l *Letter, lang i18n.Lang) text {
-	if lang != i18n.TraditionalChinese {
+	// The letterhead's second line is the other language a consulate or a
+	// home school may need: Chinese under English, English under Chinese
+	// or Japanese.
+	if lang != i18n.TraditionalChinese && lang != i18n.Japanese {
 		lang = i18n.English
 	}
 	other := i18n.TraditionalChinese
-	if lang == i18n.TraditionalChinese {
+	if lang != i18n.English {
 		other = i18n.English
 	}
 	b := s.o.I18n
@@ -69,9 +72,14 @@ func (s *Service) text(l *Letter, lang i18n.Lang) text {
 	subj := l.Subject
 	name := both(subj.NameLatin, subj.NameNative)
 	dept := both(subj.DepartmentEN, subj.DepartmentZH)
-	if lang == i18n.TraditionalChinese {
+	switch lang {
+	case i18n.TraditionalChinese:
 		name = both(subj.NameNative, subj.NameLatin)
 		dept = both(subj.DepartmentZH, subj.DepartmentEN)
+	case i18n.Japanese:
+		// A name in kanji or kana reads first; the departments have no
+		// Japanese names, and their Chinese ones would read as foreign.
+		name = both(subj.NameNative, subj.NameLatin)
 	}
 	// A date is not broken across lines: its spaces are non-breaking until
 	// drawn (see pen.at).
@@ -149,11 +157,11 @@ func CountryName(code string, lang i18n.Lang) string {
 }
 
 // FormatDate writes a calendar date as a letter does: 6 July 2026,
-// 2026年7月6日. d is a date as the portal stores them (midnight UTC); an
+// 2026年7月6日 (Chinese and Japanese alike). d is a date as the portal stores them (midnight UTC); an
 // instant such as IssuedAt is first made the portal's day with
 // clock.Zone.Day, or a letter issued at 07:00 in Taipei bears yesterday.
 func FormatDate(d time.Time, lang i18n.Lang) string {
-	if lang == i18n.TraditionalChinese {
+	if lang == i18n.TraditionalChinese || lang == i18n.Japanese {
 		return fmt.Sprintf("%d年%d月%d日", d.Year(), int(d.Month()), d.Day())
 	}
 	return d.Format("2 January 2006")
