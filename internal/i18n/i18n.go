@@ -26,6 +26,7 @@ type Lang string
 const (
 	English            Lang = "en"
 	TraditionalChinese Lang = "zh-Hant"
+	Japanese           Lang = "ja"
 )
 
 // Option is a language as offered in the language switch, named in itself.
@@ -35,7 +36,7 @@ type Option struct {
 }
 
 // Options lists the languages in the switch's order.
-var Options = []Option{{English, "English"}, {TraditionalChinese, "繁體中文"}}
+var Options = []Option{{English, "English"}, {TraditionalChinese, "繁體中文"}, {Japanese, "日本語"}}
 
 // Bundle holds every message of every language.
 type Bundle struct {
@@ -168,7 +169,7 @@ func (b *Bundle) Parse(s string) (Lang, bool) {
 
 // Negotiate picks the language of a request: the remembered choice when it
 // is supported, otherwise the best match of Accept-Language (zh-TW and
-// zh-HK find Traditional Chinese), otherwise English.
+// zh-HK find Traditional Chinese, ja-JP Japanese), otherwise English.
 func (b *Bundle) Negotiate(chosen, acceptLanguage string) Lang {
 	if l, ok := b.Parse(chosen); ok {
 		return l

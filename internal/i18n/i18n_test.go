@@ -2,6 +2,8 @@ package i18n
 
 import (
 	"reflect"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -20,14 +22,55 @@ func TestEveryLanguageHasEveryMessage(t *testing.T) {
 			t.Errorf("%s keys differ from English:\n%v\n%v", o.Lang, diff(en, got), diff(got, en))
 		}
 	}
-	for _, k := range en {
-		if b.T(English, k) == b.T(TraditionalChinese, k) && !strings.HasPrefix(k, "lang.") && !strings.HasPrefix(k, "brand") {
-			t.Errorf("%s is not translated: %q", k, b.T(English, k))
-		}
-		if strings.Count(b.T(English, k), "%") != strings.Count(b.T(TraditionalChinese, k), "%") {
-			t.Errorf("%s has different placeholders in the two languages", k)
+	for _, o := range Options[1:] {
+		for _, k := range en {
+			if b.T(English, k) == b.T(o.Lang, k) && !strings.HasPrefix(k, "lang.") && !strings.HasPrefix(k, "brand") {
+				t.Errorf("%s: %s is not translated: %q", o.Lang, k, b.T(English, k))
+			}
+			if placeholders(b.T(English, k)) != placeholders(b.T(o.Lang, k)) {
+				t.Errorf("%s: %s has other placeholders than English: %q", o.Lang, k, b.T(o.Lang, k))
+			}
 		}
 	}
+}
+
+// placeholders is which argument each verb of a message prints, and how
+// ("1%s 2%d"), sorted: what a translation must keep. A translation may
+// reorder its arguments with explicit indexes (%[2]s); a missing verb, or
+// one that prints another argument, shows %!d(string=...) to a reader.
+func placeholders(msg string) string {
+	var out []string
+	arg := 0
+	for i := 0; i < len(msg)-1; i++ {
+		if msg[i] != '%' {
+			continue
+		}
+		i++
+		if msg[i] == '%' {
+			continue
+		}
+		if msg[i] == '[' {
+			end := strings.IndexByte(msg[i:], ']')
+			if end < 0 {
+				return msg
+			}
+			n, err := strconv.Atoi(msg[i+1 : i+end])
+			if err != nil {
+				return msg
+			}
+			arg = n - 1
+			i += end + 1
+		}
+		for i < len(msg) && strings.IndexByte("+-# 0123456789.", msg[i]) >= 0 {
+			i++
+		}
+		if i < len(msg) {
+			out = append(out, strconv.Itoa(arg+1)+string(msg[i]))
+		}
+		arg++
+	}
+	sort.Strings(out)
+	return strings.Join(out, " ")
 }
 
 func diff(a, b []string) []string {
@@ -62,6 +105,9 @@ func TestNegotiate(t *testing.T) {
 		{"zh-Hant", "en-US", TraditionalChinese},
 		{"xx", "zh-TW", TraditionalChinese},
 		{"", "garbage;;q=", English},
+		{"", "ja-JP,ja;q=0.9,en;q=0.8", Japanese},
+		{"", "ja", Japanese},
+		{"ja", "zh-TW", Japanese},
 	}
 	for _, c := range cases {
 		if got := b.Negotiate(c.chosen, c.accept); got != c.want {

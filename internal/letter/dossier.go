@@ -7,9 +7,10 @@ import (
 	_ "image/jpeg"
 	_ "image/png"
 	"io"
-	"sync"
 
 	"github.com/signintech/gopdf"
+
+	"portal/internal/i18n"
 )
 
 // DossierText is a nomination dossier's cover (internal/host), already
@@ -33,26 +34,25 @@ type Attachment struct {
 }
 
 // dossierFonts is the letters' font, parsed once for the dossiers too.
-var dossierFonts = struct {
-	sync.Once
-	r renderer
-}{}
+var dossierFonts renderer
 
 // DossierPDF lays out a dossier: a cover page with the facts, then each
 // attachment, a PDF's own pages scaled onto A4 and an image fitted to a
 // page. A PDF the importer cannot read is listed with a note instead of
 // failing the whole dossier.
 func DossierPDF(t DossierText, parts []Attachment) (out []byte, err error) {
-	r := &dossierFonts.r
-	r.once.Do(r.load)
-	if r.err != nil {
-		return nil, fmt.Errorf("load font: %w", r.err)
+	r := &dossierFonts
+	// The Traditional Chinese font: a dossier's cover is bilingual, with
+	// Chinese names; it has kana for a Japanese contact's cover too.
+	fonts, err := r.font(i18n.TraditionalChinese)
+	if err != nil {
+		return nil, fmt.Errorf("load font: %w", err)
 	}
 	gp := &gopdf.GoPdf{}
 	gp.Start(gopdf.Config{PageSize: gopdf.Rect{W: pageW, H: pageH}, Unit: gopdf.UnitPT})
 	gp.SetInfo(t.Meta)
 	gp.AddPage()
-	if err := gp.AddTTFFontFromFontContainer(fontFamily, r.fonts); err != nil {
+	if err := gp.AddTTFFontFromFontContainer(fontFamily, fonts); err != nil {
 		return nil, err
 	}
 	p := &pen{gp: gp, y: 56}

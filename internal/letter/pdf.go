@@ -18,12 +18,19 @@ import (
 	"portal/internal/i18n"
 )
 
-// One font prints every letter: Noto Sans TC covers Latin, Traditional
-// Chinese and Japanese, so a name like 山田花子 or 陳怡君 needs no fallback.
+// Noto Sans TC prints English and Chinese letters: it covers Latin,
+// Traditional Chinese and kana, so a name like 山田花子 or 陳怡君 needs no
+// fallback.
 // It is stored gzipped (see fonts/README.md) and inflated on first use.
 //
 //go:embed fonts/NotoSansTC-Regular.ttf.gz
 var fontGz []byte
+
+// Japanese letters print with Noto Sans JP (see fonts/README.md): the
+// Japanese forms of kanji, and the ones Traditional Chinese has not.
+//
+//go:embed fonts/NotoSansJP-Regular.ttf.gz
+var fontJPGz []byte
 
 const fontFamily = "noto"
 
@@ -48,11 +55,14 @@ type text struct {
 // text words letter l in lang. The letterhead is bilingual; names and
 // departments appear in both scripts, the main language's first.
 func (s *Service) text(l *Letter, lang i18n.Lang) text {
-	if lang != i18n.TraditionalChinese {
+	// The letterhead's second line is the other language a consulate or a
+	// home school may need: Chinese under English, English under Chinese
+	// or Japanese.
+	if lang != i18n.TraditionalChinese && lang != i18n.Japanese {
 		lang = i18n.English
 	}
 	other := i18n.TraditionalChinese
-	if lang == i18n.TraditionalChinese {
+	if lang != i18n.English {
 		other = i18n.English
 	}
 	b := s.o.I18n
@@ -69,9 +79,14 @@ func (s *Service) text(l *Letter, lang i18n.Lang) text {
 	subj := l.Subject
 	name := both(subj.NameLatin, subj.NameNative)
 	dept := both(subj.DepartmentEN, subj.DepartmentZH)
-	if lang == i18n.TraditionalChinese {
+	switch lang {
+	case i18n.TraditionalChinese:
 		name = both(subj.NameNative, subj.NameLatin)
 		dept = both(subj.DepartmentZH, subj.DepartmentEN)
+	case i18n.Japanese:
+		// A name in kanji or kana reads first; the departments have no
+		// Japanese names, and their Chinese ones would read as foreign.
+		name = both(subj.NameNative, subj.NameLatin)
 	}
 	// A date is not broken across lines: its spaces are non-breaking until
 	// drawn (see pen.at).
@@ -149,37 +164,55 @@ func CountryName(code string, lang i18n.Lang) string {
 }
 
 // FormatDate writes a calendar date as a letter does: 6 July 2026,
-// 2026年7月6日. d is a date as the portal stores them (midnight UTC); an
+// 2026年7月6日 (Chinese and Japanese alike). d is a date as the portal stores them (midnight UTC); an
 // instant such as IssuedAt is first made the portal's day with
 // clock.Zone.Day, or a letter issued at 07:00 in Taipei bears yesterday.
 func FormatDate(d time.Time, lang i18n.Lang) string {
-	if lang == i18n.TraditionalChinese {
+	if lang == i18n.TraditionalChinese || lang == i18n.Japanese {
 		return fmt.Sprintf("%d年%d月%d日", d.Year(), int(d.Month()), d.Day())
 	}
 	return d.Format("2 January 2006")
 }
 
-// renderer lays letters out on A4. The font is parsed once and shared; the
-// PDF library copies what it writes to per document.
+// renderer lays letters out on A4. Each font is parsed once, on its first
+// letter, and shared; the PDF library copies what it writes to per document.
 type renderer struct {
+	tc, jp lazyFont
+}
+
+// lazyFont is one embedded, gzipped font, inflated and parsed on first use.
+type lazyFont struct {
 	once  sync.Once
 	fonts *gopdf.FontContainer
 	err   error
 }
 
-func (r *renderer) load() {
-	zr, err := gzip.NewReader(bytes.NewReader(fontGz))
-	if err != nil {
-		r.err = err
-		return
+func (f *lazyFont) get(gz []byte) (*gopdf.FontContainer, error) {
+	f.once.Do(func() {
+		zr, err := gzip.NewReader(bytes.NewReader(gz))
+		if err != nil {
+			f.err = err
+			return
+		}
+		raw, err := io.ReadAll(zr)
+		if err != nil {
+			f.err = err
+			return
+		}
+		f.fonts = &gopdf.FontContainer{}
+		f.err = f.fonts.AddTTFFontData(fontFamily, raw)
+	})
+	return f.fonts, f.err
+}
+
+// font is the font a letter in lang prints with: Noto Sans TC lacks the
+// kanji Japan simplified on its own (当, 査, 続, 数), and prints the shared
+// ones in their Chinese forms, so a Japanese letter takes Noto Sans JP.
+func (r *renderer) font(lang i18n.Lang) (*gopdf.FontContainer, error) {
+	if lang == i18n.Japanese {
+		return r.jp.get(fontJPGz)
 	}
-	raw, err := io.ReadAll(zr)
-	if err != nil {
-		r.err = err
-		return
-	}
-	r.fonts = &gopdf.FontContainer{}
-	r.err = r.fonts.AddTTFFontData(fontFamily, raw)
+	return r.tc.get(fontGz)
 }
 
 // Page geometry, in points.
@@ -290,15 +323,15 @@ func (p *pen) rule(x1, x2, y, width float64, c [3]uint8) {
 // render lays out one letter: letterhead, date, title, body, a table of
 // the facts, the signature block, and the verification code at the foot.
 func (r *renderer) render(t text) ([]byte, error) {
-	r.once.Do(r.load)
-	if r.err != nil {
-		return nil, fmt.Errorf("load font: %w", r.err)
+	fonts, err := r.font(t.Lang)
+	if err != nil {
+		return nil, fmt.Errorf("load font: %w", err)
 	}
 	gp := &gopdf.GoPdf{}
 	gp.Start(gopdf.Config{PageSize: gopdf.Rect{W: pageW, H: pageH}, Unit: gopdf.UnitPT})
 	gp.SetInfo(t.Meta)
 	gp.AddPage()
-	if err := gp.AddTTFFontFromFontContainer(fontFamily, r.fonts); err != nil {
+	if err := gp.AddTTFFontFromFontContainer(fontFamily, fonts); err != nil {
 		return nil, err
 	}
 	p := &pen{gp: gp, y: 56}

@@ -134,7 +134,9 @@ func instantText(b *i18n.Bundle, lang i18n.Lang, z clock.Zone, data map[string]a
 // "elective_zh" beside "elective". Data is stored once, when the event
 // happens; the reader's language is known only when it is read, and may
 // have changed since.
-var langSuffix = map[i18n.Lang]string{i18n.English: "_en", i18n.TraditionalChinese: "_zh"}
+// A Japanese reader gets the English value: the catalog keeps no Japanese
+// titles, and a Chinese one would read as a foreign language.
+var langSuffix = map[i18n.Lang]string{i18n.English: "_en", i18n.TraditionalChinese: "_zh", i18n.Japanese: "_en"}
 
 // shown is data key as a reader of lang reads it. A value stored in
 // several languages ("elective_en", "elective_zh") is shown in the

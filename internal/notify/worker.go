@@ -134,7 +134,8 @@ func (s *Service) release(rows []outboxRow) {
 	}
 }
 
-// recipient is a user as a mail needs them.
+// recipient is a user as a mail needs them; Locale is the language they
+// chose in the portal (users.chosen_lang), else their provider's claim.
 type recipient struct {
 	ID                  int64
 	Email, Name, Locale string
@@ -156,7 +157,7 @@ func (s *Service) recipients(ctx context.Context, rows []outboxRow) (map[int64]r
 	}
 	var list []recipient
 	err := s.db.WithContext(ctx).Table("users").
-		Select("users.id, users.email, users.name, users.locale, notification_settings.muted, notification_settings.digest").
+		Select("users.id, users.email, users.name, COALESCE(NULLIF(users.chosen_lang, ''), users.locale) AS locale, notification_settings.muted, notification_settings.digest").
 		Joins("LEFT JOIN notification_settings ON notification_settings.user_id = users.id").
 		Where("users.id IN ?", ids).Scan(&list).Error
 	if err != nil {

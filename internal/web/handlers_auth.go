@@ -108,7 +108,8 @@ func (s *Server) backchannelLogout(c echo.Context) error {
 	return c.NoContent(http.StatusOK)
 }
 
-// setLang remembers the chosen language for a year and returns to the page.
+// setLang remembers the chosen language for a year and returns to the page;
+// a signed-in person's choice is kept on their account too, for their mails.
 // A page shown in answer to a POST (a refused upload, a form sent back to
 // be corrected) has the POST's address, which cannot be fetched again: the
 // switch then returns to the page the form was sent from, else home.
@@ -118,6 +119,11 @@ func (s *Server) setLang(c echo.Context) error {
 		return errBadLang
 	}
 	s.setCookie(c, langCookie, string(lang), 365*24*3600)
+	if u := visitorOf(c).User; u != nil {
+		if err := s.Users.SetLang(c.Request().Context(), u.ID, string(lang)); err != nil {
+			return err
+		}
+	}
 	back := auth.SafeReturn(c.FormValue("return_to"))
 	if s.postOnly(back) {
 		back = s.refererPage(c)

@@ -54,7 +54,8 @@ func TestEveryPageAndFragmentIsTranslated(t *testing.T) {
 		where = who
 		mu.Unlock()
 		t.Run("as "+who, func(t *testing.T) {
-			for _, lang := range []i18n.Lang{i18n.English, i18n.TraditionalChinese} {
+			for _, o := range i18n.Options {
+				lang := o.Lang
 				t.Run(string(lang), func(t *testing.T) {
 					t.Parallel()
 					c := &crawler{t: t, p: p, b: p.browser(), lang: lang, seen: map[string]bool{}, perPath: map[string]int{}}
@@ -80,8 +81,8 @@ func TestEveryPageAndFragmentIsTranslated(t *testing.T) {
 	}
 	// The queue's rows alone are the benchmark's (QueueRows); the queue
 	// page above drew the same rows inside its fragment.
-	for _, lang := range []i18n.Lang{i18n.English, i18n.TraditionalChinese} {
-		if err := p.App.Web.QueueRows().Render(io.Discard, lang, nil); err != nil {
+	for _, o := range i18n.Options {
+		if err := p.App.Web.QueueRows().Render(io.Discard, o.Lang, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
