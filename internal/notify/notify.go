@@ -46,6 +46,7 @@ const (
 	WatchWindowOpen    Kind = "watch_window_open"
 	WatchWindowClosing Kind = "watch_window_closing" // seven days before, while not applied
 	WatchSearchNew     Kind = "watch_search_new"     // a saved search found new electives
+	ScholarshipAwarded Kind = "scholarship_awarded"  // a funding call awarded a student (internal/scholarship)
 )
 
 // spec is what the portal knows of a kind.
@@ -88,6 +89,7 @@ var kinds = map[Kind]spec{
 	WatchWindowOpen:    {InPortal: true, Args: []string{"elective", "deadline"}},
 	WatchWindowClosing: {InPortal: true, Args: []string{"elective", "deadline"}},
 	WatchSearchNew:     {InPortal: true, Args: []string{"search", "count"}},
+	ScholarshipAwarded: {Mandatory: true, InPortal: true, Args: []string{"funding", "amount"}},
 }
 
 // Kinds lists every kind in the order the preferences page shows them.
@@ -97,6 +99,7 @@ var Kinds = []Kind{
 	DocumentExpiring,
 	SigninLink, ReviewerDigest,
 	WatchWindowOpen, WatchWindowClosing, WatchSearchNew, // watch
+	ScholarshipAwarded, // scholarships
 }
 
 // Mandatory reports whether mails of kind k are sent whatever the

@@ -198,6 +198,7 @@ var kindAudience = map[notify.Kind][]user.Role{
 	notify.WatchWindowOpen:      {user.Student}, // stars and saved searches are students'
 	notify.WatchWindowClosing:   {user.Student},
 	notify.WatchSearchNew:       {user.Student},
+	notify.ScholarshipAwarded:   {user.Student}, // scholarships
 }
 
 // reaches reports whether mail of kind k can reach u.
