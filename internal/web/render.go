@@ -73,6 +73,12 @@ const (
 	pageRoundsScores  pageName = "rounds_scores"
 	pageRoundsDryRun  pageName = "rounds_dryrun"
 	pageRoundsCompare pageName = "rounds_compare"
+
+	// Scholarship calls (scholarships.go).
+	pageScholarships         pageName = "scholarships"
+	pageScholarshipsForm     pageName = "scholarships_form"
+	pageScholarshipsShow     pageName = "scholarships_show"
+	pageScholarshipsRegister pageName = "scholarships_register"
 )
 
 // pageNames are all the pages, for the start-up check and the tests.
@@ -86,6 +92,7 @@ var pageNames = []pageName{
 	pageSigninLink, pageSigningOut, pageVerify, pageWallet,
 	pageWatchStarred, pageWatchSearches, pageWatchCalendar, // watch
 	pageRounds, pageRoundsForm, pageRoundsShow, pageRoundsScores, pageRoundsDryRun, pageRoundsCompare,
+	pageScholarships, pageScholarshipsForm, pageScholarshipsShow, pageScholarshipsRegister, // scholarships
 }
 
 // fragmentName names a template of the partials that htmx requests get
@@ -293,6 +300,7 @@ var navigation = []struct {
 	{"nav.starred", "/starred", students},
 	{"nav.calendar_feed", "/settings/calendar", signedIn},
 	{"nav.rounds", "/rounds", reviewers},
+	{"nav.scholarships", "/scholarships", scholars},
 }
 
 func roleLabel(b *i18n.Bundle, l i18n.Lang, r user.Role) string {

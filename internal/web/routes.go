@@ -303,4 +303,5 @@ func (s *Server) pageRoutes(g *echo.Group) {
 		r.get("/rounds/:id/dry-runs/:seq", office, s.roundDryRun)
 		r.get("/rounds/:id/dry-runs/:seq/:file", office, s.roundFile)
 	}
+	s.scholarshipRoutes(r) // scholarships.go
 }

@@ -25,6 +25,7 @@ import (
 	"portal/internal/letter"
 	"portal/internal/notify"
 	"portal/internal/rotation"
+	"portal/internal/scholarship"
 	"portal/internal/selection"
 	"portal/internal/user"
 	"portal/internal/watch"
@@ -69,6 +70,8 @@ type Deps struct {
 	Watch *watch.Service
 	// Selection keeps the selection rounds; nil leaves /rounds out.
 	Selection *selection.Service
+	// Scholarships keeps the funding calls; nil leaves /scholarships out.
+	Scholarships *scholarship.Service
 }
 
 // DemoUser is a demo identity of the development provider.

@@ -30,6 +30,7 @@ import (
 	"portal/internal/letter"
 	"portal/internal/notify"
 	"portal/internal/rotation"
+	"portal/internal/scholarship"
 	"portal/internal/selection"
 	"portal/internal/storage"
 	"portal/internal/user"
@@ -206,6 +207,12 @@ func (a *App) open(ctx context.Context, o Options) error {
 	deps.Selection = selection.NewService(a.DB, selection.Options{Applications: a.Applications, Zone: a.Zone})
 	if a.Dev != nil && o.DemoApplications {
 		if err := a.seedDemoRounds(ctx, deps.Selection, devUsers); err != nil { // rounds.go
+			return err
+		}
+	}
+	deps.Scholarships = scholarship.NewService(a.DB, scholarship.Options{Zone: a.Zone}) // scholarships.go
+	if a.Dev != nil && o.DemoApplications {
+		if err := a.seedDemoScholarships(ctx, deps.Scholarships, devUsers); err != nil {
 			return err
 		}
 	}
