@@ -289,10 +289,9 @@ func (s *Server) scholarshipPage(c echo.Context, status int, id int64, refused e
 	if err != nil {
 		return err
 	}
-	v := scholarshipView{Page: s.page(c, "scholarships.title"), ID: id, Name: f.Name, Funding: fundingName(s.page(c, ""), f.FundingEN, f.FundingZH),
-		Year: f.Year, Office: f.Office, Open: f.State == scholarship.Open, Closed: f.State == scholarship.Closed, Version: f.Version, Errors: map[string]string{},
+	v := scholarshipView{Page: s.page(c, "scholarships.title"), ID: id, Name: f.Name, Year: f.Year, Office: f.Office, Open: f.State == scholarship.Open, Closed: f.State == scholarship.Closed, Version: f.Version, Errors: map[string]string{},
 		DeadlineISO: f.Deadline.Format(time.RFC3339)}
-	v.Title = f.Name
+	v.Title, v.Funding = f.Name, fundingName(v.Page, f.FundingEN, f.FundingZH)
 	v.Budget, v.State, v.Deadline = budgetText(v.Page, f.Call), v.T("scholarships.state."+string(f.State)), v.When(f.Deadline)
 	v.Eligibility = v.T("scholarships.eligibility.nominated")
 	if f.NeedPlacement {
