@@ -49,6 +49,7 @@ const (
 	// host: a nomination's dossier link to the host contact, and its reminder (internal/host).
 	HostNomination Kind = "host_nomination"
 	HostReminder   Kind = "host_reminder"
+	ScholarshipAwarded Kind = "scholarship_awarded"  // a funding call awarded a student (internal/scholarship)
 )
 
 // spec is what the portal knows of a kind.
@@ -94,6 +95,7 @@ var kinds = map[Kind]spec{
 	// host: the link is a secret, wiped once the mail is sent.
 	HostNomination: {Mandatory: true, Secret: true, Args: []string{"applicant", "ref"}},
 	HostReminder:   {Mandatory: true, Secret: true, Args: []string{"applicant", "ref"}},
+	ScholarshipAwarded: {Mandatory: true, InPortal: true, Args: []string{"funding", "amount"}},
 }
 
 // Kinds lists every kind in the order the preferences page shows them.
@@ -104,6 +106,7 @@ var Kinds = []Kind{
 	SigninLink, ReviewerDigest,
 	WatchWindowOpen, WatchWindowClosing, WatchSearchNew, // watch
 	HostNomination, HostReminder, // host
+	ScholarshipAwarded, // scholarships
 }
 
 // Mandatory reports whether mails of kind k are sent whatever the

@@ -22,6 +22,7 @@ type letterVerifyView struct {
 	Code      string // as typed, to keep in the field
 	CodeError string
 	Found     *verifiedLetter
+	Award     *verifiedAward // a scholarship's award letter (scholarships.go)
 }
 
 // verifiedLetter is what a verifier needs to compare with the paper, and
@@ -49,6 +50,9 @@ func (s *Server) letterVerify(c echo.Context) error {
 	}
 	l, err := s.Letters.Verify(c.Request().Context(), v.Code)
 	if apperr.CodeOf(err) == apperr.NotFound {
+		if ok, err := s.scholarshipVerify(c, &v); ok || err != nil {
+			return err
+		}
 		v.CodeError = v.T("letter.verify.unknown")
 		return s.render.render(c, http.StatusNotFound, pageVerify, v)
 	}

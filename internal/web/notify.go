@@ -200,6 +200,7 @@ var kindAudience = map[notify.Kind][]user.Role{
 	notify.WatchSearchNew:       {user.Student},
 	notify.HostNomination:       {}, // host contacts have no account
 	notify.HostReminder:         {},
+	notify.ScholarshipAwarded:   {user.Student}, // scholarships
 }
 
 // reaches reports whether mail of kind k can reach u.

@@ -82,6 +82,11 @@ const (
 	pageHostDossier  pageName = "host_dossier"
 	pageHostAnswered pageName = "host_answered"
 	pageHostContacts pageName = "host_contacts"
+	// Scholarship calls (scholarships.go).
+	pageScholarships         pageName = "scholarships"
+	pageScholarshipsForm     pageName = "scholarships_form"
+	pageScholarshipsShow     pageName = "scholarships_show"
+	pageScholarshipsRegister pageName = "scholarships_register"
 )
 
 // pageNames are all the pages, for the start-up check and the tests.
@@ -99,6 +104,7 @@ var pageNames = []pageName{
 	pageAccount, pagePrivacyQueue, pagePrivacyRetention, pagePrivacyPerson, // privacy
 	pageReports,
 	pageHostDossier, pageHostAnswered, pageHostContacts, // host
+	pageScholarships, pageScholarshipsForm, pageScholarshipsShow, pageScholarshipsRegister, // scholarships
 }
 
 // fragmentName names a template of the partials that htmx requests get
@@ -309,6 +315,7 @@ var navigation = []struct {
 	{"nav.account", "/account", signedIn}, // privacy (account.go)
 	{"nav.privacy", "/privacy/requests", office},
 	{"nav.reports", "/reports", office},
+	{"nav.scholarships", "/scholarships", scholars},
 }
 
 func roleLabel(b *i18n.Bundle, l i18n.Lang, r user.Role) string {

@@ -307,6 +307,7 @@ func (s *Server) pageRoutes(g *echo.Group) {
 		s.roundImportRoutes(r)
 	}
 
-	s.privacyRoutes(r) // /account, the office's privacy requests and retention (account.go)
-	s.reportsRoutes(r) // the office's reports (reports.go)
+	s.privacyRoutes(r)     // /account, the office's privacy requests and retention (account.go)
+	s.reportsRoutes(r)     // the office's reports (reports.go)
+	s.scholarshipRoutes(r) // scholarships.go
 }

@@ -28,6 +28,7 @@ import (
 	"portal/internal/privacy"
 	"portal/internal/report"
 	"portal/internal/rotation"
+	"portal/internal/scholarship"
 	"portal/internal/selection"
 	"portal/internal/user"
 	"portal/internal/watch"
@@ -79,6 +80,8 @@ type Deps struct {
 	Reports *report.Service
 	// Host is the partner's answer loop; nil leaves /dossier out (host*.go).
 	Host *host.Service
+	// Scholarships keeps the funding calls; nil leaves /scholarships out.
+	Scholarships *scholarship.Service
 }
 
 // DemoUser is a demo identity of the development provider.

@@ -33,6 +33,7 @@ import (
 	"portal/internal/privacy"
 	"portal/internal/report"
 	"portal/internal/rotation"
+	"portal/internal/scholarship"
 	"portal/internal/selection"
 	"portal/internal/storage"
 	"portal/internal/user"
@@ -217,7 +218,13 @@ func (a *App) open(ctx context.Context, o Options) error {
 			return err
 		}
 	}
-	deps.Reports = report.NewService(a.DB, report.Options{Zone: a.Zone}) // the office's reports
+	deps.Reports = report.NewService(a.DB, report.Options{Zone: a.Zone})                // the office's reports
+	deps.Scholarships = scholarship.NewService(a.DB, scholarship.Options{Zone: a.Zone}) // scholarships.go
+	if a.Dev != nil && o.DemoApplications {
+		if err := a.seedDemoScholarships(ctx, deps.Scholarships, devUsers); err != nil {
+			return err
+		}
+	}
 	if a.Dev != nil {
 		deps.DevProvider = a.Dev
 	}
