@@ -142,6 +142,8 @@ func (s *Server) pageRoutes(g *echo.Group) {
 		}
 	}
 
+	s.ewpRoutes(r) // EWP downloads for the office (api_ewp.go)
+
 	// Outgoing applications: the student's dashboard and the page every
 	// party uses, one route per action (applications.go, applications_post.go).
 	r.get("/applications", signedIn, s.applicationDashboard)

@@ -223,6 +223,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 	// stars, saved searches, the calendar feed (watch.go)
 	a.Watch = watch.NewService(a.DB, watch.Options{Zone: a.Zone, Search: a.Catalog})
 	deps.Watch = a.Watch
+	a.partnerAPI(&deps) // EWP documents and API tokens (api.go)
 	a.Web, err = web.New(deps)
 	return err
 }
