@@ -251,3 +251,6 @@ func (s *Service) Use(ctx context.Context, plain, method, path string, m audit.M
 
 // Allow takes one request from token id's rate limit.
 func (s *Service) Allow(id int64) (bool, time.Duration) { return s.limit.Allow(id, s.now()) }
+
+// Live reports whether t still opens the API now.
+func (s *Service) Live(t Token) bool { return t.Active(s.now()) }

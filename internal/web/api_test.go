@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -297,3 +299,37 @@ func TestTheAPIKeepsThePagesAccessRulesAndItsContract(t *testing.T) {
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func auditMeta() audit.Meta { return audit.Meta{IP: "127.0.0.1"} }
+
+func TestTheOfficeMakesATokenSeenOnceThatOpensTheAPIUntilRevoked(t *testing.T) {
+	p := startPortal(t, "sqlite", wiring.Options{})
+	k := newContract(t, p)
+	b := p.browser()
+	b.signIn("office")
+	form := b.get("/api/tokens")
+	wantStatus(t, form, 200)
+	refused := b.post("/api/tokens", url.Values{"_csrf": {form.csrf(t)}, "name": {"nightly sync"}, "scope": {"admin"}, "days": {"900"}})
+	wantStatus(t, refused, 422)
+	if !strings.Contains(refused.Body, `value="nightly sync"`) || p.count("SELECT COUNT(*) FROM api_tokens") != 0 {
+		t.Fatal("a refused token keeps what was typed and stores nothing")
+	}
+	made := b.post("/api/tokens", url.Values{"_csrf": {form.csrf(t)}, "name": {"nightly sync"}, "scope": {"read"}, "days": {"30"}})
+	wantStatus(t, made, 200)
+	secret := regexp.MustCompile(`ptk_[A-Za-z0-9_-]+`).FindString(made.Body)
+	if secret == "" || p.count("SELECT COUNT(*) FROM api_tokens WHERE token_hash = ?", sha256Hex(secret)) != 1 {
+		t.Fatalf("the token is shown once and kept hashed:\n%s", made.Body)
+	}
+	if again := b.get("/api/tokens"); strings.Contains(again.Body, secret) {
+		t.Error("the secret is shown again")
+	}
+	if a := k.call("GET", "/api/v1/agreements", secret, nil); a.status != 200 {
+		t.Fatalf("the new token reads: %d %s", a.status, a.body)
+	}
+	id := p.count("SELECT id FROM api_tokens")
+	wantStatus(t, b.post("/api/tokens/"+itoa(id)+"/revoke", url.Values{"_csrf": {form.csrf(t)}}), 200)
+	if a := k.call("GET", "/api/v1/agreements", secret, nil); a.status != 401 {
+		t.Errorf("a revoked token still reads: %d", a.status)
+	}
+	student := p.browser()
+	student.signIn("student")
+	wantStatus(t, student.get("/api/tokens"), 403)
+}

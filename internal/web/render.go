@@ -61,6 +61,7 @@ const (
 	pageSigningOut          pageName = "signing_out"
 	pageVerify              pageName = "verify"
 	pageWallet              pageName = "wallet"
+	pageAPITokens           pageName = "api_tokens" // api_tokens.go
 	// watch: stars, saved searches, the calendar feed (stars.go, calendar_feed.go)
 	pageWatchStarred  pageName = "watch_starred"
 	pageWatchSearches pageName = "watch_searches"
@@ -86,6 +87,7 @@ var pageNames = []pageName{
 	pageSigninLink, pageSigningOut, pageVerify, pageWallet,
 	pageWatchStarred, pageWatchSearches, pageWatchCalendar, // watch
 	pageRounds, pageRoundsForm, pageRoundsShow, pageRoundsScores, pageRoundsDryRun, pageRoundsCompare,
+	pageAPITokens, // api_tokens.go
 }
 
 // fragmentName names a template of the partials that htmx requests get
