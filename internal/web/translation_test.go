@@ -92,6 +92,7 @@ var translationStarts = []string{
 	"/manage/export", "/admin/users", "/admin/audit", "/admin/notifications/failed", "/dev/mail",
 	"/signin/email", "/no/such/page",
 	"/starred", "/searches", "/settings/calendar", // watch
+	"/api/tokens", // API tokens
 }
 
 // crawler walks the portal as one visitor in one language.
