@@ -43,6 +43,7 @@ commands:
   seed demo         load the demo catalog into an empty catalog (any database)
   drain             Kubernetes preStop hook: make the portal of this container (process 1)
                     drain as on SIGTERM, and return after PORTAL_SHUTDOWN_GRACE
+  token create      make a personal API token: --user <name> --scope read|write [--days 90]
   version           print the version
 
 configuration comes from PORTAL_* environment variables; see README.md.
@@ -72,6 +73,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return seed(ctx, args[1:], getenv, stdout, stderr)
 	case "drain":
 		return drain(ctx, getenv, stderr)
+	case "token":
+		return token(ctx, args[1:], getenv, stdout, stderr) // token.go
 	case "version":
 		latest, _ := db.LatestVersion()
 		fmt.Fprintf(stdout, "portal %s (%s, schema version %d)\n", version, runtime.Version(), latest)

@@ -61,6 +61,7 @@ const (
 	pageSigningOut          pageName = "signing_out"
 	pageVerify              pageName = "verify"
 	pageWallet              pageName = "wallet"
+	pageAPITokens           pageName = "api_tokens" // api_tokens.go
 	// watch: stars, saved searches, the calendar feed (stars.go, calendar_feed.go)
 	pageWatchStarred  pageName = "watch_starred"
 	pageWatchSearches pageName = "watch_searches"
@@ -105,6 +106,7 @@ var pageNames = []pageName{
 	pageReports,
 	pageHostDossier, pageHostAnswered, pageHostContacts, // host
 	pageScholarships, pageScholarshipsForm, pageScholarshipsShow, pageScholarshipsRegister, // scholarships
+	pageAPITokens, // api_tokens.go
 }
 
 // fragmentName names a template of the partials that htmx requests get

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"portal/internal/api"
 	"portal/internal/application"
 	"portal/internal/audit"
 	"portal/internal/auth"
@@ -20,6 +21,7 @@ import (
 	"portal/internal/config"
 	"portal/internal/db"
 	"portal/internal/document"
+	"portal/internal/ewp"
 	"portal/internal/host"
 	"portal/internal/i18n"
 	"portal/internal/incoming"
@@ -82,6 +84,10 @@ type Deps struct {
 	Host *host.Service
 	// Scholarships keeps the funding calls; nil leaves /scholarships out.
 	Scholarships *scholarship.Service
+	// EWP writes nominations and agreements as EWP documents, API keeps the
+	// JSON API's tokens (api.go); nil leaves them out.
+	EWP *ewp.Service
+	API *api.Service
 }
 
 // DemoUser is a demo identity of the development provider.
@@ -158,6 +164,7 @@ func (s *Server) routes() {
 	e.Use(s.bodyLimits())
 
 	s.plainRoutes(e) // routes.go
+	s.apiRoutes(e)   // api.go: bearer tokens, no session or CSRF
 
 	app := e.Group("", s.locale, s.authenticate, s.csrf())
 	s.pageRoutes(app) // routes.go

@@ -103,6 +103,7 @@ var translationStarts = []string{
 	"/starred", "/searches", "/settings/calendar", // watch
 	"/privacy/people/1",                  // privacy: reached from a request in the office's queue
 	"/manage/hosts", "/dossier/answered", // host
+	"/api/tokens", // API tokens
 }
 
 // crawler walks the portal as one visitor in one language.

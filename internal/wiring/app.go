@@ -242,6 +242,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 	deps.Privacy = a.Privacy
 	a.Host = host.NewService(a.DB, a.Applications, files, host.Options{}) // host.go
 	deps.Host = a.Host
+	a.partnerAPI(&deps) // EWP documents and API tokens (api.go)
 	a.Web, err = web.New(deps)
 	return err
 }
