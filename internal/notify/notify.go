@@ -46,6 +46,10 @@ const (
 	WatchWindowOpen    Kind = "watch_window_open"
 	WatchWindowClosing Kind = "watch_window_closing" // seven days before, while not applied
 	WatchSearchNew     Kind = "watch_search_new"     // a saved search found new electives
+	// evaluation: after an outgoing placement (internal/evaluation).
+	EvaluationReportReminder Kind = "evaluation_report_reminder"
+	EvaluationReportReceived Kind = "evaluation_report_received"
+	EvaluationRecognised     Kind = "evaluation_recognised"
 )
 
 // spec is what the portal knows of a kind.
@@ -88,6 +92,10 @@ var kinds = map[Kind]spec{
 	WatchWindowOpen:    {InPortal: true, Args: []string{"elective", "deadline"}},
 	WatchWindowClosing: {InPortal: true, Args: []string{"elective", "deadline"}},
 	WatchSearchNew:     {InPortal: true, Args: []string{"search", "count"}},
+	// evaluation:
+	EvaluationReportReminder: {Mandatory: true, InPortal: true, Args: []string{"ref", "host"}},
+	EvaluationReportReceived: {InPortal: true, Args: []string{"ref", "host"}},
+	EvaluationRecognised:     {Mandatory: true, InPortal: true, Args: []string{"ref", "course"}},
 }
 
 // Kinds lists every kind in the order the preferences page shows them.
@@ -97,6 +105,7 @@ var Kinds = []Kind{
 	DocumentExpiring,
 	SigninLink, ReviewerDigest,
 	WatchWindowOpen, WatchWindowClosing, WatchSearchNew, // watch
+	EvaluationReportReminder, EvaluationReportReceived, EvaluationRecognised, // evaluation
 }
 
 // Mandatory reports whether mails of kind k are sent whatever the

@@ -198,6 +198,11 @@ var kindAudience = map[notify.Kind][]user.Role{
 	notify.WatchWindowOpen:      {user.Student}, // stars and saved searches are students'
 	notify.WatchWindowClosing:   {user.Student},
 	notify.WatchSearchNew:       {user.Student},
+
+	// evaluation: the outgoing student's loop after a placement
+	notify.EvaluationReportReminder: {user.Student},
+	notify.EvaluationReportReceived: {user.Student},
+	notify.EvaluationRecognised:     {user.Student},
 }
 
 // reaches reports whether mail of kind k can reach u.

@@ -73,6 +73,11 @@ const (
 	pageRoundsScores  pageName = "rounds_scores"
 	pageRoundsDryRun  pageName = "rounds_dryrun"
 	pageRoundsCompare pageName = "rounds_compare"
+
+	// After a placement (evaluation.go).
+	pageEvaluationReport    pageName = "evaluation_report"
+	pageEvaluationList      pageName = "evaluation_list"
+	pageEvaluationRecognise pageName = "evaluation_recognise"
 )
 
 // pageNames are all the pages, for the start-up check and the tests.
@@ -86,6 +91,7 @@ var pageNames = []pageName{
 	pageSigninLink, pageSigningOut, pageVerify, pageWallet,
 	pageWatchStarred, pageWatchSearches, pageWatchCalendar, // watch
 	pageRounds, pageRoundsForm, pageRoundsShow, pageRoundsScores, pageRoundsDryRun, pageRoundsCompare,
+	pageEvaluationReport, pageEvaluationList, pageEvaluationRecognise, // evaluation
 }
 
 // fragmentName names a template of the partials that htmx requests get

@@ -160,7 +160,6 @@ func (s *Server) pageRoutes(g *echo.Group) {
 	r.post("/applications/:id/host_decision", signedIn, s.applicationHostDecision)
 	r.post("/applications/:id/accept_offer", signedIn, s.applicationAcceptOffer)
 	r.post("/applications/:id/decline_offer", signedIn, s.applicationDeclineOffer)
-	r.post("/applications/:id/file_report", signedIn, s.applicationFileReport)
 	r.post("/applications/:id/withdraw", signedIn, s.applicationWithdraw)
 	r.post("/applications/:id/note", signedIn, s.applicationNote)
 
@@ -303,4 +302,5 @@ func (s *Server) pageRoutes(g *echo.Group) {
 		r.get("/rounds/:id/dry-runs/:seq", office, s.roundDryRun)
 		r.get("/rounds/:id/dry-runs/:seq/:file", office, s.roundFile)
 	}
+	s.evaluationRoutes(r) // reports, recognition (evaluation.go)
 }

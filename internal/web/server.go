@@ -20,6 +20,7 @@ import (
 	"portal/internal/config"
 	"portal/internal/db"
 	"portal/internal/document"
+	"portal/internal/evaluation"
 	"portal/internal/i18n"
 	"portal/internal/incoming"
 	"portal/internal/letter"
@@ -69,6 +70,8 @@ type Deps struct {
 	Watch *watch.Service
 	// Selection keeps the selection rounds; nil leaves /rounds out.
 	Selection *selection.Service
+	// Evaluations keeps reports and recognitions; nil leaves them out (evaluation.go).
+	Evaluations *evaluation.Service
 }
 
 // DemoUser is a demo identity of the development provider.

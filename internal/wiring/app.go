@@ -25,6 +25,7 @@ import (
 	"portal/internal/config"
 	"portal/internal/db"
 	"portal/internal/document"
+	"portal/internal/evaluation"
 	"portal/internal/i18n"
 	"portal/internal/incoming"
 	"portal/internal/letter"
@@ -64,6 +65,8 @@ type App struct {
 	// Watch keeps stars, saved searches and calendar feeds, and sends the
 	// window mails (watch.go).
 	Watch *watch.Service
+	// evaluations keeps reports and recognitions, and reminds (evaluation.go).
+	evaluations *evaluation.Service
 }
 
 // Options are what only tests and dev mode set.
@@ -223,6 +226,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 	// stars, saved searches, the calendar feed (watch.go)
 	a.Watch = watch.NewService(a.DB, watch.Options{Zone: a.Zone, Search: a.Catalog})
 	deps.Watch = a.Watch
+	deps.Evaluations = a.openEvaluations() // evaluation.go
 	a.Web, err = web.New(deps)
 	return err
 }
@@ -250,6 +254,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	// offer expiry and reminders (workflow.go)
 	defer a.startWorkflowJobs(ctx)()
 	defer a.startWatchJobs(ctx)() // window mails (watch.go)
+	// report reminders (evaluation.go)
+	defer a.startEvaluationJobs(ctx)()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
