@@ -28,7 +28,7 @@ CREATE TABLE student_reports (
     created_at         TIMESTAMPTZ NOT NULL,
     updated_at         TIMESTAMPTZ NOT NULL
 );
-CREATE INDEX student_reports_elective ON student_reports (elective_id) WHERE submitted_at IS NOT NULL;
+CREATE INDEX student_reports_elective ON student_reports (elective_id);
 
 CREATE TABLE report_reminders (
     application_id BIGINT NOT NULL REFERENCES applications (id),
