@@ -30,7 +30,7 @@ const (
 	Confirmed        Stage = "confirmed" // the student accepted the offer
 	Declined         Stage = "declined"  // the student declined the offer
 	Expired          Stage = "expired"   // the student let the offer lapse
-	Completed        Stage = "completed" // report filed
+	Completed        Stage = "completed" // recognised at home after the placement
 	Returned         Stage = "returned"  // changes requested
 	Rejected         Stage = "rejected"
 	Withdrawn        Stage = "withdrawn"
@@ -62,14 +62,14 @@ const (
 	AcceptOffer  Action = "accept_offer"
 	DeclineOffer Action = "decline_offer"
 	Expire       Action = "expire"
-	FileReport   Action = "file_report"
+	Recognise    Action = "recognise" // the office records how the placement counts at home
 	Withdraw     Action = "withdraw"
 	Note         Action = "note" // a comment or internal note; not a transition
 )
 
 // Actions lists every transition action in display order.
 var Actions = []Action{Submit, Resubmit, StartReview, Approve, Nominate, HostAccept, HostWaitlist, HostReject,
-	Promote, AcceptOffer, DeclineOffer, Expire, FileReport, Return, Reject, Withdraw}
+	Promote, AcceptOffer, DeclineOffer, Expire, Recognise, Return, Reject, Withdraw}
 
 // ParseAction returns the transition action named s.
 func ParseAction(s string) (Action, bool) { return workflow.Parse(Actions, s) }

@@ -107,7 +107,7 @@ var demoPaths = func() map[Stage][]Action {
 		Declined:         append(slices.Clone(accepted), DeclineOffer),
 		Expired:          append(slices.Clone(accepted), Expire),
 		Confirmed:        append(slices.Clone(accepted), AcceptOffer),
-		Completed:        append(slices.Clone(accepted), AcceptOffer, FileReport),
+		Completed:        append(slices.Clone(accepted), AcceptOffer, Recognise),
 	}
 }()
 
@@ -123,7 +123,6 @@ var demoWords = map[Action]string{
 	HostReject:   "The host has no place left for these dates.",
 	DeclineOffer: "I accepted a research placement at home instead.",
 	Withdraw:     "My clinical rotation schedule changed.",
-	FileReport:   "Four weeks on the wards: daily rounds, a case presentation in English, and a clinic every afternoon.",
 }
 
 // demoClock is the demo's present, moved back and forth as each
@@ -494,7 +493,7 @@ func (d *demoSeed) schedule(i int, c demoCase, path []Action) (time.Time, []time
 		t := catalog.Day(d.past.e.OpensOn).AddDate(0, 0, 10+i%5).Add(9*time.Hour + jitter)
 		var at []time.Time
 		for _, a := range path {
-			if a == FileReport {
+			if a == Recognise {
 				t = catalog.Day(d.past.p.EndsOn).AddDate(0, 0, 6).Add(10 * time.Hour)
 			} else {
 				t = t.Add(time.Duration(3+i%3) * 24 * time.Hour)
@@ -620,8 +619,13 @@ func (d *demoSeed) move(ctx context.Context, i int, student *user.User, a *Appli
 		return d.s.DeclineOffer(ctx, student, a.ID, answer)
 	case Withdraw:
 		return d.s.Withdraw(ctx, student, a.ID, answer)
-	case FileReport:
-		return d.s.FileReport(ctx, student, a.ID, answer)
+	case Recognise:
+		// The recognition row is internal/evaluation's table; the demo
+		// writes the one line a completed placement has there.
+		return d.s.Recognise(ctx, d.office, a.ID, v, func(tx *gorm.DB, a *Application, now time.Time) error {
+			return tx.Exec("INSERT INTO recognitions (application_id, home_course, credits, grade, recognised_on, recognised_by, created_at) "+
+				"VALUES (?, ?, ?, ?, ?, ?, ?)", a.ID, "Clinical elective (MED 6001)", "4", "Pass", now.UTC().Truncate(24*time.Hour), d.office.ID, now).Error
+		})
 	case Expire:
 		if _, err := d.s.ExpireOffers(ctx, d.clock.now()); err != nil {
 			return nil, err

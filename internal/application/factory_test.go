@@ -234,7 +234,7 @@ var path = map[application.Stage][]application.Action{
 	application.HostRejected:     {application.Submit, application.StartReview, application.Approve, application.Nominate, application.HostReject},
 	application.HostAccepted:     {application.Submit, application.StartReview, application.Approve, application.Nominate, application.HostAccept},
 	application.Confirmed:        {application.Submit, application.StartReview, application.Approve, application.Nominate, application.HostAccept, application.AcceptOffer},
-	application.Completed:        {application.Submit, application.StartReview, application.Approve, application.Nominate, application.HostAccept, application.AcceptOffer, application.FileReport},
+	application.Completed:        {application.Submit, application.StartReview, application.Approve, application.Nominate, application.HostAccept, application.AcceptOffer, application.Recognise},
 	application.Declined:         {application.Submit, application.StartReview, application.Approve, application.Nominate, application.HostAccept, application.DeclineOffer},
 	application.Expired:          {application.Submit, application.StartReview, application.Approve, application.Nominate, application.HostAccept, application.Expire},
 	application.Returned:         {application.Submit, application.Return},
@@ -314,10 +314,10 @@ func (w *world) do(act application.Action, u *user.User, a *application.Applicat
 		return s.AcceptOffer(ctx, u, id, application.AnswerInput{Version: v})
 	case application.DeclineOffer:
 		return s.DeclineOffer(ctx, u, id, application.AnswerInput{Version: v})
-	case application.FileReport:
+	case application.Recognise:
 		defer w.clock.Set(w.clock.Now())
 		w.clock.Set(start.AddDate(0, 0, 200)) // after both periods
-		return s.FileReport(ctx, u, id, application.AnswerInput{Version: v, Comment: "Four weeks on the liver ward."})
+		return s.Recognise(ctx, u, id, v, nil)
 	case application.Withdraw:
 		return s.Withdraw(ctx, u, id, application.AnswerInput{Version: v})
 	case application.Expire:

@@ -79,32 +79,6 @@ func release(tx *gorm.DB, a *Application, cs []Choice, _ time.Time) error {
 	return releaseQuota(tx, a.ID)
 }
 
-// FileReport: after the placement's last day the applicant files a short
-// report, which completes the application.
-func (s *Service) FileReport(ctx context.Context, u *user.User, id int64, in AnswerInput) (*Application, error) {
-	f := apperr.Fields{}
-	f.Text("report", in.Comment, true, MaxStatement)
-	if err := f.Err(); err != nil {
-		return nil, err
-	}
-	return s.act(ctx, u, id, change{
-		Action: FileReport, Version: in.Version,
-		Check: func(tx *gorm.DB, a *Application, cs []Choice) error {
-			_, p, err := choiceRows(tx, current(a, cs))
-			if err != nil {
-				return err
-			}
-			if s.today().Before(catalog.Day(p.EndsOn)) {
-				return apperr.New(apperr.Invalid, "application.err.not_over", p.EndsOn.Format(time.DateOnly))
-			}
-			return nil
-		},
-		Set: func(_ *Application, _ []Choice, now time.Time) map[string]any {
-			return map[string]any{"report": in.Comment, "completed_at": now}
-		},
-	})
-}
-
 // ExpireOffers ends the offers nobody answered by their deadline, as of
 // now, freeing their seats and quota places, and returns how many it
 // ended. An offer the applicant answers at the same moment keeps their

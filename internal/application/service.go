@@ -291,7 +291,7 @@ func choiceDetails(tx *gorm.DB, id int64) ([]ChoiceDetail, error) {
 
 // available narrows the table's actions with what only the application
 // knows: an expired offer cannot be accepted, a rejected application can
-// be nominated again only to a further choice, a report waits for the
+// be nominated again only to a further choice, a recognition waits for the
 // placement's last day.
 func (s *Service) available(a *Application, cs []ChoiceDetail, parties []Party) []Action {
 	now := s.clock()
@@ -302,7 +302,7 @@ func (s *Service) available(a *Application, cs []ChoiceDetail, parties []Party) 
 			continue
 		case act == Nominate && a.Status == HostRejected && nextChoice(a, choicesOf(cs)) == 0:
 			continue
-		case act == FileReport && !placementOver(cs, s.today()):
+		case act == Recognise && !placementOver(cs, s.today()):
 			continue
 		case act == Expire:
 			continue // the system's, never offered to a person

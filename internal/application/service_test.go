@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/gorm"
+
 	"portal/internal/apperr"
 	"portal/internal/application"
 	"portal/internal/audit"
@@ -30,7 +32,7 @@ func TestWholePathWritesOneEventPerTransition(t *testing.T) {
 			{application.Submit, w.student}, {application.StartReview, w.reviewer}, {application.Return, w.reviewer},
 			{application.Submit, w.student}, {application.StartReview, w.reviewer2}, {application.Approve, w.reviewer2},
 			{application.Nominate, w.office}, {application.HostAccept, w.office}, {application.AcceptOffer, w.student},
-			{application.FileReport, w.student},
+			{application.Recognise, w.office},
 		}
 		for i, st := range steps {
 			var err error
@@ -60,8 +62,8 @@ func TestWholePathWritesOneEventPerTransition(t *testing.T) {
 				t.Errorf("%s_at not set", name)
 			}
 		}
-		if a.Report == "" || a.ClosedAt != nil {
-			t.Errorf("report %q, closed %v", a.Report, a.ClosedAt)
+		if a.ClosedAt != nil {
+			t.Errorf("a completed application is closed at %v", a.ClosedAt)
 		}
 		if w.taken(w.p1) != 1 {
 			t.Errorf("a completed placement holds %d seats, want 1", w.taken(w.p1))
@@ -570,25 +572,33 @@ func TestOfferExpiry(t *testing.T) {
 	})
 }
 
-// The report waits for the placement's last day.
-func TestReportAfterThePlacement(t *testing.T) {
+// Recognition waits for the placement's last day, is the office's alone,
+// and what the office records is written in the transition's transaction:
+// a refused record leaves the application confirmed.
+func TestRecognitionAfterThePlacement(t *testing.T) {
 	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		u := w.applicant()
 		a := w.at(u, application.Confirmed)
-		_, err := w.s.FileReport(w.ctx, u, a.ID, application.AnswerInput{Version: a.Version, Comment: "Too early."})
+		_, err := w.s.Recognise(w.ctx, w.office, a.ID, a.Version, nil)
 		wantCode(t, err, apperr.Invalid, "application.err.not_over")
 		w.clock.Set(start.AddDate(0, 0, 87)) // the last day
-		_, err = w.s.FileReport(w.ctx, u, a.ID, application.AnswerInput{Version: a.Version})
-		wantField(t, err, "report", "form.required")
-		detail, err := w.s.Get(w.ctx, u, a.ID)
+		_, err = w.s.Recognise(w.ctx, u, a.ID, a.Version, nil)
+		wantCode(t, err, apperr.Forbidden, "")
+		detail, err := w.s.Get(w.ctx, w.office, a.ID)
 		w.must(err, "get")
-		if !slices.Equal(detail.Actions, []application.Action{application.FileReport, application.Withdraw}) {
-			t.Errorf("actions on the last day %v", detail.Actions)
+		if !slices.Equal(detail.Actions, []application.Action{application.Recognise}) {
+			t.Errorf("the office's actions on the last day %v", detail.Actions)
 		}
-		a, err = w.s.FileReport(w.ctx, u, a.ID, application.AnswerInput{Version: a.Version, Comment: "Four good weeks."})
-		w.must(err, "file report")
-		if a.Status != application.Completed || a.Report != "Four good weeks." {
+		refused := apperr.New(apperr.Invalid, "form.required")
+		_, err = w.s.Recognise(w.ctx, w.office, a.ID, a.Version, func(*gorm.DB, *application.Application, time.Time) error { return refused })
+		wantCode(t, err, apperr.Invalid, "form.required")
+		if got, _ := w.s.Get(w.ctx, w.office, a.ID); got.Status != application.Confirmed {
+			t.Errorf("a refused recognition left %s", got.Status)
+		}
+		a, err = w.s.Recognise(w.ctx, w.office, a.ID, a.Version, nil)
+		w.must(err, "recognise")
+		if a.Status != application.Completed || a.CompletedAt == nil {
 			t.Errorf("%+v", a)
 		}
 	})

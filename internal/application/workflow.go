@@ -45,7 +45,7 @@ var Transitions = []Transition{
 	{HostAccepted, AcceptOffer, Confirmed, Applicant},
 	{HostAccepted, DeclineOffer, Declined, Applicant},
 	{HostAccepted, Expire, Expired, System},
-	{Confirmed, FileReport, Completed, Applicant},
+	{Confirmed, Recognise, Completed, Office},
 
 	{Submitted, Return, Returned, Reviewer},
 	{DepartmentReview, Return, Returned, Reviewer},

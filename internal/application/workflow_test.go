@@ -27,7 +27,7 @@ var expected = map[Stage]map[Action]move{
 	Waitlisted:       {Promote: {Office, HostAccepted}, HostReject: {Office, HostRejected}, Withdraw: {Applicant, Withdrawn}},
 	HostRejected:     {Nominate: {Office, Nominated}, Withdraw: {Applicant, Withdrawn}},
 	HostAccepted:     {AcceptOffer: {Applicant, Confirmed}, DeclineOffer: {Applicant, Declined}, Expire: {System, Expired}, Withdraw: {Applicant, Withdrawn}},
-	Confirmed:        {FileReport: {Applicant, Completed}, Withdraw: {Applicant, Withdrawn}},
+	Confirmed:        {Recognise: {Office, Completed}, Withdraw: {Applicant, Withdrawn}},
 	Completed:        {},
 	Declined:         {},
 	Expired:          {},

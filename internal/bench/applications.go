@@ -45,7 +45,7 @@ var mainPath = []step{
 	{application.Nominate, application.Nominated, application.Office},
 	{application.HostAccept, application.HostAccepted, application.Office},
 	{application.AcceptOffer, application.Confirmed, application.Applicant},
-	{application.FileReport, application.Completed, application.Applicant},
+	{application.Recognise, application.Completed, application.Office},
 }
 
 // stageMix is how generated applications spread over the stages: the

@@ -149,6 +149,7 @@ func sampleData(k Kind) map[string]any {
 		"until": "2026-07-28", "document": "passport", "expires": "2026-06-30", "placement": "Kumamoto University",
 		"starts": "2026-07-01", "minutes": 30,
 		"search": "Japan, cardiology", "count": 3, // watch_search_new
+		"course": "Clinical elective (MED 6001)", "credits": "4", "days": 7, // evaluation_*
 	}
 	if k == ReviewerDigest {
 		d["total"], d["day"] = 4, "2026-03-02"

@@ -47,9 +47,13 @@ const (
 	WatchWindowClosing Kind = "watch_window_closing" // seven days before, while not applied
 	WatchSearchNew     Kind = "watch_search_new"     // a saved search found new electives
 	// host: a nomination's dossier link to the host contact, and its reminder (internal/host).
-	HostNomination Kind = "host_nomination"
-	HostReminder   Kind = "host_reminder"
-	ScholarshipAwarded Kind = "scholarship_awarded"  // a funding call awarded a student (internal/scholarship)
+	HostNomination     Kind = "host_nomination"
+	HostReminder       Kind = "host_reminder"
+	ScholarshipAwarded Kind = "scholarship_awarded" // a funding call awarded a student (internal/scholarship)
+	// evaluation: after an outgoing placement (internal/evaluation).
+	EvaluationReportReminder Kind = "evaluation_report_reminder"
+	EvaluationReportReceived Kind = "evaluation_report_received"
+	EvaluationRecognised     Kind = "evaluation_recognised"
 )
 
 // spec is what the portal knows of a kind.
@@ -93,9 +97,13 @@ var kinds = map[Kind]spec{
 	WatchWindowClosing: {InPortal: true, Args: []string{"elective", "deadline"}},
 	WatchSearchNew:     {InPortal: true, Args: []string{"search", "count"}},
 	// host: the link is a secret, wiped once the mail is sent.
-	HostNomination: {Mandatory: true, Secret: true, Args: []string{"applicant", "ref"}},
-	HostReminder:   {Mandatory: true, Secret: true, Args: []string{"applicant", "ref"}},
+	HostNomination:     {Mandatory: true, Secret: true, Args: []string{"applicant", "ref"}},
+	HostReminder:       {Mandatory: true, Secret: true, Args: []string{"applicant", "ref"}},
 	ScholarshipAwarded: {Mandatory: true, InPortal: true, Args: []string{"funding", "amount"}},
+	// evaluation:
+	EvaluationReportReminder: {Mandatory: true, InPortal: true, Args: []string{"ref", "host"}},
+	EvaluationReportReceived: {InPortal: true, Args: []string{"ref", "host"}},
+	EvaluationRecognised:     {Mandatory: true, InPortal: true, Args: []string{"ref", "course"}},
 }
 
 // Kinds lists every kind in the order the preferences page shows them.
@@ -106,7 +114,8 @@ var Kinds = []Kind{
 	SigninLink, ReviewerDigest,
 	WatchWindowOpen, WatchWindowClosing, WatchSearchNew, // watch
 	HostNomination, HostReminder, // host
-	ScholarshipAwarded, // scholarships
+	ScholarshipAwarded,                                                       // scholarships
+	EvaluationReportReminder, EvaluationReportReceived, EvaluationRecognised, // evaluation
 }
 
 // Mandatory reports whether mails of kind k are sent whatever the

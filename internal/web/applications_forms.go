@@ -77,11 +77,6 @@ func (s *Server) applicationForms(v *applicationView, d *application.Detail, at 
 			f := form("decline_offer", p.T("application.action.decline_offer"), "danger")
 			comment(&f, false, false)
 			v.Forms = append(v.Forms, f)
-		case application.FileReport:
-			f := form("file_report", p.T("application.action.file_report"), "primary")
-			comment(&f, true, false)
-			f.Comment.Label = p.T("application.form.file_report.comment")
-			v.Forms = append(v.Forms, f)
 		case application.Withdraw:
 			f := form("withdraw", p.T("application.action.withdraw"), "danger")
 			f.Help = p.T("application.form.withdraw.help")

@@ -181,10 +181,6 @@ func (s *Server) applicationDeclineOffer(c echo.Context) error {
 	return s.applicationAnswer(c, "decline_offer", s.Applications.DeclineOffer)
 }
 
-func (s *Server) applicationFileReport(c echo.Context) error {
-	return s.applicationAnswer(c, "file_report", s.Applications.FileReport)
-}
-
 func (s *Server) applicationWithdraw(c echo.Context) error {
 	return s.applicationAnswer(c, "withdraw", s.Applications.Withdraw)
 }

@@ -449,7 +449,7 @@ func TestApplicationReviewFlow(t *testing.T) {
 
 // applicationPosts are every POST route that takes an application id.
 var applicationPosts = []string{"save", "attach", "detach", "submit", "start_review", "approve", "return", "reject",
-	"nominate", "promote", "host_decision", "accept_offer", "decline_offer", "file_report", "withdraw", "note"}
+	"nominate", "promote", "host_decision", "accept_offer", "decline_offer", "withdraw", "note"}
 
 // An access matrix: every route that takes an application id, tried by a
 // student who does not own it, a reviewer outside its scope and an
@@ -670,20 +670,42 @@ func TestApplicationOfferReportAndWaitlist(t *testing.T) {
 			}
 		}
 
-		// Accept, and report once the placement is over.
+		// Accept; report once the placement is over (evaluation.go); the
+		// office's recognition completes the application.
 		id = p.submitted(t, st, cs[1])
 		p.toOffer(t, id, rv, of)
 		st.act(id, "accept_offer")
-		if strings.Contains(st.get(link(id)).Body, `action="`+link(id, "file_report")+`"`) {
-			t.Error("a report is offered before the placement")
+		report := link(id) + "/report"
+		if pg := st.get(report); pg.Status != http.StatusUnprocessableEntity {
+			t.Errorf("the report form before the placement's end: %d", pg.Status)
 		}
 		p.exec("UPDATE periods SET starts_on = ?, ends_on = ? WHERE id = ?", walletDay(-30), walletDay(-1), cs[1].Period)
-		pg = st.act(id, "file_report", "comment", "")
+		p.exec("UPDATE applications SET placed_from = ?, placed_until = ? WHERE id = ?", walletDay(-30), walletDay(-1), id)
+		pg = st.post(report, with(formOf(t, st.get(report)), "submit", "1", "organisation", "9", "body", "Kept as typed."))
 		wantStatus(t, pg, http.StatusUnprocessableEntity)
-		wantText(t, pg, i18n.English, "form.required")
-		pg = st.act(id, "file_report", "comment", "Four weeks in the liver clinic; I learned a lot.")
-		wantText(t, pg, i18n.English, "flash.application_file_report")
-		wantText(t, pg, i18n.English, "application.page.report")
+		wantText(t, pg, i18n.English, "evaluation.err.rating_range")
+		if !strings.Contains(pg.Body, "Kept as typed.") {
+			t.Error("a refused report loses what was typed")
+		}
+		answers := []string{"submit", "1", "recommend", "yes", "body", "Four weeks in the liver clinic; I learned a lot."}
+		for _, r := range []string{"organisation", "supervision", "integration", "clinical_learning", "language_support"} {
+			answers = append(answers, r, "4")
+		}
+		pg = st.post(report, with(formOf(t, st.get(report)), answers...))
+		wantText(t, pg, i18n.English, "flash.evaluation_report_submitted")
+		recognise := fmt.Sprintf("/evaluations/recognise/%d", id)
+		if pg := st.get(recognise); pg.Status == http.StatusOK {
+			t.Error("a student opens the recognition form")
+		}
+		pg = of.get("/evaluations")
+		if !strings.Contains(pg.Body, `href="`+recognise+`"`) {
+			t.Fatalf("the placement is not waiting for recognition:\n%s", pg.Body)
+		}
+		pg = of.post(recognise, with(formOf(t, of.get(recognise)), "home_course", "Clinical elective", "credits", "", "grade", "Pass"))
+		wantStatus(t, pg, http.StatusUnprocessableEntity)
+		p.wantState(t, id, "confirmed")
+		pg = of.post(recognise, with(formOf(t, of.get(recognise)), "home_course", "Clinical elective", "credits", "4", "grade", "Pass", "recognised_on", walletDay(-1)))
+		wantText(t, pg, i18n.English, "flash.evaluation_recognised")
 		p.wantState(t, id, "completed")
 
 		// A waitlist, promoted when a seat frees.

@@ -80,6 +80,9 @@ func (s *Server) browseElective(c echo.Context) error {
 	if v.Cutoffs, err = s.roundCutoffs(c, v.Page, d.Elective.ID); err != nil {
 		return err
 	}
+	if v.Feedback, err = s.electiveFeedback(c, v.Page, d.Elective.ID); err != nil { // evaluation.go
+		return err
+	}
 	v.Apply = applyForm(v.Page, u, d, s.Catalog.Today(), h)
 	if v.Star, err = s.starOfElective(c, v.Page, d.Elective.ID, v.Retired); err != nil { // stars.go
 		return err

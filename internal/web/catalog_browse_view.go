@@ -323,6 +323,8 @@ type browseElectiveView struct {
 	Held                *electiveHeld    // what the signed-in student already has here
 	Star                *starButton      // a student's star toggle (stars.go)
 	Cutoffs             *roundCutoffs    // the last selection round's figures (rounds_outcome.go)
+
+	Feedback *evaluationFeedbackView // past students' reports (evaluation.go)
 }
 
 func (v *browseElectiveView) fill(d *catalog.ElectiveDetail, today time.Time) {

@@ -201,6 +201,11 @@ var kindAudience = map[notify.Kind][]user.Role{
 	notify.HostNomination:       {}, // host contacts have no account
 	notify.HostReminder:         {},
 	notify.ScholarshipAwarded:   {user.Student}, // scholarships
+
+	// evaluation: the outgoing student's loop after a placement
+	notify.EvaluationReportReminder: {user.Student},
+	notify.EvaluationReportReceived: {user.Student},
+	notify.EvaluationRecognised:     {user.Student},
 }
 
 // reaches reports whether mail of kind k can reach u.

@@ -88,6 +88,10 @@ const (
 	pageScholarshipsForm     pageName = "scholarships_form"
 	pageScholarshipsShow     pageName = "scholarships_show"
 	pageScholarshipsRegister pageName = "scholarships_register"
+	// After a placement (evaluation.go).
+	pageEvaluationReport    pageName = "evaluation_report"
+	pageEvaluationList      pageName = "evaluation_list"
+	pageEvaluationRecognise pageName = "evaluation_recognise"
 )
 
 // pageNames are all the pages, for the start-up check and the tests.
@@ -106,7 +110,8 @@ var pageNames = []pageName{
 	pageReports,
 	pageHostDossier, pageHostAnswered, pageHostContacts, // host
 	pageScholarships, pageScholarshipsForm, pageScholarshipsShow, pageScholarshipsRegister, // scholarships
-	pageAPITokens, // api_tokens.go
+	pageAPITokens,                                                     // api_tokens.go
+	pageEvaluationReport, pageEvaluationList, pageEvaluationRecognise, // evaluation
 }
 
 // fragmentName names a template of the partials that htmx requests get

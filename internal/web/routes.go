@@ -163,7 +163,6 @@ func (s *Server) pageRoutes(g *echo.Group) {
 	r.post("/applications/:id/host_decision", signedIn, s.applicationHostDecision)
 	r.post("/applications/:id/accept_offer", signedIn, s.applicationAcceptOffer)
 	r.post("/applications/:id/decline_offer", signedIn, s.applicationDeclineOffer)
-	r.post("/applications/:id/file_report", signedIn, s.applicationFileReport)
 	r.post("/applications/:id/withdraw", signedIn, s.applicationWithdraw)
 	r.post("/applications/:id/note", signedIn, s.applicationNote)
 
@@ -313,4 +312,5 @@ func (s *Server) pageRoutes(g *echo.Group) {
 	s.privacyRoutes(r)     // /account, the office's privacy requests and retention (account.go)
 	s.reportsRoutes(r)     // the office's reports (reports.go)
 	s.scholarshipRoutes(r) // scholarships.go
+	s.evaluationRoutes(r)  // reports, recognition (evaluation.go)
 }

@@ -21,6 +21,7 @@ import (
 	"portal/internal/config"
 	"portal/internal/db"
 	"portal/internal/document"
+	"portal/internal/evaluation"
 	"portal/internal/ewp"
 	"portal/internal/host"
 	"portal/internal/i18n"
@@ -88,6 +89,8 @@ type Deps struct {
 	// JSON API's tokens (api.go); nil leaves them out.
 	EWP *ewp.Service
 	API *api.Service
+	// Evaluations keeps reports and recognitions; nil leaves them out (evaluation.go).
+	Evaluations *evaluation.Service
 }
 
 // DemoUser is a demo identity of the development provider.

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"html"
 	"io"
 	"net/http"
@@ -103,7 +104,8 @@ var translationStarts = []string{
 	"/starred", "/searches", "/settings/calendar", // watch
 	"/privacy/people/1",                  // privacy: reached from a request in the office's queue
 	"/manage/hosts", "/dossier/answered", // host
-	"/api/tokens", // API tokens
+	"/api/tokens",  // API tokens
+	"/evaluations", // evaluation: its rows lead to the recognition form
 }
 
 // crawler walks the portal as one visitor in one language.
@@ -219,6 +221,15 @@ func (c *crawler) refusals(who string) {
 			c.b.do(c.b.follow, http.MethodGet, "/rotations/weeks?slot=1&choice_1_department="+strconv.FormatInt(d, 10), nil, http.Header{"Hx-Request": {"true"}})
 		}
 	case "student":
+		// A demo confirmed placement, made the demo student's and ended
+		// yesterday: its report form, and the office's recognition form
+		// from its list.
+		id := c.p.count("SELECT COALESCE(MIN(id), 0) FROM applications WHERE status = 'confirmed'")
+		if id == 0 {
+			c.t.Fatal("the demo has no confirmed placement")
+		}
+		c.p.exec("UPDATE applications SET placed_until = ?, applicant_id = (SELECT id FROM users WHERE subject = 'demo-student') WHERE id = ?", walletDay(-1), id)
+		c.b.get(fmt.Sprintf("/applications/%d/report", id))
 		post("/wallet/upload")
 		// watch: a star, a saved search (refused the second time, by its
 		// name), one without a name, and a new feed address.

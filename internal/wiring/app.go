@@ -25,6 +25,7 @@ import (
 	"portal/internal/config"
 	"portal/internal/db"
 	"portal/internal/document"
+	"portal/internal/evaluation"
 	"portal/internal/host"
 	"portal/internal/i18n"
 	"portal/internal/incoming"
@@ -72,6 +73,8 @@ type App struct {
 	Privacy *privacy.Service
 	// Host is the partner's answer loop: contacts, dossiers, reminders (host.go).
 	Host *host.Service
+	// evaluations keeps reports and recognitions, and reminds (evaluation.go).
+	evaluations *evaluation.Service
 }
 
 // Options are what only tests and dev mode set.
@@ -242,7 +245,8 @@ func (a *App) open(ctx context.Context, o Options) error {
 	deps.Privacy = a.Privacy
 	a.Host = host.NewService(a.DB, a.Applications, files, host.Options{}) // host.go
 	deps.Host = a.Host
-	a.partnerAPI(&deps) // EWP documents and API tokens (api.go)
+	a.partnerAPI(&deps)                    // EWP documents and API tokens (api.go)
+	deps.Evaluations = a.openEvaluations() // evaluation.go
 	a.Web, err = web.New(deps)
 	return err
 }
@@ -272,6 +276,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer a.startWatchJobs(ctx)() // window mails (watch.go)
 	defer a.startRetention(ctx)() // retention by rule (privacy.go)
 	defer a.startHostJobs(ctx)()  // host reminders (host.go)
+	// report reminders (evaluation.go)
+	defer a.startEvaluationJobs(ctx)()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

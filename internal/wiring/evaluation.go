@@ -1,0 +1,52 @@
+package wiring
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"portal/internal/evaluation"
+)
+
+// evaluationEvery is how often the report reminders are looked for: they
+// are counted in days, so an hour late is on time.
+const evaluationEvery = time.Hour
+
+// openEvaluations builds the reports and recognitions (issue 16), which
+// complete applications through the outgoing workflow.
+func (a *App) openEvaluations() *evaluation.Service {
+	a.evaluations = evaluation.NewService(a.DB, evaluation.Options{Zone: a.Zone, Applications: a.Applications})
+	return a.evaluations
+}
+
+// startEvaluationJobs reminds students of their reports 7 and 21 days
+// after a placement's last day, until ctx ends; stop waits for the run in
+// hand. Each reminder is recorded once, so replicas share the job.
+func (a *App) startEvaluationJobs(ctx context.Context) (stop func()) {
+	if a.Config.Workers <= 0 || a.evaluations == nil {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(evaluationEvery)
+		defer t.Stop()
+		for {
+			if n, err := a.evaluations.RemindReports(ctx); err != nil && ctx.Err() == nil {
+				slog.Warn("report reminders", "err", err)
+			} else if n > 0 {
+				slog.Info("report reminders enqueued", "count", n)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
