@@ -150,6 +150,7 @@ func sampleData(k Kind) map[string]any {
 		"starts": "2026-07-01", "minutes": 30,
 		"search": "Japan, cardiology", "count": 3, // watch_search_new
 		"course": "Clinical elective (MED 6001)", "credits": "4", "days": 7, // evaluation_*
+		"funding": "AMS BioteQ internship scholarship", "amount": "NT$30,000", "call": "2027 spring call", // scholarship_awarded
 	}
 	if k == ReviewerDigest {
 		d["total"], d["day"] = 4, "2026-03-02"
