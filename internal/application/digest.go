@@ -19,11 +19,14 @@ type Waiting struct {
 	Oldest time.Time // since when the application waiting longest waits
 }
 
-// stagesOf lists the stages whose turn is p's.
+// stagesOf lists the stages whose turn is p's and that a reviewer's queue
+// counts. A confirmed placement is the office's to recognise, but only
+// after its last day, and /evaluations lists those: the digest leaves
+// them out.
 func stagesOf(p Party) []Stage {
 	var out []Stage
 	for _, st := range Stages {
-		if Turn(st) == p {
+		if Turn(st) == p && st != Confirmed {
 			out = append(out, st)
 		}
 	}
