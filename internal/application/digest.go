@@ -19,14 +19,11 @@ type Waiting struct {
 	Oldest time.Time // since when the application waiting longest waits
 }
 
-// stagesOf lists the stages whose turn is p's and that a reviewer's queue
-// counts. A confirmed placement is the office's to recognise, but only
-// after its last day, and /evaluations lists those: the digest leaves
-// them out.
+// stagesOf lists the stages whose turn is p's and that wait in a queue.
 func stagesOf(p Party) []Stage {
 	var out []Stage
 	for _, st := range Stages {
-		if Turn(st) == p && st != Confirmed {
+		if Turn(st) == p && queued(st) {
 			out = append(out, st)
 		}
 	}

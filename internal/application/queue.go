@@ -55,9 +55,17 @@ func WaitingStages(u *user.User) []Stage {
 // or office) rather than the student or nobody: only such rows can be
 // waiting too long.
 func ReviewersTurn(stage Stage) bool {
+	if !queued(stage) {
+		return false
+	}
 	t := Turn(stage)
 	return t == Reviewer || t == Office
 }
+
+// queued reports whether a stage whose turn is a reviewer's or the
+// office's waits in their queue. A confirmed placement is the office's to
+// recognise, but only after its last day, and /evaluations lists those.
+func queued(stage Stage) bool { return stage != Confirmed }
 
 // QueueStages are the stages a queue can be filtered on: every one but
 // draft, which only its owner sees.

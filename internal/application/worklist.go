@@ -167,7 +167,7 @@ func sortByDue(items []WorkItem) {
 func TurnStages(p Party) []Stage {
 	var out []Stage
 	for _, st := range OpenStages {
-		if Turn(st) == p {
+		if Turn(st) == p && queued(st) {
 			out = append(out, st)
 		}
 	}
