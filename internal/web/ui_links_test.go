@@ -141,4 +141,18 @@ func TestTheApplicationPageReachesTheHostLoop(t *testing.T) {
 		t.Error("the sharing form is still offered after nomination")
 	}
 	wantText(t, pg, i18n.English, "ui_links.share.closed")
+
+	if strings.Contains(pg.Body, `href="`+link(id, "report")+`"`) {
+		t.Error("the report form is offered before the placement")
+	}
+
+	// The placement is over: the page leads to the report form.
+	p.exec("UPDATE applications SET status = ?, placed_from = ?, placed_until = ? WHERE id = ?",
+		application.Confirmed, walletDay(-30), walletDay(-1), id)
+	pg = st.get(link(id))
+	if !strings.Contains(pg.Body, `href="`+link(id, "report")+`"`) {
+		t.Fatalf("no link to the report once the placement is over:\n%s", pg.Body)
+	}
+	wantText(t, pg, i18n.English, "ui_links.report.draft")
+	wantStatus(t, st.get(link(id, "report")), http.StatusOK)
 }
