@@ -7,9 +7,11 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"portal/internal/application"
 	"portal/internal/audit"
+	"portal/internal/ewp"
 	"portal/internal/host"
 	"portal/internal/i18n"
 	"portal/internal/user"
@@ -122,9 +124,22 @@ func TestTheApplicationPageReachesTheHostLoop(t *testing.T) {
 	if !strings.Contains(pg.Body, "sato@host.example") || !strings.Contains(pg.Body, `action="`+link(id, "host", "revoke")+`"`) {
 		t.Fatalf("the office's page does not list the link sent with a revoke button:\n%s", pg.Body)
 	}
-	if !strings.Contains(pg.Body, `href="`+link(id)+`/ewp.`) && !strings.Contains(pg.Body, `id="ewp-note"`) {
-		t.Error("the office's page has neither the EWP download nor why it has none")
+	// No EWP document before the office records the student's facts: the
+	// page says why; afterwards it offers the download that answers.
+	if !strings.Contains(pg.Body, `id="ewp-note"`) {
+		t.Error("the office's page does not say why there is no EWP download")
 	}
+	if err := ewp.NewService(a.DB, ewp.Options{}).SetStudent(ctx, office, ewp.StudentFacts{UserID: p.userID("demo-student"), GivenNames: "Yi-chun", FamilyName: "Chen",
+		BirthDate: time.Date(2002, 5, 1, 0, 0, 0, 0, time.UTC), Nationality: "TW"}); err != nil {
+		t.Fatal(err)
+	}
+	p.exec("UPDATE institutions SET identifier = 'host.example' WHERE id = ? AND (identifier IS NULL OR identifier = '')", inst)
+	pg = of.get(link(id))
+	dl := regexp.MustCompile(`href="(` + link(id) + `/ewp\.(xml|json))"`).FindStringSubmatch(pg.Body)
+	if dl == nil {
+		t.Fatalf("the office's page has no EWP download:\n%s", pg.Body)
+	}
+	wantStatus(t, of.get(dl[1]), http.StatusOK)
 	pg = of.post(link(id, "host", "revoke"), url.Values{"_csrf": {pg.csrf(t)}})
 	wantStatus(t, pg, http.StatusOK)
 	wantText(t, pg, i18n.English, "flash.host_links_revoked")
