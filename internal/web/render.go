@@ -323,6 +323,9 @@ var navigation = []struct {
 	{"nav.privacy", "/privacy/requests", office},
 	{"nav.reports", "/reports", office},
 	{"nav.scholarships", "/scholarships", scholars},
+	{"ui_links.nav.evaluations", "/evaluations", office}, // ui_links.go
+	{"ui_links.nav.hosts", "/manage/hosts", office},
+	{"ui_links.nav.api_tokens", "/api/tokens", office},
 }
 
 func roleLabel(b *i18n.Bundle, l i18n.Lang, r user.Role) string {

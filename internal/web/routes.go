@@ -285,6 +285,7 @@ func (s *Server) pageRoutes(g *echo.Group) {
 	}
 
 	s.hostRoutes(r) // the partner's answer loop (host*.go)
+	s.uiLinksRoutes(r)
 
 	// Selection rounds: the office's rounds, dry runs and publication;
 	// reviewers score the applicants in their scope (rounds*.go).
