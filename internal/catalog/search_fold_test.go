@@ -1,6 +1,7 @@
 package catalog_test
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
@@ -149,6 +150,38 @@ func TestSearchSeesChangesMadeByAnotherReplica(t *testing.T) {
 		if !slices.Contains(countries, "KR") || slices.Contains(after, "KR") {
 			t.Errorf("countries %v, after retiring Seoul %v", countries, after)
 		}
+	})
+}
+
+// TestSearchSeesSeatsTakenThroughAnotherReplica: the cards' seats are kept
+// in memory too; a seat taken or freed in the database (a placement on
+// another replica) shows on the next search of every replica, and a new
+// period as soon as it is added.
+func TestSearchSeesSeatsTakenThroughAnotherReplica(t *testing.T) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
+		w := newSearchWorld(t, d)
+		other := newService(t, d, fixedToday)
+		seats := func(want string) {
+			t.Helper()
+			res, err := other.Search(w.ctx, catalog.Query{Text: "liver disease"})
+			w.must(err, "search the other replica")
+			if len(res.Cards) != 1 {
+				t.Fatalf("found %q", titles(res))
+			}
+			c := res.Cards[0]
+			if got := fmt.Sprintf("%d left of the next, %d periods, %d later", c.SeatsLeft, c.Periods, c.LaterSeats); got != want {
+				t.Errorf("Liver's card says %s, want %s", got, want)
+			}
+		}
+		seats("3 left of the next, 2 periods, 3 later")
+		var next catalog.Period
+		w.must(d.Where("elective_id = ? AND taken = 2", w.liver.ID).First(&next).Error, "the next period")
+		w.take(next.ID, 5)
+		seats("0 left of the next, 2 periods, 3 later")
+		w.take(next.ID, 1)
+		seats("4 left of the next, 2 periods, 3 later")
+		w.period(w.liver.ID, 110, 120, 6)
+		seats("4 left of the next, 3 periods, 9 later")
 	})
 }
 

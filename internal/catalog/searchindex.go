@@ -26,7 +26,14 @@ import (
 type searchCache struct {
 	mu      sync.Mutex // held while loading, so that one request loads and the others wait
 	cur     atomic.Pointer[searchSnapshot]
-	version versionGate
+	version versionGate[searchVersions]
+	seats   seatCache // seatindex.go
+}
+
+// searchVersions are the two numbers a search reads before it answers:
+// the catalog's (electives and institutions) and the seats' (periods).
+type searchVersions struct {
+	catalog, seats int64
 }
 
 // versionGate shares reads of the search version among concurrent
@@ -34,23 +41,23 @@ type searchCache struct {
 // meanwhile share the next one, so 32 searches at once cost a few queries
 // instead of 32. A search only waits for a read sent after it arrived, so
 // a change committed before it arrived is never missed.
-type versionGate struct {
+type versionGate[V any] struct {
 	mu   sync.Mutex
-	busy bool         // a read is in flight
-	next *versionRead // the read the arrivals during it wait for
+	busy bool            // a read is in flight
+	next *versionRead[V] // the read the arrivals during it wait for
 }
 
-type versionRead struct {
+type versionRead[V any] struct {
 	done    chan struct{}
-	version int64
+	version V
 	err     error
 }
 
 // read returns the search version as read after the call began.
-func (g *versionGate) read(ctx context.Context, query func(context.Context) (int64, error)) (int64, error) {
+func (g *versionGate[V]) read(ctx context.Context, query func(context.Context) (V, error)) (V, error) {
 	g.mu.Lock()
 	if g.next == nil {
-		g.next = &versionRead{done: make(chan struct{})}
+		g.next = &versionRead[V]{done: make(chan struct{})}
 	}
 	r := g.next
 	if !g.busy {
@@ -65,12 +72,13 @@ func (g *versionGate) read(ctx context.Context, query func(context.Context) (int
 	case <-r.done:
 		return r.version, r.err
 	case <-ctx.Done():
-		return 0, wrap(ctx.Err(), "search version")
+		var zero V
+		return zero, wrap(ctx.Err(), "search version")
 	}
 }
 
 // send reads the version for r, then starts the read that waited for it.
-func (g *versionGate) send(ctx context.Context, r *versionRead, query func(context.Context) (int64, error)) {
+func (g *versionGate[V]) send(ctx context.Context, r *versionRead[V], query func(context.Context) (V, error)) {
 	r.version, r.err = query(ctx)
 	close(r.done)
 	g.mu.Lock()
@@ -161,43 +169,44 @@ func (p *tripleSet) mayContain(want []tripleMask) bool {
 }
 
 // snapshot returns the catalog at the database's current version,
-// loading it when it changed since the last search.
-func (s *Service) snapshot(ctx context.Context) (*searchSnapshot, error) {
-	v, err := s.search.version.read(ctx, s.searchVersion)
+// loading it when it changed since the last search, and the versions read.
+func (s *Service) snapshot(ctx context.Context) (*searchSnapshot, searchVersions, error) {
+	v, err := s.search.version.read(ctx, s.searchVersions)
 	if err != nil {
-		return nil, err
+		return nil, v, err
 	}
-	if cur := s.search.cur.Load(); cur != nil && cur.version == v {
-		return cur, nil
+	if cur := s.search.cur.Load(); cur != nil && cur.version == v.catalog {
+		return cur, v, nil
 	}
 	s.search.mu.Lock()
 	defer s.search.mu.Unlock()
 	// Another request may have loaded it while this one waited.
-	if cur := s.search.cur.Load(); cur != nil && cur.version >= v {
-		return cur, nil
+	if cur := s.search.cur.Load(); cur != nil && cur.version >= v.catalog {
+		return cur, v, nil
 	}
 	snap, err := s.loadSnapshot(ctx)
 	if err != nil {
-		return nil, err
+		return nil, v, err
 	}
 	s.search.cur.Store(snap)
-	return snap, nil
+	return snap, v, nil
 }
 
-func (s *Service) searchVersion(ctx context.Context) (int64, error) {
-	var v int64
-	err := s.db.WithContext(ctx).Raw("SELECT version FROM catalog_search_version WHERE id = 1").Scan(&v).Error
-	return v, wrap(err, "search version")
+func (s *Service) searchVersions(ctx context.Context) (searchVersions, error) {
+	var row struct{ Version, SeatsVersion int64 }
+	err := s.db.WithContext(ctx).Raw("SELECT version, seats_version FROM catalog_search_version WHERE id = 1").Scan(&row).Error
+	return searchVersions{catalog: row.Version, seats: row.SeatsVersion}, wrap(err, "search version")
 }
 
 // loadSnapshot reads the version before the rows: a change committed in
 // between is then loaded with the older number, and loaded again by the
 // next search, never missed.
 func (s *Service) loadSnapshot(ctx context.Context) (*searchSnapshot, error) {
-	v, err := s.searchVersion(ctx)
+	vs, err := s.searchVersions(ctx)
 	if err != nil {
 		return nil, err
 	}
+	v := vs.catalog
 	var rows []struct {
 		Card
 		Direction  string

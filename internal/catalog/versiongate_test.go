@@ -12,7 +12,7 @@ import (
 // answered with a version older than the one committed when it arrived:
 // an edit saved before a search began always shows in that search.
 func TestSearchesShareVersionReadsWithoutMissingAChange(t *testing.T) {
-	var g versionGate
+	var g versionGate[int64]
 	var committed, queries atomic.Int64
 	query := func(context.Context) (int64, error) {
 		queries.Add(1)
@@ -57,7 +57,7 @@ func TestSearchesShareVersionReadsWithoutMissingAChange(t *testing.T) {
 // A search whose visitor went away stops waiting; the others still get
 // their answer.
 func TestACancelledSearchDoesNotFailTheOthers(t *testing.T) {
-	var g versionGate
+	var g versionGate[int64]
 	release := make(chan struct{})
 	query := func(ctx context.Context) (int64, error) {
 		<-release

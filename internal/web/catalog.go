@@ -30,7 +30,11 @@ func (s *Server) browseElectives(c echo.Context) error {
 		return err
 	}
 	v := browseCatalogView{Page: s.page(c, "browse.title")}
-	v.results(res, s.Catalog.Today())
+	today := s.Catalog.Today()
+	card := func(cd catalog.Card) (browseCard, error) { return s.catalogParts.card(s.render, v.Page, cd, today) }
+	if err := v.results(res, card); err != nil {
+		return err
+	}
 	if err := s.starCards(c, v.Page, v.Cards); err != nil { // stars.go
 		return err
 	}
@@ -47,7 +51,9 @@ func (s *Server) browseElectives(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v.form(res.Query, countries)
+	if v.Filters, err = s.catalogParts.filters(s.render, v.Page, res.Query, countries); err != nil {
+		return err
+	}
 	return s.render.render(c, http.StatusOK, pageCatalog, v)
 }
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"strconv"
 	"strings"
 	"time"
@@ -166,6 +167,9 @@ type browseCard struct {
 	Remaining          string
 	InstitutionPath    string
 	Star               *starButton // a student's star toggle (stars.go)
+	// Body, when set, is the card already rendered without its star
+	// (catalog_cards.go), and the fields above it may be empty.
+	Body template.HTML
 }
 
 func (p Page) browseCardOf(c catalog.Card, today time.Time) browseCard {
@@ -197,6 +201,7 @@ type browseCatalogView struct {
 	Page
 	Query      catalog.Query // as the search understood it
 	Selects    []browseSelect
+	Filters    template.HTML // Selects rendered (catalog_cards.go)
 	Count      string
 	Cards      []browseCard
 	Empty      string // why there are no cards
@@ -223,7 +228,9 @@ type browseOption struct {
 	Selected     bool
 }
 
-func (v *browseCatalogView) results(res catalog.Results, today time.Time) {
+// results fills the view from a page of results; card makes each card
+// (the server's cardCache).
+func (v *browseCatalogView) results(res catalog.Results, card func(catalog.Card) (browseCard, error)) error {
 	v.Query = res.Query
 	if res.Total == 0 {
 		v.Count = v.T("browse.count.none")
@@ -237,7 +244,11 @@ func (v *browseCatalogView) results(res catalog.Results, today time.Time) {
 			Link: browseLink(q, 1), Note: v.T("search.corrected", res.Query.Text, res.Suggestion)}
 	}
 	for _, c := range res.Cards {
-		v.Cards = append(v.Cards, v.browseCardOf(c, today))
+		bc, err := card(c)
+		if err != nil {
+			return err
+		}
+		v.Cards = append(v.Cards, bc)
 	}
 	if len(v.Cards) == 0 {
 		v.Empty = v.T("browse.empty")
@@ -254,6 +265,7 @@ func (v *browseCatalogView) results(res catalog.Results, today time.Time) {
 			v.Next = browseLink(res.Query, res.Page+1)
 		}
 	}
+	return nil
 }
 
 // form fills the drop-downs, with the values the search kept selected.

@@ -125,10 +125,15 @@ const (
 	fragReviewRows     fragmentName = "review_rows"      // the queue table's rows (QueueRows)
 	fragRotationWeeks  fragmentName = "rotation_weeks"   // a request form's start-week picker
 	fragWatchStar      fragmentName = "watch_star"       // an elective's star button (stars.go)
+	// A result card without its star, rendered once (catalog_cards.go).
+	fragCatalogCardBody fragmentName = "catalog_card_body"
+	// The catalog's filters, rendered once per language and choice.
+	fragCatalogFilters fragmentName = "catalog_filters"
 )
 
 var fragmentNames = []fragmentName{fragCatalogResults, fragReviewQueue, fragReviewRows, fragRotationWeeks,
 	fragWatchStar, // watch
+	fragCatalogCardBody, fragCatalogFilters,
 }
 
 // renderer holds every page's template set, parsed once at boot: each page

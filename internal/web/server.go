@@ -102,13 +102,14 @@ type DemoUser struct {
 // Server is the portal's HTTP handler.
 type Server struct {
 	Deps
-	e        *echo.Echo
-	render   *renderer
-	assets   *assets
-	bundle   *i18n.Bundle
-	cookie   string // session cookie name
-	requests atomic.Int64
-	draining atomic.Bool // set by Drain (handlers_health.go)
+	e            *echo.Echo
+	render       *renderer
+	catalogParts catalogParts // the catalog's rendered cards and filters
+	assets       *assets
+	bundle       *i18n.Bundle
+	cookie       string // session cookie name
+	requests     atomic.Int64
+	draining     atomic.Bool // set by Drain (handlers_health.go)
 }
 
 // New builds the server and its routes.
@@ -125,7 +126,7 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Deps: d, e: echo.New(), render: r, assets: a, bundle: d.I18n, cookie: "portal_session"}
+	s := &Server{Deps: d, e: echo.New(), render: r, catalogParts: newCatalogParts(), assets: a, bundle: d.I18n, cookie: "portal_session"}
 	if d.Config.Secure() {
 		// __Host- cookies must be Secure, host-only and Path=/: no
 		// subdomain can set or shadow them.
