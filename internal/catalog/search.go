@@ -76,16 +76,16 @@ func (s *Service) Search(ctx context.Context, q Query) (Results, error) {
 	if err != nil {
 		return res, err
 	}
-	words := strings.Fields(Fold(q.Text))
-	from := (q.Page - 1) * q.PerPage
-	total, page := snap.find(q, words, periods, today, from, q.PerPage)
-	if total == 0 && len(words) > 0 {
-		if better, ok := snap.suggest(words); ok {
-			if n, alt := snap.find(q, better, periods, today, from, q.PerPage); n > 0 {
-				total, page, res.Suggestion = n, alt, strings.Join(better, " ")
-			}
+	k := answerKey{q: q, today: today.Unix()}
+	a, kept := snap.answer(k)
+	if !kept {
+		a = snap.answerOf(q, periods, today)
+		if periods == nil {
+			snap.keep(k, a)
 		}
 	}
+	total, page := a.total, a.page
+	res.Suggestion = a.suggestion
 	res.Total = int64(total)
 	res.Pages = int((res.Total + int64(q.PerPage) - 1) / int64(q.PerPage))
 	for _, r := range page {
@@ -97,6 +97,23 @@ func (s *Service) Search(ctx context.Context, q Query) (Results, error) {
 	}
 	seats.fill(res.Cards)
 	return res, nil
+}
+
+// answerOf finds the page of q: its words, or when they find nothing
+// the nearest words of the catalog.
+func (snap *searchSnapshot) answerOf(q Query, periods periodFilter, today time.Time) answer {
+	words := strings.Fields(Fold(q.Text))
+	from := (q.Page - 1) * q.PerPage
+	total, page := snap.find(q, words, periods, today, from, q.PerPage)
+	a := answer{total: total, page: page}
+	if total == 0 && len(words) > 0 {
+		if better, ok := snap.suggest(words); ok {
+			if n, alt := snap.find(q, better, periods, today, from, q.PerPage); n > 0 {
+				a = answer{total: n, page: alt, suggestion: strings.Join(better, " ")}
+			}
+		}
+	}
+	return a
 }
 
 // periodFilter reads the electives that have a live period overlapping

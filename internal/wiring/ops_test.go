@@ -120,9 +120,12 @@ func TestAPageBehindALockedTableAnswers503WithRetryAfterWithinTheLockTimeout(t *
 		t.Fatalf("GET /electives before the lock: %d", a.status)
 	}
 
-	// An operator's migration, or a stuck job, holds the catalog's table.
+	// An operator's migration, or a stuck job, holds the catalog's tables.
+	// The catalog answers from memory, but each search first reads the
+	// catalog's version, so that a change on another replica is seen: the
+	// version's table is the one a migration of electives holds too.
 	tx := adminOf(t, dbURL).Begin()
-	if err := tx.Exec("LOCK TABLE periods IN ACCESS EXCLUSIVE MODE").Error; err != nil {
+	if err := tx.Exec("LOCK TABLE periods, catalog_search_version IN ACCESS EXCLUSIVE MODE").Error; err != nil {
 		t.Fatal(err)
 	}
 	released := time.AfterFunc(8*time.Second, func() { tx.Rollback() }) // today's main waits this long
