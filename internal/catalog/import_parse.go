@@ -1,32 +1,23 @@
 package catalog
 
 // Reading an import file: CSV in the encodings Taiwanese spreadsheets save,
-// or XLSX, into rows of text. import_check.go checks the rows against the
+// or XLSX, into rows of text (sheet.Read), by the catalog's columns. import_check.go checks the rows against the
 // catalog; import_store.go keeps an upload between its preview and its
 // commit, and writes it.
 
 import (
-	"bytes"
-	"encoding/csv"
-	"errors"
-	"io"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
-	"golang.org/x/text/encoding/traditionalchinese"
-	"golang.org/x/text/encoding/unicode"
 
 	"portal/internal/apperr"
 	"portal/internal/sheet"
 )
 
 // An import file has one row per period; the rows that share an
-// elective_ref make one new outgoing elective. These limits keep a file
-// from costing more than a few seconds and megabytes.
+// elective_ref make one new outgoing elective.
 const (
 	MaxImportBytes   = 10 << 20 // the file itself
 	MaxImportRows    = 20_000   // data rows, the header aside
@@ -150,186 +141,40 @@ type Upload struct {
 
 func invalid(key string, args ...any) error { return apperr.New(apperr.Invalid, key, args...) }
 
-// ParseImport reads an uploaded file: an XLSX workbook (its first sheet) or
-// CSV text in UTF-8 (with or without a byte order mark), UTF-16 with a byte
-// order mark, or Big5. A file it cannot read is refused whole with a
-// message naming the line; the values themselves are checked later, row by
-// row.
+// importLimits keep a file from costing more than a few seconds and
+// megabytes.
+var importLimits = sheet.Limits{Bytes: MaxImportBytes, Rows: MaxImportRows, Columns: MaxImportColumns, CellChars: MaxCellChars}
+
+// ParseImport reads an uploaded file with sheet.Read (XLSX, or CSV in
+// UTF-8, UTF-16 or Big5) and maps its columns. A file it cannot read is
+// refused whole with a message naming the line; the values themselves are
+// checked later, row by row.
 func ParseImport(name string, data []byte) (*Upload, error) {
-	if len(data) == 0 {
-		return nil, invalid("import.err.empty")
+	recs, err := sheet.Read(name, data, importLimits)
+	if err != nil {
+		return nil, err
 	}
-	if len(data) > MaxImportBytes {
-		return nil, invalid("import.err.too_large", MaxImportBytes>>20)
+	rows, err := fromRecords(recs)
+	if err != nil {
+		return nil, err
 	}
-	ext := strings.ToLower(filepath.Ext(name))
-	switch {
-	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
-		return parseXLSX(data)
-	case ext == ".xlsx":
-		return nil, invalid("import.err.xlsx")
-	case ext == ".xls" || bytes.HasPrefix(data, []byte{0xD0, 0xCF, 0x11, 0xE0}):
-		// The binary format of Excel 97-2003.
-		return nil, invalid("import.err.format")
+	if recs.Format == "xlsx" {
+		excelDates(rows)
 	}
-	return ParseCSV(data)
+	return &Upload{Format: recs.Format, Encoding: recs.Encoding, Rows: rows}, nil
 }
 
 // ParseCSV reads CSV text; the delimiter is a comma, a semicolon or a tab,
 // whichever the header uses most.
-func ParseCSV(data []byte) (*Upload, error) {
-	text, enc, err := decodeText(data)
-	if err != nil {
-		return nil, err
-	}
-	r := csv.NewReader(strings.NewReader(text))
-	r.Comma = sniffDelimiter(text)
-	var records [][]string
-	var lines []int
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, csvError(err, rec, records)
-		}
-		line, _ := r.FieldPos(0)
-		if len(records) == 0 && len(rec) > MaxImportColumns {
-			return nil, invalid("import.err.too_many_columns", MaxImportColumns)
-		}
-		records = append(records, rec)
-		lines = append(lines, line)
-		if len(records) > MaxImportRows+1 {
-			return nil, invalid("import.err.too_many_rows", MaxImportRows)
-		}
-	}
-	rows, err := fromRecords(records, lines)
-	if err != nil {
-		return nil, err
-	}
-	return &Upload{Format: "csv", Encoding: enc, Rows: rows}, nil
-}
+func ParseCSV(data []byte) (*Upload, error) { return ParseImport("import.csv", data) }
 
-// decodeText returns data as UTF-8 text and the encoding it was read in.
-func decodeText(data []byte) (string, string, error) {
-	var text, enc string
-	switch {
-	case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
-		// The mark says UTF-8; bytes that are not are a broken file, not
-		// another encoding.
-		if !utf8.Valid(data[3:]) {
-			return "", "", invalid("import.err.encoding")
-		}
-		text, enc = string(data[3:]), EncodingUTF8BOM
-	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}), bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
-		// Excel's "Unicode text"; the byte order mark says which end first.
-		out, err := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder().Bytes(data)
-		if err != nil || bytes.ContainsRune(out, utf8.RuneError) {
-			return "", "", invalid("import.err.encoding")
-		}
-		text, enc = string(out), EncodingUTF16
-	case utf8.Valid(data):
-		text, enc = string(data), EncodingUTF8
-	default:
-		// Not UTF-8: Big5 is what Traditional Chinese Windows saves. The
-		// decoder writes U+FFFD for what is not Big5 either.
-		out, err := traditionalchinese.Big5.NewDecoder().Bytes(data)
-		if err != nil || bytes.ContainsRune(out, utf8.RuneError) {
-			return "", "", invalid("import.err.encoding")
-		}
-		text, enc = string(out), EncodingBig5
-	}
-	for _, r := range text {
-		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' {
-			return "", "", invalid("import.err.binary")
-		}
-	}
-	return text, enc, nil
-}
-
-// sniffDelimiter picks the delimiter the first line uses most: Excel
-// writes semicolons in locales whose decimal mark is a comma, and tabs in
-// "Unicode text".
-func sniffDelimiter(text string) rune {
-	first, _, _ := strings.Cut(text, "\n")
-	best, n := ',', strings.Count(first, ",")
-	for _, d := range []rune{';', '\t'} {
-		if c := strings.Count(first, string(d)); c > n {
-			best, n = d, c
-		}
-	}
-	return best
-}
-
-// csvError turns a CSV syntax error into a message naming its line.
-func csvError(err error, rec []string, records [][]string) error {
-	var pe *csv.ParseError
-	if !errors.As(err, &pe) {
-		return invalid("import.err.csv", 0)
-	}
-	switch {
-	case errors.Is(pe.Err, csv.ErrFieldCount) && len(records) > 0:
-		return invalid("import.err.field_count", pe.StartLine, len(rec), len(records[0]))
-	case errors.Is(pe.Err, csv.ErrQuote):
-		// An unclosed quote runs to the end of the file: the line where
-		// its cell started is the one to fix.
-		return invalid("import.err.quote", pe.StartLine)
-	case errors.Is(pe.Err, csv.ErrBareQuote):
-		return invalid("import.err.quote", pe.Line)
-	}
-	return invalid("import.err.csv", pe.StartLine)
-}
-
-// parseXLSX reads the first sheet of a workbook. Cell values are read raw,
-// never through their number format; a date cell, which Excel stores as a
-// serial number, is turned back into YYYY-MM-DD.
-func parseXLSX(data []byte) (*Upload, error) {
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
-		RawCellValue: true,
-		// A zip bomb stops here instead of filling memory.
-		UnzipSizeLimit:    100 << 20,
-		UnzipXMLSizeLimit: 20 << 20,
-	})
-	if err != nil {
-		return nil, invalid("import.err.xlsx")
-	}
-	defer f.Close()
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
-		return nil, invalid("import.err.xlsx")
-	}
-	rows, err := f.Rows(sheets[0])
-	if err != nil {
-		return nil, invalid("import.err.xlsx")
-	}
-	defer rows.Close()
-	var records [][]string
-	var lines []int
-	for n := 1; rows.Next(); n++ {
-		cols, err := rows.Columns()
-		if err != nil {
-			return nil, invalid("import.err.xlsx")
-		}
-		if len(records) == 0 && len(cols) > MaxImportColumns {
-			return nil, invalid("import.err.too_many_columns", MaxImportColumns)
-		}
-		records = append(records, cols)
-		lines = append(lines, n)
-		if len(records) > MaxImportRows+1 {
-			return nil, invalid("import.err.too_many_rows", MaxImportRows)
-		}
-	}
-	if rows.Error() != nil {
-		return nil, invalid("import.err.xlsx")
-	}
-	out, err := fromRecords(records, lines)
-	if err != nil {
-		return nil, err
-	}
-	for i := range out {
+// excelDates turns date cells back into YYYY-MM-DD: cells are read raw,
+// never through their number format, and Excel stores a date as a serial
+// number.
+func excelDates(rows []ImportRow) {
+	for i := range rows {
 		for _, col := range dateColumns {
-			v := out[i].Cell(col)
+			v := rows[i].Cell(col)
 			if serial, err := strconv.ParseFloat(*v, 64); err == nil && serial > 0 && serial < 2958466 {
 				if t, err := excelize.ExcelDateToTime(serial, false); err == nil {
 					*v = t.Format(time.DateOnly)
@@ -337,22 +182,16 @@ func parseXLSX(data []byte) (*Upload, error) {
 			}
 		}
 	}
-	return &Upload{Format: "xlsx", Rows: out}, nil
 }
 
-// fromRecords maps the header to the columns and the other records to
-// rows, skipping blank ones.
-func fromRecords(records [][]string, lines []int) ([]ImportRow, error) {
-	if len(records) == 0 {
-		return nil, invalid("import.err.empty")
-	}
-	header := make([]string, len(records[0]))
+// fromRecords maps the header to the columns and the records to rows.
+func fromRecords(recs *sheet.Records) ([]ImportRow, error) {
+	header := make([]string, len(recs.Header))
 	seen := map[string]bool{}
-	for i, h := range records[0] {
-		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\uFEFF")))
-		h = strings.NewReplacer(" ", "_", "-", "_").Replace(h)
+	for i, h := range recs.Header {
+		h = strings.NewReplacer(" ", "_", "-", "_").Replace(strings.ToLower(h))
 		if h == "" {
-			continue // a blank header cell: its column must stay empty
+			continue // a blank header cell: sheet.Read keeps its column empty
 		}
 		if (&ImportRow{}).Cell(h) == nil {
 			return nil, invalid("import.err.unknown_column", clip(h, 40))
@@ -371,40 +210,17 @@ func fromRecords(records [][]string, lines []int) ([]ImportRow, error) {
 	if len(missing) > 0 {
 		return nil, invalid("import.err.missing_columns", strings.Join(missing, ", "))
 	}
-	var out []ImportRow
-	for n, rec := range records[1:] {
-		line := lines[n+1]
-		if blank(rec) {
-			continue
-		}
-		row := ImportRow{Line: line}
-		for i, v := range rec {
-			if i >= len(header) || header[i] == "" {
-				if strings.TrimSpace(v) != "" {
-					return nil, invalid("import.err.unnamed_column", line, i+1)
-				}
-				continue
+	out := make([]ImportRow, 0, len(recs.Rows))
+	for _, rec := range recs.Rows {
+		row := ImportRow{Line: rec.Line}
+		for i, h := range header {
+			if h != "" {
+				*row.Cell(h) = rec.Cell(i)
 			}
-			if utf8.RuneCountInString(v) > MaxCellChars {
-				return nil, invalid("import.err.cell_too_long", line, header[i], MaxCellChars)
-			}
-			*row.Cell(header[i]) = sheet.Unneutralise(strings.TrimSpace(v))
 		}
 		out = append(out, row)
 	}
-	if len(out) == 0 {
-		return nil, invalid("import.err.no_rows")
-	}
 	return out, nil
-}
-
-func blank(rec []string) bool {
-	for _, v := range rec {
-		if strings.TrimSpace(v) != "" {
-			return false
-		}
-	}
-	return true
 }
 
 func clip(s string, n int) string {

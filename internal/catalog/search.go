@@ -52,6 +52,17 @@ type Results struct {
 	// corrected ("cardiolgy" -> "cardiology"): the text typed found
 	// nothing, and the cards are those of the suggestion.
 	Suggestion string
+	// Stamp names what the results were found in.
+	Stamp Stamp
+}
+
+// Stamp names a state of the catalog: the versions of the electives and of
+// the seats, and the day. The same query at the same stamp finds the same
+// results, and the same countries in use, so that what is made of them
+// may be kept by it (the web's page cache).
+type Stamp struct {
+	Catalog, Seats int64
+	Today          int64 // Unix seconds
 }
 
 // Search returns a page of live electives matching q: the most relevant
@@ -96,6 +107,7 @@ func (s *Service) Search(ctx context.Context, q Query) (Results, error) {
 		return res, err
 	}
 	seats.fill(res.Cards)
+	res.Stamp = Stamp{Catalog: snap.version, Seats: versions.seats, Today: today.Unix()}
 	return res, nil
 }
 

@@ -45,10 +45,10 @@ func refuse(key string, args ...any) error { return apperr.New(apperr.Invalid, k
 // Read reads an uploaded table: an XLSX workbook (its first sheet, raw
 // values) or CSV text in UTF-8 with or without a byte order mark, UTF-16
 // with one, or Big5, delimited by commas, semicolons or tabs. A file it
-// cannot read is refused whole with the catalog importer's messages
+// cannot read is refused whole with the importers' messages
 // (import.err.*), naming the line when there is one; the values are the
-// caller's to check. It is the catalog importer's reading without its
-// columns, for the other imports (selection scores).
+// caller's to check. Every import reads its file here: the catalog's by
+// its columns (catalog.ParseImport), the selection scores'.
 func Read(name string, data []byte, lim Limits) (*Records, error) {
 	if len(data) == 0 {
 		return nil, refuse("import.err.empty")

@@ -116,7 +116,9 @@ func postgresDatabase(t testing.TB) string {
 // where a missing PostgreSQL fails the run.
 func openAdmin(t testing.TB) *db.DB {
 	t.Helper()
-	admin, err := db.Open(context.Background(), PostgresAdminURL(), db.Pool{MaxOpen: 1, MaxIdle: 1})
+	// The tests' timeouts, not the portal's: a process waits on the
+	// template's lock while another migrates it (template.go).
+	admin, err := db.Open(context.Background(), PostgresAdminURL(), db.Pool{MaxOpen: 1, MaxIdle: 1, Timeouts: Timeouts})
 	if err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("PostgreSQL is required under CI=true: %v", err)

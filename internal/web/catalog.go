@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -29,7 +30,37 @@ func (s *Server) browseElectives(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := browseCatalogView{Page: s.page(c, "browse.title")}
+	// Caches and the browser's back button must not mix up the fragment
+	// and the page of the same URL.
+	c.Response().Header().Add("Vary", "HX-Request")
+	h := c.Request().Header
+	// A history restore asks for the whole page although it comes from htmx.
+	fragment := h.Get("HX-Request") == "true" && h.Get("HX-History-Restore-Request") != "true"
+	p := s.page(c, "browse.title")
+	if p.Person != nil || p.Flash != "" {
+		var buf bytes.Buffer
+		if err := s.catalogPage(c, p, res, fragment, &buf); err != nil {
+			return err
+		}
+		return blob(c, http.StatusOK, buf.Bytes())
+	}
+	// Visitors who are not signed in all see the same page of a query, but
+	// for their CSRF token: it is kept by query, language and the stamp of
+	// the results, and each visitor's token laid in (catalog_cards.go).
+	token := p.CSRF
+	p.CSRF = csrfMarker
+	k := pageKey{query: c.Request().URL.RawQuery, lang: p.Lang, stamp: res.Stamp, fragment: fragment}
+	kept, err := s.catalogParts.pages.get(k, func(buf *bytes.Buffer) error { return s.catalogPage(c, p, res, fragment, buf) })
+	if err != nil {
+		return err
+	}
+	return blob(c, http.StatusOK, withCSRF(kept, token))
+}
+
+// catalogPage renders the results res as page p shows them: the whole
+// page, or only the results for htmx.
+func (s *Server) catalogPage(c echo.Context, p Page, res catalog.Results, fragment bool, w *bytes.Buffer) error {
+	v := browseCatalogView{Page: p}
 	today := s.Catalog.Today()
 	card := func(cd catalog.Card) (browseCard, error) { return s.catalogParts.card(s.render, v.Page, cd, today) }
 	if err := v.results(res, card); err != nil {
@@ -39,22 +70,17 @@ func (s *Server) browseElectives(c echo.Context) error {
 		return err
 	}
 	v.SaveSearch = s.saveSearchOf(c, v.Page, res.Query)
-	// Caches and the browser's back button must not mix up the fragment
-	// and the page of the same URL.
-	c.Response().Header().Add("Vary", "HX-Request")
-	h := c.Request().Header
-	// A history restore asks for the whole page although it comes from htmx.
-	if h.Get("HX-Request") == "true" && h.Get("HX-History-Restore-Request") != "true" {
-		return s.render.fragment(c, http.StatusOK, fragCatalogResults, v)
+	if fragment {
+		return s.render.execute(w, fragCatalogResults, v)
 	}
-	countries, err := s.Catalog.CountriesInUse(ctx)
+	countries, err := s.Catalog.CountriesInUse(c.Request().Context())
 	if err != nil {
 		return err
 	}
 	if v.Filters, err = s.catalogParts.filters(s.render, v.Page, res.Query, countries); err != nil {
 		return err
 	}
-	return s.render.render(c, http.StatusOK, pageCatalog, v)
+	return s.render.executePage(w, pageCatalog, v)
 }
 
 // browseElective is one elective with its periods; a retired one is still

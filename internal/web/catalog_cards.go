@@ -21,16 +21,13 @@ import (
 type htmlCache[K comparable] struct {
 	mu    sync.RWMutex
 	parts map[K]template.HTML
+	// most bounds the memory of the cache: past it, it starts again
+	// empty, which only costs renderings.
+	most int
 }
 
-// htmlCacheMax bounds the memory of one cache: at about 1.5 KB a card,
-// 20,000 cards (every card of a large catalog in three languages) is
-// 30 MB. Past it the cache starts again empty, which only costs
-// renderings.
-const htmlCacheMax = 20000
-
-func newHTMLCache[K comparable]() *htmlCache[K] {
-	return &htmlCache[K]{parts: map[K]template.HTML{}}
+func newHTMLCache[K comparable](most int) *htmlCache[K] {
+	return &htmlCache[K]{parts: map[K]template.HTML{}, most: most}
 }
 
 // get returns the part of key k, rendering it with render unless it is
@@ -48,7 +45,7 @@ func (hc *htmlCache[K]) get(k K, render func(*bytes.Buffer) error) (template.HTM
 	}
 	part = template.HTML(buf.String()) // our own template's output, escaped as it ran
 	hc.mu.Lock()
-	if len(hc.parts) >= htmlCacheMax {
+	if len(hc.parts) >= hc.most {
 		clear(hc.parts)
 	}
 	hc.parts[k] = part
@@ -56,15 +53,39 @@ func (hc *htmlCache[K]) get(k K, render func(*bytes.Buffer) error) (template.HTM
 	return part, nil
 }
 
-// catalogParts are the catalog's kept parts: the result cards and the
-// filters.
+// catalogParts are the catalog's kept parts: the result cards, the
+// filters, and whole pages as visitors who are not signed in see them.
 type catalogParts struct {
 	cardHTML    *htmlCache[cardKey]
 	filtersHTML *htmlCache[filtersKey]
+	pages       *htmlCache[pageKey]
 }
 
+// At about 1.5 KB a card, 20,000 cards (every card of a large catalog in
+// three languages) is 30 MB; at about 40 KB a page, 500 pages are 20 MB.
 func newCatalogParts() catalogParts {
-	return catalogParts{cardHTML: newHTMLCache[cardKey](), filtersHTML: newHTMLCache[filtersKey]()}
+	return catalogParts{cardHTML: newHTMLCache[cardKey](20000), filtersHTML: newHTMLCache[filtersKey](20000),
+		pages: newHTMLCache[pageKey](500)}
+}
+
+// pageKey is all a catalog page shows a visitor who is not signed in: the
+// query as typed (the page links back to it), the language, the stamp of
+// its results, and whether htmx asked for the results alone.
+type pageKey struct {
+	query    string
+	lang     i18n.Lang
+	stamp    catalog.Stamp
+	fragment bool
+}
+
+// csrfMarker stands for the visitor's CSRF token in a kept page: letters
+// and digits, which no template context escapes, so it comes out of the
+// template as it went in.
+const csrfMarker = "csrf0token0marker0c4f1e9a7b"
+
+// withCSRF is page with the visitor's token in place of the marker.
+func withCSRF(page template.HTML, token string) []byte {
+	return []byte(strings.ReplaceAll(string(page), csrfMarker, token))
 }
 
 // cardKey is all a result card shows: its data, the day and the language.

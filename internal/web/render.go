@@ -207,25 +207,42 @@ func (r *renderer) fragment(c echo.Context, status int, name fragmentName, data 
 
 // execute renders fragment name into w, for callers without a request.
 func (r *renderer) execute(w io.Writer, name fragmentName, data any) error {
-	if err := r.fragments.ExecuteTemplate(w, string(name), data); err != nil {
-		return fmt.Errorf("render %s: %w", name, err)
+	return r.run(w, r.fragments, string(name), string(name), data)
+}
+
+// executePage renders page into w, for callers that keep what it wrote
+// (the catalog's page cache).
+func (r *renderer) executePage(w io.Writer, page pageName, data any) error {
+	t, ok := r.pages[page]
+	if !ok {
+		return fmt.Errorf("no template for page %q", page)
+	}
+	return r.run(w, t, string(page), "layout.html", data)
+}
+
+func (r *renderer) run(w io.Writer, t *template.Template, what, name string, data any) error {
+	if err := t.ExecuteTemplate(w, name, data); err != nil {
+		return fmt.Errorf("render %s: %w", what, err)
 	}
 	if f := r.rendered.Load(); f != nil {
-		(*f)(string(name))
+		(*f)(what)
 	}
 	return nil
 }
 
 func (r *renderer) write(c echo.Context, status int, t *template.Template, what, name string, data any) error {
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
-		return fmt.Errorf("render %s: %w", what, err)
+	if err := r.run(&buf, t, what, name, data); err != nil {
+		return err
 	}
-	if f := r.rendered.Load(); f != nil {
-		(*f)(what)
-	}
+	return blob(c, status, buf.Bytes())
+}
+
+// blob answers with an HTML page; no page is kept by browsers or proxies,
+// since most are someone's own.
+func blob(c echo.Context, status int, page []byte) error {
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.HTMLBlob(status, buf.Bytes())
+	return c.HTMLBlob(status, page)
 }
 
 // Page is what the layout needs; every page's view embeds it. Nothing in it

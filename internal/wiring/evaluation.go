@@ -2,7 +2,6 @@ package wiring
 
 import (
 	"context"
-	"log/slog"
 	"time"
 
 	"portal/internal/evaluation"
@@ -24,29 +23,7 @@ func (a *App) openEvaluations() *evaluation.Service {
 // hand. Each reminder is recorded once, so replicas share the job.
 func (a *App) startEvaluationJobs(ctx context.Context) (stop func()) {
 	if a.Config.Workers <= 0 || a.evaluations == nil {
-		return func() {}
+		return noStop
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(evaluationEvery)
-		defer t.Stop()
-		for {
-			if n, err := a.evaluations.RemindReports(ctx); err != nil && ctx.Err() == nil {
-				slog.Warn("report reminders", "err", err)
-			} else if n > 0 {
-				slog.Info("report reminders enqueued", "count", n)
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return func() {
-		cancel()
-		<-done
-	}
+	return every(ctx, evaluationEvery, counted("report reminders", "report reminders enqueued", a.evaluations.RemindReports))
 }

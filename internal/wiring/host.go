@@ -2,7 +2,6 @@ package wiring
 
 import (
 	"context"
-	"log/slog"
 	"time"
 
 	"portal/internal/application"
@@ -23,29 +22,7 @@ func (a *App) hostOutbox() application.Outbox {
 // workers; the service's advisory lock makes replicas take turns.
 func (a *App) startHostJobs(ctx context.Context) (stop func()) {
 	if a.Config.Workers <= 0 || a.Host == nil {
-		return func() {}
+		return noStop
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(hostEvery)
-		defer t.Stop()
-		for {
-			if n, err := a.Host.Remind(ctx); err != nil && ctx.Err() == nil {
-				slog.Warn("host reminders", "err", err)
-			} else if n > 0 {
-				slog.Info("host reminders enqueued", "count", n)
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return func() {
-		cancel()
-		<-done
-	}
+	return every(ctx, hostEvery, counted("host reminders", "host reminders enqueued", a.Host.Remind))
 }

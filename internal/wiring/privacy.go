@@ -15,33 +15,17 @@ const retentionEvery = time.Hour
 // (PORTAL_WORKERS > 0), and returns what stops it.
 func (a *App) startRetention(ctx context.Context) (stop func()) {
 	if a.Config.Workers <= 0 || a.Privacy == nil {
-		return func() {}
+		return noStop
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(retentionEvery)
-		defer t.Stop()
-		for {
-			if ran, rep, err := a.Privacy.RetainDaily(ctx); err != nil && ctx.Err() == nil {
-				slog.Warn("retention", "err", err)
-			} else if ran && rep != nil {
-				for _, d := range rep.Due {
-					if d.Count > 0 {
-						slog.Info("retention erased", "kind", d.Kind, "count", d.Count)
-					}
+	return every(ctx, retentionEvery, func(ctx context.Context) {
+		if ran, rep, err := a.Privacy.RetainDaily(ctx); err != nil && ctx.Err() == nil {
+			slog.Warn("retention", "err", err)
+		} else if ran && rep != nil {
+			for _, d := range rep.Due {
+				if d.Count > 0 {
+					slog.Info("retention erased", "kind", d.Kind, "count", d.Count)
 				}
 			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
 		}
-	}()
-	return func() {
-		cancel()
-		<-done
-	}
+	})
 }

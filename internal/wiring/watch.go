@@ -2,7 +2,6 @@ package wiring
 
 import (
 	"context"
-	"log/slog"
 	"time"
 )
 
@@ -19,34 +18,14 @@ const watchEvery = 5 * time.Minute
 // is safe.
 func (a *App) startWatchJobs(ctx context.Context) (stop func()) {
 	if a.Config.Workers <= 0 || a.Watch == nil {
-		return func() {}
+		return noStop
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(watchEvery)
-		defer t.Stop()
-		for {
-			if n, err := a.Watch.SendWindowMails(ctx, time.Now()); err != nil && ctx.Err() == nil {
-				slog.Warn("window mails", "err", err)
-			} else if n > 0 {
-				slog.Info("window mails enqueued", "count", n)
-			}
-			if n, err := a.Watch.SendSearchMails(ctx, time.Now()); err != nil && ctx.Err() == nil {
-				slog.Warn("saved search mails", "err", err)
-			} else if n > 0 {
-				slog.Info("saved search mails enqueued", "count", n)
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return func() {
-		cancel()
-		<-done
-	}
+	return every(ctx, watchEvery, func(ctx context.Context) {
+		counted("window mails", "window mails enqueued", func(ctx context.Context) (int, error) {
+			return a.Watch.SendWindowMails(ctx, time.Now())
+		})(ctx)
+		counted("saved search mails", "saved search mails enqueued", func(ctx context.Context) (int, error) {
+			return a.Watch.SendSearchMails(ctx, time.Now())
+		})(ctx)
+	})
 }

@@ -182,40 +182,17 @@ func (j workflowJobs) run(ctx context.Context, now time.Time) (expired, reminded
 	return expired, reminded, nil
 }
 
-// loop runs the jobs every jobEvery until ctx ends.
-func (j workflowJobs) loop(ctx context.Context) {
-	t := time.NewTicker(jobEvery)
-	defer t.Stop()
-	for {
-		if n, _, err := j.run(ctx, time.Now()); err != nil && ctx.Err() == nil {
-			slog.Warn("workflow jobs", "err", err)
-		} else if n > 0 {
-			slog.Info("offers expired", "count", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
 // startWorkflowJobs runs the workflow's jobs on a replica with workers
 // (PORTAL_WORKERS > 0), and returns what stops them.
 func (a *App) startWorkflowJobs(ctx context.Context) (stop func()) {
 	if a.Config.Workers <= 0 || a.Applications == nil {
-		return func() {}
+		return noStop
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		workflowJobs{db: a.DB, apps: a.Applications}.loop(ctx)
-	}()
-	return func() {
-		cancel()
-		<-done
-	}
+	j := workflowJobs{db: a.DB, apps: a.Applications}
+	return every(ctx, jobEvery, counted("workflow jobs", "offers expired", func(ctx context.Context) (int, error) {
+		n, _, err := j.run(ctx, time.Now())
+		return n, err
+	}))
 }
 
 // seedDemoApplications fills the workflow of a dev portal once with
