@@ -50,11 +50,17 @@ func (s *Server) browseElectives(c echo.Context) error {
 	token := p.CSRF
 	p.CSRF = csrfMarker
 	k := pageKey{query: c.Request().URL.RawQuery, lang: p.Lang, stamp: res.Stamp, fragment: fragment}
-	kept, err := s.catalogParts.pages.get(k, func(buf *bytes.Buffer) error { return s.catalogPage(c, p, res, fragment, buf) })
+	kp, err := s.catalogParts.pages.get(k, func() (*keptPage, error) {
+		var buf bytes.Buffer
+		if err := s.catalogPage(c, p, res, fragment, &buf); err != nil {
+			return nil, err
+		}
+		return keepPage(buf.String())
+	})
 	if err != nil {
 		return err
 	}
-	return blob(c, http.StatusOK, withCSRF(kept, token))
+	return kp.serve(c, token)
 }
 
 // catalogPage renders the results res as page p shows them: the whole

@@ -11,61 +11,80 @@ import (
 	"portal/internal/i18n"
 )
 
-// htmlCache keeps parts of the catalog's pages rendered. Rendering twenty
-// result cards and the filters' hundred options was most of a catalog
-// request's time (issue 13: a search at 10,000 electives and 32
-// connections), and both are functions of a few values: the key holds
-// everything the part shows, so a change is a new key and nothing needs
-// invalidating. What is each visitor's own (a student's stars, the CSRF
-// token) is laid over the parts by the templates.
-type htmlCache[K comparable] struct {
-	mu    sync.RWMutex
-	parts map[K]template.HTML
+// kept keeps values made from a few others: the key holds everything the
+// value shows, so a change is a new key and nothing needs invalidating.
+// The catalog keeps what it renders in them (htmlCache, keptPages).
+type kept[K comparable, V any] struct {
+	mu     sync.RWMutex
+	values map[K]V
 	// most bounds the memory of the cache: past it, it starts again
-	// empty, which only costs renderings.
+	// empty, which only costs makings.
 	most int
 }
 
-func newHTMLCache[K comparable](most int) *htmlCache[K] {
-	return &htmlCache[K]{parts: map[K]template.HTML{}, most: most}
+func newKept[K comparable, V any](most int) *kept[K, V] {
+	return &kept[K, V]{values: map[K]V{}, most: most}
+}
+
+// get returns the value of key k, made with make unless it is kept
+// already.
+func (kc *kept[K, V]) get(k K, make func() (V, error)) (V, error) {
+	kc.mu.RLock()
+	v, ok := kc.values[k]
+	kc.mu.RUnlock()
+	if ok {
+		return v, nil
+	}
+	v, err := make()
+	if err != nil {
+		return v, err
+	}
+	kc.mu.Lock()
+	if len(kc.values) >= kc.most {
+		clear(kc.values)
+	}
+	kc.values[k] = v
+	kc.mu.Unlock()
+	return v, nil
+}
+
+// htmlCache keeps parts of the catalog's pages rendered. Rendering twenty
+// result cards and the filters' hundred options was most of a catalog
+// request's time (issue 13: a search at 10,000 electives and 32
+// connections), and both are functions of a few values. What is each
+// visitor's own (a student's stars, the CSRF token) is laid over the
+// parts by the templates.
+type htmlCache[K comparable] struct{ parts *kept[K, template.HTML] }
+
+func newHTMLCache[K comparable](most int) htmlCache[K] {
+	return htmlCache[K]{parts: newKept[K, template.HTML](most)}
 }
 
 // get returns the part of key k, rendering it with render unless it is
 // kept already.
-func (hc *htmlCache[K]) get(k K, render func(*bytes.Buffer) error) (template.HTML, error) {
-	hc.mu.RLock()
-	part, ok := hc.parts[k]
-	hc.mu.RUnlock()
-	if ok {
-		return part, nil
-	}
-	var buf bytes.Buffer
-	if err := render(&buf); err != nil {
-		return "", err
-	}
-	part = template.HTML(buf.String()) // our own template's output, escaped as it ran
-	hc.mu.Lock()
-	if len(hc.parts) >= hc.most {
-		clear(hc.parts)
-	}
-	hc.parts[k] = part
-	hc.mu.Unlock()
-	return part, nil
+func (hc htmlCache[K]) get(k K, render func(*bytes.Buffer) error) (template.HTML, error) {
+	return hc.parts.get(k, func() (template.HTML, error) {
+		var buf bytes.Buffer
+		if err := render(&buf); err != nil {
+			return "", err
+		}
+		return template.HTML(buf.String()), nil // our own template's output, escaped as it ran
+	})
 }
 
 // catalogParts are the catalog's kept parts: the result cards, the
 // filters, and whole pages as visitors who are not signed in see them.
 type catalogParts struct {
-	cardHTML    *htmlCache[cardKey]
-	filtersHTML *htmlCache[filtersKey]
-	pages       *htmlCache[pageKey]
+	cardHTML    htmlCache[cardKey]
+	filtersHTML htmlCache[filtersKey]
+	pages       *kept[pageKey, *keptPage] // catalog_kept.go
 }
 
 // At about 1.5 KB a card, 20,000 cards (every card of a large catalog in
 // three languages) is 30 MB; at about 40 KB a page, 500 pages are 20 MB.
 func newCatalogParts() catalogParts {
 	return catalogParts{cardHTML: newHTMLCache[cardKey](20000), filtersHTML: newHTMLCache[filtersKey](20000),
-		pages: newHTMLCache[pageKey](500)}
+		pages: newKept[pageKey, *keptPage](500)}
 }
 
 // pageKey is all a catalog page shows a visitor who is not signed in: the
@@ -76,16 +95,6 @@ type pageKey struct {
 	lang     i18n.Lang
 	stamp    catalog.Stamp
 	fragment bool
-}
-
-// csrfMarker stands for the visitor's CSRF token in a kept page: letters
-// and digits, which no template context escapes, so it comes out of the
-// template as it went in.
-const csrfMarker = "csrf0token0marker0c4f1e9a7b"
-
-// withCSRF is page with the visitor's token in place of the marker.
-func withCSRF(page template.HTML, token string) []byte {
-	return []byte(strings.ReplaceAll(string(page), csrfMarker, token))
 }
 
 // cardKey is all a result card shows: its data, the day and the language.
