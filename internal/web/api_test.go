@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
@@ -24,6 +25,7 @@ import (
 	"portal/internal/catalog"
 	"portal/internal/ewp"
 	"portal/internal/ewp/ewptest"
+	"portal/internal/i18n"
 	"portal/internal/user"
 	"portal/internal/wiring"
 )
@@ -332,4 +334,53 @@ func TestTheOfficeMakesATokenSeenOnceThatOpensTheAPIUntilRevoked(t *testing.T) {
 	student := p.browser()
 	student.signIn("student")
 	wantStatus(t, student.get("/api/tokens"), 403)
+}
+
+// TestAPIReferenceReadsTheDocument: the reference page lists every
+// operation and schema of the OpenAPI document, linked from the tokens
+// page, readable without signing in, in the reader's language.
+func TestAPIReferenceReadsTheDocument(t *testing.T) {
+	t.Parallel()
+	p := startPortal(t, "sqlite", wiring.Options{})
+	var doc struct {
+		Paths map[string]map[string]struct {
+			OperationID string `json:"operationId"`
+		}
+		Components struct{ Schemas map[string]any }
+	}
+	if err := json.Unmarshal([]byte(p.browser().get("/api/openapi.json").Body), &doc); err != nil {
+		t.Fatal(err)
+	}
+	ja := p.browser()
+	ja.Language = "ja"
+	pg := ja.get("/api/reference")
+	wantStatus(t, pg, http.StatusOK)
+	wantText(t, pg, i18n.Japanese, "api.reference.title")
+	ops := 0
+	for path, methods := range doc.Paths {
+		for method, op := range methods {
+			ops++
+			want := `<h3 id="op-` + op.OperationID + `"><code>` + strings.ToUpper(method) + " " + html.EscapeString(path) + `</code></h3>`
+			if !strings.Contains(pg.Body, want) {
+				t.Errorf("the reference lacks %s %s: want %s", method, path, want)
+			}
+		}
+	}
+	if ops < 9 {
+		t.Errorf("the document has %d operations, want the API's 9 at least", ops)
+	}
+	for name := range doc.Components.Schemas {
+		if !strings.Contains(pg.Body, `id="schema-`+name+`"`) {
+			t.Errorf("the reference lacks the schema %s", name)
+		}
+	}
+	// A response's schema links to its description on the page.
+	if !strings.Contains(pg.Body, `<a href="#schema-Application"><code>Application</code></a>`) {
+		t.Errorf("the transition's answer does not link to the Application schema")
+	}
+	office := p.browser()
+	office.signIn("office")
+	if tokens := office.get("/api/tokens"); !strings.Contains(tokens.Body, `href="/api/reference"`) {
+		t.Errorf("the tokens page does not link to the reference")
+	}
 }

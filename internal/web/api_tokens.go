@@ -18,6 +18,11 @@ func (s *Server) apiTokenRoutes(r router) {
 	if s.API == nil {
 		return
 	}
+	ref, err := readAPIReference(openAPIDocument)
+	if err != nil {
+		panic(err) // the embedded document: a bad one is met by every test
+	}
+	r.get("/api/reference", public, s.apiReferencePage(ref)) // api_reference.go
 	r.get("/api/tokens", office, s.apiTokens)
 	r.post("/api/tokens", office, s.apiTokenCreate)
 	r.post("/api/tokens/:id/revoke", office, s.apiTokenRevoke)

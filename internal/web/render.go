@@ -61,7 +61,8 @@ const (
 	pageSigningOut          pageName = "signing_out"
 	pageVerify              pageName = "verify"
 	pageWallet              pageName = "wallet"
-	pageAPITokens           pageName = "api_tokens" // api_tokens.go
+	pageAPITokens           pageName = "api_tokens"    // api_tokens.go
+	pageAPIReference        pageName = "api_reference" // api_reference.go
 	// watch: stars, saved searches, the calendar feed (stars.go, calendar_feed.go)
 	pageWatchStarred  pageName = "watch_starred"
 	pageWatchSearches pageName = "watch_searches"
@@ -110,7 +111,7 @@ var pageNames = []pageName{
 	pageReports,
 	pageHostDossier, pageHostAnswered, pageHostContacts, // host
 	pageScholarships, pageScholarshipsForm, pageScholarshipsShow, pageScholarshipsRegister, // scholarships
-	pageAPITokens,                                                     // api_tokens.go
+	pageAPITokens, pageAPIReference, // api_tokens.go, api_reference.go
 	pageEvaluationReport, pageEvaluationList, pageEvaluationRecognise, // evaluation
 }
 
