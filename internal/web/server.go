@@ -21,6 +21,7 @@ import (
 	"portal/internal/config"
 	"portal/internal/db"
 	"portal/internal/document"
+	"portal/internal/departure"
 	"portal/internal/evaluation"
 	"portal/internal/ewp"
 	"portal/internal/host"
@@ -91,6 +92,8 @@ type Deps struct {
 	API *api.Service
 	// Evaluations keeps reports and recognitions; nil leaves them out (evaluation.go).
 	Evaluations *evaluation.Service
+	// Departures keeps the pre-departure checklists; nil leaves them out (departure.go).
+	Departures *departure.Service
 }
 
 // DemoUser is a demo identity of the development provider.
