@@ -10,8 +10,8 @@ import (
 
 	"gorm.io/gorm"
 
-	"portal/internal/application"
 	"portal/internal/apperr"
+	"portal/internal/application"
 	"portal/internal/audit"
 	"portal/internal/catalog"
 	"portal/internal/user"

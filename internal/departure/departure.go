@@ -13,8 +13,8 @@ import (
 	"slices"
 	"time"
 
-	"portal/internal/application"
 	"portal/internal/apperr"
+	"portal/internal/application"
 	"portal/internal/clock"
 	"portal/internal/db"
 	"portal/internal/user"

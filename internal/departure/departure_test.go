@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"portal/internal/application"
 	"portal/internal/apperr"
+	"portal/internal/application"
 	"portal/internal/catalog"
 	"portal/internal/clock"
 	"portal/internal/db"

@@ -4,8 +4,8 @@ import (
 	"context"
 	"time"
 
-	"portal/internal/application"
 	"portal/internal/apperr"
+	"portal/internal/application"
 	"portal/internal/catalog"
 	"portal/internal/user"
 )

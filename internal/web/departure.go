@@ -7,8 +7,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"portal/internal/application"
 	"portal/internal/apperr"
+	"portal/internal/application"
 	"portal/internal/departure"
 	"portal/internal/i18n"
 )
