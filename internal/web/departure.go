@@ -1,8 +1,11 @@
 package web
 
 import (
+	"bytes"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -11,6 +14,7 @@ import (
 	"portal/internal/application"
 	"portal/internal/departure"
 	"portal/internal/i18n"
+	"portal/internal/sheet"
 )
 
 // Before an outgoing placement (issue 19): the student's pre-departure
@@ -27,6 +31,7 @@ func (s *Server) departureRoutes(r router) {
 	r.post("/applications/:id/departure/:item", signedIn, s.departureSave)
 	r.area("/departures", office)
 	r.get("/departures", office, s.departureList)
+	r.get("/departures.csv", office, s.departureCSV)
 }
 
 // departureView is one placement's checklist.
@@ -243,8 +248,8 @@ func (s *Server) departureSave(c echo.Context) error {
 // departureListView is the office's list of departures.
 type departureListView struct {
 	Page
-	Month, MonthError string
-	Ready, NotReady   []departureRow
+	Month, MonthError, CSV string
+	Ready, NotReady        []departureRow
 }
 
 type departureRow struct {
@@ -253,7 +258,10 @@ type departureRow struct {
 
 func (s *Server) departureList(c echo.Context) error {
 	month := c.QueryParam("month")
-	v := departureListView{Page: s.page(c, "departure.list.title"), Month: month}
+	v := departureListView{Page: s.page(c, "departure.list.title"), Month: month, CSV: "/departures.csv"}
+	if month != "" {
+		v.CSV += "?month=" + url.QueryEscape(month)
+	}
 	rows, err := s.Departures.Departures(c.Request().Context(), visitorOf(c).User, month)
 	status := http.StatusOK
 	if m, ok := apperr.FieldsOf(err)["month"]; ok {
@@ -304,4 +312,27 @@ func (s *Server) departureLinkOf(c echo.Context, p Page, d *application.Detail) 
 		l.State = p.T("departure.ready")
 	}
 	return l, nil
+}
+
+// departureCSV is the office's list as a spreadsheet, departing soonest
+// first: one row per placement, its missing items by their ids.
+func (s *Server) departureCSV(c echo.Context) error {
+	rows, err := s.Departures.Departures(c.Request().Context(), visitorOf(c).User, c.QueryParam("month"))
+	if err != nil {
+		return err
+	}
+	tbl := sheet.Table{Columns: []string{"application_id", "student", "elective", "host", "placed_from", "placed_until", "ready", "missing"}}
+	for _, r := range rows {
+		missing := make([]string, len(r.Missing))
+		for i, it := range r.Missing {
+			missing[i] = string(it)
+		}
+		tbl.Rows = append(tbl.Rows, []string{strconv.FormatInt(r.ApplicationID, 10), r.StudentName, r.ElectiveEn, r.Host,
+			r.PlacedFrom.Format(time.DateOnly), r.PlacedUntil.Format(time.DateOnly), strconv.FormatBool(r.Ready()), strings.Join(missing, " ")})
+	}
+	var buf bytes.Buffer
+	if err := sheet.WriteCSV(&buf, tbl); err != nil {
+		return err
+	}
+	return importDownload(c, "departures.csv", "text/csv; charset=utf-8", buf.Bytes())
 }

@@ -88,6 +88,10 @@ func checkDepartureChecklist(t *testing.T, p *appPortal, st, of *browser, id int
 	if !strings.Contains(pg.Body, `id="departures-ready"`) || strings.Contains(pg.Body, `id="departures-not-ready"`) {
 		t.Errorf("the office's departures of the month do not list the student ready:\n%s", pg.Body)
 	}
+	pg = of.get("/departures.csv?month=" + walletDay(20)[:7])
+	if wantStatus(t, pg, http.StatusOK); !strings.Contains(pg.Body, walletDay(20)+","+walletDay(47)+",true,") {
+		t.Errorf("the CSV does not list the student ready:\n%s", pg.Body)
+	}
 	pg = of.get("/departures?month=soon")
 	wantStatus(t, pg, http.StatusUnprocessableEntity)
 	wantText(t, pg, i18n.English, "departure.err.month")
