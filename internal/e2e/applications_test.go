@@ -191,6 +191,7 @@ func TestApplicationWholePath(t *testing.T) {
 	wantContains(t, "dashboard", st.state().Body, "Placement confirmed")
 	st.checkA11y("dashboard on a phone")
 	st.checkNoHorizontalScroll("dashboard on a phone")
+	w.checklist(st, of, id) // before leaving (departure_test.go)
 
 	// Partly in Traditional Chinese: apply, get it returned, resubmit.
 	zh, rz := newTab(t, base), newTab(t, base)

@@ -14,6 +14,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/ledongthuc/pdf"
 
+	"portal/internal/clock"
+	"portal/internal/i18n"
 	"portal/internal/rotation"
 	"portal/internal/testutil"
 	"portal/internal/wiring"
@@ -74,7 +76,8 @@ func (tb *tab) upload(typ, expires string) {
 	if status := tb.click("form.wallet-form button[type=submit]"); status != 200 {
 		tb.t.Fatalf("uploading %s answered %d", typ, status)
 	}
-	wantEqual(tb.t, "flash after uploading "+typ, tb.state().Flash, "The document was added to your wallet.")
+	lang := i18n.Lang(eval[string](tb, "document.documentElement.lang"))
+	wantEqual(tb.t, "flash after uploading "+typ, tb.state().Flash, e2eBundle(tb.t).T(lang, "flash.wallet_uploaded"))
 }
 
 // stage is the stage class of the request page the tab shows.
@@ -195,17 +198,49 @@ var letterCode = regexp.MustCompile(`[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z
 // (the coordinator's calendar shows the two seats reserved, then used),
 // the student completes onboarding, confirms and downloads the acceptance
 // letter: a PDF with both names whose code the public page says is
-// genuine. Every page on the way passes axe.
+// genuine. Every page on the way passes axe. Then, on the same portal, a
+// second applicant does the same in Japanese, chosen in the language
+// switch before signing in: every page she sees is in Japanese, and so is
+// her letter.
 func TestRotationFromSignInToLetter(t *testing.T) {
 	t.Parallel()
 	sink := startSMTPSink(t)
 	a, base := startPortalWith(t, sink.configure)
 	seedRotations(t, a)
-	const address = "hanako.yamada@kyoto-u.test"
+	t.Run("en", func(t *testing.T) { rotationStory(t, a, base, sink, i18n.English, "hanako.yamada@kyoto-u.test") })
+	if t.Failed() {
+		return
+	}
+	t.Run("ja", func(t *testing.T) { rotationStory(t, a, base, sink, i18n.Japanese, "hanako.yamada@kumamoto-u.test") })
+}
+
+// rotationStory is TestRotationFromSignInToLetter's story for one
+// applicant, whose pages are in lang; the staff's pages stay in English.
+func rotationStory(t *testing.T, a *wiring.App, base string, sink *smtpSink, lang i18n.Lang, address string) {
+	tr := func(key string, args ...any) string { return e2eBundle(t).T(lang, key, args...) }
+	day := func(iso string) string {
+		if lang == i18n.English {
+			return dayText(iso)
+		}
+		return clock.DayText(tr, rotationDay(t, iso))
+	}
 
 	// The applicant signs in, writes a profile and fills the wallet.
 	ap := newTab(t, base)
+	if lang != i18n.English {
+		ap.open("/signin/email")
+		if status := ap.click(fmt.Sprintf("form.lang button[value='%s']", lang)); status != 200 {
+			t.Fatalf("switching to %s answered %d", lang, status)
+		}
+	}
+	// apPage checks that a page the applicant sees is in lang and passes axe.
+	apPage := func(label string) {
+		t.Helper()
+		wantEqual(t, label+": page language", eval[string](ap, "document.documentElement.lang"), string(lang))
+		ap.checkA11y(label)
+	}
 	ap.signInByEmail(sink, address)
+	apPage("signed in")
 	ap.open("/incoming/profile")
 	ap.do("fill the profile",
 		chromedp.SendKeys(chromedp.CSS("#profile-given_names"), "Hanako", chromedp.NodeVisible),
@@ -225,17 +260,17 @@ func TestRotationFromSignInToLetter(t *testing.T) {
 	ap.upload("nomination_letter", "")
 	ap.upload("immunization_record", "")
 	ap.upload("insurance", time.Now().UTC().AddDate(1, 0, 0).Format(time.DateOnly))
-	ap.checkA11y("wallet of an incoming applicant")
+	apPage("wallet of an incoming applicant")
 
 	// The request: internal medicine, the first week with free seats.
 	if status := ap.click(`nav a[href="/rotations"]`); status != 200 {
 		t.Fatalf("my requests answered %d", status)
 	}
-	ap.checkA11y("no requests yet")
+	apPage("no requests yet")
 	if status := ap.open("/rotations/new"); status != 200 {
 		t.Fatalf("the request form answered %d", status)
 	}
-	ap.checkA11y("new request")
+	apPage("new request")
 	var im int64
 	if err := a.DB.Raw("SELECT id FROM departments WHERE code = 'IM'").Scan(&im).Error; err != nil || im == 0 {
 		t.Fatalf("no internal medicine department: %v", err)
@@ -243,7 +278,7 @@ func TestRotationFromSignInToLetter(t *testing.T) {
 	ap.do("choose internal medicine", chromedp.SetValue(chromedp.CSS("#choice-1-department"), fmt.Sprint(im)),
 		chromedp.Evaluate[chromedp.Void](`document.querySelector("#choice-1-department").dispatchEvent(new Event("change", {bubbles: true}))`))
 	ap.htmxSettled(`#weeks-1 tbody tr`)
-	ap.checkA11y("request form with the department's weeks")
+	apPage("request form with the department's weeks")
 	// The first week the calendar says two weeks can start on (the
 	// department's fewest, chosen by default), picked on the calendar.
 	start := eval[string](ap, `(() => {
@@ -263,17 +298,17 @@ func TestRotationFromSignInToLetter(t *testing.T) {
 	if status := ap.click(`form.rot-form button.primary`); status != 200 {
 		t.Fatalf("saving the request answered %d", status)
 	}
-	wantEqual(t, "flash after saving", ap.state().Flash, "Your request is saved.")
+	wantEqual(t, "flash after saving", ap.state().Flash, tr("flash.rotation_saved"))
 	wantEqual(t, "stage after saving", ap.stage(), "draft")
-	ap.checkA11y("draft request")
+	apPage("draft request")
 	if status := ap.click(`form[action$="/submit"] button`); status != 200 {
 		t.Fatalf("submitting answered %d", status)
 	}
 	s := ap.state()
-	wantEqual(t, "flash after submitting", s.Flash, "Your request is submitted.")
+	wantEqual(t, "flash after submitting", s.Flash, tr("flash.rotation_submitted"))
 	wantEqual(t, "stage after submitting", ap.stage(), "submitted")
-	wantContains(t, "the request's dates", s.Body, dayText(start))
-	ap.checkA11y("submitted request")
+	wantContains(t, "the request's dates", s.Body, day(start))
+	apPage("submitted request")
 	path := strings.TrimPrefix(s.URL, base)
 	if !regexp.MustCompile(`^/rotations/\d+$`).MatchString(path) {
 		t.Fatalf("after submitting the tab is at %s", s.URL)
@@ -335,7 +370,7 @@ func TestRotationFromSignInToLetter(t *testing.T) {
 		t.Fatalf("the accepted request answered %d", status)
 	}
 	wantEqual(t, "stage the applicant sees", ap.stage(), "accepted")
-	ap.checkA11y("accepted request with onboarding")
+	apPage("accepted request with onboarding")
 	arrival := rotationDay(t, start).AddDate(0, 0, -2).Format(time.DateOnly)
 	ap.do("answer the onboarding", chromedp.SetValue(chromedp.CSS("#arrival_on"), arrival),
 		chromedp.Click(chromedp.CSS("#visa_letter-yes"), chromedp.NodeVisible),
@@ -343,20 +378,20 @@ func TestRotationFromSignInToLetter(t *testing.T) {
 	if status := ap.click(`form.rot-onboarding button[type=submit]`); status != 200 {
 		t.Fatalf("saving the onboarding answered %d", status)
 	}
-	wantEqual(t, "flash after the onboarding", ap.state().Flash, "Your onboarding answers are saved.")
+	wantEqual(t, "flash after the onboarding", ap.state().Flash, tr("flash.rotation_onboarding"))
 	todo := eval[int](ap, `document.querySelectorAll(".rot-checklist .rot-todo").length`)
 	done := eval[int](ap, `document.querySelectorAll(".rot-checklist .rot-done").length`)
 	if todo != 0 || done != 5 {
 		t.Errorf("onboarding checklist: %d done, %d to do; want 5 done: %s", done, todo,
 			eval[string](ap, `document.querySelector(".rot-checklist").innerText`))
 	}
-	ap.checkA11y("onboarding complete")
+	apPage("onboarding complete")
 	if status := ap.click(`form[action$="/confirm"] button`); status != 200 {
 		t.Fatalf("confirming answered %d", status)
 	}
-	wantEqual(t, "flash after confirming", ap.state().Flash, "Your rotation is confirmed. See you soon!")
+	wantEqual(t, "flash after confirming", ap.state().Flash, tr("flash.rotation_confirm"))
 	wantEqual(t, "stage after confirming", ap.stage(), "confirmed")
-	ap.checkA11y("confirmed request with its letter")
+	apPage("confirmed request with its letter")
 	for i, w := range co.calendarWeeks(im, start, start, second) {
 		if b := before[i]; w.Used != b.Used+1 || w.Reserved != b.Reserved {
 			t.Errorf("week %d of the calendar: %+v before the acceptance, %+v after the confirmation; want one more seat used", i+1, b, w)
@@ -374,7 +409,11 @@ func TestRotationFromSignInToLetter(t *testing.T) {
 		t.Fatalf("the letter answered %d %s", status, typ)
 	}
 	text := pdfText(t, body)
-	for _, want := range []string{"Yamada Hanako", "山田花子", "Internal Medicine"} {
+	wants := []string{"Yamada Hanako", "山田花子", "Internal Medicine"}
+	if lang == i18n.Japanese {
+		wants = append(wants, "受入許可書", "殿が", "臨床実習")
+	}
+	for _, want := range wants {
 		if !strings.Contains(text, want) {
 			t.Errorf("the letter lacks %q; its text:\n%s", want, text)
 		}

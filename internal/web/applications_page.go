@@ -47,6 +47,7 @@ type applicationView struct {
 	Claim      *reviewClaimView  // who holds it, and taking or giving it (review_claim.go)
 	Selection  *roundOutcomeView // the student's published selection outcome (rounds_outcome.go)
 	Links      *uiLinksView      // verification, dossier links, sharing, EWP and report (ui_links.go)
+	Departure  *departureLink    // the pre-departure checklist once confirmed (departure.go)
 }
 
 // applicationAlert says what went wrong with the last request: a refusal
@@ -247,6 +248,9 @@ func (s *Server) applicationPage(c echo.Context, status int, id int64, at *appli
 		return err
 	}
 	if v.Links, err = s.uiLinksOf(c, v.Page, d, mine, at); err != nil {
+		return err
+	}
+	if v.Departure, err = s.departureLinkOf(c, v.Page, d); err != nil {
 		return err
 	}
 	return s.render.render(c, status, pageApplication, v)

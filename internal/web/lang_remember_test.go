@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 
 	"portal/internal/wiring"
@@ -33,5 +34,20 @@ func TestTheChosenLanguageIsRememberedOnTheAccount(t *testing.T) {
 	b.signIn("student")
 	if n := p.count("SELECT COUNT(*) FROM users WHERE id = ? AND chosen_lang = 'ja'", id); n != 1 {
 		t.Fatalf("signing in again forgot the choice")
+	}
+
+	// A new device asking for English, without the cookie: once signed in
+	// the pages follow the account, and the device keeps it.
+	nd := p.browser()
+	nd.Language = "en-US,en"
+	if pg := nd.get("/"); !strings.Contains(pg.Body, `<html lang="en"`) {
+		t.Fatalf("before signing in, a new device is not in English")
+	}
+	pg := nd.signIn("student")
+	if !strings.Contains(pg.Body, `<html lang="ja"`) || pg.Header.Get("Content-Language") != "ja" {
+		t.Fatalf("signed in on a new device, the page is not in the account's Japanese (%s):\n%.400s", pg.Header.Get("Content-Language"), pg.Body)
+	}
+	if nd.cookie("portal_lang") != "ja" {
+		t.Errorf("the new device does not keep the account's language")
 	}
 }

@@ -193,6 +193,11 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			_ = s.Audit.Record(c.Request().Context(), audit.New(time.Now(), nil, audit.SessionExpiry, meta(c), nil))
 		}
 		c.Set(ctxVisitor, v)
+		if v.User != nil {
+			if err := s.accountLang(c, v.User.ID); err != nil { // lang_account.go
+				return err
+			}
+		}
 		return next(c)
 	}
 }

@@ -93,6 +93,8 @@ const (
 	pageEvaluationReport    pageName = "evaluation_report"
 	pageEvaluationList      pageName = "evaluation_list"
 	pageEvaluationRecognise pageName = "evaluation_recognise"
+	// Before a placement (departure.go).
+	pageDeparture, pageDepartureList pageName = "departure", "departure_list"
 )
 
 // pageNames are all the pages, for the start-up check and the tests.
@@ -113,6 +115,7 @@ var pageNames = []pageName{
 	pageScholarships, pageScholarshipsForm, pageScholarshipsShow, pageScholarshipsRegister, // scholarships
 	pageAPITokens, pageAPIReference, // api_tokens.go, api_reference.go
 	pageEvaluationReport, pageEvaluationList, pageEvaluationRecognise, // evaluation
+	pageDeparture, pageDepartureList, // departure
 }
 
 // fragmentName names a template of the partials that htmx requests get
@@ -349,6 +352,7 @@ var navigation = []struct {
 	{"ui_links.nav.evaluations", "/evaluations", office}, // ui_links.go
 	{"ui_links.nav.hosts", "/manage/hosts", office},
 	{"ui_links.nav.api_tokens", "/api/tokens", office},
+	{"departure.nav", "/departures", office}, // departure.go
 }
 
 func roleLabel(b *i18n.Bundle, l i18n.Lang, r user.Role) string {

@@ -20,6 +20,7 @@ import (
 	"portal/internal/clock"
 	"portal/internal/config"
 	"portal/internal/db"
+	"portal/internal/departure"
 	"portal/internal/document"
 	"portal/internal/evaluation"
 	"portal/internal/ewp"
@@ -91,6 +92,8 @@ type Deps struct {
 	API *api.Service
 	// Evaluations keeps reports and recognitions; nil leaves them out (evaluation.go).
 	Evaluations *evaluation.Service
+	// Departures keeps the pre-departure checklists; nil leaves them out (departure.go).
+	Departures *departure.Service
 }
 
 // DemoUser is a demo identity of the development provider.

@@ -230,6 +230,7 @@ func (c *crawler) refusals(who string) {
 		}
 		c.p.exec("UPDATE applications SET placed_until = ?, applicant_id = (SELECT id FROM users WHERE subject = 'demo-student') WHERE id = ?", walletDay(-1), id)
 		c.b.get(fmt.Sprintf("/applications/%d/report", id))
+		post(fmt.Sprintf("/applications/%d/departure/travel", id), "arrive_on", "2000-01-01") // departure: a refused item
 		post("/wallet/upload")
 		// watch: a star, a saved search (refused the second time, by its
 		// name), one without a name, and a new feed address.

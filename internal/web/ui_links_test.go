@@ -170,4 +170,6 @@ func TestTheApplicationPageReachesTheHostLoop(t *testing.T) {
 	}
 	wantText(t, pg, i18n.English, "ui_links.report.draft")
 	wantStatus(t, st.get(link(id, "report")), http.StatusOK)
+
+	checkDepartureChecklist(t, p, st, of, id) // before a placement (departure_test.go)
 }

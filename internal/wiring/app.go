@@ -247,6 +247,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 	deps.Host = a.Host
 	a.partnerAPI(&deps)                    // EWP documents and API tokens (api.go)
 	deps.Evaluations = a.openEvaluations() // evaluation.go
+	deps.Departures = a.openDepartures()   // departure.go
 	a.Web, err = web.New(deps)
 	return err
 }

@@ -1,0 +1,34 @@
+-- +goose Up
+-- The pre-departure checklist of an outgoing placement (issue 19), one row
+-- per confirmed application, written item by item by its student. Each
+-- item's *_at is when it was last saved; whether it is done is the
+-- departure package's rule (insurance through the last day, a visa not
+-- needed or obtained, travel dates around the placement, housing, an
+-- emergency contact, the host's onboarding documents acknowledged).
+CREATE TABLE departure_checklists (
+    application_id      BIGINT PRIMARY KEY REFERENCES applications (id),
+    insurance_provider  TEXT NOT NULL DEFAULT '',
+    insurance_policy    TEXT NOT NULL DEFAULT '',
+    insurance_until     DATE,
+    insurance_doc_id    BIGINT REFERENCES documents (id),
+    insurance_at        TIMESTAMPTZ,
+    visa                TEXT NOT NULL DEFAULT '' CHECK (visa IN ('', 'not_needed', 'needed', 'obtained')),
+    visa_note           TEXT NOT NULL DEFAULT '',
+    visa_at             TIMESTAMPTZ,
+    arrive_on           DATE,
+    leave_on            DATE,
+    travel_at           TIMESTAMPTZ,
+    housing             TEXT NOT NULL DEFAULT '',
+    housing_at          TIMESTAMPTZ,
+    emergency_name      TEXT NOT NULL DEFAULT '',
+    emergency_relation  TEXT NOT NULL DEFAULT '',
+    emergency_phone     TEXT NOT NULL DEFAULT '',
+    emergency_at        TIMESTAMPTZ,
+    onboarding_note     TEXT NOT NULL DEFAULT '',
+    onboarding_at       TIMESTAMPTZ,
+    created_at          TIMESTAMPTZ NOT NULL,
+    updated_at          TIMESTAMPTZ NOT NULL
+);
+
+-- +goose Down
+DROP TABLE departure_checklists;

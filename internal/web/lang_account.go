@@ -1,0 +1,32 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
+
+// accountLang carries a signed-in person's language to a device that has
+// none: when the request has no language cookie and their account
+// remembers a choice (users.chosen_lang, written by the switch), the page
+// follows the account rather than Accept-Language, and the cookie is set
+// so that the device remembers it from now on. A cookie, once there,
+// wins: it is the latest choice made on this device.
+func (s *Server) accountLang(c echo.Context, userID int64) error {
+	if _, err := c.Cookie(langCookie); err == nil || s.Users == nil {
+		return nil
+	}
+	chosen, err := s.Users.ChosenLang(c.Request().Context(), userID)
+	if err != nil {
+		return err
+	}
+	lang, ok := s.bundle.Parse(chosen)
+	if !ok {
+		return nil
+	}
+	c.Set(ctxLang, lang)
+	c.Response().Header().Set("Content-Language", string(lang))
+	s.setCookie(c, langCookie, string(lang), 365*24*3600)
+	c.Request().AddCookie(&http.Cookie{Name: langCookie, Value: string(lang)})
+	return nil
+}
