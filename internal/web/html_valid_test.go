@@ -91,10 +91,21 @@ func TestEveryPageIsValidHTML(t *testing.T) {
 	p := startPortal(t, "sqlite", wiring.Options{DemoApplications: true})
 	var mu sync.Mutex
 	pages := map[string][]byte{}
-	for _, who := range []string{"", "student", "incoming", "reviewer", "coordinator", "office", "admin"} {
-		c := &crawler{t: t, p: p, b: p.browser(), lang: i18n.English, seen: map[string]bool{}, perPath: map[string]int{}}
-		c.b.follow.Transport = capture{who: who, next: c.b.follow.Transport, mu: &mu, pages: pages}
-		c.b.stop.Transport = capture{who: who, next: c.b.stop.Transport, mu: &mu, pages: pages}
+	type walk struct {
+		who  string
+		lang i18n.Lang
+	}
+	walks := []walk{{"", i18n.English}, {"student", i18n.English}, {"incoming", i18n.English}, {"reviewer", i18n.English},
+		{"coordinator", i18n.English}, {"office", i18n.English}, {"admin", i18n.English},
+		// Japanese, as the incoming students from Japan's partners read
+		// it (issue 19): another script, other lengths, lang="ja".
+		{"", i18n.Japanese}, {"incoming", i18n.Japanese}}
+	for _, w := range walks {
+		who := w.who
+		c := &crawler{t: t, p: p, b: p.browser(), lang: w.lang, seen: map[string]bool{}, perPath: map[string]int{}}
+		label := string(w.lang) + " " + who
+		c.b.follow.Transport = capture{who: label, next: c.b.follow.Transport, mu: &mu, pages: pages}
+		c.b.stop.Transport = capture{who: label, next: c.b.stop.Transport, mu: &mu, pages: pages}
 		c.start(who)
 		for _, u := range translationStarts {
 			c.visit(u)
@@ -105,6 +116,15 @@ func TestEveryPageIsValidHTML(t *testing.T) {
 	}
 	if len(pages) < 30 {
 		t.Fatalf("the walk met only %d kinds of page", len(pages))
+	}
+	ja := 0
+	for k, body := range pages {
+		if strings.HasPrefix(k, "ja ") && bytes.Contains(body, []byte(`<html lang="ja"`)) {
+			ja++
+		}
+	}
+	if ja < 5 {
+		t.Fatalf("the walk met only %d kinds of page in Japanese", ja)
 	}
 
 	dir := t.TempDir()
