@@ -92,6 +92,8 @@ const (
 	pageEvaluationReport    pageName = "evaluation_report"
 	pageEvaluationList      pageName = "evaluation_list"
 	pageEvaluationRecognise pageName = "evaluation_recognise"
+	// Mentors (mentors.go).
+	pageMentors, pageMentorsSignup, pageMentorsMatch pageName = "mentors", "mentors_signup", "mentors_match"
 )
 
 // pageNames are all the pages, for the start-up check and the tests.
@@ -112,6 +114,7 @@ var pageNames = []pageName{
 	pageScholarships, pageScholarshipsForm, pageScholarshipsShow, pageScholarshipsRegister, // scholarships
 	pageAPITokens,                                                     // api_tokens.go
 	pageEvaluationReport, pageEvaluationList, pageEvaluationRecognise, // evaluation
+	pageMentors, pageMentorsSignup, pageMentorsMatch, // mentors
 }
 
 // fragmentName names a template of the partials that htmx requests get
@@ -331,6 +334,8 @@ var navigation = []struct {
 	{"ui_links.nav.evaluations", "/evaluations", office}, // ui_links.go
 	{"ui_links.nav.hosts", "/manage/hosts", office},
 	{"ui_links.nav.api_tokens", "/api/tokens", office},
+	{"mentors.nav", "/mentors", staff}, // mentors.go
+	{"mentors.nav_signup", "/mentors/signup", mentorables},
 }
 
 func roleLabel(b *i18n.Bundle, l i18n.Lang, r user.Role) string {

@@ -314,4 +314,5 @@ func (s *Server) pageRoutes(g *echo.Group) {
 	s.reportsRoutes(r)     // the office's reports (reports.go)
 	s.scholarshipRoutes(r) // scholarships.go
 	s.evaluationRoutes(r)  // reports, recognition (evaluation.go)
+	s.mentorRoutes(r)      // mentors.go
 }

@@ -27,6 +27,7 @@ import (
 	"portal/internal/i18n"
 	"portal/internal/incoming"
 	"portal/internal/letter"
+	"portal/internal/mentor"
 	"portal/internal/notify"
 	"portal/internal/privacy"
 	"portal/internal/report"
@@ -91,6 +92,8 @@ type Deps struct {
 	API *api.Service
 	// Evaluations keeps reports and recognitions; nil leaves them out (evaluation.go).
 	Evaluations *evaluation.Service
+	// Mentors matches incoming students with mentors; nil leaves /mentors out (mentors.go).
+	Mentors *mentor.Service
 }
 
 // DemoUser is a demo identity of the development provider.
