@@ -86,7 +86,7 @@ type mentorSignupView struct {
 	Existing    bool
 	Kinds       []mentorKindChoice
 	Departments []fundingChoice
-	Langs       []langChoice
+	Spoken      []langChoice
 	Partners    []fundingChoice
 	Refusal     string
 	Errors      map[string]string
@@ -147,7 +147,7 @@ func (s *Server) mentorSignupPage(c echo.Context, status int, in mentor.SignupIn
 		v.Departments = append(v.Departments, fundingChoice{ID: d.ID, Label: rotationDeptName(v.Lang, d.NameEN, d.NameOther),
 			Selected: containsID(in.Departments, d.ID)})
 	}
-	v.Langs = mentorLangs(v.Page, in.Languages)
+	v.Spoken = mentorLangs(v.Page, in.Languages)
 	partners, err := s.Mentors.Partners(ctx)
 	if err != nil {
 		return err
@@ -420,7 +420,7 @@ type mentorBoxView struct {
 	Page
 	ID                  int64
 	OptedIn             bool
-	Langs               []langChoice
+	Spoken              []langChoice
 	Interests           string
 	Chosen              string // what they asked for, in words
 	Mentor, MentorEmail string
@@ -463,7 +463,7 @@ func (s *Server) mentorBox(c echo.Context, p Page, d *rotation.Detail) (*mentorB
 		langs, v.Interests = at.in.Languages, at.in.Interests
 		_, v.Errors = fieldErrors(p, at.err)
 	}
-	v.Langs = mentorLangs(p, langs)
+	v.Spoken = mentorLangs(p, langs)
 	return v, nil
 }
 
