@@ -4,19 +4,22 @@ import (
 	"context"
 
 	"gorm.io/gorm"
+
+	"portal/internal/user"
 )
 
 // SeedDemo gives `portal dev` a few mentors (the given users, in order:
 // staff, a resident, a senior student...) welcoming the departments the
 // demo rotation requests ask for, and opts every demo request that holds
-// or awaits seats in, so that /mentors has proposals to confirm. It seeds
-// once and reports whether it did.
+// or awaits seats in, so that /mentors has proposals to confirm; the
+// first user, the office, confirms the first proposal, so that a match and
+// its page exist too. It seeds once and reports whether it did.
 func (s *Service) SeedDemo(ctx context.Context, users []int64) (bool, error) {
 	var n int64
 	if err := s.db.WithContext(ctx).Model(&Mentor{}).Count(&n).Error; err != nil || n > 0 || len(users) == 0 {
 		return false, wrap(err, "demo mentors")
 	}
-	return true, wrap(s.tx(ctx, func(tx *gorm.DB) error {
+	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var deps []int64
 		if err := tx.Table("rotation_choices").Distinct("department_id").Order("department_id").Pluck("department_id", &deps).Error; err != nil {
 			return err
@@ -80,5 +83,15 @@ func (s *Service) SeedDemo(ctx context.Context, users []int64) (bool, error) {
 			}
 		}
 		return nil
-	}), "demo mentors")
+	})
+	if err != nil {
+		return false, wrap(err, "demo mentors")
+	}
+	office := &user.User{ID: users[0], Roles: []user.Role{user.Office}}
+	b, err := s.Board(ctx, office)
+	if err != nil || len(b.Proposals) == 0 {
+		return true, err
+	}
+	_, err = s.Confirm(ctx, office, b.Proposals[0].RequestID, b.Proposals[0].Mentor.ID)
+	return true, err
 }

@@ -247,7 +247,8 @@ func (a *App) open(ctx context.Context, o Options) error {
 	deps.Host = a.Host
 	a.partnerAPI(&deps)                    // EWP documents and API tokens (api.go)
 	deps.Evaluations = a.openEvaluations() // evaluation.go
-	if deps.Mentors, err = a.openMentors(ctx, devUsers, o.DemoApplications); err != nil { // mentors.go
+	// mentors.go
+	if deps.Mentors, err = a.openMentors(ctx, devUsers, o.DemoApplications); err != nil {
 		return err
 	}
 	a.Web, err = web.New(deps)
