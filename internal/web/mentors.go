@@ -361,8 +361,8 @@ func (s *Server) mentorMatchPage(c echo.Context, status int, id int64, in *mento
 	if err != nil {
 		return err
 	}
-	v := mentorMatchView{Page: s.page(c, "mentors.match.title"), ID: id, Student: m.StudentName, Mentor: m.MentorName,
-		Department: rotationDeptName(s.page(c, "").Lang, m.DepartmentEN, m.DepartmentZH), Side: m.Side(u)}
+	v := mentorMatchView{Page: s.page(c, "mentors.match.title"), ID: id, Student: m.StudentName, Mentor: m.MentorName, Side: m.Side(u)}
+	v.Department = rotationDeptName(v.Lang, m.DepartmentEN, m.DepartmentZH)
 	v.Dates = v.T("mentors.dates", v.Day(m.StartsOn), v.Day(m.EndsOn))
 	v.Refusal, v.Errors = fieldErrors(v.Page, refused)
 	if m.Manual {
