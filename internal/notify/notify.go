@@ -54,6 +54,7 @@ const (
 	EvaluationReportReminder Kind = "evaluation_report_reminder"
 	EvaluationReportReceived Kind = "evaluation_report_received"
 	EvaluationRecognised     Kind = "evaluation_recognised"
+	MentorIntroduction       Kind = "mentor_introduction" // a mentor and an incoming student are introduced (internal/mentor)
 )
 
 // spec is what the portal knows of a kind.
@@ -104,6 +105,7 @@ var kinds = map[Kind]spec{
 	EvaluationReportReminder: {Mandatory: true, InPortal: true, Args: []string{"ref", "host"}},
 	EvaluationReportReceived: {InPortal: true, Args: []string{"ref", "host"}},
 	EvaluationRecognised:     {Mandatory: true, InPortal: true, Args: []string{"ref", "course"}},
+	MentorIntroduction:       {Mandatory: true, InPortal: true, Args: []string{"other", "department"}},
 }
 
 // Kinds lists every kind in the order the preferences page shows them.
@@ -116,6 +118,7 @@ var Kinds = []Kind{
 	HostNomination, HostReminder, // host
 	ScholarshipAwarded,                                                       // scholarships
 	EvaluationReportReminder, EvaluationReportReceived, EvaluationRecognised, // evaluation
+	MentorIntroduction, // mentors
 }
 
 // Mandatory reports whether mails of kind k are sent whatever the

@@ -206,6 +206,7 @@ var kindAudience = map[notify.Kind][]user.Role{
 	notify.EvaluationReportReminder: {user.Student},
 	notify.EvaluationReportReceived: {user.Student},
 	notify.EvaluationRecognised:     {user.Student},
+	notify.MentorIntroduction:       user.Roles, // mentors are of any role; their students incoming
 }
 
 // reaches reports whether mail of kind k can reach u.

@@ -95,6 +95,8 @@ const (
 	pageEvaluationRecognise pageName = "evaluation_recognise"
 	// Before a placement (departure.go).
 	pageDeparture, pageDepartureList pageName = "departure", "departure_list"
+	// Mentors (mentors.go).
+	pageMentors, pageMentorsSignup, pageMentorsMatch pageName = "mentors", "mentors_signup", "mentors_match"
 )
 
 // pageNames are all the pages, for the start-up check and the tests.
@@ -116,6 +118,7 @@ var pageNames = []pageName{
 	pageAPITokens, pageAPIReference, // api_tokens.go, api_reference.go
 	pageEvaluationReport, pageEvaluationList, pageEvaluationRecognise, // evaluation
 	pageDeparture, pageDepartureList, // departure
+	pageMentors, pageMentorsSignup, pageMentorsMatch, // mentors
 }
 
 // fragmentName names a template of the partials that htmx requests get
@@ -353,6 +356,8 @@ var navigation = []struct {
 	{"ui_links.nav.hosts", "/manage/hosts", office},
 	{"ui_links.nav.api_tokens", "/api/tokens", office},
 	{"departure.nav", "/departures", office}, // departure.go
+	{"mentors.nav", "/mentors", staff},       // mentors.go
+	{"mentors.nav_signup", "/mentors/signup", mentorables},
 }
 
 func roleLabel(b *i18n.Bundle, l i18n.Lang, r user.Role) string {

@@ -37,6 +37,7 @@ type rotationShowView struct {
 	Letters                 []letterItem
 	Events                  []rotationEventRow
 	IsApplicant, IsReviewer bool
+	Mentor                  *mentorBoxView // mentors.go
 }
 
 type rotationStep struct {
@@ -193,6 +194,9 @@ func (s *Server) rotationPage(c echo.Context, status int, id int64, at *rotation
 		if v.Letters, err = s.rotationLetters(c, v.Page, d, v.IsApplicant); err != nil {
 			return err
 		}
+	}
+	if v.Mentor, err = s.mentorBox(c, v.Page, d); err != nil { // mentors.go
+		return err
 	}
 	v.events(d)
 	return s.render.render(c, status, pageRotation, v)

@@ -315,4 +315,5 @@ func (s *Server) pageRoutes(g *echo.Group) {
 	s.scholarshipRoutes(r) // scholarships.go
 	s.evaluationRoutes(r)  // reports, recognition (evaluation.go)
 	s.departureRoutes(r)   // the pre-departure checklist (departure.go)
+	s.mentorRoutes(r)      // mentors.go
 }

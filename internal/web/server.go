@@ -28,6 +28,7 @@ import (
 	"portal/internal/i18n"
 	"portal/internal/incoming"
 	"portal/internal/letter"
+	"portal/internal/mentor"
 	"portal/internal/notify"
 	"portal/internal/privacy"
 	"portal/internal/report"
@@ -94,6 +95,8 @@ type Deps struct {
 	Evaluations *evaluation.Service
 	// Departures keeps the pre-departure checklists; nil leaves them out (departure.go).
 	Departures *departure.Service
+	// Mentors matches incoming students with mentors; nil leaves /mentors out (mentors.go).
+	Mentors *mentor.Service
 }
 
 // DemoUser is a demo identity of the development provider.

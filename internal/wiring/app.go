@@ -248,6 +248,10 @@ func (a *App) open(ctx context.Context, o Options) error {
 	a.partnerAPI(&deps)                    // EWP documents and API tokens (api.go)
 	deps.Evaluations = a.openEvaluations() // evaluation.go
 	deps.Departures = a.openDepartures()   // departure.go
+	// mentors.go
+	if deps.Mentors, err = a.openMentors(ctx, devUsers, o.DemoApplications); err != nil {
+		return err
+	}
 	a.Web, err = web.New(deps)
 	return err
 }
