@@ -125,7 +125,7 @@ func TestAStudentAcknowledgesTheNoticeThenGivesAndRevokesAConsent(t *testing.T) 
 	}
 
 	// The disclosure log, newest first.
-	st.open("/account#disclosures")
+	st.open("/account?at=log") // a new load, not a jump within the page it shows
 	rows := eval[[]string](st, `Array.from(document.querySelectorAll("#disclosures tbody tr"), r => r.innerText)`)
 	if len(rows) != 3 {
 		t.Fatalf("the disclosure log shows %d entries, want 3:\n%s", len(rows), strings.Join(rows, "\n"))
