@@ -68,5 +68,16 @@ func TestAHealthDocumentSharedWithTheHostIsAConsentWhoseRevocationTheDossierObey
 		if strings.Join(got, " ") != want {
 			t.Errorf("disclosure log:\n got %s\nwant %s", strings.Join(got, " "), want)
 		}
+
+		// Given again on /account (after the health notice), the dossier
+		// shows it again; a host it was never shared with is no recipient.
+		w.must(p.Acknowledge(w.ctx, w.student, "health", audit.Meta{}), "health notice")
+		if err := p.SetConsent(w.ctx, w.student, imm.ID, privacy.HostRecipient(w.inst.ID+100), true, audit.Meta{}); apperr.CodeOf(err) != apperr.Invalid {
+			t.Errorf("a consent to a host never shared with: %v, want invalid", err)
+		}
+		w.must(p.SetConsent(w.ctx, w.student, imm.ID, privacy.HostRecipient(w.inst.ID), true, audit.Meta{}), "give again")
+		if dos, err = w.h.Dossier(w.ctx, tok); err != nil || len(dos.Documents) != 2 {
+			t.Errorf("given again, the dossier shows %d documents (%v), want 2", len(dos.Documents), err)
+		}
 	})
 }

@@ -111,8 +111,7 @@ func (s *Service) HealthDocuments(ctx context.Context, owner int64) ([]HealthDoc
 // docID (every version of it) to recipient. Giving needs the current health
 // notice acknowledged; the consent records its version.
 func (s *Service) SetConsent(ctx context.Context, owner *user.User, docID int64, r Recipient, give bool, m audit.Meta) error {
-	_, host := r.Host()
-	if !slices.Contains(Recipients, r) && !host {
+	if _, host := r.Host(); !slices.Contains(Recipients, r) && !host {
 		return apperr.New(apperr.Invalid, "privacy.error.recipient")
 	}
 	return wrap(s.tx(ctx, func(tx *gorm.DB) error {
@@ -123,7 +122,20 @@ func (s *Service) SetConsent(ctx context.Context, owner *user.User, docID int64,
 		if !IsHealth(d.Type) {
 			return apperr.New(apperr.Invalid, "privacy.error.not_health")
 		}
-		if host { // a host is a recipient once the person shared with it (host.Share)
+		if inst, ok := r.Host(); ok && give {
+			// A host is given a consent while the person shares the
+			// document with it on an application (host.Share).
+			var n int64
+			if err := tx.Table("host_consents hc").Joins("JOIN applications a ON a.id = hc.application_id").
+				Where("a.applicant_id = ? AND hc.document_chain = ? AND hc.institution_id = ?", owner.ID, d.ChainID, inst).
+				Count(&n).Error; err != nil {
+				return err
+			}
+			if n == 0 {
+				return apperr.New(apperr.Invalid, "privacy.error.recipient")
+			}
+		} else if ok {
+			// Revoked only where one was given: no host out of nowhere.
 			var n int64
 			if err := tx.Model(&consent{}).Where("chain_id = ? AND recipient = ?", d.ChainID, r).Count(&n).Error; err != nil {
 				return err
