@@ -130,6 +130,13 @@ type Config struct {
 	// OfficeContact is how people reach the international office (an
 	// address, PORTAL_OFFICE_CONTACT): a page refusing an action names it.
 	OfficeContact string
+
+	// privacy
+	// NoticeAtSignIn sends a signed-in person who has not acknowledged the
+	// current general privacy notice to it before any page (issue 18).
+	// Load sets it unless PORTAL_NOTICE_AT_SIGNIN is false; Defaults leaves
+	// it off, as Workers, so that a Config built by hand asks nobody.
+	NoticeAtSignIn bool
 }
 
 // Defaults returns the configuration of a mode before the environment is read.
@@ -238,6 +245,14 @@ func Load(mode Mode, getenv func(string) string) (Config, []error) {
 			errs = append(errs, fmt.Errorf("PORTAL_METRICS must be true or false, got %q", v))
 		}
 		c.Metrics = b
+	}
+	c.NoticeAtSignIn = true
+	if v := strings.TrimSpace(getenv("PORTAL_NOTICE_AT_SIGNIN")); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("PORTAL_NOTICE_AT_SIGNIN must be true or false, got %q", v))
+		}
+		c.NoticeAtSignIn = b
 	}
 	if getenv("PORTAL_DEV_PROVIDER") != "" && mode != ModeDev {
 		errs = append(errs, errors.New("PORTAL_DEV_PROVIDER is set, but the development provider exists only in `portal dev`; unset it"))

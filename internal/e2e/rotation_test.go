@@ -71,7 +71,9 @@ func (tb *tab) upload(typ, expires string) {
 	if expires != "" {
 		steps = append(steps, chromedp.SetValue(chromedp.CSS("#wallet-expires"), expires))
 	}
-	steps = append(steps, chromedp.SetUploadFiles(chromedp.CSS("#wallet-file"), []string{walletPDF(tb.t, typ+".pdf")}))
+	steps = append(steps, chromedp.SetUploadFiles(chromedp.CSS("#wallet-file"), []string{walletPDF(tb.t, typ+".pdf")}),
+		// The health notice, shown until acknowledged: read and ticked.
+		chromedp.Evaluate[chromedp.Void](`(() => { const c = document.querySelector("#wallet-ack-health"); if (c) c.checked = true; })()`))
 	tb.do("fill the upload form for "+typ, steps...)
 	if status := tb.click("form.wallet-form button[type=submit]"); status != 200 {
 		tb.t.Fatalf("uploading %s answered %d", typ, status)

@@ -20,6 +20,7 @@ import (
 
 	"portal/internal/apperr"
 	"portal/internal/db"
+	"portal/internal/privacy"
 	"portal/internal/user"
 )
 
@@ -234,7 +235,15 @@ func (s *Service) Mobilities(ctx context.Context, u *user.User, id int64) (*Expo
 				out.Studies = append(out.Studies, m)
 			}
 		}
-		return nil
+		// An EWP export is a transfer of the student's records to their
+		// hosts: the student's disclosure log says so (issue 18).
+		hosts := make([]string, len(cs))
+		for i, c := range cs {
+			hosts[i] = c.HostSchac
+		}
+		return privacy.Disclose(tx, privacy.Disclosure{PersonID: a.ApplicantID, ActorID: &u.ID, Actor: privacy.ActorLabel(u),
+			Action: "ewp.exported", Object: fmt.Sprintf("EWP mobility of application %d for %s", a.ID, strings.Join(hosts, ", ")),
+			Basis: "nomination", At: s.o.Now()})
 	})
 	if err != nil {
 		return nil, wrap(err, "mobilities")

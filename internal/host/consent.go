@@ -10,6 +10,7 @@ import (
 	"portal/internal/apperr"
 	"portal/internal/application"
 	"portal/internal/audit"
+	"portal/internal/privacy"
 	"portal/internal/user"
 )
 
@@ -97,6 +98,15 @@ func (s *Service) Share(ctx context.Context, u *user.User, id int64, in ShareInp
 					return err
 				}
 			}
+		}
+		// A health document shared with a host is a consent to that host:
+		// recorded, shown and revocable on /account (privacy).
+		version, err := privacy.HostNoticeVersion(tx, u.ID)
+		if err != nil {
+			return err
+		}
+		if err := privacy.ShareWithHosts(tx, u.ID, insts, now, version); err != nil {
+			return err
 		}
 		p := Profile{ApplicationID: id, NameLatin: in.NameLatin, NameNative: in.NameNative, ConsentedAt: now}
 		if err := tx.Save(&p).Error; err != nil {

@@ -10,10 +10,41 @@ import (
 
 	"gorm.io/gorm"
 
+	"portal/internal/apperr"
 	"portal/internal/application"
 	"portal/internal/document"
 	"portal/internal/letter"
+	"portal/internal/privacy"
 )
+
+// disclose writes one entry of the student's disclosure log for what the
+// host of d did, through tx.
+func (s *Service) disclose(tx *gorm.DB, d *Dossier, action, object, basis string) error {
+	return privacy.Disclose(tx, privacy.Disclosure{PersonID: d.OwnerID, Actor: d.Actor, Action: action,
+		Object: object, Basis: basis, At: s.clock()})
+}
+
+// dossierObject names a dossier and the documents it shows in the log.
+func dossierObject(d *Dossier) string {
+	out := "dossier " + d.Ref
+	for i, doc := range d.Documents {
+		sep := ", "
+		if i == 0 {
+			sep = ": "
+		}
+		out += sep + privacy.DocLabel(&doc)
+	}
+	return out
+}
+
+// basisOf is why a host may see doc: a health document on the student's
+// consent, any other on the nomination they shared it for.
+func basisOf(doc *document.Document) string {
+	if privacy.IsHealth(doc.Type) {
+		return "consent"
+	}
+	return "nomination"
+}
 
 // Dossier is what a host sees of one nominee, through its link.
 type Dossier struct {
@@ -34,7 +65,13 @@ type Dossier struct {
 	EndsOn           time.Time
 	Statement        string
 	Documents        []document.Document // the current versions of what the student shared with this host
-	Verification     *Verification       // nil until the office verified
+	// Withheld are shared health documents whose consent to this host was
+	// revoked: not shown, and a download of one is refused and logged.
+	Withheld      []document.Document
+	InstitutionID int64
+	OwnerID       int64
+	Actor         string        // the host contact as the disclosure log names them
+	Verification  *Verification // nil until the office verified
 }
 
 // Dossier opens the dossier of token; a link that no longer answers is
@@ -46,8 +83,11 @@ func (s *Service) Dossier(ctx context.Context, token string) (*Dossier, error) {
 		if err != nil {
 			return err
 		}
-		d, err = dossierOf(tx, l, a)
-		return err
+		if d, err = dossierOf(tx, l, a); err != nil {
+			return err
+		}
+		// Every opening is a transfer of the student's records to the host.
+		return s.disclose(tx, d, "dossier.opened", dossierObject(d), "nomination")
 	})
 	return d, wrap(err, "open dossier")
 }
@@ -81,11 +121,25 @@ func dossierOf(tx *gorm.DB, l *Link, a *application.Application) (*Dossier, erro
 	if p.NameLatin != "" {
 		d.NameLatin, d.NameNative = p.NameLatin, p.NameNative
 	}
+	d.InstitutionID, d.OwnerID = row.InstitutionID, a.ApplicantID
+	d.Actor = fmt.Sprintf("%s <%s> (host: %s)", l.ContactName, l.ContactEmail, row.NameEN)
+	var shared []document.Document
 	err = tx.Where("owner_id = ? AND superseded_at IS NULL AND deleted_at IS NULL", a.ApplicantID).
 		Where("chain_id IN (SELECT document_chain FROM host_consents WHERE application_id = ? AND institution_id = ?)", a.ID, row.InstitutionID).
-		Order("type, id").Find(&d.Documents).Error
+		Order("type, id").Find(&shared).Error
 	if err != nil {
 		return nil, err
+	}
+	for _, doc := range shared {
+		ok, err := privacy.HostMay(tx, doc.ChainID, doc.Type, row.InstitutionID)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			d.Documents = append(d.Documents, doc)
+		} else {
+			d.Withheld = append(d.Withheld, doc)
+		}
 	}
 	var v Verification
 	if err := tx.Where("application_id = ?", a.ID).Limit(1).Find(&v).Error; err != nil {
@@ -102,11 +156,24 @@ func dossierOf(tx *gorm.DB, l *Link, a *application.Application) (*Dossier, erro
 func (s *Service) Document(ctx context.Context, d *Dossier, id int64) (*document.Document, io.ReadCloser, error) {
 	for i := range d.Documents {
 		if d.Documents[i].ID == id {
-			r, err := s.files.Open(ctx, d.Documents[i].StorageKey)
+			doc := &d.Documents[i]
+			if err := s.disclose(s.db.WithContext(ctx), d, "document.opened", privacy.DocLabel(doc), basisOf(doc)); err != nil {
+				return nil, nil, err
+			}
+			r, err := s.files.Open(ctx, doc.StorageKey)
 			if err != nil {
 				return nil, nil, wrap(err, "open shared document")
 			}
-			return &d.Documents[i], r, nil
+			return doc, r, nil
+		}
+	}
+	for i := range d.Withheld {
+		if doc := &d.Withheld[i]; doc.ID == id {
+			// The consent to this host was revoked: refused, and logged.
+			if err := s.disclose(s.db.WithContext(context.WithoutCancel(ctx)), d, "document.refused", privacy.DocLabel(doc), "consent_revoked"); err != nil {
+				return nil, nil, err
+			}
+			return nil, nil, apperr.New(apperr.Forbidden, "privacy.error.consent_revoked")
 		}
 	}
 	return nil, nil, wrap(gorm.ErrRecordNotFound, "")

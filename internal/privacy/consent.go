@@ -33,9 +33,9 @@ type ConsentState string
 
 // The states of a consent.
 const (
-	// NotAsked: no decision recorded; the document is shown for the
-	// purpose it was attached for (an application in review) until the
-	// person decides, and every showing says so in the log.
+	// NotAsked: no decision recorded. Nothing is presumed (PDPA Art. 6,
+	// GDPR Art. 9 ask for an explicit consent): the document is refused,
+	// and the refusal logged, until the person gives one.
 	NotAsked ConsentState = "not_asked"
 	Given    ConsentState = "given"
 	Revoked  ConsentState = "revoked"
@@ -44,6 +44,7 @@ const (
 // Consent is one health document's consent to one recipient.
 type Consent struct {
 	Recipient     Recipient
+	HostName      string // the institution of a host recipient
 	State         ConsentState
 	At            *time.Time // when given or revoked
 	NoticeVersion string
@@ -77,8 +78,13 @@ func (s *Service) HealthDocuments(ctx context.Context, owner int64) ([]HealthDoc
 	out := make([]HealthDocument, len(docs))
 	for i, d := range docs {
 		h := HealthDocument{DocumentID: d.ID, ChainID: d.ChainID, Type: d.Type, FileName: d.FileName}
-		for _, r := range Recipients {
+		for _, r := range recipientsOf(d.ChainID, rows) {
 			c := Consent{Recipient: r, State: NotAsked}
+			if inst, ok := r.Host(); ok {
+				if c.HostName, err = institutionName(s.db.WithContext(ctx), inst); err != nil {
+					return nil, wrap(err, "read host")
+				}
+			}
 			for _, row := range rows { // the last row of the chain and recipient decides
 				if row.ChainID != d.ChainID || row.Recipient != r {
 					continue
@@ -105,7 +111,7 @@ func (s *Service) HealthDocuments(ctx context.Context, owner int64) ([]HealthDoc
 // docID (every version of it) to recipient. Giving needs the current health
 // notice acknowledged; the consent records its version.
 func (s *Service) SetConsent(ctx context.Context, owner *user.User, docID int64, r Recipient, give bool, m audit.Meta) error {
-	if !slices.Contains(Recipients, r) {
+	if _, host := r.Host(); !slices.Contains(Recipients, r) && !host {
 		return apperr.New(apperr.Invalid, "privacy.error.recipient")
 	}
 	return wrap(s.tx(ctx, func(tx *gorm.DB) error {
@@ -115,6 +121,28 @@ func (s *Service) SetConsent(ctx context.Context, owner *user.User, docID int64,
 		}
 		if !IsHealth(d.Type) {
 			return apperr.New(apperr.Invalid, "privacy.error.not_health")
+		}
+		if inst, ok := r.Host(); ok && give {
+			// A host is given a consent while the person shares the
+			// document with it on an application (host.Share).
+			var n int64
+			if err := tx.Table("host_consents hc").Joins("JOIN applications a ON a.id = hc.application_id").
+				Where("a.applicant_id = ? AND hc.document_chain = ? AND hc.institution_id = ?", owner.ID, d.ChainID, inst).
+				Count(&n).Error; err != nil {
+				return err
+			}
+			if n == 0 {
+				return apperr.New(apperr.Invalid, "privacy.error.recipient")
+			}
+		} else if ok {
+			// Revoked only where one was given: no host out of nowhere.
+			var n int64
+			if err := tx.Model(&consent{}).Where("chain_id = ? AND recipient = ?", d.ChainID, r).Count(&n).Error; err != nil {
+				return err
+			}
+			if n == 0 {
+				return apperr.New(apperr.Invalid, "privacy.error.recipient")
+			}
 		}
 		now := s.now()
 		// End whatever is live first: the latest row of a chain and recipient decides.
@@ -150,6 +178,8 @@ func (s *Service) SetConsent(ctx context.Context, owner *user.User, docID int64,
 // (forbidden, with a message) so that the reader is told why.
 type Refusal struct {
 	Err    *apperr.Error
+	Basis  string // consent_revoked or consent_not_given
+	Actor  string // who was refused, as the log names them
 	Owner  int64
 	Reader *user.User
 	Doc    document.Document
@@ -182,12 +212,9 @@ func (s *Service) Guard(inner document.Scope) document.Scope {
 			if err != nil {
 				return false, err
 			}
-			switch {
-			case last.ID == 0:
-				basis = "purpose_not_asked"
-			case last.RevokedAt == nil:
+			if last.ID != 0 && last.RevokedAt == nil {
 				basis = "consent"
-			default:
+			} else {
 				kept := false
 				if r == Office {
 					if kept, err = keptByLaw(tx, doc.ID); err != nil {
@@ -195,12 +222,16 @@ func (s *Service) Guard(inner document.Scope) document.Scope {
 					}
 				}
 				if !kept {
-					return false, &Refusal{Err: apperr.New(apperr.Forbidden, "privacy.error.consent_revoked"), Owner: doc.OwnerID, Reader: reader, Doc: *doc}
+					key, why := "privacy.error.consent_revoked", "consent_revoked"
+					if last.ID == 0 {
+						key, why = "privacy.error.consent_missing", "consent_not_given"
+					}
+					return false, &Refusal{Err: apperr.New(apperr.Forbidden, key), Basis: why, Owner: doc.OwnerID, Reader: reader, Doc: *doc}
 				}
 				basis = "legal_duty"
 			}
 		}
-		return true, Disclose(tx, Disclosure{PersonID: doc.OwnerID, ActorID: &reader.ID, Actor: actorLabel(reader),
+		return true, Disclose(tx, Disclosure{PersonID: doc.OwnerID, ActorID: &reader.ID, Actor: ActorLabel(reader),
 			Action: "document.opened", Object: docLabel(doc), Basis: basis, At: s.now()})
 	}
 }
@@ -212,8 +243,11 @@ func (s *Service) Refused(ctx context.Context, err error) {
 	if !errors.As(err, &r) {
 		return
 	}
-	_ = Disclose(s.db.WithContext(context.WithoutCancel(ctx)), Disclosure{PersonID: r.Owner, ActorID: &r.Reader.ID,
-		Actor: actorLabel(r.Reader), Action: "document.refused", Object: docLabel(&r.Doc), Basis: "consent_revoked", At: s.now()})
+	d := Disclosure{PersonID: r.Owner, Actor: r.Actor, Action: "document.refused", Object: docLabel(&r.Doc), Basis: r.Basis, At: s.now()}
+	if r.Reader != nil {
+		d.ActorID, d.Actor = &r.Reader.ID, ActorLabel(r.Reader)
+	}
+	_ = Disclose(s.db.WithContext(context.WithoutCancel(ctx)), d)
 }
 
 // keptByLaw reports whether document docID belongs to a placement that the
@@ -229,13 +263,18 @@ func keptByLaw(tx *gorm.DB, docID int64) (bool, error) {
 	return n > 0, err
 }
 
-func actorLabel(u *user.User) string {
+// ActorLabel names u in a disclosure entry: name, address and roles then,
+// since the entry outlives the account.
+func ActorLabel(u *user.User) string {
 	roles := make([]string, len(u.Roles))
 	for i, r := range u.Roles {
 		roles[i] = string(r)
 	}
 	return strings.TrimSpace(fmt.Sprintf("%s <%s> (%s)", u.Name, u.Email, strings.Join(roles, ", ")))
 }
+
+// DocLabel names a document in a disclosure entry.
+func DocLabel(d *document.Document) string { return docLabel(d) }
 
 func docLabel(d *document.Document) string {
 	return fmt.Sprintf("%s %s v%d", d.Type, d.FileName, d.Version)

@@ -141,7 +141,7 @@ func (s *Service) WriteExport(ctx context.Context, u *user.User, w io.Writer, m 
 		if err := audit.Write(tx, audit.New(s.now(), &u.ID, ActionExported, m, map[string]any{"documents": len(docs)}).On("user", u.ID)); err != nil {
 			return err
 		}
-		return Disclose(tx, Disclosure{PersonID: u.ID, ActorID: &u.ID, Actor: actorLabel(u), Action: "export",
+		return Disclose(tx, Disclosure{PersonID: u.ID, ActorID: &u.ID, Actor: ActorLabel(u), Action: "export",
 			Object: fmt.Sprintf("data.json + %d documents", len(docs)), Basis: "request", At: s.now()})
 	})
 	if err != nil {

@@ -2,6 +2,7 @@ package privacy
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -96,9 +97,37 @@ func (s *Service) NoticeStates(ctx context.Context, uid int64) ([]NoticeState, e
 
 // Pending reports whether uid has yet to acknowledge the current version
 // of notice kind.
+// An acknowledgement is never taken back, so once found it is remembered
+// and the check costs no query on the pages that follow.
 func (s *Service) Pending(ctx context.Context, uid int64, kind string) (bool, error) {
 	n, _ := noticeOf(kind)
+	key := fmt.Sprintf("%d/%s/%s", uid, n.Kind, n.Version)
+	if _, ok := s.acked.Load(key); ok {
+		return false, nil
+	}
 	var c int64
 	err := s.db.WithContext(ctx).Model(&noticeAck{}).Where("user_id = ? AND notice = ? AND version = ?", uid, n.Kind, n.Version).Count(&c).Error
+	if err == nil && c > 0 {
+		s.acked.Store(key, true)
+	}
 	return c == 0, wrap(err, "check notice")
+}
+
+// ReadyForHealth is asked before a document of type typ is uploaded: a
+// health document needs the health notice acknowledged first. ack is the
+// upload form's "I have read the health notice": it acknowledges now. A
+// refusal is an invalid form with the reason on the type.
+func (s *Service) ReadyForHealth(ctx context.Context, u *user.User, typ string, ack bool, m audit.Meta) error {
+	if !IsHealth(typ) {
+		return nil
+	}
+	pending, err := s.Pending(ctx, u.ID, HealthNotice.Kind)
+	if err != nil || !pending {
+		return err
+	}
+	if !ack {
+		return &apperr.Error{Code: apperr.Invalid, Key: "form.invalid",
+			Fields: apperr.Fields{"type": {Key: "privacy.error.health_notice_first"}}}
+	}
+	return s.Acknowledge(ctx, u, HealthNotice.Kind, m)
 }

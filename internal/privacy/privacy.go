@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -72,6 +73,7 @@ type Service struct {
 	zone  clock.Zone
 	store storage.Storage
 	rules map[string]int
+	acked sync.Map // "uid/notice/version" acknowledged (Pending)
 }
 
 // NewService returns the privacy service on d.

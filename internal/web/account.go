@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"portal/internal/apperr"
+	"portal/internal/auth"
 	"portal/internal/privacy"
 )
 
@@ -23,6 +24,7 @@ func (s *Server) privacyRoutes(r router) {
 		return
 	}
 	r.get("/account", signedIn, s.account)
+	r.get("/account/notice", signedIn, s.accountNotice) // the general notice at first sign-in (privacy_notice.go)
 	r.post("/account/notices/:kind", signedIn, s.accountAcknowledge)
 	r.post("/account/consents/:id", signedIn, s.accountConsent)
 	r.get("/account/export", signedIn, s.accountExport) // the ZIP; every export is logged
@@ -157,7 +159,11 @@ func consentRows(p Page, health []privacy.HealthDocument) []accountHealth {
 	for _, h := range health {
 		ah := accountHealth{Type: p.T("doc." + h.Type), FileName: h.FileName}
 		for _, c := range h.Consents {
-			ac := accountConsent{Recipient: p.T("privacy.recipient." + string(c.Recipient)), State: p.T("privacy.consent." + string(c.State)),
+			recipient := p.T("privacy.recipient." + string(c.Recipient))
+			if _, host := c.Recipient.Host(); host {
+				recipient = p.T("privacy.recipient.host", c.HostName)
+			}
+			ac := accountConsent{Recipient: recipient, State: p.T("privacy.consent." + string(c.State)),
 				Action: "/account/consents/" + strconv.FormatInt(h.DocumentID, 10), Value: string(c.Recipient),
 				Give: c.State != privacy.Given}
 			if c.At != nil {
@@ -208,7 +214,11 @@ func (s *Server) accountAcknowledge(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.done(c, "privacy_acknowledged", "/account#notices")
+	to := "/account#notices"
+	if next := c.FormValue("next"); next != "" {
+		to = auth.SafeReturn(next) // from the notice at sign-in: where they were going
+	}
+	return s.done(c, "privacy_acknowledged", to)
 }
 
 func (s *Server) accountConsent(c echo.Context) error {

@@ -290,8 +290,13 @@ func (s *Server) apiApplications(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		for _, r := range p.Rows {
+		ids := make([]int64, len(p.Rows))
+		for i, r := range p.Rows {
+			ids[i] = r.ID
 			out = append(out, apiApplicationRow{r.ID, r.Version, string(r.Stage), string(r.Turn), r.Specialty, r.CurrentChoice, r.ElectiveID, r.StageSince.UTC().Format(time.RFC3339)})
+		}
+		if err := s.apiDisclose(c, "the stage", ids...); err != nil {
+			return err
 		}
 		next = p.Next
 	} else {
@@ -373,6 +378,9 @@ func (s *Server) apiShow(c echo.Context, status int, id int64) error {
 	for _, e := range d.Events {
 		out.Events = append(out.Events, apiEvent{e.At.UTC().Format(time.RFC3339), e.ActorName, string(e.Role), string(e.Action),
 			string(e.FromStage), string(e.ToStage), e.Comment})
+	}
+	if err := s.apiDisclose(c, "the statement, choices and events", d.ID); err != nil {
+		return err
 	}
 	return c.JSON(status, out)
 }

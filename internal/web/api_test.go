@@ -296,6 +296,24 @@ func TestTheAPIKeepsThePagesAccessRulesAndItsContract(t *testing.T) {
 		}
 		ewptest.Validate(t, ewptest.IIAs, b.body)
 	})
+
+	t.Run("the office's API reads and EWP exports are in the students' disclosure logs, their own reads are not", func(t *testing.T) {
+		logOf := func(u *user.User, action string) int64 {
+			return p.count("SELECT COUNT(*) FROM privacy_disclosures WHERE person_id = ? AND action = ? AND actor LIKE '%officer%'", u.ID, action)
+		}
+		if n := logOf(alice, "api.read"); n < 2 {
+			t.Errorf("alice's log holds %d API reads by the office, want the queue's and the transition's", n)
+		}
+		if n := p.count("SELECT COUNT(*) FROM privacy_disclosures WHERE person_id = ? AND actor LIKE '%alice%'", alice.ID); n != 0 {
+			t.Errorf("alice reading her own applications made %d entries of her log", n)
+		}
+		if n := logOf(bob, "ewp.exported"); n != 2 {
+			t.Errorf("bob's log holds %d EWP exports, want the XML's and the JSON's", n)
+		}
+		if n := p.count("SELECT COUNT(*) FROM privacy_disclosures WHERE person_id = ? AND object LIKE '%kumamoto-u.ac.jp%'", bob.ID); n != 2 {
+			t.Errorf("the EWP entries do not name the host: %d", n)
+		}
+	})
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -102,7 +102,9 @@ func (b *browser) fillWallet(types []string) {
 		if document.HasExpiry(typ) {
 			expires = walletDay(800)
 		}
-		pg := b.walletUpload(token, typ, expires, typ+".pdf", "application/pdf", walletPDF(2_000, typ+b.t.Name()))
+		// A health document: the student ticks that they read its notice.
+		pg := b.walletUploadParts(token, walletText("_csrf", token), walletText("type", typ), walletText("expires_on", expires),
+			walletText("ack_health", "1"), walletFile(typ+".pdf", "application/pdf", walletPDF(2_000, typ+b.t.Name())))
 		wantStatus(b.t, pg, http.StatusOK)
 	}
 }

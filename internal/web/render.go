@@ -79,6 +79,7 @@ const (
 	// Privacy: /account and the office's requests and retention (account.go, privacy_office.go).
 	pageAccount, pagePrivacyQueue, pagePrivacyRetention pageName = "account", "privacy_queue", "privacy_retention"
 	pagePrivacyPerson                                   pageName = "privacy_person"
+	pagePrivacyNotice                                   pageName = "privacy_notice"
 	pageReports                                         pageName = "reports" // reports.go
 	// The partner's answer loop (host*.go).
 	pageHostDossier  pageName = "host_dossier"
@@ -111,7 +112,7 @@ var pageNames = []pageName{
 	pageWatchStarred, pageWatchSearches, pageWatchCalendar, // watch
 	pageRounds, pageRoundsForm, pageRoundsShow, pageRoundsScores, pageRoundsDryRun, pageRoundsCompare,
 	pageRoundsImport, pageRoundsImportPreview, // rounds_import.go
-	pageAccount, pagePrivacyQueue, pagePrivacyRetention, pagePrivacyPerson, // privacy
+	pageAccount, pagePrivacyQueue, pagePrivacyRetention, pagePrivacyPerson, pagePrivacyNotice, // privacy
 	pageReports,
 	pageHostDossier, pageHostAnswered, pageHostContacts, // host
 	pageScholarships, pageScholarshipsForm, pageScholarshipsShow, pageScholarshipsRegister, // scholarships

@@ -176,7 +176,7 @@ func (s *Server) routes() {
 	s.plainRoutes(e) // routes.go
 	s.apiRoutes(e)   // api.go: bearer tokens, no session or CSRF
 
-	app := e.Group("", s.locale, s.authenticate, s.csrf())
+	app := e.Group("", s.locale, s.authenticate, s.noticeGate, s.csrf())
 	s.pageRoutes(app) // routes.go
 
 	// Anything else is a translated 404 page that knows the visitor.

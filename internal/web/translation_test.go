@@ -103,6 +103,7 @@ var translationStarts = []string{
 	"/signin/email", "/no/such/page",
 	"/starred", "/searches", "/settings/calendar", // watch
 	"/privacy/people/1",                  // privacy: reached from a request in the office's queue
+	"/account/notice?next=%2Fwallet",     // privacy: the notice at first sign-in
 	"/manage/hosts", "/dossier/answered", // host
 	"/api/tokens",  // API tokens
 	"/evaluations", // evaluation: its rows lead to the recognition form

@@ -68,6 +68,7 @@ type walletForm struct {
 	Button   string
 	Open     bool // a replace form that failed is shown open
 	Types    []walletTypeChoice
+	Health   *walletHealth // the health notice, until acknowledged (upload form only)
 }
 
 // walletField is one input with its label, hint and message: the same
@@ -149,6 +150,9 @@ func (s *Server) walletPage(c echo.Context, status int, at *walletAttempt) error
 		fields = apperr.FieldsOf(at.err)
 	}
 	v.Upload = s.walletUploadForm(v.Page, at)
+	if v.Upload.Health, err = s.walletHealthNotice(ctx, v.Page, u.ID); err != nil {
+		return err
+	}
 	have := map[string]bool{}
 	for _, e := range entries {
 		have[e.Type] = true

@@ -17,8 +17,9 @@ import (
 
 // walletPost is what an upload form sent: its fields and the received file.
 type walletPost struct {
-	in  document.Input
-	rec *document.Received
+	in        document.Input
+	rec       *document.Received
+	ackHealth bool // "I have read the health notice" ticked
 }
 
 // walletReadUpload reads a multipart upload part by part, never as a whole: the
@@ -79,6 +80,8 @@ func (s *Server) walletReadUpload(c echo.Context) (walletPost, error) {
 			up.in.Type = string(value)
 		case "expires_on":
 			up.in.ExpiresOn = string(value)
+		case "ack_health":
+			up.ackHealth = string(value) == "1"
 		}
 	}
 	if files == 0 {
@@ -155,6 +158,10 @@ func (s *Server) walletUpload(c echo.Context) error {
 	u := visitorOf(c).User
 	up, err := s.walletReadUpload(c)
 	if err != nil {
+		return s.walletRefused(c, &walletAttempt{form: "upload", in: up.in, err: err})
+	}
+	if err := s.walletHealthReady(c, up); err != nil {
+		s.Documents.Discard(c.Request().Context(), up.rec)
 		return s.walletRefused(c, &walletAttempt{form: "upload", in: up.in, err: err})
 	}
 	_, dup, err := s.Documents.Add(c.Request().Context(), u.ID, up.in, up.rec, meta(c))

@@ -491,6 +491,7 @@ func TestWalletAccessMatrix(t *testing.T) {
 		owner.signIn("student")
 		token := owner.get("/wallet").csrf(t)
 		pdf := walletPDF(10_000, "mine")
+		owner.post("/account/notices/health", url.Values{"_csrf": {token}}) // a health document needs its notice first
 		wantStatus(t, owner.walletUpload(token, "immunization_record", "", "vaccines.pdf", "application/pdf", pdf), http.StatusOK)
 		id := w.docID("vaccines.pdf")
 		// An application refers to it: the access rule must not care.
