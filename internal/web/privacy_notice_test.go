@@ -40,8 +40,12 @@ func TestTheNoticesComeAtFirstSignInAndBeforeTheFirstHealthDocument(t *testing.T
 
 		token := pg.csrf(t)
 		pdf := walletPDF(10_000, "vaccines")
-		refused := b.walletUpload(token, "immunization_record", "", "vaccines.pdf", "application/pdf", pdf)
+		refused := b.walletUploadParts(token, walletText("_csrf", token), walletText("type", "immunization_record"),
+			walletText("consent", "reviewers"), walletFile("vaccines.pdf", "application/pdf", pdf))
 		wantStatus(t, refused, http.StatusUnprocessableEntity)
+		if !strings.Contains(refused.Body, `name="consent" value="reviewers" checked`) || strings.Contains(refused.Body, `value="office" checked`) {
+			t.Error("the refused upload lost the consent ticked, or ticked another")
+		}
 		wantText(t, refused, i18n.English, "privacy.error.health_notice_first")
 		if !strings.Contains(refused.Body, `value="immunization_record" selected`) {
 			t.Error("the refused upload lost the type chosen")
@@ -52,8 +56,15 @@ func TestTheNoticesComeAtFirstSignInAndBeforeTheFirstHealthDocument(t *testing.T
 		// Other documents need no health notice.
 		wantStatus(t, b.walletUpload(token, "cv", "", "cv.pdf", "application/pdf", walletPDF(9_000, "cv")), http.StatusOK)
 		ok := b.walletUploadParts(token, walletText("_csrf", token), walletText("type", "immunization_record"),
-			walletText("ack_health", "1"), walletFile("vaccines.pdf", "application/pdf", pdf))
+			walletText("ack_health", "1"), walletText("consent", "reviewers"), walletFile("vaccines.pdf", "application/pdf", pdf))
 		wantStatus(t, ok, http.StatusOK)
+		// The consent ticked at upload is given, to the reviewers only.
+		if n := p.count("SELECT COUNT(*) FROM privacy_consents WHERE recipient = 'reviewers' AND revoked_at IS NULL"); n != 1 {
+			t.Errorf("%d consents to the reviewers after the upload ticked it, want 1", n)
+		}
+		if n := p.count("SELECT COUNT(*) FROM privacy_consents WHERE recipient = 'office'"); n != 0 {
+			t.Errorf("%d consents to the office, which was not ticked", n)
+		}
 		wantText(t, ok, i18n.English, "flash.wallet_uploaded")
 		if strings.Contains(ok.Body, `id="wallet-ack-health"`) {
 			t.Error("the wallet still asks for the health notice once acknowledged")
@@ -62,7 +73,8 @@ func TestTheNoticesComeAtFirstSignInAndBeforeTheFirstHealthDocument(t *testing.T
 			t.Errorf("%d acknowledgements, want the general and the health notice", n)
 		}
 		acc := b.get("/account")
-		wantText(t, acc, i18n.English, "privacy.consent.not_asked")
+		wantText(t, acc, i18n.English, "privacy.consent.not_asked") // the office's
+		wantText(t, acc, i18n.English, "privacy.consent.given")     // the reviewers'
 
 		// Signing in again goes where asked, without the notice.
 		again := p.browser()

@@ -13,6 +13,7 @@ import (
 	"portal/internal/apperr"
 	"portal/internal/document"
 	"portal/internal/i18n"
+	"portal/internal/privacy"
 )
 
 const (
@@ -68,7 +69,8 @@ type walletForm struct {
 	Button   string
 	Open     bool // a replace form that failed is shown open
 	Types    []walletTypeChoice
-	Health   *walletHealth // the health notice, until acknowledged (upload form only)
+	Health   *walletHealth  // the health notice, until acknowledged (upload form only)
+	Consent  *walletConsent // who may open a health document (upload form only)
 }
 
 // walletField is one input with its label, hint and message: the same
@@ -127,6 +129,7 @@ type walletAttempt struct {
 	form      string // "upload", "replace" or "delete"
 	replaceID int64  // the document of a replace or delete
 	in        document.Input
+	consents  []privacy.Recipient // ticked on a refused upload, ticked again
 	err       error
 }
 
@@ -230,6 +233,7 @@ func (s *Server) walletUploadForm(p Page, at *walletAttempt) walletForm {
 		f.Type.Value, f.Expires.Value = at.in.Type, at.in.ExpiresOn
 		walletFillErrors(p, apperr.FieldsOf(at.err), &f.Type, &f.Expires, &f.File)
 	}
+	f.Consent = s.walletConsentOf(p, at)
 	for _, t := range document.Types() {
 		f.Types = append(f.Types, walletTypeChoice{Value: t, Label: p.T("doc." + t), Selected: t == f.Type.Value})
 	}

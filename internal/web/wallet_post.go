@@ -6,11 +6,13 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"slices"
 
 	"github.com/labstack/echo/v4"
 
 	"portal/internal/apperr"
 	"portal/internal/document"
+	"portal/internal/privacy"
 )
 
 // ---- upload, replace, delete
@@ -20,6 +22,9 @@ type walletPost struct {
 	in        document.Input
 	rec       *document.Received
 	ackHealth bool // "I have read the health notice" ticked
+	// consents are the recipients ticked on the form, for a health
+	// document (wallet_health.go).
+	consents []privacy.Recipient
 }
 
 // walletReadUpload reads a multipart upload part by part, never as a whole: the
@@ -82,6 +87,10 @@ func (s *Server) walletReadUpload(c echo.Context) (walletPost, error) {
 			up.in.ExpiresOn = string(value)
 		case "ack_health":
 			up.ackHealth = string(value) == "1"
+		case "consent":
+			if r := privacy.Recipient(value); slices.Contains(privacy.Recipients, r) && !slices.Contains(up.consents, r) {
+				up.consents = append(up.consents, r)
+			}
 		}
 	}
 	if files == 0 {
@@ -158,15 +167,18 @@ func (s *Server) walletUpload(c echo.Context) error {
 	u := visitorOf(c).User
 	up, err := s.walletReadUpload(c)
 	if err != nil {
-		return s.walletRefused(c, &walletAttempt{form: "upload", in: up.in, err: err})
+		return s.walletRefused(c, &walletAttempt{form: "upload", in: up.in, consents: up.consents, err: err})
 	}
 	if err := s.walletHealthReady(c, up); err != nil {
 		s.Documents.Discard(c.Request().Context(), up.rec)
-		return s.walletRefused(c, &walletAttempt{form: "upload", in: up.in, err: err})
+		return s.walletRefused(c, &walletAttempt{form: "upload", in: up.in, consents: up.consents, err: err})
 	}
-	_, dup, err := s.Documents.Add(c.Request().Context(), u.ID, up.in, up.rec, meta(c))
+	doc, dup, err := s.Documents.Add(c.Request().Context(), u.ID, up.in, up.rec, meta(c))
 	if err != nil {
-		return s.walletRefused(c, &walletAttempt{form: "upload", in: up.in, err: err})
+		return s.walletRefused(c, &walletAttempt{form: "upload", in: up.in, consents: up.consents, err: err})
+	}
+	if err := s.walletHealthConsents(c, doc.ID, up); err != nil {
+		return err
 	}
 	if dup {
 		s.setFlash(c, "wallet_duplicate")
