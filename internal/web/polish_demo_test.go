@@ -27,6 +27,13 @@ func TestDemoHistoriesAreInThePast(t *testing.T) {
 	if p.count("SELECT COUNT(*) FROM applications") == 0 || p.count("SELECT COUNT(*) FROM rotation_requests") == 0 {
 		t.Fatal("the demo seeded no applications or no rotation requests")
 	}
+	// Health documents open only with a consent (issue 18): the demo's
+	// people gave theirs, or its reviewers could open no immunization record.
+	health := p.count("SELECT COUNT(DISTINCT chain_id) FROM documents WHERE type IN ('immunization_record', 'background_check') AND superseded_at IS NULL AND deleted_at IS NULL")
+	consented := p.count("SELECT COUNT(DISTINCT chain_id) FROM privacy_consents WHERE recipient = 'reviewers' AND revoked_at IS NULL")
+	if health == 0 || consented != health {
+		t.Errorf("%d of the demo's %d health documents have the reviewers' consent, want all", consented, health)
+	}
 	d := p.App.DB.DB
 	tables, err := d.Migrator().GetTables()
 	if err != nil {

@@ -203,6 +203,9 @@ func (a *App) open(ctx context.Context, o Options) error {
 		if err := a.seedDemoRotations(ctx, devUsers, docs); err != nil { // rotations.go
 			return err
 		}
+		if err := a.seedDemoConsents(ctx); err != nil { // privacy_demo.go
+			return err
+		}
 	}
 	deps := web.Deps{
 		Zone:   a.Zone,
