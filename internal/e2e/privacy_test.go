@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -138,4 +140,30 @@ func TestAStudentAcknowledgesTheNoticeThenGivesAndRevokesAConsent(t *testing.T) 
 	wantContains(t, "opening", rows[1], "your consent")
 	wantContains(t, "oldest entry", rows[2], "refused: no consent given")
 	st.checkA11y("account with the disclosure log")
+
+	// The student takes all their data with them: the page's link gives
+	// one ZIP, data.json and the document as a file, and the export is
+	// itself in the log.
+	href := eval[string](st, `document.querySelector("#export-link").getAttribute("href")`)
+	status, typ, body := st.download(href)
+	if status != 200 || typ != "application/zip" {
+		t.Fatalf("the export link %s answered %d %s", href, status, typ)
+	}
+	z, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
+	if err != nil {
+		t.Fatalf("the export is not a ZIP: %v", err)
+	}
+	var names []string
+	for _, f := range z.File {
+		names = append(names, f.Name)
+	}
+	all := strings.Join(names, " ")
+	wantContains(t, "the export's files", all, "data.json")
+	wantContains(t, "the export's files", all, "vaccines.pdf")
+	st.open("/account?at=log")
+	rows = eval[[]string](st, `Array.from(document.querySelectorAll("#disclosures tbody tr"), r => r.innerText)`)
+	if len(rows) != 4 {
+		t.Fatalf("after the export the log shows %d entries, want 4:\n%s", len(rows), strings.Join(rows, "\n"))
+	}
+	wantContains(t, "newest entry after the export", rows[0], "exported your data")
 }
