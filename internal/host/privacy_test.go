@@ -79,5 +79,26 @@ func TestAHealthDocumentSharedWithTheHostIsAConsentWhoseRevocationTheDossierObey
 		if dos, err = w.h.Dossier(w.ctx, tok); err != nil || len(dos.Documents) != 2 {
 			t.Errorf("given again, the dossier shows %d documents (%v), want 2", len(dos.Documents), err)
 		}
+
+		// Unshared on every application, the host's consent is offered no
+		// more on /account: sharing again is what gives it.
+		hostOf := func() privacy.Consent {
+			hd, err := p.HealthDocuments(w.ctx, w.student.ID)
+			w.must(err, "health documents")
+			for _, c := range hd[0].Consents {
+				if c.Recipient == privacy.HostRecipient(w.inst.ID) {
+					return c
+				}
+			}
+			t.Fatalf("no host consent in %+v", hd)
+			return privacy.Consent{}
+		}
+		if c := hostOf(); c.Unshared {
+			t.Errorf("a document shared with the host reads as unshared: %+v", c)
+		}
+		w.must(d.Exec("DELETE FROM host_consents WHERE document_chain = ?", imm.ChainID).Error, "unshare")
+		if c := hostOf(); !c.Unshared {
+			t.Errorf("a document shared with the host on no application reads as shared: %+v", c)
+		}
 	})
 }

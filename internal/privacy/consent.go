@@ -51,6 +51,10 @@ type Consent struct {
 	// Kept says the office keeps access after a revocation because the law
 	// requires the record (a placement on the hospital's wards).
 	Kept bool
+	// Unshared says a host's consent cannot be given now: the document is
+	// no longer shared with the host on any application (host.Share), and
+	// sharing it again is what gives it.
+	Unshared bool
 }
 
 // HealthDocument is a health document of a person with its consents.
@@ -84,6 +88,13 @@ func (s *Service) HealthDocuments(ctx context.Context, owner int64) ([]HealthDoc
 				if c.HostName, err = institutionName(s.db.WithContext(ctx), inst); err != nil {
 					return nil, wrap(err, "read host")
 				}
+				var shared int64
+				if err := s.db.WithContext(ctx).Table("host_consents hc").Joins("JOIN applications a ON a.id = hc.application_id").
+					Where("a.applicant_id = ? AND hc.document_chain = ? AND hc.institution_id = ?", owner, d.ChainID, inst).
+					Count(&shared).Error; err != nil {
+					return nil, wrap(err, "read host sharing")
+				}
+				c.Unshared = shared == 0
 			}
 			for _, row := range rows { // the last row of the chain and recipient decides
 				if row.ChainID != d.ChainID || row.Recipient != r {

@@ -173,7 +173,11 @@ func consentRows(p Page, health []privacy.HealthDocument) []accountHealth {
 				ac.Note = p.T("privacy.consent.kept")
 			}
 			ac.Button = p.T("privacy.consent.revoke", ac.Recipient)
-			if ac.Give {
+			switch {
+			case ac.Give && c.Unshared:
+				// Given again by sharing it again, on the application.
+				ac.Button, ac.Note = "", p.T("privacy.consent.share_again")
+			case ac.Give:
 				ac.Button = p.T("privacy.consent.give", ac.Recipient)
 			}
 			ah.Consents = append(ah.Consents, ac)
