@@ -11,6 +11,7 @@ import (
 	"portal/internal/config"
 	"portal/internal/testutil"
 	"portal/internal/wiring"
+	"portal/internal/wiring/wiringtest"
 )
 
 // startPortal serves a fresh portal in dev mode, with its own SQLite file
@@ -44,7 +45,12 @@ func startPortalOptions(t *testing.T, configure func(*config.Config), o wiring.O
 	cfg.Addr = ln.Addr().String()
 	cfg.BaseURL = "http://" + ln.Addr().String()
 	cfg.DataDir = dir
-	cfg.DatabaseURL = testutil.MigratedDatabaseURL(t, testutil.SQLite)
+	// The catalog, and the demo when asked, seeded once and copied.
+	if o.DevUsers == nil || !o.DemoApplications {
+		wiringtest.Seed(t, testutil.SQLite, &cfg, o)
+	} else {
+		cfg.DatabaseURL = testutil.MigratedDatabaseURL(t, testutil.SQLite)
+	}
 	testutil.LongDatabaseTimeouts(&cfg.Ops)
 	if configure != nil {
 		configure(&cfg)
