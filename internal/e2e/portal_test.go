@@ -45,8 +45,11 @@ func startPortalOptions(t *testing.T, configure func(*config.Config), o wiring.O
 	cfg.Addr = ln.Addr().String()
 	cfg.BaseURL = "http://" + ln.Addr().String()
 	cfg.DataDir = dir
-	// The catalog, and the demo when asked, seeded once and copied.
-	if o.DevUsers == nil || !o.DemoApplications {
+	// The demo, when asked, seeded once and copied. The other portals seed
+	// their own catalog: TestStudentSearchesTheCatalogInChinese's click on
+	// a result loads no page in a full run of the package when they start
+	// from a copy, for a reason not found yet.
+	if o.DemoApplications && o.DevUsers == nil {
 		wiringtest.Seed(t, testutil.SQLite, &cfg, o)
 	} else {
 		cfg.DatabaseURL = testutil.MigratedDatabaseURL(t, testutil.SQLite)
