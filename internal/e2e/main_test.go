@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"portal/internal/testutil"
 )
 
 // browserCtx is the one browser of the test binary, started by TestMain;
@@ -76,6 +78,7 @@ func runMain(m *testing.M) int {
 	browserCtx = ctx
 
 	code := m.Run()
+	testutil.RemoveSeeded() // the portals' seeded data (portal_test.go)
 
 	stopCtx, stop := context.WithTimeout(ctx, 10*time.Second)
 	defer stop()

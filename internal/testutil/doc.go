@@ -39,6 +39,12 @@
 //		return nil
 //	})
 //
+// Databases with data: SeededDatabaseURL runs a seed function once per key
+// and dialect in a test process and gives each test a copy (a file copy on
+// SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL), its files too. A
+// dev portal's catalog and demo are seeded so (wiring/wiringtest.Seed):
+// seeding one costs tens of seconds under the race detector.
+//
 // PostgreSQL is the server at PostgresAdminURL (PORTAL_TEST_POSTGRES_URL
 // overrides it); each test gets a database of its own there. Without a
 // server the PostgreSQL subtests are skipped, except under CI=true, where

@@ -25,6 +25,7 @@ import (
 	"portal/internal/i18n"
 	"portal/internal/testutil"
 	"portal/internal/wiring"
+	"portal/internal/wiring/wiringtest"
 )
 
 // The portal logs a line per request; tests read pages, not logs.
@@ -39,7 +40,9 @@ func TestMain(m *testing.M) {
 	if !given {
 		_ = flag.Set("test.parallel", strconv.Itoa(2*runtime.GOMAXPROCS(0)))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	testutil.RemoveSeeded()
+	os.Exit(code)
 }
 
 // dialects are the databases every test that touches one runs on.
@@ -87,7 +90,12 @@ func startPortalWith(t *testing.T, dialect string, o wiring.Options, configure f
 	testutil.LongDatabaseTimeouts(&cfg.Ops)
 	switch dialect {
 	case "sqlite", "postgres":
-		cfg.DatabaseURL = testutil.MigratedDatabaseURL(t, dialect)
+		// The catalog, and the demo when asked, seeded once and copied.
+		if o.DevUsers == nil || !o.DemoApplications {
+			wiringtest.Seed(t, dialect, &cfg, o)
+		} else {
+			cfg.DatabaseURL = testutil.MigratedDatabaseURL(t, dialect)
+		}
 	default:
 		t.Fatalf("unknown dialect %q", dialect)
 	}

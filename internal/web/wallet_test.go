@@ -28,6 +28,7 @@ import (
 	"portal/internal/config"
 	"portal/internal/i18n"
 	"portal/internal/wiring"
+	"portal/internal/wiring/wiringtest"
 )
 
 // walletPortal is a portal whose files go to a directory of the test's own,
@@ -687,7 +688,8 @@ func startWalletBench(tb testing.TB) *walletBench {
 	}
 	dir := tb.TempDir()
 	cfg := config.Defaults(config.ModeDev)
-	cfg.BaseURL, cfg.DataDir, cfg.DatabaseURL = "http://"+ln.Addr().String(), dir, filepath.Join(dir, "portal.db")
+	cfg.BaseURL, cfg.DataDir = "http://"+ln.Addr().String(), dir
+	wiringtest.Seed(tb, "sqlite", &cfg, wiring.Options{}) // the catalog, seeded once and copied
 	a, err := wiring.Open(context.Background(), cfg, wiring.Options{})
 	if err != nil {
 		tb.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -24,17 +23,24 @@ import (
 )
 
 // openDev opens a portal in dev mode on dialect, as `portal dev` does,
-// without serving it.
+// without serving it. Its database is a copy of one a dev portal of the
+// same configuration seeded once per test process and dialect
+// (testutil.SeededDatabaseURL): the seeders find the demo there and skip,
+// as at a second start of `portal dev`.
 func openDev(t *testing.T, dialect string) *App {
 	t.Helper()
 	cfg := config.Defaults(config.ModeDev)
 	cfg.BaseURL = "http://portal.test"
 	cfg.DataDir = t.TempDir()
-	if dialect == "sqlite" {
-		cfg.DatabaseURL = filepath.Join(cfg.DataDir, "portal.db")
-	} else {
-		cfg.DatabaseURL = testutil.DatabaseURL(t, testutil.Postgres)
-	}
+	cfg.DatabaseURL = testutil.SeededDatabaseURL(t, dialect, "wiring-demo", cfg.DataDir, func(url, dir string) error {
+		c := cfg
+		c.DatabaseURL, c.DataDir = url, dir
+		a, err := Open(context.Background(), c, Options{DemoApplications: true})
+		if err != nil {
+			return err
+		}
+		return a.Close()
+	})
 	start := time.Now()
 	a, err := Open(context.Background(), cfg, Options{DemoApplications: true})
 	if err != nil {

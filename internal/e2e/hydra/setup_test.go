@@ -21,7 +21,6 @@ import (
 	"time"
 
 	"portal/internal/config"
-	"portal/internal/db"
 	"portal/internal/testutil"
 	"portal/internal/wiring"
 )
@@ -299,16 +298,7 @@ func (a *loginApp) handler() http.Handler {
 // not nil, changes the configuration first.
 func startPortal(t *testing.T, issuer, clientID, secret string, configure func(*config.Config)) (*wiring.App, string) {
 	t.Helper()
-	url := testutil.DatabaseURL(t, testutil.Postgres)
-	d, err := db.Open(context.Background(), url, db.Pool{MaxOpen: 2, MaxIdle: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = d.Migrate(context.Background())
-	d.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	url := testutil.MigratedDatabaseURL(t, testutil.Postgres)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
