@@ -34,6 +34,12 @@ func TestDemoHistoriesAreInThePast(t *testing.T) {
 	if health == 0 || consented != health {
 		t.Errorf("%d of the demo's %d health documents have the reviewers' consent, want all", consented, health)
 	}
+	// Every live partner has a host contact, so a nomination made in the
+	// demo mails its host a dossier link (issue 15).
+	partners := p.count("SELECT COUNT(*) FROM institutions WHERE NOT is_home AND retired_at IS NULL")
+	if n := p.count("SELECT COUNT(DISTINCT institution_id) FROM host_contacts"); partners == 0 || n != partners {
+		t.Errorf("%d of the demo's %d partners have a host contact, want all", n, partners)
+	}
 	d := p.App.DB.DB
 	tables, err := d.Migrator().GetTables()
 	if err != nil {

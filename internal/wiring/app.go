@@ -247,6 +247,11 @@ func (a *App) open(ctx context.Context, o Options) error {
 	deps.Watch = a.Watch
 	deps.Privacy = a.Privacy
 	a.Host = host.NewService(a.DB, a.Applications, files, host.Options{}) // host.go
+	if a.Dev != nil && o.DemoApplications {
+		if err := a.seedDemoHostContacts(ctx); err != nil { // host_demo.go
+			return err
+		}
+	}
 	deps.Host = a.Host
 	a.partnerAPI(&deps)                    // EWP documents and API tokens (api.go)
 	deps.Evaluations = a.openEvaluations() // evaluation.go
