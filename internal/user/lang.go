@@ -21,10 +21,3 @@ func (s *Store) SetLang(ctx context.Context, id int64, lang string) error {
 	}
 	return nil
 }
-
-// ChosenLang is the language id chose in the switch, "" when none.
-func (s *Store) ChosenLang(ctx context.Context, id int64) (string, error) {
-	var lang string
-	err := s.db.WithContext(ctx).Model(&User{}).Where("id = ?", id).Select("chosen_lang").Scan(&lang).Error
-	return lang, err
-}

@@ -71,7 +71,10 @@ type User struct {
 	// university provider's claims; nil for anyone it says nothing of.
 	StudentNumber *string
 	YearOfStudy   *int
-	Roles         []Role `gorm:"-"` // claim roles and granted roles together
+	// ChosenLang is the language the person chose in the switch, "" when
+	// none (SetLang); never written by a sign-in.
+	ChosenLang string
+	Roles      []Role `gorm:"-"` // claim roles and granted roles together
 }
 
 // Has reports whether u holds any of roles.
@@ -336,7 +339,7 @@ func mergeRoles(claim string, granted []string) []Role {
 const JoinedColumns = "users.id AS u_id, users.issuer AS u_issuer, users.subject AS u_subject, users.email AS u_email, " +
 	"users.name AS u_name, users.locale AS u_locale, users.claim_roles AS u_claim_roles, users.created_at AS u_created_at, " +
 	"users.updated_at AS u_updated_at, users.last_login_at AS u_last_login_at, " +
-	"users.student_number AS u_student_number, users.year_of_study AS u_year_of_study, " +
+	"users.student_number AS u_student_number, users.year_of_study AS u_year_of_study, users.chosen_lang AS u_chosen_lang, " +
 	"COALESCE((SELECT string_agg(role, ',') FROM user_roles WHERE user_id = users.id), '') AS u_granted"
 
 // Joined is a user as JoinedColumns selects it; UID is nil when the join
@@ -356,6 +359,7 @@ type Joined struct {
 	// a home student's, as User
 	UStudentNumber *string `gorm:"column:u_student_number"`
 	UYearOfStudy   *int    `gorm:"column:u_year_of_study"`
+	UChosenLang    string  `gorm:"column:u_chosen_lang"`
 }
 
 // User is the joined user with its roles, nil when there was none.
@@ -366,7 +370,7 @@ func (j Joined) User() *User {
 	return &User{
 		ID: *j.UID, Issuer: j.UIssuer, Subject: j.USubject, Email: j.UEmail, Name: j.UName, Locale: j.ULocale,
 		ClaimRoles: j.UClaimRoles, CreatedAt: j.UCreatedAt, UpdatedAt: j.UUpdatedAt, LastLoginAt: j.ULastLoginAt,
-		StudentNumber: j.UStudentNumber, YearOfStudy: j.UYearOfStudy,
+		StudentNumber: j.UStudentNumber, YearOfStudy: j.UYearOfStudy, ChosenLang: j.UChosenLang,
 		Roles: mergeRoles(j.UClaimRoles, strings.Split(j.UGranted, ",")),
 	}
 }

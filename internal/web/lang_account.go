@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"portal/internal/user"
 )
 
 // accountLang carries a signed-in person's language to a device that has
@@ -11,16 +13,13 @@ import (
 // remembers a choice (users.chosen_lang, written by the switch), the page
 // follows the account rather than Accept-Language, and the cookie is set
 // so that the device remembers it from now on. A cookie, once there,
-// wins: it is the latest choice made on this device.
-func (s *Server) accountLang(c echo.Context, userID int64) error {
-	if _, err := c.Cookie(langCookie); err == nil || s.Users == nil {
+// wins: it is the latest choice made on this device. The choice comes
+// with the session's user, in the request's one statement.
+func (s *Server) accountLang(c echo.Context, u *user.User) error {
+	if _, err := c.Cookie(langCookie); err == nil || u.ChosenLang == "" {
 		return nil
 	}
-	chosen, err := s.Users.ChosenLang(c.Request().Context(), userID)
-	if err != nil {
-		return err
-	}
-	lang, ok := s.bundle.Parse(chosen)
+	lang, ok := s.bundle.Parse(u.ChosenLang)
 	if !ok {
 		return nil
 	}

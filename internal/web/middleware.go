@@ -194,7 +194,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		c.Set(ctxVisitor, v)
 		if v.User != nil {
-			if err := s.accountLang(c, v.User.ID); err != nil { // lang_account.go
+			if err := s.accountLang(c, v.User); err != nil { // lang_account.go
 				return err
 			}
 		}

@@ -149,6 +149,7 @@ func notificationsBack(to string) string {
 type prefsView struct {
 	Page
 	Kinds       []prefKind
+	Choosable   bool // some kind is not mandatory: there is something to choose
 	Reviewer    bool // the digest choice is shown
 	Digest      string
 	Errors      []string
@@ -223,6 +224,7 @@ func (s *Server) prefsPage(c echo.Context, status int, p notify.Prefs, failed er
 			continue // the digest is chosen below; other people's mail is not the visitor's business
 		}
 		v.Kinds = append(v.Kinds, prefKind{Value: string(k), Label: v.T("notify.kind." + string(k)), On: p.MailOn(k), Locked: notify.Mandatory(k)})
+		v.Choosable = v.Choosable || !notify.Mandatory(k)
 	}
 	if f := apperr.FieldsOf(failed); f != nil {
 		if m, ok := f["mail"]; ok {

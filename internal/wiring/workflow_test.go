@@ -446,7 +446,9 @@ func TestDigestCountsTheQueues(t *testing.T) {
 		}
 		var digest string
 		for _, m := range a.Mail.List() {
-			if m.To.Address == office.Email {
+			// The demo office is also a mentor, introduced by mail: the
+			// digest is the mail with the queues in it.
+			if m.To.Address == office.Email && strings.Contains(m.Text, "International office review") {
 				digest = m.Text
 			}
 		}
