@@ -195,7 +195,7 @@ func (s *Service) PDF(ctx context.Context, d *Dossier, cover Cover) ([]byte, err
 		}
 		parts = append(parts, letter.Attachment{Name: doc.FileName, MediaType: doc.MediaType, Data: b})
 	}
-	out, err := letter.DossierPDF(cover, parts)
+	out, err := s.fonts.DossierPDF(cover, parts)
 	if err != nil {
 		return nil, wrap(err, "dossier pdf")
 	}

@@ -23,6 +23,7 @@ import (
 	"portal/internal/application"
 	"portal/internal/audit"
 	"portal/internal/db"
+	"portal/internal/letter"
 	"portal/internal/storage"
 	"portal/internal/user"
 )
@@ -41,6 +42,9 @@ type Options struct {
 	Now        func() time.Time
 	LinkDays   int
 	RemindDays int
+	// Fonts lay out the dossier's PDF, shared with the letters; fonts of
+	// its own when nil.
+	Fonts *letter.Fonts
 }
 
 // Service is the partner's answer loop. Each method owns its transaction.
@@ -51,12 +55,16 @@ type Service struct {
 	now        func() time.Time
 	linkDays   int
 	remindDays int
+	fonts      *letter.Fonts
 }
 
 // NewService returns the answer loop on d; apps records the answers, files
 // holds the shared documents' bytes.
 func NewService(d *db.DB, apps *application.Service, files storage.Storage, o Options) *Service {
-	s := &Service{db: d, apps: apps, files: files, now: o.Now, linkDays: o.LinkDays, remindDays: o.RemindDays}
+	s := &Service{db: d, apps: apps, files: files, now: o.Now, linkDays: o.LinkDays, remindDays: o.RemindDays, fonts: o.Fonts}
+	if s.fonts == nil {
+		s.fonts = letter.NewFonts()
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}

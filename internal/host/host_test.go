@@ -358,7 +358,7 @@ func samplePDF(t testing.TB, pages int) []byte {
 	for i := range pages {
 		facts = append(facts, [2]string{fmt.Sprint("Line ", i), "Sample content for the appended transcript"})
 	}
-	b, err := letter.DossierPDF(letter.DossierText{Org: [2]string{"Sample", "樣本"}, Title: [2]string{"Transcript", "成績單"}, Facts: facts}, nil)
+	b, err := letter.NewFonts().DossierPDF(letter.DossierText{Org: [2]string{"Sample", "樣本"}, Title: [2]string{"Transcript", "成績單"}, Facts: facts}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

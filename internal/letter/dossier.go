@@ -33,15 +33,20 @@ type Attachment struct {
 	Data      []byte
 }
 
-// dossierFonts is the letters' font, parsed once for the dossiers too.
-var dossierFonts renderer
+// Fonts are the letters' embedded fonts, inflated and parsed once, on
+// first use: a few megabytes each, so the letters and the hosts' dossiers
+// share one Fonts (wiring makes it).
+type Fonts struct{ r renderer }
+
+// NewFonts returns fonts not yet parsed.
+func NewFonts() *Fonts { return &Fonts{} }
 
 // DossierPDF lays out a dossier: a cover page with the facts, then each
 // attachment, a PDF's own pages scaled onto A4 and an image fitted to a
 // page. A PDF the importer cannot read is listed with a note instead of
 // failing the whole dossier.
-func DossierPDF(t DossierText, parts []Attachment) (out []byte, err error) {
-	r := &dossierFonts
+func (f *Fonts) DossierPDF(t DossierText, parts []Attachment) (out []byte, err error) {
+	r := &f.r
 	// The Traditional Chinese font: a dossier's cover is bilingual, with
 	// Chinese names; it has kana for a Japanese contact's cover too.
 	fonts, err := r.font(i18n.TraditionalChinese)

@@ -68,6 +68,8 @@ type Options struct {
 	// Zone is the portal's time zone: a letter is dated with the day it
 	// was issued there. UTC when zero; the portal passes PORTAL_TIME_ZONE.
 	Zone clock.Zone
+	// Fonts, shared with the hosts' dossiers; fonts of its own when nil.
+	Fonts *Fonts
 }
 
 // Service issues and verifies letters.
@@ -83,7 +85,10 @@ func NewService(d *db.DB, o Options) *Service {
 		o.Now = time.Now
 	}
 	o.BaseURL = strings.TrimRight(o.BaseURL, "/")
-	return &Service{db: d, o: o, pdf: &renderer{}}
+	if o.Fonts == nil {
+		o.Fonts = NewFonts()
+	}
+	return &Service{db: d, o: o, pdf: &o.Fonts.r}
 }
 
 // row is the letters table.

@@ -207,6 +207,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 			return err
 		}
 	}
+	fonts := letter.NewFonts() // parsed once, for the letters and the dossiers
 	deps := web.Deps{
 		Zone:   a.Zone,
 		Config: *cfg, DB: a.DB, Auth: a.Auth, Users: a.Users, Audit: log, I18n: bundle, Catalog: a.Catalog, Documents: docs,
@@ -214,7 +215,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 		Applications: a.Applications, Rotations: a.Rotations,
 		Incoming: incoming.NewService(a.DB, a.Catalog, nil),
 		// the incoming students' PDF letters and their public check
-		Letters: letter.NewService(a.DB, letter.Options{BaseURL: cfg.BaseURL, I18n: bundle, Zone: a.Zone}),
+		Letters: letter.NewService(a.DB, letter.Options{BaseURL: cfg.BaseURL, I18n: bundle, Zone: a.Zone, Fonts: fonts}),
 	}
 	// Interfaces hold a nil *Provider as non-nil: set them only when there is one.
 	// selection rounds, which publish through the outgoing workflow
@@ -246,7 +247,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 	a.Watch = watch.NewService(a.DB, watch.Options{Zone: a.Zone, Search: a.Catalog})
 	deps.Watch = a.Watch
 	deps.Privacy = a.Privacy
-	a.Host = host.NewService(a.DB, a.Applications, files, host.Options{}) // host.go
+	a.Host = host.NewService(a.DB, a.Applications, files, host.Options{Fonts: fonts}) // host.go
 	if a.Dev != nil && o.DemoApplications {
 		if err := a.seedDemoHostContacts(ctx); err != nil { // host_demo.go
 			return err
