@@ -27,12 +27,14 @@ func NewCode() string { return newCode() }
 // RenderCustom lays out c like the incoming students' letters: the same
 // letterhead, signature block and foot with the code and where to check it.
 func (s *Service) RenderCustom(c Custom) ([]byte, error) {
+	// As the incoming students' letters (text): Chinese under English,
+	// English under Chinese or Japanese; Japanese in its own font.
 	lang := c.Lang
-	if lang != i18n.TraditionalChinese {
+	if lang != i18n.TraditionalChinese && lang != i18n.Japanese {
 		lang = i18n.English
 	}
 	other := i18n.TraditionalChinese
-	if lang == i18n.TraditionalChinese {
+	if lang != i18n.English {
 		other = i18n.English
 	}
 	b := s.o.I18n

@@ -37,7 +37,9 @@ func TestTheLetterFontHasEveryCharacterOfTheJapaneseWording(t *testing.T) {
 	chars := p.Chars()
 	checked := 0
 	for _, k := range bundle.Keys(i18n.Japanese) {
-		if !strings.HasPrefix(k, "letter.") {
+		// The letters' own wording, and the scholarship award letter's
+		// (RenderCustom), which prints in Japanese too.
+		if !strings.HasPrefix(k, "letter.") && !strings.HasPrefix(k, "scholarships.letter.") {
 			continue
 		}
 		for _, r := range bundle.T(i18n.Japanese, k) {
@@ -77,4 +79,27 @@ func TestIssueAVisaSupportLetterInJapanese(t *testing.T) {
 			t.Errorf("the Latin name comes before the Japanese one:\n%s", text)
 		}
 	})
+}
+
+// TestACustomLetterPrintsInJapanese: a scholarship's award letter for a
+// Japanese reader has the Japanese letterhead with the English beneath,
+// the date as Japanese writes it, and its wording in Japanese.
+func TestACustomLetterPrintsInJapanese(t *testing.T) {
+	d := testutil.OpenDB(t, testutil.SQLite)
+	s := newService(d)
+	code := letter.NewCode()
+	b, err := s.RenderCustom(letter.Custom{
+		Title: "奨学金授与通知書", Paragraphs: []string{"山田花子殿に奨学金を授与します。"},
+		Facts: [][2]string{{"氏名", "山田花子"}}, Code: code,
+		IssuedAt: time.Date(2026, 12, 3, 3, 0, 0, 0, time.UTC), Lang: i18n.Japanese,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := pdfText(t, b)
+	wantIn(t, text, "奨学金授与通知書", "山田花子殿に奨学金を授与します。", "医科大学附属病院", "Medical University Hospital",
+		"2026年12月3日", letter.FormatCode(code))
+	if strings.Index(text, "医科大学附属病院") > strings.Index(text, "Medical University Hospital") {
+		t.Errorf("the English letterhead comes before the Japanese one:\n%s", text)
+	}
 }
