@@ -62,9 +62,6 @@ const (
 // Actions lists every transition action in display order.
 var Actions = []Action{Submit, Resubmit, StartReview, Forward, Accept, Waitlist, Confirm, Complete, Return, Reject, Withdraw}
 
-// ParseAction returns the transition action named s.
-func ParseAction(s string) (Action, bool) { return workflow.Parse(Actions, s) }
-
 // Party is who someone is to one request.
 type Party string
 

@@ -231,13 +231,6 @@ func idString(id int64) string {
 	return strconv.FormatInt(id, 10)
 }
 
-func idPtrString(id *int64) string {
-	if id == nil {
-		return ""
-	}
-	return idString(*id)
-}
-
 // dateString shows a calendar day as the value of a date input.
 func dateString(t time.Time) string {
 	if t.IsZero() {
