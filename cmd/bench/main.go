@@ -163,7 +163,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	selection := selectedSelectionRounds(o.scenarioFilter)
-	if len(selected) == 0 && len(rounds) == 0 && len(selection) == 0 {
+	publishing := selectedPublishRounds(o.scenarioFilter)
+	if len(selected) == 0 && len(rounds) == 0 && len(selection) == 0 && len(publishing) == 0 {
 		return fmt.Errorf("no scenario matches -run %q", o.scenarioFilter)
 	}
 	logf := func(format string, a ...any) { fmt.Fprintf(stderr, "bench: "+format+"\n", a...) }
@@ -174,7 +175,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if len(selected) == 0 && len(rounds) == 0 {
+	if len(selected) == 0 && len(rounds) == 0 && len(publishing) == 0 {
 		return writeReport(o, started, selectionResults, stdout, logf)
 	}
 
@@ -304,6 +305,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if len(rounds) > 0 {
 		res, err := runOutbox(ctx, o, database.URL, rounds, logf)
+		if err != nil {
+			return err
+		}
+		results = append(results, res...)
+	}
+	if len(publishing) > 0 {
+		res, err := runPublish(ctx, o, database.URL, publishing, logf)
 		if err != nil {
 			return err
 		}
