@@ -206,6 +206,9 @@ func (a *App) open(ctx context.Context, o Options) error {
 		if err := a.seedDemoConsents(ctx); err != nil { // privacy_demo.go
 			return err
 		}
+		if err := a.seedDemoEWPFacts(ctx); err != nil { // ewp_demo.go
+			return err
+		}
 	}
 	fonts := letter.NewFonts() // parsed once, for the letters and the dossiers
 	deps := web.Deps{
