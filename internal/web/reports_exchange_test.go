@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -107,7 +108,7 @@ func TestTheOfficeReadsTheExchangesBalanceFundingAndCompletion(t *testing.T) {
 			}
 			queue := of.get("/review?partner=" + partner + "&stage=confirmed&stage=completed")
 			wantStatus(t, queue, http.StatusOK)
-			if !strings.Contains(queue.Body, "/applications/"+strconv.FormatInt(w.app, 10)) {
+			if !regexp.MustCompile(`href="/applications/` + strconv.FormatInt(w.app, 10) + `[?"]`).MatchString(queue.Body) {
 				t.Error("the figure's list does not hold the confirmed application")
 			}
 		})
