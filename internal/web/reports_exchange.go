@@ -63,7 +63,7 @@ func (s *Server) reportExchange(c echo.Context, v *reportsView, kind string, f r
 		for _, r := range rows {
 			g.Rows = append(g.Rows, []reportCell{{Text: r.Title}, {Text: inst(r.InstitutionEN, r.InstitutionLocal), Link: instLink(r.InstitutionID)},
 				num(r.OutStudents, exchangeQueueLink(r.InstitutionID, "confirmed", "completed")), num(r.OutWeeks, ""),
-				num(r.InStudents, "/calendar/requests?stage=confirmed"), num(r.InWeeks, ""),
+				num(r.InStudents, "/calendar/requests?home="+strconv.FormatInt(r.InstitutionID, 10)+"&stage=confirmed"), num(r.InWeeks, ""),
 				num(r.NetStudents(), ""), num(r.NetWeeks(), ""), num(r.Balance(), ""),
 				{Text: strconv.Itoa(r.RatioOut) + ":" + strconv.Itoa(r.RatioIn)}, {Text: p.T("reports.yes_no." + strconv.FormatBool(r.InBalance()))}})
 		}

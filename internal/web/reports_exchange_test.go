@@ -106,6 +106,20 @@ func TestTheOfficeReadsTheExchangesBalanceFundingAndCompletion(t *testing.T) {
 			if w.wantOut < 1 || !strings.Contains(pg.Body, link) {
 				t.Fatalf("no outgoing figure %d linking to the queue (%s):\n%s", w.wantOut, link, pg.Body)
 			}
+			incoming := `/calendar/requests?home=` + partner + `&amp;stage=confirmed">` + strconv.FormatInt(w.wantIn, 10) + `</a>`
+			if w.wantIn < 1 || !strings.Contains(pg.Body, incoming) {
+				t.Fatalf("no incoming figure %d linking to the partner's requests (%s)", w.wantIn, incoming)
+			}
+			rot := regexp.MustCompile(`href="/rotations/` + strconv.FormatInt(w.rotation, 10) + `[?"]`)
+			if list := of.get("/calendar/requests?home=" + partner + "&stage=confirmed"); list.Status != http.StatusOK || !rot.MatchString(list.Body) {
+				t.Errorf("the incoming figure's list (%d) does not hold the partner's rotation", list.Status)
+			}
+			if list := of.get("/calendar/requests?home=" + strconv.FormatInt(w.partner+1000, 10) + "&stage=confirmed"); rot.MatchString(list.Body) {
+				t.Error("another partner's list holds the rotation")
+			}
+			if list := of.get("/calendar/requests?home=banana"); list.Status < 400 || list.Status >= 500 {
+				t.Errorf("a home of banana: %d", list.Status)
+			}
 			queue := of.get("/review?partner=" + partner + "&stage=confirmed&stage=completed")
 			wantStatus(t, queue, http.StatusOK)
 			if !regexp.MustCompile(`href="/applications/` + strconv.FormatInt(w.app, 10) + `[?"]`).MatchString(queue.Body) {
