@@ -73,6 +73,8 @@ type Agreement struct {
 	ValidUntil    time.Time
 	QuotaOut      int // outgoing students per academic year
 	QuotaIn       int // incoming students per academic year
+	RatioOut      int // RatioOut:RatioIn is the reciprocity agreed in student-weeks,
+	RatioIn       int // 1:1 unless the agreement says otherwise (reciprocity report)
 	DocumentURL   string
 	RetiredAt     *time.Time
 	CreatedAt     time.Time

@@ -27,6 +27,7 @@ type AgreementInput struct {
 	InstitutionID                                        int64
 	Kind, Title, Fields, ValidFrom, ValidUntil, QuotaOut string
 	QuotaIn, DocumentURL                                 string
+	RatioOut, RatioIn                                    string // "" is 1: an exchange in balance
 }
 
 // DepartmentInput creates or edits a home-hospital department.
@@ -127,6 +128,15 @@ func (c *checker) number(field, v string, lo, hi int) int {
 	return n
 }
 
+// ratio is one side of an agreed reciprocity ratio: blank means 1, since
+// imports and older forms never asked and most exchanges are one for one.
+func (c *checker) ratio(field, v string) int {
+	if strings.TrimSpace(v) == "" {
+		return 1
+	}
+	return c.number(field, v, 1, 100)
+}
+
 func (c *checker) email(field, v string) string {
 	v = strings.TrimSpace(v)
 	if v != "" {
@@ -183,6 +193,8 @@ func (in AgreementInput) check() (Agreement, error) {
 		ValidUntil:    c.date("valid_until", in.ValidUntil),
 		QuotaOut:      c.number("quota_out", in.QuotaOut, 0, 10000),
 		QuotaIn:       c.number("quota_in", in.QuotaIn, 0, 10000),
+		RatioOut:      c.ratio("ratio_out", in.RatioOut),
+		RatioIn:       c.ratio("ratio_in", in.RatioIn),
 		DocumentURL:   c.url("document_url", in.DocumentURL),
 	}
 	if in.InstitutionID == 0 {

@@ -172,6 +172,7 @@ func (s *Service) Mine(ctx context.Context, u *user.User) ([]Summary, error) {
 // QueueFilter narrows the review queue.
 type QueueFilter struct {
 	Stage Stage // "" for every stage but drafts
+	Home  int64 // the applicants' home institution (a partner); 0 for any
 }
 
 // Queue lists the requests u reviews: for a coordinator those asking for
@@ -187,6 +188,9 @@ func (s *Service) Queue(ctx context.Context, u *user.User, f QueueFilter) ([]Sum
 	}
 	if f.Stage != "" {
 		q = q.Where("r.status = ?", f.Stage)
+	}
+	if f.Home != 0 { // the list behind a partner's incoming figure (reports)
+		q = q.Where("r.applicant_id IN (SELECT ip.user_id FROM incoming_profiles AS ip WHERE ip.home_institution_id = ?)", f.Home)
 	}
 	return s.summaries(q.Order("r.stage_since, r.id").Limit(500))
 }

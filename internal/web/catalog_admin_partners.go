@@ -174,7 +174,7 @@ func (s *Server) manageAgreements(c echo.Context) error {
 }
 
 func (s *Server) manageAgreementNew(c echo.Context) error {
-	in := catalog.AgreementInput{InstitutionID: formID(c, "institution"), QuotaOut: "0", QuotaIn: "0"}
+	in := catalog.AgreementInput{InstitutionID: formID(c, "institution"), QuotaOut: "0", QuotaIn: "0", RatioOut: "1", RatioIn: "1"}
 	return s.agreementPage(c, http.StatusOK, nil, in, nil)
 }
 
@@ -224,6 +224,7 @@ func bindAgreement(c echo.Context) catalog.AgreementInput {
 		InstitutionID: formID(c, "institution_id"), Kind: c.FormValue("kind"), Title: c.FormValue("title"),
 		Fields: c.FormValue("fields"), ValidFrom: c.FormValue("valid_from"), ValidUntil: c.FormValue("valid_until"),
 		QuotaOut: c.FormValue("quota_out"), QuotaIn: c.FormValue("quota_in"), DocumentURL: c.FormValue("document_url"),
+		RatioOut: c.FormValue("ratio_out"), RatioIn: c.FormValue("ratio_in"),
 	}
 }
 
@@ -232,6 +233,7 @@ func agreementInput(a catalog.Agreement) catalog.AgreementInput {
 		InstitutionID: a.InstitutionID, Kind: a.Kind, Title: a.Title, Fields: a.Fields,
 		ValidFrom: dateString(a.ValidFrom), ValidUntil: dateString(a.ValidUntil),
 		QuotaOut: strconv.Itoa(a.QuotaOut), QuotaIn: strconv.Itoa(a.QuotaIn), DocumentURL: a.DocumentURL,
+		RatioOut: strconv.Itoa(a.RatioOut), RatioIn: strconv.Itoa(a.RatioIn),
 	}
 }
 
@@ -266,6 +268,8 @@ func (s *Server) agreementPage(c echo.Context, status int, cur *catalog.Agreemen
 			b.field("date", "valid_until", "manage.field.valid_until", in.ValidUntil, true),
 			b.hint(b.field("number", "quota_out", "manage.field.quota_out", in.QuotaOut, true), "manage.hint.quota"),
 			b.hint(b.field("number", "quota_in", "manage.field.quota_in", in.QuotaIn, true), "manage.hint.quota"),
+			b.hint(b.field("number", "ratio_out", "reciprocity.field.ratio_out", in.RatioOut, false), "reciprocity.hint.ratio"),
+			b.hint(b.field("number", "ratio_in", "reciprocity.field.ratio_in", in.RatioIn, false), "reciprocity.hint.ratio"),
 			b.field("url", "document_url", "manage.field.document_url", in.DocumentURL, false),
 		}},
 	}}

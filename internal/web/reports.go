@@ -23,7 +23,7 @@ import (
 // only lays them out.
 
 // reportKinds are the reports, in the order of their tabs.
-var reportKinds = []string{"pipeline", "seats", "agreements", "outcomes"}
+var reportKinds = append([]string{"pipeline", "seats", "agreements", "outcomes"}, exchangeReportKinds...)
 
 // reportCell is one figure or label; Link leads to the list behind it.
 type reportCell struct {
@@ -74,6 +74,7 @@ type reportsView struct {
 	ExportCSV, ExportXLSX string
 	Chase                 []reportChaseRow
 	AsOf                  string
+	NoSpecialty           bool // the report has no specialty to filter on
 }
 
 type reportChaseRow struct {
@@ -202,6 +203,10 @@ func (s *Server) reportShow(c echo.Context) error {
 				{Text: p.Day(r.ValidFrom)}, {Text: p.Day(r.ValidUntil)}, {Text: p.T("reports.yes_no." + strconv.FormatBool(r.InEffect))},
 				num(r.YearsLeft, ""), num(r.MonthsLeft, ""), {Text: last, Num: true}, num(r.QuotaOut, ""), num(r.UsedOut, ""), num(r.QuotaPercent(), "")})
 		}
+	case "reciprocity", "funding", "completion":
+		if err := s.reportExchange(c, &v, kind, f, &g); err != nil { // reports_exchange.go
+			return err
+		}
 	case "outcomes":
 		rows, err := s.Reports.Outcomes(ctx, u, f)
 		if err != nil {
@@ -264,6 +269,9 @@ func reportChartOf(title string, g reportGrid) *reportChart {
 	vals := make([]int, len(g.Rows))
 	for i, r := range g.Rows {
 		vals[i], _ = strconv.Atoi(r[g.Chart].Text)
+		if vals[i] < 0 { // a balance below zero: the bar's length, its label keeps the sign
+			vals[i] = -vals[i]
+		}
 		if vals[i] > max {
 			max = vals[i]
 		}

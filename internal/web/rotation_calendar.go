@@ -325,6 +325,7 @@ type calendarQueueView struct {
 	Stages        []rotationOption
 	Rows          []rotationRow
 	ShowApplicant bool
+	Home          string // the partner the list is narrowed to, kept by the stage form
 }
 
 // calendarQueue lists the requests the visitor reviews, filtered by stage.
@@ -338,7 +339,15 @@ func (s *Server) calendarQueue(c echo.Context) error {
 	for _, x := range rotation.Stages[1:] {
 		v.Stages = append(v.Stages, rotationOption{Value: string(x), Label: v.T("rotation.stage." + string(x)), Selected: x == st})
 	}
-	list, err := s.Rotations.Queue(c.Request().Context(), visitorOf(c).User, rotation.QueueFilter{Stage: st})
+	f := rotation.QueueFilter{Stage: st}
+	if v.Home = c.QueryParam("home"); v.Home != "" {
+		id, err := strconv.ParseInt(v.Home, 10, 64)
+		if err != nil || id <= 0 {
+			return apperr.New(apperr.Invalid, "form.not_a_choice")
+		}
+		f.Home = id
+	}
+	list, err := s.Rotations.Queue(c.Request().Context(), visitorOf(c).User, f)
 	if err != nil {
 		return err
 	}
