@@ -175,12 +175,13 @@ func (s *Service) renominate(ctx context.Context, id int64, rep *AutoReport) err
 	runs := map[int64]*Run{}
 	for _, row := range rows {
 		var next match.Outcome
+		var who match.Applicant
 		_, err := s.apps.NominateForRound(ctx, row.ApplicationID, row.Version, func(tx *gorm.DB, a *application.Application, cs []application.Choice) (int, error) {
 			if _, on, err := lockAuto(tx, id); err != nil || !on {
 				return 0, orNotNow(err)
 			}
 			var err error
-			if next, err = s.next(tx, id, row, a, runs); err != nil {
+			if next, who, err = s.next(tx, id, row, a, runs); err != nil {
 				return 0, err
 			}
 			if next.RankGiven == 0 {
@@ -193,7 +194,7 @@ func (s *Service) renominate(ctx context.Context, id int64, rep *AutoReport) err
 		case err == nil:
 			rep.Renominated++
 		case err == errExhausted:
-			done, err := s.exhaust(ctx, id, row, next)
+			done, err := s.exhaust(ctx, id, row, who)
 			if err != nil {
 				return err
 			}
@@ -245,22 +246,23 @@ func runOf(tx *gorm.DB, id int64, runs map[int64]*Run) (*Run, error) {
 // next is the engine's next choice for a rejected student, among the
 // seats free now (match.Next), their choices overlapping a placement they
 // hold made ineligible first.
-func (s *Service) next(tx *gorm.DB, id int64, row rejected, a *application.Application, runs map[int64]*Run) (match.Outcome, error) {
+func (s *Service) next(tx *gorm.DB, id int64, row rejected, a *application.Application, runs map[int64]*Run) (match.Outcome, match.Applicant, error) {
+	none := match.Applicant{ID: row.ApplicationID}
 	run, err := runOf(tx, row.DryRunID, runs)
 	if err != nil {
-		return match.Outcome{}, err
+		return match.Outcome{}, none, err
 	}
 	var f Full
 	if err := s.full(tx, nil, id, &f); err != nil {
-		return match.Outcome{}, err
+		return match.Outcome{}, none, err
 	}
 	seats, err := freeSeats(tx, f.Periods)
 	if err != nil {
-		return match.Outcome{}, err
+		return match.Outcome{}, none, err
 	}
 	held, err := placementsHeld(tx, []int64{row.ApplicantID}, []int64{row.ApplicationID})
 	if err != nil {
-		return match.Outcome{}, err
+		return match.Outcome{}, none, err
 	}
 	for _, ap := range run.Applicants {
 		if ap.ID != row.ApplicationID {
@@ -272,39 +274,48 @@ func (s *Service) next(tx *gorm.DB, id int64, row rejected, a *application.Appli
 				ap.Choices[i].Eligible, ap.Choices[i].Ineligible = false, IneligibleOverlap
 			}
 		}
-		return match.Next(ap, a.CurrentChoice, seats), nil
+		return match.Next(ap, a.CurrentChoice, seats), ap, nil
 	}
-	return match.Outcome{ApplicantID: row.ApplicationID}, nil
+	return match.Outcome{ApplicantID: row.ApplicationID}, none, nil
 }
 
 // exhaust records that a rejected student has no next choice: they wait
-// in the queue of their highest later choice that was full (behind those
-// of the round with a better score), or are unplaced, with the reason.
-func (s *Service) exhaust(ctx context.Context, id int64, row rejected, next match.Outcome) (bool, error) {
+// in the queue of their highest choice that they are eligible for and no
+// host rejected (behind those of the round with a better score), where a
+// freed seat is offered to them in turn; with none they are unplaced.
+// Either way with the reason.
+func (s *Service) exhaust(ctx context.Context, id int64, row rejected, who match.Applicant) (bool, error) {
 	done := false
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		if _, on, err := lockAuto(tx, id); err != nil || !on {
 			return err
 		}
-		var status application.Stage
-		if err := tx.Model(&application.Application{}).Where("id = ?", row.ApplicationID).Pluck("status", &status).Error; err != nil {
+		var a application.Application
+		if err := tx.Select("id", "status").Take(&a, row.ApplicationID).Error; err != nil {
 			return err
 		}
-		if status != application.HostRejected {
+		if a.Status != application.HostRejected {
 			return nil
 		}
 		set := map[string]any{"outcome": OutcomeUnplaced, "rank_given": 0, "period_id": nil, "waitlist_pos": 0,
 			"reason": ReasonHostRejected}
-		for _, sk := range next.Skipped {
-			if sk.Reason != match.ReasonFull && sk.Reason != match.ReasonQuota {
+		var refused []int64
+		if err := tx.Model(&application.Choice{}).Where("application_id = ? AND host_decision = ?", row.ApplicationID,
+			application.HostDecisionRejected).Pluck("period_id", &refused).Error; err != nil {
+			return err
+		}
+		choices := slices.Clone(who.Choices)
+		slices.SortFunc(choices, func(a, b match.Choice) int { return a.Rank - b.Rank })
+		for _, c := range choices {
+			if !c.Eligible || slices.Contains(refused, c.PeriodID) {
 				continue
 			}
 			var ahead int64
 			if err := tx.Model(&Outcome{}).Where("round_id = ? AND outcome = ? AND period_id = ? AND score_centi >= ? AND application_id <> ?",
-				id, OutcomeWaitlisted, sk.PeriodID, row.ScoreCenti, row.ApplicationID).Count(&ahead).Error; err != nil {
+				id, OutcomeWaitlisted, c.PeriodID, row.ScoreCenti, row.ApplicationID).Count(&ahead).Error; err != nil {
 				return err
 			}
-			set["outcome"], set["period_id"], set["waitlist_pos"] = OutcomeWaitlisted, sk.PeriodID, int(ahead)+1
+			set["outcome"], set["period_id"], set["waitlist_pos"] = OutcomeWaitlisted, c.PeriodID, int(ahead)+1
 			break
 		}
 		res := tx.Model(&Outcome{}).Where("round_id = ? AND application_id = ? AND outcome = ?", id, row.ApplicationID, OutcomePlaced).Updates(set)
@@ -564,14 +575,14 @@ func ownOffer(tx *gorm.DB, u *user.User, appID, offerID int64) (*Offer, int64, e
 	if err := tx.Where("id = ? AND application_id = ?", offerID, appID).Take(&o).Error; err != nil {
 		return nil, 0, err
 	}
-	var owner int64
-	if err := tx.Model(&application.Application{}).Where("id = ?", appID).Pluck("applicant_id", &owner).Error; err != nil {
+	var a application.Application
+	if err := tx.Select("id", "applicant_id").Take(&a, appID).Error; err != nil {
 		return nil, 0, err
 	}
-	if u == nil || owner != u.ID {
+	if u == nil || a.ApplicantID != u.ID {
 		return nil, 0, errNotFound
 	}
-	return &o, owner, nil
+	return &o, a.ApplicantID, nil
 }
 
 // AcceptOffer: the student takes the seat offered on application appID,
@@ -579,11 +590,11 @@ func ownOffer(tx *gorm.DB, u *user.User, appID, offerID int64) (*Offer, int64, e
 // the workflow (its event, the student's and the host's mails) in the
 // transaction that closes the offer, under the round's lock.
 func (s *Service) AcceptOffer(ctx context.Context, u *user.User, appID int64, in OfferInput) error {
-	var version int
-	if err := s.db.WithContext(ctx).Model(&application.Application{}).Where("id = ?", appID).Pluck("version", &version).Error; err != nil {
+	var cur application.Application
+	if err := s.db.WithContext(ctx).Select("id", "version").Take(&cur, appID).Error; err != nil {
 		return wrap(err, "accept offer")
 	}
-	_, err := s.apps.NominateForRound(ctx, appID, version, func(tx *gorm.DB, a *application.Application, _ []application.Choice) (int, error) {
+	_, err := s.apps.NominateForRound(ctx, appID, cur.Version, func(tx *gorm.DB, a *application.Application, _ []application.Choice) (int, error) {
 		o, _, err := ownOffer(tx, u, appID, in.OfferID)
 		if err != nil {
 			return 0, err
