@@ -594,7 +594,16 @@ func (s *Service) AcceptOffer(ctx context.Context, u *user.User, appID int64, in
 	if err := s.db.WithContext(ctx).Select("id", "version").Take(&cur, appID).Error; err != nil {
 		return wrap(err, "accept offer")
 	}
-	_, err := s.apps.NominateForRound(ctx, appID, cur.Version, func(tx *gorm.DB, a *application.Application, _ []application.Choice) (int, error) {
+	// Said first, before the workflow's "not now" of an application
+	// nominated already: this offer is answered or over.
+	o, _, err := ownOffer(s.db.WithContext(ctx), u, appID, in.OfferID)
+	if err != nil {
+		return wrap(err, "accept offer")
+	}
+	if err := openNow(nil, o, s.clock(), s); err != nil {
+		return err
+	}
+	_, err = s.apps.NominateForRound(ctx, appID, cur.Version, func(tx *gorm.DB, a *application.Application, _ []application.Choice) (int, error) {
 		o, _, err := ownOffer(tx, u, appID, in.OfferID)
 		if err != nil {
 			return 0, err
