@@ -692,6 +692,17 @@ func (s *Service) OpenOffer(ctx context.Context, u *user.User, appID int64) (*Of
 
 // ---- the office's switch
 
+// OpenOffers counts round id's offers waiting for an answer, for the
+// office.
+func (s *Service) OpenOffers(ctx context.Context, u *user.User, id int64) (int, error) {
+	if !isOffice(u) {
+		return 0, errNotFound
+	}
+	var n int64
+	err := s.db.WithContext(ctx).Model(&Offer{}).Where("round_id = ? AND state = ?", id, OfferOpen).Count(&n).Error
+	return int(n), wrap(err, "open offers")
+}
+
 // AutoInput is the office's form for a published round's automatic
 // handling: the switch and the days of an offer, as typed.
 type AutoInput struct {

@@ -386,10 +386,16 @@ func (s *Server) roundPageWith(c echo.Context, status int, id int64, refused err
 			v.Tally = v.T("rounds.tally", t.Nominated, t.Placed, t.Waitlisted, t.Unplaced)
 		}
 	}
+	offers := 0
+	if f.Office && f.State == selection.Published {
+		if offers, err = s.Selection.OpenOffers(c.Request().Context(), u, id); err != nil {
+			return err
+		}
+	}
 	if auto != nil {
-		v.Auto, refused = roundAuto(v.Page, f, auto, refused), nil
+		v.Auto, refused = roundAuto(v.Page, f, offers, auto, refused), nil
 	} else {
-		v.Auto = roundAuto(v.Page, f, nil, nil)
+		v.Auto = roundAuto(v.Page, f, offers, nil, nil)
 	}
 	var ae *apperr.Error
 	if errors.As(refused, &ae) {

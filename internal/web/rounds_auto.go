@@ -22,7 +22,8 @@ import (
 // the switch and the days of an offer, kept as typed on a refusal.
 type roundAutoView struct {
 	RuleReject, RuleOffer, State string
-	Form                         bool // the office may change it now
+	Offers                       string // the office's count of open offers
+	Form                         bool   // the office may change it now
 	On                           bool
 	OfferDays                    string
 	Error                        string // the refusal of the form, translated
@@ -30,7 +31,7 @@ type roundAutoView struct {
 
 // roundAuto builds the section of round f; in is what the office typed
 // when refused is its refusal.
-func roundAuto(p Page, f *selection.Full, in *selection.AutoInput, refused error) *roundAutoView {
+func roundAuto(p Page, f *selection.Full, offers int, in *selection.AutoInput, refused error) *roundAutoView {
 	days := f.OfferDays
 	if days <= 0 {
 		days = selection.DefaultOfferDays
@@ -40,6 +41,9 @@ func roundAuto(p Page, f *selection.Full, in *selection.AutoInput, refused error
 		Form: f.Office && f.State == selection.Published}
 	if f.AutoPromote {
 		v.State = p.T("rounds.auto.on")
+	}
+	if v.Form {
+		v.Offers = p.T("rounds.auto.offers", offers)
 	}
 	if in != nil {
 		v.On, v.OfferDays = in.On, in.OfferDays

@@ -42,6 +42,7 @@ func TestAPublishedRoundsRuleIsOnItsPageAndAStudentAcceptsAnOfferedSeat(t *testi
 	}
 	wantText(t, pub, i18n.English, "rounds.auto.rule_reject")
 	wantText(t, pub, i18n.English, "rounds.auto.on")
+	wantText(t, pub, i18n.English, "rounds.auto.offers", 0)
 
 	version := roundVersion.FindStringSubmatch(pub.Body)[1]
 	bad := office.post(base+"/auto", url.Values{"_csrf": {token}, "version": {version}, "auto": {"1"}, "offer_days": {"0"}})
