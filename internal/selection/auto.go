@@ -256,7 +256,7 @@ func (s *Service) next(tx *gorm.DB, id int64, row rejected, a *application.Appli
 	if err := s.full(tx, nil, id, &f); err != nil {
 		return match.Outcome{}, none, err
 	}
-	seats, err := freeSeats(tx, f.Periods)
+	seats, err := freeSeats(tx, f.Periods, s.zone.Day(s.clock()))
 	if err != nil {
 		return match.Outcome{}, none, err
 	}
@@ -332,8 +332,9 @@ func (s *Service) exhaust(ctx context.Context, id int64, row rejected, who match
 // round), and its agreement's yearly quota less nominations and open
 // offers. The seats are counted in one statement, one snapshot: a move
 // that turns a nomination into an accepted placement, or an offer into a
-// nomination, is seen whole or not at all.
-func freeSeats(tx *gorm.DB, periods []PeriodOption) ([]match.Seat, error) {
+// nomination, is seen whole or not at all. A period that has started by
+// today has no seat to give any more.
+func freeSeats(tx *gorm.DB, periods []PeriodOption, today time.Time) ([]match.Seat, error) {
 	if len(periods) == 0 {
 		return nil, nil
 	}
@@ -361,6 +362,9 @@ func freeSeats(tx *gorm.DB, periods []PeriodOption) ([]match.Seat, error) {
 	var out []match.Seat
 	for _, p := range periods {
 		seat := match.Seat{PeriodID: p.PeriodID, CapacityLeft: left[p.PeriodID]}
+		if !p.StartsOn.After(today) {
+			seat.CapacityLeft = 0
+		}
 		if p.AgreementID != nil {
 			q, ok := quota[*p.AgreementID]
 			if !ok {
@@ -442,7 +446,7 @@ func (s *Service) offerSeats(ctx context.Context, id int64, rep *AutoReport) err
 		if err := s.full(tx, nil, id, &f); err != nil {
 			return err
 		}
-		seats, err := freeSeats(tx, f.Periods)
+		seats, err := freeSeats(tx, f.Periods, s.zone.Day(now))
 		if err != nil {
 			return err
 		}
