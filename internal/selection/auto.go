@@ -180,6 +180,12 @@ func (s *Service) renominate(ctx context.Context, id int64, rep *AutoReport) err
 			if _, on, err := lockAuto(tx, id); err != nil || !on {
 				return 0, orNotNow(err)
 			}
+			// Another run may have handled it since the list was read.
+			var still int64
+			if err := tx.Model(&Outcome{}).Where("round_id = ? AND application_id = ? AND outcome = ?", id, row.ApplicationID, OutcomePlaced).
+				Count(&still).Error; err != nil || still == 0 {
+				return 0, orNotNow(err)
+			}
 			var err error
 			if next, who, err = s.next(tx, id, row, a, runs); err != nil {
 				return 0, err

@@ -280,9 +280,11 @@ func TestConcurrentRunsAndFreedSeatsNeverOfferOneSeatTwiceNorPlaceAStudentTwice(
 	for i := range 7 {
 		apps = append(apps, w.approved(fmt.Sprintf("student %d", i), w.p1)) // p1: two seats
 	}
-	w.publish(apps...)
+	xia := w.approved("Xia", w.p2, w.p3) // rejected at p2 while the runs go: p3 once
+	w.publish(append(apps, xia)...)
 	w.wantStage(apps[0], application.Nominated, 1)
 	w.wantStage(apps[1], application.Nominated, 1)
+	w.hostRejects(xia.ID)
 
 	var wg sync.WaitGroup
 	errs := make(chan error, 16)
@@ -315,6 +317,12 @@ func TestConcurrentRunsAndFreedSeatsNeverOfferOneSeatTwiceNorPlaceAStudentTwice(
 		}
 	}
 	w.automate()
+	w.wantStage(xia, application.Nominated, 2)
+	var xiaNominations int64
+	w.must(d.Model(&application.Event{}).Where("application_id = ? AND action = ?", xia.ID, application.Nominate).Count(&xiaNominations).Error, "events")
+	if xiaNominations != 2 {
+		t.Fatalf("Xia was nominated %d times, want 2 (the round's, then p3 once)", xiaNominations)
+	}
 	wantOffers := func(want ...*application.Application) {
 		t.Helper()
 		offers := w.offers()
