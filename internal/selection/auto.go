@@ -580,19 +580,19 @@ type OfferInput struct{ OfferID int64 }
 
 // ownOffer reads offer in.OfferID of application appID for its student u;
 // anyone else is told it does not exist.
-func ownOffer(tx *gorm.DB, u *user.User, appID, offerID int64) (*Offer, int64, error) {
+func ownOffer(tx *gorm.DB, u *user.User, appID, offerID int64) (*Offer, error) {
 	var o Offer
 	if err := tx.Where("id = ? AND application_id = ?", offerID, appID).Take(&o).Error; err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	var a application.Application
 	if err := tx.Select("id", "applicant_id").Take(&a, appID).Error; err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	if u == nil || a.ApplicantID != u.ID {
-		return nil, 0, errNotFound
+		return nil, errNotFound
 	}
-	return &o, a.ApplicantID, nil
+	return &o, nil
 }
 
 // AcceptOffer: the student takes the seat offered on application appID,
@@ -606,15 +606,15 @@ func (s *Service) AcceptOffer(ctx context.Context, u *user.User, appID int64, in
 	}
 	// Said first, before the workflow's "not now" of an application
 	// nominated already: this offer is answered or over.
-	o, _, err := ownOffer(s.db.WithContext(ctx), u, appID, in.OfferID)
+	o, err := ownOffer(s.db.WithContext(ctx), u, appID, in.OfferID)
 	if err != nil {
 		return wrap(err, "accept offer")
 	}
-	if err := openNow(nil, o, s.clock(), s); err != nil {
+	if err := s.openNow(o, s.clock()); err != nil {
 		return err
 	}
 	_, err = s.apps.NominateForRound(ctx, appID, cur.Version, func(tx *gorm.DB, a *application.Application, _ []application.Choice) (int, error) {
-		o, _, err := ownOffer(tx, u, appID, in.OfferID)
+		o, err := ownOffer(tx, u, appID, in.OfferID)
 		if err != nil {
 			return 0, err
 		}
@@ -622,7 +622,12 @@ func (s *Service) AcceptOffer(ctx context.Context, u *user.User, appID int64, in
 			return 0, err
 		}
 		now := s.clock()
-		if err := openNow(tx, o, now, s); err != nil {
+		if err := s.openNow(o, now); err != nil {
+			return 0, err
+		}
+		// A placement taken since the offer was made may overlap it; the
+		// move holds the student's lock (Exclusive), so none comes now.
+		if err := overlapRefusal(tx, a, o.PeriodID); err != nil {
 			return 0, err
 		}
 		res := tx.Model(&Offer{}).Where("id = ? AND state = ?", o.ID, OfferOpen).
@@ -643,8 +648,27 @@ func (s *Service) AcceptOffer(ctx context.Context, u *user.User, appID int64, in
 	return wrap(err, "accept offer")
 }
 
+// overlapRefusal refuses a period that overlaps a placement the
+// applicant of a holds or is nominated for elsewhere.
+func overlapRefusal(tx *gorm.DB, a *application.Application, periodID int64) error {
+	held, err := placementsHeld(tx, []int64{a.ApplicantID}, []int64{a.ID})
+	if err != nil || len(held[a.ApplicantID]) == 0 {
+		return err
+	}
+	ps, err := periodRows(tx, []int64{periodID}, time.Time{})
+	if err != nil || len(ps) == 0 {
+		return err
+	}
+	for _, h := range held[a.ApplicantID] {
+		if overlaps([]span{h}, Period{PeriodOption: ps[0]}) {
+			return apperr.New(apperr.Invalid, "selection.offer.err.overlap", h.from.Format(time.DateOnly), h.until.Format(time.DateOnly))
+		}
+	}
+	return nil
+}
+
 // openNow refuses an offer that is no longer open or has expired.
-func openNow(_ *gorm.DB, o *Offer, now time.Time, s *Service) error {
+func (s *Service) openNow(o *Offer, now time.Time) error {
 	switch {
 	case o.State != OfferOpen:
 		return apperr.New(apperr.Conflict, "selection.offer.err.gone")
@@ -659,7 +683,7 @@ func openNow(_ *gorm.DB, o *Offer, now time.Time, s *Service) error {
 // offered to them again. Their application keeps its place otherwise.
 func (s *Service) DeclineOffer(ctx context.Context, u *user.User, appID int64, in OfferInput) error {
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		o, _, err := ownOffer(tx, u, appID, in.OfferID)
+		o, err := ownOffer(tx, u, appID, in.OfferID)
 		if err != nil {
 			return err
 		}
