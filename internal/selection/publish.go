@@ -236,6 +236,8 @@ type StudentView struct {
 	Periods     map[int64]Period
 	Open        []Period // a waitlisted or unplaced student: the round's periods with seats left
 	Reason      string   // why the outcome changed after publication (auto.go)
+	Auto        bool     // the round's rule after publication applies (auto.go)
+	OfferDays   int
 }
 
 // ForApplication is the published outcome of application appID for its
@@ -281,7 +283,7 @@ func (s *Service) ForApplication(ctx context.Context, u *user.User, appID int64)
 			}
 		}
 		v = &StudentView{RoundName: r.Name, Outcome: o.Outcome, RankGiven: o.RankGiven, ScoreCenti: o.ScoreCenti,
-			WaitlistPos: o.WaitlistPos, Periods: run.Periods, Reason: o.Reason}
+			WaitlistPos: o.WaitlistPos, Periods: run.Periods, Reason: o.Reason, Auto: r.AutoPromote && r.State == Published, OfferDays: r.OfferDays}
 		_ = json.Unmarshal([]byte(o.Explanation), &v.Skips)
 		if o.PeriodID != nil {
 			p := run.Periods[*o.PeriodID]

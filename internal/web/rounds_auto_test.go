@@ -96,6 +96,7 @@ func TestAPublishedRoundsRuleIsOnItsPageAndAStudentAcceptsAnOfferedSeat(t *testi
 	student.signIn("student")
 	mine := student.get(link(app.ID))
 	wantText(t, mine, i18n.English, "rounds.offer.title")
+	wantText(t, mine, i18n.English, "rounds.auto.rule_offer", 4) // the rule, as the round publishes it
 	if !strings.Contains(mine.Body, `action="`+link(app.ID, "round-offer/accept")+`"`) {
 		t.Fatalf("the application page offers no answer:\n%s", mine.Body)
 	}

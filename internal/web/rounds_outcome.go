@@ -16,6 +16,8 @@ type roundOutcomeView struct {
 	Why                   []string
 	Open                  []string // a student not placed: the round's periods with seats left
 	Reason                string   // why it changed after publication (rounds_auto.go)
+	RuleHead              string   // the round's published rule after publication, when it applies
+	Rule                  []string
 	Offer                 *roundOfferView
 }
 
@@ -46,6 +48,10 @@ func (s *Server) roundOutcome(c echo.Context, p Page, appID int64) (*roundOutcom
 	}
 	if o.Reason != "" {
 		v.Reason = p.T("rounds.outcome.reason." + o.Reason)
+	}
+	if o.Auto {
+		v.RuleHead = p.T("rounds.auto.student_head")
+		v.Rule = []string{p.T("rounds.auto.rule_reject"), p.T("rounds.auto.rule_offer", o.OfferDays)}
 	}
 	if v.Offer, err = s.roundOffer(c.Request().Context(), p, visitorOf(c).User, appID); v.Offer != nil {
 		v.Offer.CSRF = p.CSRF
