@@ -288,6 +288,9 @@ func TestStageCountsFollowEveryWrite(t *testing.T) {
 			if tr.By == application.Host {
 				continue // the office's own moves, made through a dossier link (internal/host)
 			}
+			if tr.By == application.System && tr.Action == application.Nominate {
+				continue // the office's nomination, made by a published round (internal/selection/auto.go)
+			}
 			applicant := w.applicant()
 			a := w.at(applicant, tr.From)
 			var u *user.User

@@ -122,14 +122,27 @@ func closedNow(_ *Application, _ []Choice, now time.Time) map[string]any {
 // the quota is used up; nominations to one agreement take turns on its row,
 // so that concurrent ones never exceed it.
 func (s *Service) Nominate(ctx context.Context, u *user.User, id int64, in ReviewInput) (*Application, error) {
+	return s.review(ctx, u, id, Nominate, in, false, nominateTo(func(a *Application, cs []Choice) (int, error) {
+		if a.Status != HostRejected {
+			return a.CurrentChoice, nil
+		}
+		if next := nextChoice(a, cs); next != 0 {
+			return next, nil
+		}
+		return 0, apperr.New(apperr.Invalid, "application.err.no_next_choice")
+	}))
+}
+
+// nominateTo is the nomination's move to the choice pick names, whoever
+// nominates: the office (Nominate) or a published selection round
+// (round.go).
+func nominateTo(pick func(a *Application, cs []Choice) (int, error)) change {
 	target := 0
-	return s.review(ctx, u, id, Nominate, in, false, change{
+	return change{
 		Check: func(tx *gorm.DB, a *Application, cs []Choice) error {
-			target = a.CurrentChoice
-			if a.Status == HostRejected {
-				if target = nextChoice(a, cs); target == 0 {
-					return apperr.New(apperr.Invalid, "application.err.no_next_choice")
-				}
+			var err error
+			if target, err = pick(a, cs); err != nil {
+				return err
 			}
 			c := rankOf(cs, target)
 			if c == nil {
@@ -166,7 +179,7 @@ func (s *Service) Nominate(ctx context.Context, u *user.User, id int64, in Revie
 			}
 			return tx.Model(&Choice{}).Where("application_id = ? AND rank = ?", c.ApplicationID, c.Rank).Updates(set).Error
 		},
-	})
+	}
 }
 
 // holdQuota checks, under the agreement's row lock, that one more

@@ -200,6 +200,9 @@ func (s *Service) changed(tx *gorm.DB, a *Application) error {
 		return apperr.New(apperr.Conflict, "application.changed.saved", s.zone.Time(a.UpdatedAt))
 	case Action(action) == Expire:
 		return apperr.New(apperr.Conflict, "application.changed.expire", s.zone.Time(at))
+	case Action(action) == Nominate && actor == "":
+		// A published selection round's own nomination (System).
+		return apperr.New(apperr.Conflict, "application.changed.nominate_round", s.zone.Time(at))
 	}
 	return apperr.New(apperr.Conflict, "application.changed."+action, actor, s.zone.Time(at))
 }

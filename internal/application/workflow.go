@@ -70,6 +70,13 @@ var Transitions = []Transition{
 	{Nominated, HostAccept, HostAccepted, Host},
 	{Nominated, HostWaitlist, Waitlisted, Host},
 	{Nominated, HostReject, HostRejected, Host},
+
+	// A published selection round nominates by its own published rule
+	// (internal/selection/auto.go): a student rejected by a host gets
+	// their next choice with a seat, and one who accepts the offer of a
+	// freed seat is nominated to it; the same move as the office's.
+	{OfficeReview, Nominate, Nominated, System},
+	{HostRejected, Nominate, Nominated, System},
 }
 
 // table is the workflow Allowed, ActionsAt, Turn and Final read; its

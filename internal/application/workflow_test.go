@@ -56,6 +56,8 @@ func TestAllowedOverEveryStageActionAndParty(t *testing.T) {
 					if err != nil || to != want.to {
 						t.Errorf("Allowed(%s, %s, %s) = %q, %v; want %s", st, act, p, to, err, want.to)
 					}
+				case ok && p == System && act == Nominate && want.by == Office:
+					// A selection round's nomination: the system rows below.
 				case ok:
 					wantRefusal(t, err, apperr.Forbidden, "application.err.not_yours", st, act, p)
 				default:
@@ -82,8 +84,23 @@ func TestAllowedOverEveryStageActionAndParty(t *testing.T) {
 	if hostRows == 0 {
 		t.Error("the host answers no nomination")
 	}
-	if allowed+hostRows != len(Transitions) {
-		t.Errorf("%d moves allowed and %d of the host, the table has %d rows", allowed, hostRows, len(Transitions))
+	// The system's nominations repeat the office's for a published
+	// selection round (internal/selection/auto.go).
+	systemRows := 0
+	for _, tr := range Transitions {
+		if tr.By != System || tr.Action != Nominate {
+			continue
+		}
+		systemRows++
+		if want, ok := expected[tr.From][tr.Action]; !ok || want.by != Office || want.to != tr.To {
+			t.Errorf("the system may %s from %s to %s, which the office may not", tr.Action, tr.From, tr.To)
+		}
+	}
+	if systemRows != 2 {
+		t.Errorf("the system nominates from %d stages, want 2 (office_review, host_rejected)", systemRows)
+	}
+	if allowed+hostRows+systemRows != len(Transitions) {
+		t.Errorf("%d moves allowed, %d of the host and %d of the system, the table has %d rows", allowed, hostRows, systemRows, len(Transitions))
 	}
 }
 

@@ -32,6 +32,7 @@ type Outcome struct {
 	WaitlistPos   int
 	Explanation   string // the engine's skips, JSON
 	NominatedAt   *time.Time
+	Reason        string // why it changed after publication (auto.go): ReasonHostRejected or ""
 }
 
 // TableName is the table of outcomes.
@@ -234,6 +235,9 @@ type StudentView struct {
 	Skips       []match.Skip
 	Periods     map[int64]Period
 	Open        []Period // a waitlisted or unplaced student: the round's periods with seats left
+	Reason      string   // why the outcome changed after publication (auto.go)
+	Auto        bool     // the round's rule after publication applies (auto.go)
+	OfferDays   int
 }
 
 // ForApplication is the published outcome of application appID for its
@@ -279,7 +283,7 @@ func (s *Service) ForApplication(ctx context.Context, u *user.User, appID int64)
 			}
 		}
 		v = &StudentView{RoundName: r.Name, Outcome: o.Outcome, RankGiven: o.RankGiven, ScoreCenti: o.ScoreCenti,
-			WaitlistPos: o.WaitlistPos, Periods: run.Periods}
+			WaitlistPos: o.WaitlistPos, Periods: run.Periods, Reason: o.Reason, Auto: r.AutoPromote && r.State == Published, OfferDays: r.OfferDays}
 		_ = json.Unmarshal([]byte(o.Explanation), &v.Skips)
 		if o.PeriodID != nil {
 			p := run.Periods[*o.PeriodID]

@@ -26,6 +26,7 @@ type Round struct {
 	Version        int
 	Seed           int64 // the lottery's, shown on the round and in the CSV files
 	AutoPromote    bool
+	OfferDays      int `gorm:"default:5"` // days a waitlisted student has to answer the offer of a freed seat (auto.go)
 	AppealDays     int
 	RuleMinYear    bool // a choice needs the student's year of study to be at least the elective's
 	RuleLanguage   bool // a choice in a language other than the home ones needs a language certificate

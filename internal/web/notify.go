@@ -208,6 +208,9 @@ var kindAudience = map[notify.Kind][]user.Role{
 	notify.EvaluationReportReceived: {user.Student},
 	notify.EvaluationRecognised:     {user.Student},
 	notify.MentorIntroduction:       user.Roles, // mentors are of any role; their students incoming
+
+	// selection rounds: a freed seat offered to a waitlisted student
+	notify.RoundSeatOffer: {user.Student},
 }
 
 // reaches reports whether mail of kind k can reach u.

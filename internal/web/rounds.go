@@ -289,6 +289,8 @@ type roundView struct {
 	CompareA, CompareB                       int
 	Refusal                                  string
 	Tally                                    string // a published round's outcome
+
+	Auto *roundAutoView // what happens after publication (rounds_auto.go)
 }
 
 type rubricRow struct {
@@ -320,6 +322,12 @@ func (s *Server) roundShow(c echo.Context) error {
 
 // roundPage is the round's page, with the refusal of refused if any.
 func (s *Server) roundPage(c echo.Context, status int, id int64, refused error) error {
+	return s.roundPageWith(c, status, id, refused, nil)
+}
+
+// roundPageWith is the round's page; auto, when not nil, is the automatic
+// handling's form as typed, refused being its refusal (rounds_auto.go).
+func (s *Server) roundPageWith(c echo.Context, status int, id int64, refused error, auto *selection.AutoInput) error {
 	u := visitorOf(c).User
 	f, err := s.Selection.Get(c.Request().Context(), u, id)
 	if err != nil {
@@ -377,6 +385,17 @@ func (s *Server) roundPage(c echo.Context, status int, id int64, refused error) 
 			}
 			v.Tally = v.T("rounds.tally", t.Nominated, t.Placed, t.Waitlisted, t.Unplaced)
 		}
+	}
+	offers := 0
+	if f.Office && f.State == selection.Published {
+		if offers, err = s.Selection.OpenOffers(c.Request().Context(), u, id); err != nil {
+			return err
+		}
+	}
+	if auto != nil {
+		v.Auto, refused = roundAuto(v.Page, f, offers, auto, refused), nil
+	} else {
+		v.Auto = roundAuto(v.Page, f, offers, nil, nil)
 	}
 	var ae *apperr.Error
 	if errors.As(refused, &ae) {

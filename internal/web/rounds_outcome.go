@@ -15,6 +15,10 @@ type roundOutcomeView struct {
 	Placed                bool
 	Why                   []string
 	Open                  []string // a student not placed: the round's periods with seats left
+	Reason                string   // why it changed after publication (rounds_auto.go)
+	RuleHead              string   // the round's published rule after publication, when it applies
+	Rule                  []string
+	Offer                 *roundOfferView
 }
 
 func (s *Server) roundOutcome(c echo.Context, p Page, appID int64) (*roundOutcomeView, error) {
@@ -42,7 +46,17 @@ func (s *Server) roundOutcome(c echo.Context, p Page, appID int64) (*roundOutcom
 	for _, per := range o.Open {
 		v.Open = append(v.Open, periodLabel(p, per.PeriodOption))
 	}
-	return v, nil
+	if o.Reason != "" {
+		v.Reason = p.T("rounds.outcome.reason." + o.Reason)
+	}
+	if o.Auto {
+		v.RuleHead = p.T("rounds.auto.student_head")
+		v.Rule = []string{p.T("rounds.auto.rule_reject"), p.T("rounds.auto.rule_offer", o.OfferDays)}
+	}
+	if v.Offer, err = s.roundOffer(c.Request().Context(), p, visitorOf(c).User, appID); v.Offer != nil {
+		v.Offer.CSRF = p.CSRF
+	}
+	return v, err
 }
 
 // roundCutoffs is the last published round's figures on an elective's

@@ -165,6 +165,8 @@ func (s *Server) pageRoutes(g *echo.Group) {
 	r.post("/applications/:id/decline_offer", signedIn, s.applicationDeclineOffer)
 	r.post("/applications/:id/withdraw", signedIn, s.applicationWithdraw)
 	r.post("/applications/:id/note", signedIn, s.applicationNote)
+	r.post("/applications/:id/round-offer/accept", signedIn, s.roundOfferAccept) // a round's freed seat (rounds_auto.go)
+	r.post("/applications/:id/round-offer/decline", signedIn, s.roundOfferDecline)
 
 	// The reviewers' queue and the office's bulk actions (review.go).
 	rv := &reviewer{Server: s}
@@ -304,6 +306,7 @@ func (s *Server) pageRoutes(g *echo.Group) {
 		r.post("/rounds/:id/dry_run", office, s.roundAct(selection.RunDry))
 		r.post("/rounds/:id/publish", office, s.roundAct(selection.Publish))
 		r.post("/rounds/:id/close", office, s.roundAct(selection.Close))
+		r.post("/rounds/:id/auto", office, s.roundAutoSave) // after publication (rounds_auto.go)
 		r.get("/rounds/:id/compare", office, s.roundCompare)
 		r.get("/rounds/:id/dry-runs/:seq", office, s.roundDryRun)
 		r.get("/rounds/:id/dry-runs/:seq/:file", office, s.roundFile)

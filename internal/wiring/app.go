@@ -75,6 +75,8 @@ type App struct {
 	Host *host.Service
 	// evaluations keeps reports and recognitions, and reminds (evaluation.go).
 	evaluations *evaluation.Service
+	// rounds applies published selection rounds' rule after publication (selection_auto.go).
+	rounds *selection.Service
 }
 
 // Options are what only tests and dev mode set.
@@ -223,6 +225,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 	// Interfaces hold a nil *Provider as non-nil: set them only when there is one.
 	// selection rounds, which publish through the outgoing workflow
 	deps.Selection = selection.NewService(a.DB, selection.Options{Applications: a.Applications, Zone: a.Zone})
+	a.rounds = deps.Selection
 	if a.Dev != nil && o.DemoApplications {
 		if err := a.seedDemoRounds(ctx, deps.Selection, devUsers); err != nil { // rounds.go
 			return err
@@ -295,6 +298,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer a.startHostJobs(ctx)()  // host reminders (host.go)
 	// report reminders (evaluation.go)
 	defer a.startEvaluationJobs(ctx)()
+	defer a.startRoundJobs(ctx)() // selection rounds after publication (selection_auto.go)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
