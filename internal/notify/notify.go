@@ -55,6 +55,7 @@ const (
 	EvaluationReportReceived Kind = "evaluation_report_received"
 	EvaluationRecognised     Kind = "evaluation_recognised"
 	MentorIntroduction       Kind = "mentor_introduction" // a mentor and an incoming student are introduced (internal/mentor)
+	AgreementExpiring        Kind = "agreement_expiring"  // to the office, 180, 90 and 30 days before (internal/report)
 )
 
 // spec is what the portal knows of a kind.
@@ -106,6 +107,7 @@ var kinds = map[Kind]spec{
 	EvaluationReportReceived: {InPortal: true, Args: []string{"ref", "host"}},
 	EvaluationRecognised:     {Mandatory: true, InPortal: true, Args: []string{"ref", "course"}},
 	MentorIntroduction:       {Mandatory: true, InPortal: true, Args: []string{"other", "department"}},
+	AgreementExpiring:        {Mandatory: true, InPortal: true, Args: []string{"institution", "days"}},
 }
 
 // Kinds lists every kind in the order the preferences page shows them.
@@ -119,6 +121,7 @@ var Kinds = []Kind{
 	ScholarshipAwarded,                                                       // scholarships
 	EvaluationReportReminder, EvaluationReportReceived, EvaluationRecognised, // evaluation
 	MentorIntroduction, // mentors
+	AgreementExpiring,  // reports
 }
 
 // Mandatory reports whether mails of kind k are sent whatever the

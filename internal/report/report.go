@@ -43,7 +43,8 @@ var DefaultTargets = map[string]int{
 	"nominated": 30, "waitlisted": 60, "host_accepted": 14,
 }
 
-// Service computes the reports. It only reads.
+// Service computes the reports. It only reads, but for the office's
+// agreement expiry mails (expiry.go), which it records as it sends them.
 type Service struct {
 	db      *db.DB
 	now     func() time.Time

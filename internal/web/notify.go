@@ -208,6 +208,7 @@ var kindAudience = map[notify.Kind][]user.Role{
 	notify.EvaluationReportReceived: {user.Student},
 	notify.EvaluationRecognised:     {user.Student},
 	notify.MentorIntroduction:       user.Roles, // mentors are of any role; their students incoming
+	notify.AgreementExpiring:        {user.Office},
 }
 
 // reaches reports whether mail of kind k can reach u.

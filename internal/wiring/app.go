@@ -75,6 +75,7 @@ type App struct {
 	Host *host.Service
 	// evaluations keeps reports and recognitions, and reminds (evaluation.go).
 	evaluations *evaluation.Service
+	reports     *report.Service // agreement expiry notices (reports.go)
 }
 
 // Options are what only tests and dev mode set.
@@ -225,7 +226,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 			return err
 		}
 	}
-	deps.Reports = report.NewService(a.DB, report.Options{Zone: a.Zone})                // the office's reports
+	deps.Reports = a.openReports()                                                      // the office's reports (reports.go)
 	deps.Scholarships = scholarship.NewService(a.DB, scholarship.Options{Zone: a.Zone}) // scholarships.go
 	if a.Dev != nil && o.DemoApplications {
 		if err := a.seedDemoScholarships(ctx, deps.Scholarships, devUsers); err != nil {
@@ -292,6 +293,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer a.startHostJobs(ctx)()  // host reminders (host.go)
 	// report reminders (evaluation.go)
 	defer a.startEvaluationJobs(ctx)()
+	defer a.startReportJobs(ctx)() // agreement expiry notices (reports.go)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
