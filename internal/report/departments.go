@@ -31,7 +31,7 @@ type DepartmentRow struct {
 // rotationWaiting and rotationPlaced are the request stages counted as
 // waiting for a decision and as holding seats.
 var (
-	rotationWaiting = []string{"submitted", "department_review", "office_review", "waitlisted", "returned"}
+	rotationWaiting = []string{"submitted", "department_review", "office_review", "waitlisted"}
 	rotationPlaced  = []string{"accepted", "confirmed", "completed"}
 )
 

@@ -328,7 +328,7 @@ func TestSelectionRoundsAndDepartmentLoadMatchTheRowsTheyCount(t *testing.T) {
 				}
 				w := at(r.dep, r.starts)
 				w.Requests++
-				if in(r.status, "submitted", "department_review", "office_review", "waitlisted", "returned") {
+				if in(r.status, "submitted", "department_review", "office_review", "waitlisted") {
 					w.Waiting++
 				}
 				if in(r.status, "accepted", "confirmed", "completed") {
