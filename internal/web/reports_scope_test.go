@@ -126,5 +126,50 @@ func TestReviewersAndCoordinatorsSeeOnlyTheirScopeInReports(t *testing.T) {
 				t.Error("seat fill has no cutoff column")
 			}
 		})
+
+		t.Run("a published round shows its placements, links to the round and its cutoff in seat fill", func(t *testing.T) {
+			var round struct {
+				ID   int64
+				Name string
+			}
+			var dry, period int64
+			var starts time.Time
+			var apps []int64
+			p.App.DB.Raw("SELECT id, name FROM selection_rounds WHERE state = 'dry_run' ORDER BY id LIMIT 1").Scan(&round)
+			p.App.DB.Raw("SELECT id FROM selection_dry_runs WHERE round_id = ? ORDER BY seq DESC LIMIT 1", round.ID).Scan(&dry)
+			p.App.DB.Raw("SELECT period_id FROM selection_round_periods WHERE round_id = ? ORDER BY period_id LIMIT 1", round.ID).Scan(&period)
+			p.App.DB.Raw("SELECT starts_on FROM periods WHERE id = ?", period).Scan(&starts)
+			p.App.DB.Raw("SELECT id FROM applications ORDER BY id LIMIT 3").Scan(&apps)
+			if round.ID == 0 || dry == 0 || period == 0 || len(apps) < 3 {
+				t.Fatalf("the demo has no round in dry run to publish: round %+v dry run %d period %d", round, dry, period)
+			}
+			// Published as internal/selection would leave it: a row per applicant.
+			for i, o := range []struct {
+				outcome string
+				rank    int
+				score   int
+			}{{"placed", 1, 8123}, {"placed", 2, 7050}, {"unplaced", 0, 4000}} {
+				var at any
+				if o.outcome == "placed" {
+					at = period
+				}
+				p.exec(`INSERT INTO selection_outcomes (round_id, application_id, dry_run_id, outcome, rank_given, period_id, score_centi, explanation)
+					VALUES (?, ?, ?, ?, ?, ?, ?, '[]')`, round.ID, apps[i], dry, o.outcome, o.rank, at, o.score)
+			}
+			published := time.Now().UTC()
+			p.exec("UPDATE selection_rounds SET state = 'published', published_at = ? WHERE id = ?", published, round.ID)
+			year := strconv.Itoa(p.App.Zone.In(published).Year())
+			pg := of.get("/reports/rounds?year=" + year)
+			wantStatus(t, pg, http.StatusOK)
+			link := `<a href="/rounds/` + strconv.FormatInt(round.ID, 10) + `">`
+			if !strings.Contains(pg.Body, link+round.Name+`</a>`) || !strings.Contains(pg.Body, link+"2</a>") || !strings.Contains(pg.Body, "70.50") {
+				t.Errorf("the rounds report misses the round, its 2 placements or its cutoff 70.50:\n%s", pg.Body)
+			}
+			seats := of.get("/reports/seats?format=csv&year=" + strconv.Itoa(starts.Year()))
+			if !strings.Contains(seats.Body, "70.50") {
+				t.Errorf("seat fill has no cutoff 70.50 for the round's period:\n%s", seats.Body)
+			}
+			wantStatus(t, rev.get("/reports/rounds"), http.StatusForbidden)
+		})
 	})
 }
