@@ -50,11 +50,12 @@ type Service struct {
 	now     func() time.Time
 	zone    clock.Zone
 	targets map[string]int
+	trends  *trendCache // the home's figures, kept a few minutes (trends.go)
 }
 
 // NewService returns the reports over d.
 func NewService(d *db.DB, o Options) *Service {
-	s := &Service{db: d, now: o.Now, zone: o.Zone, targets: o.Targets}
+	s := &Service{db: d, now: o.Now, zone: o.Zone, targets: o.Targets, trends: &trendCache{}}
 	if s.now == nil {
 		s.now = time.Now
 	}

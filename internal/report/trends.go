@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"portal/internal/user"
@@ -29,6 +30,18 @@ var trendSources = []struct{ key, table, column, where, link string }{
 	{"incoming", "rotation_requests", "submitted_at", "1 = 1", "/calendar/requests"},
 }
 
+// trendTTL is how long the home's figures are reused: they count months,
+// and every member of the office opens home many times a day, so a few
+// minutes old is as good as new and spares two years of rows per visit.
+const trendTTL = 5 * time.Minute
+
+// trendCache is the last figures computed and when, by the service's clock.
+type trendCache struct {
+	mu sync.Mutex
+	at time.Time
+	v  []Trend
+}
+
 // Trends are the office's key figures of the current year with last
 // year's beside them, for the home page. Each figure is one aggregate of
 // 25 sums (a month each, and last year to date) with bounds computed here
@@ -38,6 +51,11 @@ func (s *Service) Trends(ctx context.Context, u *user.User) ([]Trend, error) {
 		return nil, err
 	}
 	now := s.now()
+	s.trends.mu.Lock()
+	defer s.trends.mu.Unlock()
+	if s.trends.v != nil && !now.Before(s.trends.at) && now.Sub(s.trends.at) < trendTTL {
+		return s.trends.v, nil
+	}
 	year := s.zone.In(now).Year()
 	loc := s.zone.Location()
 	month := func(y, m int) time.Time { return time.Date(y, time.Month(m), 1, 0, 0, 0, 0, loc).UTC() }
@@ -69,6 +87,7 @@ func (s *Service) Trends(ctx context.Context, u *user.User) ([]Trend, error) {
 		}
 		out = append(out, t)
 	}
+	s.trends.at, s.trends.v = now, out
 	return out, nil
 }
 

@@ -10,5 +10,13 @@ CREATE TABLE agreement_expiry_mails (
     CHECK (days_before > 0)
 );
 
+-- The home's trends (see the PostgreSQL migration).
+CREATE INDEX applications_submitted ON applications (direction, submitted_at);
+CREATE INDEX applications_confirmed ON applications (direction, confirmed_at);
+CREATE INDEX rotation_requests_submitted ON rotation_requests (submitted_at);
+
 -- +goose Down
+DROP INDEX rotation_requests_submitted;
+DROP INDEX applications_confirmed;
+DROP INDEX applications_submitted;
 DROP TABLE agreement_expiry_mails;

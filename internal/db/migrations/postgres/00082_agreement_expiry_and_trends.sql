@@ -14,5 +14,15 @@ CREATE TABLE agreement_expiry_mails (
     CHECK (days_before > 0)
 );
 
+-- The office's home counts applications and requests per month of two
+-- years on every visit (internal/report/trends.go): these let it read a
+-- range of the index instead of every row.
+CREATE INDEX applications_submitted ON applications (direction, submitted_at);
+CREATE INDEX applications_confirmed ON applications (direction, confirmed_at);
+CREATE INDEX rotation_requests_submitted ON rotation_requests (submitted_at);
+
 -- +goose Down
+DROP INDEX rotation_requests_submitted;
+DROP INDEX applications_confirmed;
+DROP INDEX applications_submitted;
 DROP TABLE agreement_expiry_mails;
