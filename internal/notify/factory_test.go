@@ -152,6 +152,7 @@ func sampleData(k Kind) map[string]any {
 		"course": "Clinical elective (MED 6001)", "credits": "4", "days": 7, // evaluation_*
 		"funding": "AMS BioteQ internship scholarship", "amount": "NT$30,000", "call": "2027 spring call", // scholarship_awarded
 		"role": "mentor", "other": "Sato Haruka 佐藤遥", "other_email": "haruka@kumamoto-u.example", // mentor_introduction
+		"institution": "Kumamoto University (熊本大学)", "agreement": "Student exchange", // agreement_expiring
 	}
 	if k == ReviewerDigest {
 		d["total"], d["day"] = 4, "2026-03-02"

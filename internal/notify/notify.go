@@ -56,6 +56,7 @@ const (
 	EvaluationRecognised     Kind = "evaluation_recognised"
 	MentorIntroduction       Kind = "mentor_introduction" // a mentor and an incoming student are introduced (internal/mentor)
 	RoundSeatOffer           Kind = "round_seat_offer"    // a freed seat offered to a round's waitlisted student (internal/selection)
+	AgreementExpiring        Kind = "agreement_expiring"  // to the office, 180, 90 and 30 days before (internal/report)
 )
 
 // spec is what the portal knows of a kind.
@@ -108,6 +109,7 @@ var kinds = map[Kind]spec{
 	EvaluationRecognised:     {Mandatory: true, InPortal: true, Args: []string{"ref", "course"}},
 	MentorIntroduction:       {Mandatory: true, InPortal: true, Args: []string{"other", "department"}},
 	RoundSeatOffer:           {Mandatory: true, InPortal: true, Args: []string{"host", "deadline_at"}},
+	AgreementExpiring:        {Mandatory: true, InPortal: true, Args: []string{"institution", "days"}},
 }
 
 // Kinds lists every kind in the order the preferences page shows them.
@@ -122,6 +124,7 @@ var Kinds = []Kind{
 	EvaluationReportReminder, EvaluationReportReceived, EvaluationRecognised, // evaluation
 	MentorIntroduction, // mentors
 	RoundSeatOffer,     // selection rounds
+	AgreementExpiring,  // reports
 }
 
 // Mandatory reports whether mails of kind k are sent whatever the

@@ -46,9 +46,10 @@ type Pipeline struct {
 const chaseLimit = 50
 
 // pipelineScope narrows applications to the filter: submitted in the
-// year, its specialty, its current choice's institution.
-func (s *Service) pipelineScope(q *gorm.DB, f Filter) *gorm.DB {
-	q = q.Where("a.status IN ?", PipelineStages)
+// year, its specialty, its current choice's institution, and to the
+// specialties a reviewer reviews.
+func (s *Service) pipelineScope(q *gorm.DB, u *user.User, f Filter) *gorm.DB {
+	q = bySpecialty(q.Where("a.status IN ?", PipelineStages), u, "a.specialty")
 	if f.Year != 0 {
 		from, to := s.yearSpan(f.Year)
 		q = q.Where("a.submitted_at >= ? AND a.submitted_at < ?", from, to)
@@ -67,7 +68,7 @@ func (s *Service) pipelineScope(q *gorm.DB, f Filter) *gorm.DB {
 // one aggregate (percentile_disc); SQLite, the small embedded default,
 // has none, so its days are read and ranked here.
 func (s *Service) Pipeline(ctx context.Context, u *user.User, f Filter) (*Pipeline, error) {
-	if err := s.allow(u); err != nil {
+	if err := s.allowKind(u, KindPipeline); err != nil {
 		return nil, err
 	}
 	now := s.now().UTC()
@@ -96,7 +97,7 @@ func (s *Service) Pipeline(ctx context.Context, u *user.User, f Filter) (*Pipeli
 			Median, P90 time.Time
 			Over        int
 		}
-		q := s.pipelineScope(s.read(ctx).Table("applications AS a"), f).
+		q := s.pipelineScope(s.read(ctx).Table("applications AS a"), u, f).
 			Select(`a.status, COUNT(*) AS n, MIN(a.stage_since) AS oldest,
 				percentile_disc(0.5) WITHIN GROUP (ORDER BY a.stage_since DESC) AS median,
 				percentile_disc(0.9) WITHIN GROUP (ORDER BY a.stage_since DESC) AS p90,
@@ -116,7 +117,7 @@ func (s *Service) Pipeline(ctx context.Context, u *user.User, f Filter) (*Pipeli
 			Status     string
 			StageSince time.Time
 		}
-		if err := s.pipelineScope(s.read(ctx).Table("applications AS a"), f).Select("a.status, a.stage_since").Scan(&rows).Error; err != nil {
+		if err := s.pipelineScope(s.read(ctx).Table("applications AS a"), u, f).Select("a.status, a.stage_since").Scan(&rows).Error; err != nil {
 			return nil, wrap(err, "pipeline")
 		}
 		days := map[string][]int{}
@@ -145,7 +146,7 @@ func (s *Service) Pipeline(ctx context.Context, u *user.User, f Filter) (*Pipeli
 		Status     string
 		StageSince time.Time
 	}
-	if err := s.pipelineScope(s.read(ctx).Table("applications AS a"), f).Where(overSQL, overArgs...).
+	if err := s.pipelineScope(s.read(ctx).Table("applications AS a"), u, f).Where(overSQL, overArgs...).
 		Select("a.id, a.status, a.stage_since").Order("a.stage_since, a.id").Limit(chaseLimit).Scan(&chase).Error; err != nil {
 		return nil, wrap(err, "pipeline chase")
 	}

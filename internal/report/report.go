@@ -43,17 +43,19 @@ var DefaultTargets = map[string]int{
 	"nominated": 30, "waitlisted": 60, "host_accepted": 14,
 }
 
-// Service computes the reports. It only reads.
+// Service computes the reports. It only reads, but for the office's
+// agreement expiry mails (expiry.go), which it records as it sends them.
 type Service struct {
 	db      *db.DB
 	now     func() time.Time
 	zone    clock.Zone
 	targets map[string]int
+	trends  *trendCache // the home's figures, kept a few minutes (trends.go)
 }
 
 // NewService returns the reports over d.
 func NewService(d *db.DB, o Options) *Service {
-	s := &Service{db: d, now: o.Now, zone: o.Zone, targets: o.Targets}
+	s := &Service{db: d, now: o.Now, zone: o.Zone, targets: o.Targets, trends: &trendCache{}}
 	if s.now == nil {
 		s.now = time.Now
 	}

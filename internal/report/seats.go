@@ -19,6 +19,12 @@ type SeatRow struct {
 	Capacity                            int
 	Nominated, Accepted, Confirmed      int
 	Waitlisted, FirstChoice             int
+	// The last published selection round that took the period in, and
+	// the lowest score it placed there (hundredths); HasCutoff is false
+	// when it placed nobody there, Round empty when no round did.
+	Round       string
+	CutoffCenti int
+	HasCutoff   bool
 }
 
 // FillPercent is the share of seats held by accepted and confirmed
@@ -41,7 +47,7 @@ func (r SeatRow) DemandPerSeat() float64 {
 // Seats reports every live period of the outgoing electives that start in
 // the filter's year: one aggregate over periods and their choices.
 func (s *Service) Seats(ctx context.Context, u *user.User, f Filter) ([]SeatRow, error) {
-	if err := s.allow(u); err != nil {
+	if err := s.allowKind(u, KindSeats); err != nil {
 		return nil, err
 	}
 	from, to := dateSpan(s.Year(f))
@@ -57,6 +63,7 @@ func (s *Service) Seats(ctx context.Context, u *user.User, f Filter) ([]SeatRow,
 	if f.Specialty != "" {
 		q = q.Where("e.specialty = ?", f.Specialty)
 	}
+	q = bySpecialty(q, u, "e.specialty")
 	cur := "c.rank = a.current_choice AND a.status"
 	var rows []SeatRow
 	err := q.Select(`p.id AS period_id, e.id AS elective_id, i.id AS institution_id, e.title_en, e.title_zh,
@@ -70,6 +77,9 @@ func (s *Service) Seats(ctx context.Context, u *user.User, f Filter) ([]SeatRow,
 		Order("i.name_en, e.title_en, p.starts_on, p.id").Scan(&rows).Error
 	if err != nil {
 		return nil, wrap(err, "seat fill")
+	}
+	if err := s.seatCutoffs(ctx, rows); err != nil {
+		return nil, err
 	}
 	return rows, nil
 }

@@ -47,6 +47,7 @@ type homeView struct {
 	// DemoPartner is the dev partner provider's demo student, signed in
 	// with one click in dev mode.
 	DemoPartner string
+	Trends      *homeTrends // the office's key figures (home_trends.go)
 }
 
 type partnerChoice struct {
@@ -73,6 +74,9 @@ func (s *Server) home(c echo.Context) error {
 			return err
 		}
 		v.Work = work
+		if v.Trends, err = s.homeTrendsFor(c, v.Page, u); err != nil {
+			return err
+		}
 		stars, err := s.homeStars(c, v.Page) // stars.go
 		if err != nil {
 			return err

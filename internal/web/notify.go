@@ -211,6 +211,9 @@ var kindAudience = map[notify.Kind][]user.Role{
 
 	// selection rounds: a freed seat offered to a waitlisted student
 	notify.RoundSeatOffer: {user.Student},
+
+	// reports: agreement expiry notices
+	notify.AgreementExpiring: {user.Office},
 }
 
 // reaches reports whether mail of kind k can reach u.

@@ -351,7 +351,7 @@ var navigation = []struct {
 	{"nav.rounds", "/rounds", reviewers},
 	{"nav.account", "/account", signedIn}, // privacy (account.go)
 	{"nav.privacy", "/privacy/requests", office},
-	{"nav.reports", "/reports", office},
+	{"nav.reports", "/reports", reportReaders},
 	{"nav.scholarships", "/scholarships", scholars},
 	{"ui_links.nav.evaluations", "/evaluations", office}, // ui_links.go
 	{"ui_links.nav.hosts", "/manage/hosts", office},

@@ -23,7 +23,7 @@ import (
 // only lays them out.
 
 // reportKinds are the reports, in the order of their tabs.
-var reportKinds = append([]string{"pipeline", "seats", "agreements", "outcomes"}, exchangeReportKinds...)
+var reportKinds = append([]string{"pipeline", "seats", "agreements", "outcomes", "rounds", "departments"}, exchangeReportKinds...)
 
 // reportCell is one figure or label; Link leads to the list behind it.
 type reportCell struct {
@@ -74,7 +74,9 @@ type reportsView struct {
 	ExportCSV, ExportXLSX string
 	Chase                 []reportChaseRow
 	AsOf                  string
-	NoSpecialty           bool // the report has no specialty to filter on
+	More                  []reportMore // tables under the main one (reports_rounds.go)
+	// HidePartner and HideSpecialty leave out filters a report has no use for.
+	HidePartner, HideSpecialty bool
 }
 
 type reportChaseRow struct {
@@ -83,7 +85,11 @@ type reportChaseRow struct {
 }
 
 func (s *Server) reportsIndex(c echo.Context) error {
-	return c.Redirect(http.StatusSeeOther, "/reports/pipeline")
+	kinds := reportKindsFor(visitorOf(c).User)
+	if len(kinds) == 0 {
+		return apperr.New(apperr.Forbidden, "error.forbidden")
+	}
+	return c.Redirect(http.StatusSeeOther, "/reports/"+kinds[0])
 }
 
 // reportFilter reads the filters from the address; anything unreadable
@@ -131,7 +137,7 @@ func (s *Server) reportShow(c echo.Context) error {
 		f.Year = year
 	}
 	g := reportGrid{Chart: -1}
-	v := reportsView{Page: p, Kind: kind, Lede: p.T("reports." + kind + ".lede"), Specialty: f.Specialty}
+	v := reportsView{Page: p, Kind: kind, Lede: p.T("reports." + kind + ".lede"), Specialty: f.Specialty, HideSpecialty: kind == "agreements"}
 	local := p.Lang != i18n.English
 	inst := func(en, loc string) string {
 		if local && loc != "" {
@@ -175,7 +181,7 @@ func (s *Server) reportShow(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		g.Columns, g.Chart, g.Label = []string{"elective", "institution", "starts_on", "ends_on", "capacity", "nominated", "accepted", "confirmed", "waitlisted", "fill_percent", "first_choice", "demand_per_seat"}, 9, 0
+		g.Columns, g.Chart, g.Label = []string{"elective", "institution", "starts_on", "ends_on", "capacity", "nominated", "accepted", "confirmed", "waitlisted", "fill_percent", "first_choice", "demand_per_seat", "cutoff"}, 9, 0
 		for _, r := range rows {
 			title := r.TitleEN
 			if local && r.TitleZH != "" {
@@ -186,7 +192,7 @@ func (s *Server) reportShow(c echo.Context) error {
 				{Text: p.Day(r.StartsOn)}, {Text: p.Day(r.EndsOn)}, num(r.Capacity, ""),
 				num(r.Nominated, query("stage", "nominated", "period", period)), num(r.Accepted, query("stage", "host_accepted", "period", period)),
 				num(r.Confirmed, query("stage", "confirmed", "period", period)), num(r.Waitlisted, query("stage", "waitlisted", "period", period)),
-				num(r.FillPercent(), ""), num(r.FirstChoice, ""), {Text: fmt.Sprintf("%.2f", r.DemandPerSeat()), Num: true}})
+				num(r.FillPercent(), ""), num(r.FirstChoice, ""), {Text: fmt.Sprintf("%.2f", r.DemandPerSeat()), Num: true}, seatCutoff(r)})
 		}
 	case "agreements":
 		rows, err := s.Reports.Agreements(ctx, u, f)
@@ -219,6 +225,14 @@ func (s *Server) reportShow(c echo.Context) error {
 				num(r.Nominations, ""), num(r.Pending, query("stage", "nominated", "partner", id)), num(r.Accepted, ""), num(r.Waitlisted, query("stage", "waitlisted", "partner", id)),
 				num(r.Rejected, ""), num(r.Cancelled, ""), num(r.MedianDays, "")})
 		}
+	case "rounds":
+		if err := s.reportRounds(ctx, u, f, p, &g, &v); err != nil {
+			return err
+		}
+	case "departments":
+		if err := s.reportDepartments(ctx, u, f, p, &g, &v); err != nil {
+			return err
+		}
 	}
 	if format := c.QueryParam("format"); format == "csv" || format == "xlsx" {
 		return s.reportExport(c, p, kind, g, format)
@@ -232,7 +246,7 @@ func (s *Server) reportShow(c echo.Context) error {
 	}
 	// Tabs, filters and exports keep the reader's filters.
 	q := c.QueryParams()
-	for _, k := range reportKinds {
+	for _, k := range reportKindsFor(u) {
 		v.Tabs = append(v.Tabs, reportTab{Label: p.T("reports." + k + ".title"), Path: "/reports/" + k + "?" + q.Encode(), Current: k == kind})
 	}
 	cur := s.Reports.Year(report.Filter{})
@@ -330,12 +344,13 @@ func containsString(list []string, v string) bool {
 	return false
 }
 
-// reportsRoutes are the reports' pages, for the office and admins.
+// reportsRoutes are the reports' pages, for the office and admins, and
+// for reviewers and coordinators the parts of their scope.
 func (s *Server) reportsRoutes(r router) {
 	if s.Reports == nil {
 		return
 	}
-	r.area("/reports", office)
-	r.get("/reports", office, s.reportsIndex)
-	r.get("/reports/:kind", office, s.reportShow)
+	r.area("/reports", reportReaders)
+	r.get("/reports", reportReaders, s.reportsIndex)
+	r.get("/reports/:kind", reportReaders, s.reportShow)
 }

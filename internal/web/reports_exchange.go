@@ -36,7 +36,7 @@ func exchangeQueueLink(partner int64, stages ...string) string {
 // reportExchange fills g with report kind for the reader of v.
 func (s *Server) reportExchange(c echo.Context, v *reportsView, kind string, f report.Filter, g *reportGrid) error {
 	ctx, u, p := c.Request().Context(), visitorOf(c).User, v.Page
-	if v.NoSpecialty = containsString(exchangeNoSpecialty, kind); v.NoSpecialty {
+	if v.HideSpecialty = containsString(exchangeNoSpecialty, kind); v.HideSpecialty {
 		f.Specialty, v.Specialty = "", "" // a tab's address may carry one from another report
 	}
 	inst := func(en, loc string) string {

@@ -77,6 +77,7 @@ type App struct {
 	evaluations *evaluation.Service
 	// rounds applies published selection rounds' rule after publication (selection_auto.go).
 	rounds *selection.Service
+	reports     *report.Service // agreement expiry notices (reports.go)
 }
 
 // Options are what only tests and dev mode set.
@@ -231,7 +232,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 			return err
 		}
 	}
-	deps.Reports = report.NewService(a.DB, report.Options{Zone: a.Zone})                // the office's reports
+	deps.Reports = a.openReports()                                                      // the office's reports (reports.go)
 	deps.Scholarships = scholarship.NewService(a.DB, scholarship.Options{Zone: a.Zone}) // scholarships.go
 	if a.Dev != nil && o.DemoApplications {
 		if err := a.seedDemoScholarships(ctx, deps.Scholarships, devUsers); err != nil {
@@ -299,6 +300,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	// report reminders (evaluation.go)
 	defer a.startEvaluationJobs(ctx)()
 	defer a.startRoundJobs(ctx)() // selection rounds after publication (selection_auto.go)
+	defer a.startReportJobs(ctx)() // agreement expiry notices (reports.go)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
