@@ -171,3 +171,45 @@ func TestTheOfficeSendsOneBatchLinkAndTheHostAnswersEachNominee(t *testing.T) {
 		}
 	})
 }
+
+// hostBatch gives the walks a batch link to render: a round holding a
+// nominated demo application, its batch to the host's contact, the
+// host's page and a refused answer on it; and the office's refused form.
+func (c *crawler) hostBatch() {
+	d := c.p.App.DB
+	var app struct{ ID, Institution int64 }
+	err := d.Raw(`SELECT a.id, e.institution_id AS institution FROM applications a
+		JOIN application_choices ch ON ch.application_id = a.id AND ch.rank = a.current_choice
+		JOIN electives e ON e.id = ch.elective_id WHERE a.status = ? AND e.institution_id IN (SELECT institution_id FROM host_contacts)
+		ORDER BY a.id LIMIT 1`, application.Nominated).Scan(&app).Error
+	if err != nil || app.ID == 0 {
+		c.t.Fatalf("a nominated demo application with a host contact: %v", err)
+	}
+	office := &user.User{ID: c.p.userID("demo-office"), Roles: []user.Role{user.Office}}
+	now := time.Now().UTC()
+	var round, run int64
+	if err := d.Raw(`INSERT INTO selection_rounds (name, term, deadline, state, seed, created_by, created_at, updated_at)
+		VALUES ('Walk round', '2027S', ?, 'published', 1, ?, ?, ?) RETURNING id`, now, office.ID, now, now).Scan(&round).Error; err != nil {
+		c.t.Fatal(err)
+	}
+	if err := d.Raw(`INSERT INTO selection_dry_runs (round_id, seq, seed, rubric, result, applicants, placed, created_by, created_at)
+		VALUES (?, 1, 1, '{}', '{}', 0, 0, ?, ?) RETURNING id`, round, office.ID, now).Scan(&run).Error; err != nil {
+		c.t.Fatal(err)
+	}
+	if err := d.Exec(`INSERT INTO selection_outcomes (round_id, application_id, dry_run_id, outcome, score_centi, explanation, nominated_at)
+		VALUES (?, ?, ?, 'placed', 0, '[]', ?)`, round, app.ID, run, now).Error; err != nil {
+		c.t.Fatal(err)
+	}
+	sent, err := c.p.App.Host.IssueBatch(context.Background(), office, host.BatchInput{RoundID: round, InstitutionID: app.Institution}, audit.Meta{})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	var link string
+	if err := d.Raw("SELECT link FROM outbox WHERE kind = 'host_batch' AND recipient_email = ? ORDER BY id DESC LIMIT 1", sent.Link.ContactEmail).Scan(&link).Error; err != nil || link == "" {
+		c.t.Fatalf("no batch link in the outbox: %v", err)
+	}
+	c.visit(link)
+	token := c.b.get("/").csrf(c.t)
+	c.b.post(fmt.Sprintf("%s/%d", link, app.ID), url.Values{"_csrf": {token}, "decision": {application.HostDecisionRejected}})
+	c.b.post("/manage/hosts/batches", url.Values{"_csrf": {token}})
+}
