@@ -376,3 +376,34 @@ func (s *Service) BatchChoices(ctx context.Context, u *user.User) (rounds, hosts
 		Order("name_en, id").Scan(&hosts).Error
 	return rounds, hosts, wrap(err, "batch hosts")
 }
+
+// BatchDossier is the dossier of nominee id on the batch of token, for a
+// download of one of its shared documents (Document logs it); refused,
+// as on the page, once the nominee is answered or moved on.
+func (s *Service) BatchDossier(ctx context.Context, token string, id int64) (*Dossier, error) {
+	var d *Dossier
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		l, err := s.openBatch(tx, token, s.clock())
+		if err != nil {
+			return err
+		}
+		var mb batchMember
+		if err := tx.Where("batch_id = ? AND application_id = ?", l.ID, id).Take(&mb).Error; err != nil {
+			return err
+		}
+		var a application.Application
+		if err := tx.Take(&a, id).Error; err != nil {
+			return err
+		}
+		switch {
+		case mb.UsedAt != nil:
+			return apperr.New(apperr.Conflict, ErrUsed)
+		case a.Status != application.Nominated || a.CurrentChoice != mb.ChoiceRank:
+			return apperr.New(apperr.Conflict, ErrStale)
+		}
+		d, err = dossierOf(tx, &Link{ApplicationID: a.ID, ChoiceRank: mb.ChoiceRank, ContactName: l.ContactName,
+			ContactEmail: l.ContactEmail, Lang: l.Lang, ExpiresAt: l.ExpiresAt}, &a)
+		return err
+	})
+	return d, wrap(err, "open batch dossier")
+}

@@ -159,6 +159,27 @@ func TestTheHostAnswersEveryNomineeOfARoundThroughOneBatchLink(t *testing.T) {
 			w.clock.Advance(-31 * 24 * time.Hour)
 		})
 
+		t.Run("the host downloads what a pending nominee shared, and nothing once answered", func(t *testing.T) {
+			w.student = w.person("Lee H", user.Student)
+			shared := w.doc("transcript", "transcript.pdf", "application/pdf", samplePDF(t, 1))
+			hn, _ := w.nominated(shared)
+			_, err := w.h.IssueBatch(w.ctx, w.office, host.BatchInput{RoundID: w.round(hn), InstitutionID: w.inst.ID}, audit.Meta{})
+			w.must(err, "issue 5")
+			tok := w.lastBatchToken("sato@kumamoto.example")
+			ds, err := w.h.BatchDossier(w.ctx, tok, hn.ID)
+			w.must(err, "batch dossier")
+			doc, r, err := w.h.Document(w.ctx, ds, shared.ID)
+			w.must(err, "download")
+			r.Close()
+			if doc.ID != shared.ID || w.count("SELECT COUNT(*) FROM privacy_disclosures WHERE person_id = ? AND action = 'document.opened'", w.student.ID) != 1 {
+				t.Fatal("the download is not the shared transcript, or is not in the student's disclosure log")
+			}
+			_, err = w.h.AnswerBatch(w.ctx, tok, hn.ID, host.AnswerInput{Version: w.version(hn.ID), Decision: application.HostDecisionAccepted})
+			w.must(err, "accept h")
+			_, err = w.h.BatchDossier(w.ctx, tok, hn.ID)
+			refusedWith(t, err, host.ErrUsed)
+		})
+
 		t.Run("two answers at once on one nominee: one wins", func(t *testing.T) {
 			g := w.nominee("Yeh G")
 			r3 := w.round(g)

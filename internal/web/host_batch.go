@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -23,6 +24,7 @@ func (s *Server) hostBatchRoutes(r router) {
 	}
 	r.get("/dossier/batch/:token", public, s.batchShow)
 	r.post("/dossier/batch/:token/:id", public, s.batchAnswer)
+	r.get("/dossier/batch/:token/:id/documents/:doc", public, s.batchDocument)
 	r.get("/manage/hosts/batches", office, s.hostBatches)
 	r.post("/manage/hosts/batches", office, s.hostBatchSend)
 	r.post("/manage/hosts/batches/:id/revoke", office, s.hostBatchRevoke)
@@ -42,7 +44,7 @@ type batchNomineeView struct {
 	Elective, Period, Statement, State         string
 	Version                                    int
 	Pending                                    bool
-	Documents                                  []string
+	Documents                                  []dossierDoc
 	Verified                                   string
 	Decision, Comment, Refusal                 string
 	Errors                                     map[string]string
@@ -71,7 +73,8 @@ func (s *Server) batchRender(c echo.Context, status int, b *host.Batch, failedID
 			NameLatin: n.NameLatin, NameNative: n.NameNative, Elective: n.ElectiveEN, Period: p.Day(n.StartsOn) + " – " + p.Day(n.EndsOn),
 			Statement: n.Statement, State: p.T("host.batch.state." + n.State), Version: n.Version, Pending: n.State == host.NomineePending}
 		for _, doc := range n.Documents {
-			nv.Documents = append(nv.Documents, p.T("doc."+doc.Type)+": "+doc.FileName)
+			nv.Documents = append(nv.Documents, dossierDoc{Type: p.T("doc." + doc.Type), Name: doc.FileName,
+				Path: nv.Action + "/documents/" + strconv.FormatInt(doc.ID, 10)})
 		}
 		if n.Verification != nil {
 			nv.Verified = p.T("host.dossier.verified", p.T(yesNo(n.Verification.GoodStanding)), p.T(yesNo(n.Verification.Immunization)), p.Date(n.Verification.VerifiedAt))
@@ -210,4 +213,29 @@ func (s *Server) hostBatchRevoke(c echo.Context) error {
 		return err
 	}
 	return s.done(c, "host_batch_revoked", "/manage/hosts/batches")
+}
+
+// batchDocument downloads one document a pending nominee shared with
+// this host; the host service logs the transfer.
+func (s *Server) batchDocument(c echo.Context) error {
+	ctx := c.Request().Context()
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	docID, err := idParam(c, "doc")
+	if err != nil {
+		return err
+	}
+	d, err := s.Host.BatchDossier(ctx, c.Param("token"), id)
+	if err != nil {
+		return err
+	}
+	doc, r, err := s.Host.Document(ctx, d, docID)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	c.Response().Header().Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s"`, doc.FileName))
+	return c.Stream(http.StatusOK, doc.MediaType, r)
 }
