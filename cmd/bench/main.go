@@ -286,7 +286,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	r := &runner{
 		o: o, portal: portal, bare: bare, db: benchDB, personas: data.Personas, catalog: data.Catalog, logf: logf,
-		cookies: map[user.Role]string{}, tokens: map[user.Role]string{},
+		cookies: map[user.Role]string{}, tokens: map[user.Role]string{}, bearers: map[user.Role][]string{},
 		load: &http.Client{
 			Transport: &http.Transport{MaxIdleConns: conns, MaxIdleConnsPerHost: conns, IdleConnTimeout: time.Minute},
 			// A redirect (say, to sign in) is an answer to count, not follow.
@@ -365,6 +365,7 @@ type runner struct {
 	load     *http.Client         // shared by the workers: one pool of connections
 	scrape   *http.Client         // reads /metrics apart from the load
 	logf     func(format string, a ...any)
+	bearers  map[user.Role][]string // API tokens of each persona, for the bearer scenarios (api.go)
 	// applications is how many the generator has added so far; the queue
 	// scenarios grow the table to the size they measure.
 	applications int
@@ -397,9 +398,12 @@ func (r *runner) scenario(ctx context.Context, s scenario) (bench.Result, error)
 	if err := r.growApplications(ctx, s); err != nil {
 		return bench.Result{}, err
 	}
-	cookie, err := r.signIn(ctx, s.as)
-	if err != nil {
-		return bench.Result{}, err
+	var cookie string
+	var err error
+	if !s.bearer { // a bearer scenario is a script: no session
+		if cookie, err = r.signIn(ctx, s.as); err != nil {
+			return bench.Result{}, err
+		}
 	}
 	var (
 		newRequest func(context.Context) (*http.Request, error)
@@ -413,6 +417,11 @@ func (r *runner) scenario(ctx context.Context, s scenario) (bench.Result, error)
 			return bench.Result{}, err
 		}
 	} else {
+		if s.bearer {
+			if err := r.mintBearers(ctx, s.as); err != nil {
+				return bench.Result{}, err
+			}
+		}
 		newRequest, want = r.gets(s, cookie)
 	}
 	if err := r.check(ctx, newRequest, accept, want); err != nil {
@@ -537,9 +546,15 @@ func (r *runner) gets(s scenario, cookie string) (newRequest func(context.Contex
 		base = r.bare.URL
 	}
 	var sent atomic.Uint64
+	bearers := r.bearers[s.as]
 	return func(ctx context.Context) (*http.Request, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+pathOf(sent.Add(1)-1), nil)
-		if err == nil && cookie != "" {
+		n := sent.Add(1) - 1
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+pathOf(n), nil)
+		switch {
+		case err != nil:
+		case s.bearer && len(bearers) > 0:
+			req.Header.Set("Authorization", "Bearer "+bearers[n%uint64(len(bearers))])
+		case cookie != "":
 			req.Header.Set("Cookie", cookie)
 		}
 		return req, err

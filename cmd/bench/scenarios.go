@@ -39,6 +39,9 @@ type scenario struct {
 	// queue, when set, is the size of the applications table the scenario
 	// measures against; the runner grows the table to it first.
 	queue queueSize
+	// bearer sends the requests to the JSON API with the persona's
+	// personal API tokens (api.go) instead of its session cookie.
+	bearer bool
 	// bare sends the requests to the bench's own BareQueue instead of the
 	// portal: the yardstick the queue page is compared with.
 	bare bool
@@ -127,6 +130,13 @@ var scenarios = []scenario{
 		// session: the page should serve at least 0.6 of its rate.
 		name: "review-queue-bare", path: "/", queue: season, bare: true,
 		want: func(user.User) string { return `href="/applications/` },
+	},
+	{
+		// The office's first page of the application list through the JSON
+		// API (issue 15), 50 rows, each read in the students' disclosure
+		// logs, at 100,000 applications.
+		name: "api-applications", path: "/api/v1/applications?limit=50", as: user.Office, queue: season, bearer: true,
+		want: func(user.User) string { return `"items":[{"id":` },
 	},
 	{
 		name: "review-queue-at-scale", path: "/review", as: user.Office, queue: atScale,

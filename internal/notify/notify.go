@@ -49,6 +49,7 @@ const (
 	// host: a nomination's dossier link to the host contact, and its reminder (internal/host).
 	HostNomination     Kind = "host_nomination"
 	HostReminder       Kind = "host_reminder"
+	HostBatch          Kind = "host_batch"          // one link for all of a host's pending nominees of a round
 	ScholarshipAwarded Kind = "scholarship_awarded" // a funding call awarded a student (internal/scholarship)
 	// evaluation: after an outgoing placement (internal/evaluation).
 	EvaluationReportReminder Kind = "evaluation_report_reminder"
@@ -102,6 +103,7 @@ var kinds = map[Kind]spec{
 	// host: the link is a secret, wiped once the mail is sent.
 	HostNomination:     {Mandatory: true, Secret: true, Args: []string{"applicant", "ref"}},
 	HostReminder:       {Mandatory: true, Secret: true, Args: []string{"applicant", "ref"}},
+	HostBatch:          {Mandatory: true, Secret: true, Args: []string{"host", "count"}},
 	ScholarshipAwarded: {Mandatory: true, InPortal: true, Args: []string{"funding", "amount"}},
 	// evaluation:
 	EvaluationReportReminder: {Mandatory: true, InPortal: true, Args: []string{"ref", "host"}},
@@ -119,7 +121,7 @@ var Kinds = []Kind{
 	DocumentExpiring,
 	SigninLink, ReviewerDigest,
 	WatchWindowOpen, WatchWindowClosing, WatchSearchNew, // watch
-	HostNomination, HostReminder, // host
+	HostNomination, HostReminder, HostBatch, // host
 	ScholarshipAwarded,                                                       // scholarships
 	EvaluationReportReminder, EvaluationReportReceived, EvaluationRecognised, // evaluation
 	MentorIntroduction, // mentors

@@ -46,6 +46,10 @@ func (s *Server) apiRoutes(e *echo.Echo) {
 	g.GET("/applications", s.apiApplications)
 	g.GET("/applications/:id", s.apiApplication)
 	g.POST("/applications/:id/:action", s.apiTransition)
+	g.GET("/rotations", s.apiRotations) // api_rotations.go
+	g.GET("/rotations/:id", s.apiRotation)
+	g.GET("/documents", s.apiDocuments)
+	g.GET("/documents/:id", s.apiDocument)
 	if s.EWP != nil {
 		g.GET("/applications/:id/ewp", s.apiApplicationEWP)
 		g.GET("/agreements/:id/ewp", s.apiAgreementEWP)

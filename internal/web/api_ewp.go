@@ -18,6 +18,7 @@ func (s *Server) ewpRoutes(r router) {
 	r.get("/applications/:id/ewp.xml", office, s.applicationEWP)
 	r.get("/applications/:id/ewp.json", office, s.applicationEWPJSON)
 	r.get("/manage/agreements/:id/ewp.xml", office, s.agreementEWP)
+	r.post("/applications/:id/ewp/student", office, s.ewpFactsSave) // ewp_facts.go
 }
 
 func (s *Server) applicationEWP(c echo.Context) error {

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -53,10 +54,13 @@ func newContract(t *testing.T, p *portal) *contract {
 		t.Fatalf("the OpenAPI document is not valid: %v", err)
 	}
 	// An EWP document is checked against its XSD (ewptest); here only
-	// that it is declared, as a string.
-	openapi3filter.RegisterBodyDecoder("application/xml", func(r io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
-		b, err := io.ReadAll(r)
-		return string(b), err
+	// that it is declared, as a string. The decoders are the library's
+	// global: registered once, before any parallel test validates.
+	xmlDecoder.Do(func() {
+		openapi3filter.RegisterBodyDecoder("application/xml", func(r io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
+			b, err := io.ReadAll(r)
+			return string(b), err
+		})
 	})
 	r, err := legacy.NewRouter(doc)
 	if err != nil {
@@ -64,6 +68,8 @@ func newContract(t *testing.T, p *portal) *contract {
 	}
 	return &contract{t: t, p: p, router: r}
 }
+
+var xmlDecoder sync.Once
 
 type apiAnswer struct {
 	status int

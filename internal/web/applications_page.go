@@ -47,6 +47,7 @@ type applicationView struct {
 	Claim      *reviewClaimView  // who holds it, and taking or giving it (review_claim.go)
 	Selection  *roundOutcomeView // the student's published selection outcome (rounds_outcome.go)
 	Links      *uiLinksView      // verification, dossier links, sharing, EWP and report (ui_links.go)
+	EWPFacts   *ewpFactsView     // the office's form for the student's EWP facts (ewp_facts.go)
 	Departure  *departureLink    // the pre-departure checklist once confirmed (departure.go)
 }
 
@@ -248,6 +249,9 @@ func (s *Server) applicationPage(c echo.Context, status int, id int64, at *appli
 		return err
 	}
 	if v.Links, err = s.uiLinksOf(c, v.Page, d, mine, at); err != nil {
+		return err
+	}
+	if v.EWPFacts, err = s.ewpFactsOf(c, v.Page, d, mine, at); err != nil {
 		return err
 	}
 	if v.Departure, err = s.departureLinkOf(c, v.Page, d); err != nil {

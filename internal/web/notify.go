@@ -201,6 +201,7 @@ var kindAudience = map[notify.Kind][]user.Role{
 	notify.WatchSearchNew:       {user.Student},
 	notify.HostNomination:       {}, // host contacts have no account
 	notify.HostReminder:         {},
+	notify.HostBatch:            {},
 	notify.ScholarshipAwarded:   {user.Student}, // scholarships
 
 	// evaluation: the outgoing student's loop after a placement

@@ -85,6 +85,10 @@ const (
 	pageHostDossier  pageName = "host_dossier"
 	pageHostAnswered pageName = "host_answered"
 	pageHostContacts pageName = "host_contacts"
+
+	// One link for a host's nominees of a round (host_batch.go).
+	pageHostBatch, pageHostBatches pageName = "host_batch", "host_batches"
+
 	// Scholarship calls (scholarships.go).
 	pageScholarships         pageName = "scholarships"
 	pageScholarshipsForm     pageName = "scholarships_form"
@@ -115,6 +119,7 @@ var pageNames = []pageName{
 	pageAccount, pagePrivacyQueue, pagePrivacyRetention, pagePrivacyPerson, pagePrivacyNotice, // privacy
 	pageReports,
 	pageHostDossier, pageHostAnswered, pageHostContacts, // host
+	pageHostBatch, pageHostBatches, // host_batch.go
 	pageScholarships, pageScholarshipsForm, pageScholarshipsShow, pageScholarshipsRegister, // scholarships
 	pageAPITokens, pageAPIReference, // api_tokens.go, api_reference.go
 	pageEvaluationReport, pageEvaluationList, pageEvaluationRecognise, // evaluation

@@ -145,6 +145,9 @@ func (s *Server) pageRoutes(g *echo.Group) {
 	s.ewpRoutes(r)      // EWP downloads for the office (api_ewp.go)
 	s.apiTokenRoutes(r) // the office's API tokens (api_tokens.go)
 
+	// One link for a host's nominees of a round (host_batch.go).
+	s.hostBatchRoutes(r)
+
 	// Outgoing applications: the student's dashboard and the page every
 	// party uses, one route per action (applications.go, applications_post.go).
 	r.get("/applications", signedIn, s.applicationDashboard)

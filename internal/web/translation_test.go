@@ -248,6 +248,7 @@ func (c *crawler) refusals(who string) {
 	case "office":
 		post("/manage/hosts")
 		c.hostDossier() // host_test.go
+		c.hostBatch()   // host_batch_test.go
 		for _, path := range []string{"/manage/institutions", "/manage/agreements", "/manage/electives", "/manage/departments", "/manage/funding"} {
 			post(path)
 		}
