@@ -22,14 +22,14 @@ type exchange struct {
 	*gen
 	deals     []genDeal // gen's, and a second, later agreement with the first partner
 	ratio     map[int64][2]int
-	incoming  []genRotation
+	incoming  []genIncoming
 	applicant map[int64]int64 // application -> student
 	awards    map[int64][]genAward
 	reported  map[int64]bool // application -> report submitted
 	recog     map[int64]genRecognition
 }
 
-type genRotation struct {
+type genIncoming struct {
 	id     int64
 	status string
 	home   int64 // 0: a home institution entered by name
@@ -92,7 +92,7 @@ func generateExchange(t *testing.T, d *db.DB, g *gen, seed int64) *exchange {
 	rotStatuses := []string{"submitted", "accepted", "confirmed", "completed", "rejected", "withdrawn"}
 	for n := 0; n < 60; n++ {
 		u := id(`INSERT INTO users (issuer, subject, name, created_at, updated_at) VALUES ('test', ?, ?, ?, ?)`, fmt.Sprintf("in%d-%d", seed, n), fmt.Sprintf("Visitor %d", n), now, now)
-		r := genRotation{status: rotStatuses[rng.Intn(len(rotStatuses))], starts: time.Date(2025, 1, 6, 0, 0, 0, 0, time.UTC).AddDate(0, 0, 7*rng.Intn(100)),
+		r := genIncoming{status: rotStatuses[rng.Intn(len(rotStatuses))], starts: time.Date(2025, 1, 6, 0, 0, 0, 0, time.UTC).AddDate(0, 0, 7*rng.Intn(100)),
 			weeks: 1 + rng.Intn(8)}
 		var home any
 		if k := rng.Intn(len(g.insts) + 1); k < len(g.insts) {
@@ -158,7 +158,7 @@ func generateExchange(t *testing.T, d *db.DB, g *gen, seed int64) *exchange {
 // dealOf is the agreement an incoming rotation counts under, found again
 // by a plain walk: the partner's agreement in effect on its first day
 // that began first.
-func (x *exchange) dealOf(r genRotation) int64 {
+func (x *exchange) dealOf(r genIncoming) int64 {
 	var best *genDeal
 	for i, dl := range x.deals {
 		if dl.inst != r.home || r.starts.Before(dl.from) || r.starts.After(dl.until) {
