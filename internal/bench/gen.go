@@ -16,6 +16,7 @@ import (
 	"portal/internal/auth"
 	"portal/internal/db"
 	"portal/internal/i18n"
+	"portal/internal/privacy"
 	"portal/internal/user"
 )
 
@@ -88,6 +89,12 @@ func Generate(ctx context.Context, d *db.DB, issuer string, sizes Sizes, seed ui
 		if err := insert(tx, "audit events", events); err != nil {
 			return err
 		}
+		// Every generated user has used the portal before and read its
+		// privacy notice: without it, a sign-in lands on the notice, not
+		// on the page a scenario measures.
+		if err := insert(tx, "notice acknowledgements", makeAcks(ids, now)); err != nil {
+			return err
+		}
 		// The catalog draws from a randomness of its own, so that asking for
 		// more users does not change which electives are made.
 		c, err := generateCatalog(tx, newRand(seed+1), names, sizes.Electives, now)
@@ -107,6 +114,25 @@ func Generate(ctx context.Context, d *db.DB, issuer string, sizes Sizes, seed ui
 		ds.Personas[r] = users[i]
 	}
 	return ds, nil
+}
+
+// noticeAck is a row of privacy_notice_acks: someone read a notice.
+type noticeAck struct {
+	UserID         int64
+	Notice         string
+	Version        string
+	AcknowledgedAt time.Time
+}
+
+func (noticeAck) TableName() string { return "privacy_notice_acks" }
+
+// makeAcks acknowledges the current general notice for each of ids.
+func makeAcks(ids []int64, now time.Time) []noticeAck {
+	out := make([]noticeAck, len(ids))
+	for i, id := range ids {
+		out[i] = noticeAck{UserID: id, Notice: privacy.GeneralNotice.Kind, Version: privacy.GeneralNotice.Version, AcknowledgedAt: now}
+	}
+	return out
 }
 
 // newRand returns the generator's source of randomness for seed.
