@@ -127,7 +127,7 @@ func (s *Service) Create(ctx context.Context, by *user.User, owner int64, in Cre
 	fs := apperr.Fields{}
 	name := strings.TrimSpace(in.Name)
 	if name == "" {
-		fs.Add("name", "error.required")
+		fs.Add("name", "form.required")
 	} else if len([]rune(name)) > 100 {
 		fs.Add("name", "api.token.name_long")
 	}

@@ -90,10 +90,10 @@ func (s *Service) SetStudent(ctx context.Context, u *user.User, f StudentFacts) 
 	}
 	fs := apperr.Fields{}
 	if strings.TrimSpace(f.GivenNames) == "" {
-		fs.Add("given_names", "error.required")
+		fs.Add("given_names", "form.required")
 	}
 	if strings.TrimSpace(f.FamilyName) == "" {
-		fs.Add("family_name", "error.required")
+		fs.Add("family_name", "form.required")
 	}
 	if len(f.Nationality) != 2 {
 		fs.Add("nationality", "api.ewp.nationality")
@@ -102,7 +102,7 @@ func (s *Service) SetStudent(ctx context.Context, u *user.User, f StudentFacts) 
 		fs.Add("gender", "api.ewp.gender")
 	}
 	if f.BirthDate.IsZero() {
-		fs.Add("birth_date", "error.required")
+		fs.Add("birth_date", "form.required")
 	}
 	if err := fs.Err(); err != nil {
 		return err
