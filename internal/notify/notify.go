@@ -55,6 +55,9 @@ const (
 	EvaluationReportReceived Kind = "evaluation_report_received"
 	EvaluationRecognised     Kind = "evaluation_recognised"
 	MentorIntroduction       Kind = "mentor_introduction" // a mentor and an incoming student are introduced (internal/mentor)
+
+	// selection: the office answered a student's appeal of their round score (internal/selection).
+	SelectionAppealAnswered Kind = "selection_appeal_answered"
 )
 
 // spec is what the portal knows of a kind.
@@ -106,6 +109,9 @@ var kinds = map[Kind]spec{
 	EvaluationReportReceived: {InPortal: true, Args: []string{"ref", "host"}},
 	EvaluationRecognised:     {Mandatory: true, InPortal: true, Args: []string{"ref", "course"}},
 	MentorIntroduction:       {Mandatory: true, InPortal: true, Args: []string{"other", "department"}},
+
+	// selection:
+	SelectionAppealAnswered: {Mandatory: true, InPortal: true, Args: []string{"round", "answer@selection_appeal.answer"}},
 }
 
 // Kinds lists every kind in the order the preferences page shows them.
@@ -119,6 +125,8 @@ var Kinds = []Kind{
 	ScholarshipAwarded,                                                       // scholarships
 	EvaluationReportReminder, EvaluationReportReceived, EvaluationRecognised, // evaluation
 	MentorIntroduction, // mentors
+
+	SelectionAppealAnswered, // selection rounds
 }
 
 // Mandatory reports whether mails of kind k are sent whatever the

@@ -208,6 +208,9 @@ var kindAudience = map[notify.Kind][]user.Role{
 	notify.EvaluationReportReceived: {user.Student},
 	notify.EvaluationRecognised:     {user.Student},
 	notify.MentorIntroduction:       user.Roles, // mentors are of any role; their students incoming
+
+	// selection rounds: the answer to a student's appeal of their score
+	notify.SelectionAppealAnswered: {user.Student},
 }
 
 // reaches reports whether mail of kind k can reach u.

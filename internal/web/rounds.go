@@ -288,7 +288,8 @@ type roundView struct {
 	DryRuns                                  []dryRunRow
 	CompareA, CompareB                       int
 	Refusal                                  string
-	Tally                                    string // a published round's outcome
+	Tally                                    string            // a published round's outcome
+	Appeals                                  *roundAppealsView // rounds_appeals.go
 }
 
 type rubricRow struct {
@@ -377,6 +378,9 @@ func (s *Server) roundPage(c echo.Context, status int, id int64, refused error) 
 			}
 			v.Tally = v.T("rounds.tally", t.Nominated, t.Placed, t.Waitlisted, t.Unplaced)
 		}
+	}
+	if v.Appeals, err = s.roundAppealsOf(c, v.Page, f); err != nil {
+		return err
 	}
 	var ae *apperr.Error
 	if errors.As(refused, &ae) {
