@@ -83,7 +83,9 @@ func (s *Service) AppealWindow(r Round) (from, until time.Time, ok bool) {
 
 // ShowScores lets round id's applicants see their scores before
 // publication, at the version the office saw: the appeal window opens
-// now, and an upheld appeal can still change the dry run.
+// now, and an upheld appeal can still change the dry run. The round's
+// updated_at stays: it marks the last change of the dry run's inputs
+// (publish.go), and showing scores changes none.
 func (s *Service) ShowScores(ctx context.Context, u *user.User, id int64, version int) error {
 	if !isOffice(u) {
 		return errNotFound
@@ -98,7 +100,7 @@ func (s *Service) ShowScores(ctx context.Context, u *user.User, id int64, versio
 		}
 		now := s.clock()
 		res := tx.Model(&Round{}).Where("id = ? AND version = ?", id, version).
-			Updates(map[string]any{"scores_shown_at": now, "version": gorm.Expr("version + 1"), "updated_at": now})
+			Updates(map[string]any{"scores_shown_at": now, "version": gorm.Expr("version + 1")})
 		if res.Error != nil {
 			return res.Error
 		}

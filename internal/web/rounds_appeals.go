@@ -84,7 +84,7 @@ func (s *Server) roundScore(c echo.Context, p Page, appID int64) (*roundScoreVie
 		}
 		v.Rows = append(v.Rows, appealScoreRow{Name: componentName(p, comp), Value: p.T("selection_appeal.score.value", val, comp.MinValue, comp.MaxValue)})
 	}
-	if !sv.Until.IsZero() {
+	if sv.InWindow {
 		v.Window = p.T("selection_appeal.window", sv.Round.AppealDays, p.When(sv.Until))
 	}
 	for _, a := range sv.Appeals {
@@ -210,6 +210,7 @@ type roundAppealView struct {
 	Page
 	RoundID                      int64
 	RoundName, RoundPath, Action string
+	AppPath                      string // the student's application
 	Student, Filed, FiledISO     string
 	Reason, Score, State, Reply  string
 	Answered, Open, Published    bool
@@ -279,7 +280,7 @@ func (s *Server) roundAppealPage(c echo.Context, status int, id, aid int64, type
 		return err
 	}
 	v := roundAppealView{Page: s.page(c, "selection_appeal.office.title"), RoundID: id, RoundName: a.Round.Name,
-		RoundPath: roundPath(id), Action: appealPath(id, aid), Student: a.Name, Filed: "", FiledISO: a.CreatedAt.Format(time.RFC3339),
+		RoundPath: roundPath(id), Action: appealPath(id, aid), AppPath: "/applications/" + strconv.FormatInt(a.ApplicationID, 10), Student: a.Name, Filed: "", FiledISO: a.CreatedAt.Format(time.RFC3339),
 		Reason: a.Reason, Reply: a.Reply, Open: a.State == selection.AppealOpen, Answered: a.State != selection.AppealOpen,
 		Published: a.Round.State == selection.Published, Version: a.Version, Errors: map[string]string{}}
 	v.Title = v.T("selection_appeal.office.heading", a.Name)

@@ -17,6 +17,21 @@ var (
 	appealValue = regexp.MustCompile(`id="(c\d+)" name="c\d+" value="([^"]*)"`)
 )
 
+// appealRefusal sends the demo student's appeal without a reason, for a
+// walk of the portal: the demo round shows its applicants their scores.
+func appealRefusal(t *testing.T, p *portal, post func(path string, kv ...string)) {
+	t.Helper()
+	var app int64
+	if err := p.App.DB.Raw(`SELECT a.id FROM applications AS a JOIN users AS u ON u.id = a.applicant_id
+		JOIN application_choices AS c ON c.application_id = a.id
+		JOIN selection_round_periods AS rp ON rp.period_id = c.period_id JOIN selection_rounds AS r ON r.id = rp.round_id
+		WHERE u.subject = 'demo-student' AND r.scores_shown_at IS NOT NULL AND r.state = 'dry_run'
+		AND a.status IN ('submitted', 'department_review', 'office_review') ORDER BY a.id LIMIT 1`).Scan(&app).Error; err != nil || app == 0 {
+		t.Fatalf("the demo student has no score to appeal (%v)", err)
+	}
+	post("/applications/"+strconv.FormatInt(app, 10)+"/appeal", "reason", "")
+}
+
 // The office shows scores before publication; the demo student reads
 // theirs on their application page and appeals it (an empty reason and a
 // second appeal are refused, the typed reason kept); the office sees the
