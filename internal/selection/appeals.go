@@ -85,7 +85,8 @@ func (s *Service) AppealWindow(r Round) (from, until time.Time, ok bool) {
 // publication, at the version the office saw: the appeal window opens
 // now, and an upheld appeal can still change the dry run. The round's
 // updated_at stays: it marks the last change of the dry run's inputs
-// (publish.go), and showing scores changes none.
+// (publish.go), and showing scores changes none (UpdateColumns: GORM's
+// Updates would set it to the wall clock).
 func (s *Service) ShowScores(ctx context.Context, u *user.User, id int64, version int) error {
 	if !isOffice(u) {
 		return errNotFound
@@ -100,7 +101,7 @@ func (s *Service) ShowScores(ctx context.Context, u *user.User, id int64, versio
 		}
 		now := s.clock()
 		res := tx.Model(&Round{}).Where("id = ? AND version = ?", id, version).
-			Updates(map[string]any{"scores_shown_at": now, "version": gorm.Expr("version + 1")})
+			UpdateColumns(map[string]any{"scores_shown_at": now, "version": gorm.Expr("version + 1")}) // no automatic updated_at
 		if res.Error != nil {
 			return res.Error
 		}
@@ -469,4 +470,27 @@ func (s *Service) AnswerAppeal(ctx context.Context, u *user.User, id, aid int64,
 		return nil, wrap(err, "answer appeal")
 	}
 	return rep, nil
+}
+
+// Stale reports whether round id's latest dry run is out of date: a score
+// or the round changed after it (an upheld appeal while scoring, say), so
+// publication would refuse it (publish.go). False without a dry run.
+func (s *Service) Stale(ctx context.Context, u *user.User, id int64) (bool, error) {
+	if !isOffice(u) {
+		return false, errNotFound
+	}
+	d := s.db.WithContext(ctx)
+	var run DryRunRow
+	err := d.Select("id, created_at").Where("round_id = ?", id).Order("seq DESC").Limit(1).Find(&run).Error
+	if err != nil || run.ID == 0 {
+		return false, wrap(err, "stale dry run")
+	}
+	var later int64
+	if err := d.Model(&Score{}).Where("round_id = ? AND updated_at > ?", id, run.CreatedAt).Count(&later).Error; err != nil {
+		return false, wrap(err, "stale dry run")
+	}
+	if later == 0 {
+		err = d.Model(&Round{}).Where("id = ? AND updated_at > ?", id, run.CreatedAt).Count(&later).Error
+	}
+	return later > 0, wrap(err, "stale dry run")
 }

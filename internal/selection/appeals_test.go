@@ -229,3 +229,41 @@ func TestAppealsFiledAtOnceOpenOne(t *testing.T) {
 		t.Fatalf("%d open appeals stored, want 1", n)
 	}
 }
+
+// Upheld while the round is back in scoring after a dry run: nothing is
+// re-run (the office is still changing scores), but the last dry run is
+// marked out of date until the next one.
+func TestAnUpheldAppealWhileScoringMarksTheLastDryRunStale(t *testing.T) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		ann := w.approved("Ann", w.p2)
+		f := w.round()
+		w.score(f, w.office, ann, "80", "6")
+		_, err := w.sel.RunDryRun(w.ctx, w.office, f.ID, f.Version)
+		w.must(err, "dry run")
+		_, err = w.sel.Act(w.ctx, w.office, f.ID, selection.Rescore, w.version(f.ID))
+		w.must(err, "back to scoring")
+		w.must(w.sel.ShowScores(w.ctx, w.office, f.ID, w.version(f.ID)), "show scores")
+		if stale, err := w.sel.Stale(w.ctx, w.office, f.ID); err != nil || stale {
+			t.Fatalf("before the appeal the dry run is stale: %v, %v", stale, err)
+		}
+		ap, err := w.sel.FileAppeal(w.ctx, w.applicant(ann), ann.ID, "The oral exam sheet says 9.")
+		w.must(err, "appeal")
+		w.clock.Advance(time.Hour)
+		rep, err := w.sel.AnswerAppeal(w.ctx, w.office, f.ID, ap.ID, selection.AnswerInput{Version: ap.Version, Decision: selection.AppealUpheld,
+			Reply: "Corrected.", Values: map[int64]string{f.Components[0].ID: "80", f.Components[1].ID: "9"}})
+		w.must(err, "uphold")
+		if rep.RerunSeq != 0 || !rep.Stale {
+			t.Fatalf("upheld while scoring: %+v, want no re-run and the dry run stale", rep)
+		}
+		if stale, err := w.sel.Stale(w.ctx, w.office, f.ID); err != nil || !stale {
+			t.Fatalf("after the appeal the dry run is stale: %v, %v", stale, err)
+		}
+		w.clock.Advance(time.Minute)
+		_, err = w.sel.RunDryRun(w.ctx, w.office, f.ID, w.version(f.ID))
+		w.must(err, "dry run again")
+		if stale, _ := w.sel.Stale(w.ctx, w.office, f.ID); stale {
+			t.Fatal("a new dry run is still stale")
+		}
+	})
+}

@@ -149,6 +149,7 @@ type roundAppealsView struct {
 	Open, Answered []officeAppealRow
 	ShowScores     string // the form's action, while the office may show scores before publication
 	ScoresShown    string // since when applicants see their scores, before publication
+	Stale          bool   // a score changed after the latest dry run (an upheld appeal while scoring)
 }
 
 type officeAppealRow struct {
@@ -166,6 +167,9 @@ func (s *Server) roundAppealsOf(c echo.Context, p Page, f *selection.Full) (*rou
 	}
 	v := &roundAppealsView{}
 	if selection.Editable(f.State) {
+		if v.Stale, err = s.Selection.Stale(c.Request().Context(), visitorOf(c).User, f.ID); err != nil {
+			return nil, err
+		}
 		if f.ScoresShownAt == nil {
 			if f.AppealDays > 0 {
 				v.ShowScores = roundPath(f.ID) + "/show_scores"
