@@ -153,6 +153,7 @@ func sampleData(k Kind) map[string]any {
 		"funding": "AMS BioteQ internship scholarship", "amount": "NT$30,000", "call": "2027 spring call", // scholarship_awarded
 		"role": "mentor", "other": "Sato Haruka 佐藤遥", "other_email": "haruka@kumamoto-u.example", // mentor_introduction
 		"institution": "Kumamoto University (熊本大学)", "agreement": "Student exchange", // agreement_expiring
+		"round": "2027 spring exchange", "answer": "upheld", "reply": "The oral exam was re-marked.", "score": "88.5", // selection_appeal_answered
 	}
 	if k == ReviewerDigest {
 		d["total"], d["day"] = 4, "2026-03-02"

@@ -58,6 +58,9 @@ const (
 	MentorIntroduction       Kind = "mentor_introduction" // a mentor and an incoming student are introduced (internal/mentor)
 	RoundSeatOffer           Kind = "round_seat_offer"    // a freed seat offered to a round's waitlisted student (internal/selection)
 	AgreementExpiring        Kind = "agreement_expiring"  // to the office, 180, 90 and 30 days before (internal/report)
+
+	// selection: the office answered a student's appeal of their round score (internal/selection).
+	SelectionAppealAnswered Kind = "selection_appeal_answered"
 )
 
 // spec is what the portal knows of a kind.
@@ -112,6 +115,9 @@ var kinds = map[Kind]spec{
 	MentorIntroduction:       {Mandatory: true, InPortal: true, Args: []string{"other", "department"}},
 	RoundSeatOffer:           {Mandatory: true, InPortal: true, Args: []string{"host", "deadline_at"}},
 	AgreementExpiring:        {Mandatory: true, InPortal: true, Args: []string{"institution", "days"}},
+
+	// selection:
+	SelectionAppealAnswered: {Mandatory: true, InPortal: true, Args: []string{"round", "answer@selection_appeal.answer"}},
 }
 
 // Kinds lists every kind in the order the preferences page shows them.
@@ -127,6 +133,8 @@ var Kinds = []Kind{
 	MentorIntroduction, // mentors
 	RoundSeatOffer,     // selection rounds
 	AgreementExpiring,  // reports
+
+	SelectionAppealAnswered, // selection rounds
 }
 
 // Mandatory reports whether mails of kind k are sent whatever the

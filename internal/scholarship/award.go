@@ -54,11 +54,10 @@ func plan(tx *gorm.DB, c Call) (Plan, error) {
 			todo = append(todo, e)
 		}
 	}
-	ids := make([]int64, len(todo))
-	for i, e := range todo {
-		ids[i] = e.ID
+	draw, err := tieOrder(tx, c, todo)
+	if err != nil {
+		return Plan{}, err
 	}
-	draw := match.Lottery(c.Seed, ids)
 	reqs := make([]match.Request, len(todo))
 	for i, e := range todo {
 		reqs[i] = match.Request{ID: e.ID, Score: e.Score, Class: 1, Tiebreak: draw[e.ID], Amount: e.Amount,

@@ -34,6 +34,7 @@ type CallInput struct {
 	PerAward, MaxAwards, Total string
 	NeedPlacement              bool
 	Components                 []ComponentInput
+	Tiebreaks                  []string // in order: "component:N" (the Nth rubric row), "year", "submitted" (tiebreaks.go)
 }
 
 // amount reads a non-negative whole amount; empty is 0.
@@ -47,7 +48,7 @@ func amount(s string) (int64, bool) {
 }
 
 // check reads in; every refusal names its field.
-func (s *Service) check(tx *gorm.DB, in CallInput) (Call, []Component, error) {
+func (s *Service) check(tx *gorm.DB, in CallInput) (Call, []Component, []tieRef, error) {
 	f := apperr.Fields{}
 	c := Call{FundingID: in.FundingID, Name: strings.TrimSpace(in.Name)}
 	f.Text("name", in.Name, true, MaxName)
@@ -117,7 +118,8 @@ func (s *Service) check(tx *gorm.DB, in CallInput) (Call, []Component, error) {
 	case total == 0:
 		f.Add("components", "scholarships.err.no_weight")
 	}
-	return c, comps, f.Err()
+	ties := checkTies(f, in.Tiebreaks, in.Components)
+	return c, comps, ties, f.Err()
 }
 
 // Create opens a call as the office fills it in.
@@ -127,7 +129,7 @@ func (s *Service) Create(ctx context.Context, u *user.User, in CallInput) (*Call
 	}
 	var c Call
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		checked, comps, err := s.check(tx, in)
+		checked, comps, ties, err := s.check(tx, in)
 		if err != nil {
 			return err
 		}
@@ -145,6 +147,9 @@ func (s *Service) Create(ctx context.Context, u *user.User, in CallInput) (*Call
 			comps[i].CallID = c.ID
 		}
 		if err := tx.Create(&comps).Error; err != nil {
+			return err
+		}
+		if err := storeTies(tx, c.ID, comps, ties); err != nil {
 			return err
 		}
 		return s.record(tx, u, "scholarship.call.create", "scholarship_call", c.ID, map[string]any{
@@ -188,6 +193,7 @@ func (s *Service) List(ctx context.Context, u *user.User) ([]CallRow, error) {
 type Full struct {
 	CallRow
 	Components []Component
+	Tiebreaks  []Tiebreak // in order; the lottery comes last
 	Office     bool
 	// Spent and Given are the money and awards held by awards not returned.
 	Spent int64
@@ -209,6 +215,9 @@ func (s *Service) Get(ctx context.Context, u *user.User, id int64) (*Full, error
 		d := s.db.WithContext(ctx)
 		if err := d.Where("call_id = ?", id).Order("ordinal").Find(&f.Components).Error; err != nil {
 			return nil, wrap(err, "call components")
+		}
+		if err := d.Where("call_id = ?", id).Order("ordinal").Find(&f.Tiebreaks).Error; err != nil {
+			return nil, wrap(err, "call tie-breaks")
 		}
 		if f.Spent, f.Given, err = spent(d, id); err != nil {
 			return nil, wrap(err, "call budget")

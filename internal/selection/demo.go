@@ -9,9 +9,11 @@ import (
 )
 
 // SeedDemo gives `portal dev` its rounds, once: one in dry run over the
-// upcoming periods the demo applications chose (scores drawn from a fixed
-// seed, so every start looks the same), and one still open. It reports
-// whether it seeded anything.
+// upcoming periods the demo applications chose, filled up to
+// DemoApplicants by a cohort with ranked choices (demo_cohort.go), scores
+// drawn from a fixed seed so every start looks the same, scores shown to
+// the applicants and one appeal open; and one round still open. It
+// reports whether it seeded anything.
 func (s *Service) SeedDemo(ctx context.Context, office *user.User) (bool, error) {
 	var n int64
 	if err := s.db.WithContext(ctx).Model(&Round{}).Count(&n).Error; err != nil || n > 0 {
@@ -63,6 +65,9 @@ func (s *Service) SeedDemo(ctx context.Context, office *user.User) (bool, error)
 		return false, err
 	}
 	rng := rand.New(rand.NewPCG(2027, 14))
+	if _, err := s.seedCohort(ctx, office, f, len(list), rng); err != nil { // demo_cohort.go
+		return false, err
+	}
 	for _, a := range list {
 		typed := map[int64]string{
 			f.Components[0].ID: strconv.FormatFloat(float64(6000+rng.IntN(3900))/100, 'f', 2, 64),
@@ -76,7 +81,14 @@ func (s *Service) SeedDemo(ctx context.Context, office *user.User) (bool, error)
 	if r, err = s.Act(ctx, office, r.ID, StartScoring, r.Version); err != nil {
 		return false, err
 	}
-	if _, err := s.RunDryRun(ctx, office, r.ID, r.Version); err != nil {
+	// Applicants see their scores and may appeal; one of the cohort has.
+	if err := s.ShowScores(ctx, office, r.ID, r.Version); err != nil {
+		return false, err
+	}
+	if err := s.demoAppeal(ctx, r.ID); err != nil {
+		return false, err
+	}
+	if _, err := s.RunDryRun(ctx, office, r.ID, r.Version+1); err != nil {
 		return false, err
 	}
 	in.Name, in.Term = "2027 autumn exchange", "2027 autumn"

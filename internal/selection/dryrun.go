@@ -372,51 +372,60 @@ func (s *Service) RunDryRun(ctx context.Context, u *user.User, id int64, version
 		if err := s.full(tx, u, id, &f); err != nil {
 			return err
 		}
-		if _, err := table.Allowed(f.State, RunDry, OfficeParty); err != nil {
-			return err
-		}
-		apps, seats, people, periods, err := s.inputs(tx, &f)
-		if err != nil {
-			return err
-		}
-		res := match.Run(apps, seats)
-		var seq int
-		if err := tx.Model(&DryRunRow{}).Where("round_id = ?", id).Select("COALESCE(MAX(seq), 0)").Scan(&seq).Error; err != nil {
-			return err
-		}
-		rubric, err := json.Marshal(f.Components)
-		if err != nil {
-			return err
-		}
-		body, err := json.Marshal(stored{Applicants: apps, Seats: seats, Result: res, People: people, Periods: periods})
-		if err != nil {
-			return err
-		}
-		placed := 0
-		for _, o := range res.Outcomes {
-			if o.RankGiven > 0 {
-				placed++
-			}
-		}
-		// The round's updated_at is the dry run's instant: publication
-		// then knows whether anything changed after it (publish.go).
-		now := s.clock()
-		row := DryRunRow{RoundID: id, Seq: seq + 1, Seed: f.Seed, Rubric: string(rubric), Result: string(body),
-			Applicants: len(apps), Placed: placed, CreatedBy: u.ID, CreatedAt: now}
-		if err := tx.Create(&row).Error; err != nil {
-			return err
-		}
-		if err := s.move(tx, u, &f.Round, RunDry, version, map[string]any{"updated_at": now}); err != nil {
-			return err
-		}
-		run = &Run{ID: row.ID, Seq: row.Seq, Seed: row.Seed, CreatedAt: row.CreatedAt, Components: f.Components,
-			Applicants: apps, Seats: seats, Result: res, People: people, Periods: periods}
-		return nil
+		var err error
+		run, err = s.dryRun(tx, u, &f, version)
+		return err
 	})
 	if err != nil {
 		return nil, wrap(err, "dry run")
 	}
 	return run, nil
+}
+
+// dryRun runs the engine on round f within tx and stores the run, moving
+// the round at version; an upheld appeal re-runs it the same way
+// (appeals.go).
+func (s *Service) dryRun(tx *gorm.DB, u *user.User, f *Full, version int) (*Run, error) {
+	id := f.ID
+	if _, err := table.Allowed(f.State, RunDry, OfficeParty); err != nil {
+		return nil, err
+	}
+	apps, seats, people, periods, err := s.inputs(tx, f)
+	if err != nil {
+		return nil, err
+	}
+	res := match.Run(apps, seats)
+	var seq int
+	if err := tx.Model(&DryRunRow{}).Where("round_id = ?", id).Select("COALESCE(MAX(seq), 0)").Scan(&seq).Error; err != nil {
+		return nil, err
+	}
+	rubric, err := json.Marshal(f.Components)
+	if err != nil {
+		return nil, err
+	}
+	body, err := json.Marshal(stored{Applicants: apps, Seats: seats, Result: res, People: people, Periods: periods})
+	if err != nil {
+		return nil, err
+	}
+	placed := 0
+	for _, o := range res.Outcomes {
+		if o.RankGiven > 0 {
+			placed++
+		}
+	}
+	// The round's updated_at is the dry run's instant: publication
+	// then knows whether anything changed after it (publish.go).
+	now := s.clock()
+	row := DryRunRow{RoundID: id, Seq: seq + 1, Seed: f.Seed, Rubric: string(rubric), Result: string(body),
+		Applicants: len(apps), Placed: placed, CreatedBy: u.ID, CreatedAt: now}
+	if err := tx.Create(&row).Error; err != nil {
+		return nil, err
+	}
+	if err := s.move(tx, u, &f.Round, RunDry, version, map[string]any{"updated_at": now}); err != nil {
+		return nil, err
+	}
+	return &Run{ID: row.ID, Seq: row.Seq, Seed: row.Seed, CreatedAt: row.CreatedAt, Components: f.Components,
+		Applicants: apps, Seats: seats, Result: res, People: people, Periods: periods}, nil
 }
 
 // DryRuns lists round id's dry runs, newest first, for the office.

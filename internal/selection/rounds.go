@@ -33,6 +33,7 @@ type Round struct {
 	RulePriorClass bool // students who already had an exchange come in class 2
 	CreatedBy      int64
 	PublishedAt    *time.Time
+	ScoresShownAt  *time.Time // the office showed applicants their scores before publication (appeals.go)
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 }

@@ -182,6 +182,19 @@ func (s *Service) SetScores(ctx context.Context, u *user.User, id, applicationID
 		if !Editable(f.State) {
 			return apperr.New(apperr.Invalid, "selection.err.not_editable")
 		}
+		_, err = s.writeScores(tx, u, &f, applicationID, typed, nil)
+		return err
+	})
+	return wrap(err, "set scores")
+}
+
+// writeScores checks and writes the values typed for one applicant of
+// round f within tx, each change audited (with extra in its detail: an
+// appeal's id, say); it reports whether any value changed.
+func (s *Service) writeScores(tx *gorm.DB, u *user.User, f *Full, applicationID int64, typed map[int64]string, extra map[string]any) (bool, error) {
+	id := f.ID
+	changed := false
+	err := func() error {
 		fields := apperr.Fields{}
 		want := map[int64]*int{}
 		for _, c := range f.Components {
@@ -237,13 +250,17 @@ func (s *Service) SetScores(ctx context.Context, u *user.User, id, applicationID
 			if next != nil {
 				detail["to"] = FormatCenti(*next)
 			}
+			for k, v := range extra {
+				detail[k] = v
+			}
+			changed = true
 			if err := s.record(tx, u, "selection.score.set", id, detail); err != nil {
 				return err
 			}
 		}
 		return nil
-	})
-	return wrap(err, "set scores")
+	}()
+	return changed, err
 }
 
 func containsID(ids []int64, id int64) bool {

@@ -46,6 +46,7 @@ type applicationView struct {
 	IsReviewer bool
 	Claim      *reviewClaimView  // who holds it, and taking or giving it (review_claim.go)
 	Selection  *roundOutcomeView // the student's published selection outcome (rounds_outcome.go)
+	Score      *roundScoreView   // the student's round score and appeals (rounds_appeals.go)
 	Links      *uiLinksView      // verification, dossier links, sharing, EWP and report (ui_links.go)
 	EWPFacts   *ewpFactsView     // the office's form for the student's EWP facts (ewp_facts.go)
 	Departure  *departureLink    // the pre-departure checklist once confirmed (departure.go)
@@ -246,6 +247,9 @@ func (s *Server) applicationPage(c echo.Context, status int, id int64, at *appli
 		return err
 	}
 	if v.Selection, err = s.roundOutcome(c, v.Page, id); err != nil {
+		return err
+	}
+	if v.Score, err = s.roundScore(c, v.Page, id); err != nil {
 		return err
 	}
 	if v.Links, err = s.uiLinksOf(c, v.Page, d, mine, at); err != nil {

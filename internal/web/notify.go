@@ -215,6 +215,9 @@ var kindAudience = map[notify.Kind][]user.Role{
 
 	// reports: agreement expiry notices
 	notify.AgreementExpiring: {user.Office},
+
+	// selection rounds: the answer to a student's appeal of their score
+	notify.SelectionAppealAnswered: {user.Student},
 }
 
 // reaches reports whether mail of kind k can reach u.

@@ -116,6 +116,7 @@ var pageNames = []pageName{
 	pageWatchStarred, pageWatchSearches, pageWatchCalendar, // watch
 	pageRounds, pageRoundsForm, pageRoundsShow, pageRoundsScores, pageRoundsDryRun, pageRoundsCompare,
 	pageRoundsImport, pageRoundsImportPreview, // rounds_import.go
+	pageRoundsAppeal, pageRoundsAppealStudent, // rounds_appeals.go
 	pageAccount, pagePrivacyQueue, pagePrivacyRetention, pagePrivacyPerson, pagePrivacyNotice, // privacy
 	pageReports,
 	pageHostDossier, pageHostAnswered, pageHostContacts, // host

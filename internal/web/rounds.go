@@ -288,7 +288,8 @@ type roundView struct {
 	DryRuns                                  []dryRunRow
 	CompareA, CompareB                       int
 	Refusal                                  string
-	Tally                                    string // a published round's outcome
+	Tally                                    string            // a published round's outcome
+	Appeals                                  *roundAppealsView // rounds_appeals.go
 
 	Auto *roundAutoView // what happens after publication (rounds_auto.go)
 }
@@ -396,6 +397,9 @@ func (s *Server) roundPageWith(c echo.Context, status int, id int64, refused err
 		v.Auto, refused = roundAuto(v.Page, f, offers, auto, refused), nil
 	} else {
 		v.Auto = roundAuto(v.Page, f, offers, nil, nil)
+	}
+	if v.Appeals, err = s.roundAppealsOf(c, v.Page, f); err != nil {
+		return err
 	}
 	var ae *apperr.Error
 	if errors.As(refused, &ae) {

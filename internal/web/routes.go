@@ -314,6 +314,7 @@ func (s *Server) pageRoutes(g *echo.Group) {
 		r.get("/rounds/:id/dry-runs/:seq", office, s.roundDryRun)
 		r.get("/rounds/:id/dry-runs/:seq/:file", office, s.roundFile)
 		s.roundImportRoutes(r)
+		s.roundAppealRoutes(r) // rounds_appeals.go
 	}
 
 	s.privacyRoutes(r)     // /account, the office's privacy requests and retention (account.go)

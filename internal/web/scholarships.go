@@ -130,6 +130,8 @@ type scholarshipFormView struct {
 	In         scholarship.CallInput
 	Fundings   []fundingChoice
 	Components []scholarshipComponentRow
+	TieOptions []tieOption // scholarships_ties.go
+	Tiebreaks  []tieSlot
 	Errors     map[string]string
 	Refusal    string
 }
@@ -151,7 +153,7 @@ const scholarshipFormRows = 4
 func (s *Server) scholarshipNew(c echo.Context) error {
 	in := scholarship.CallInput{Year: strconv.Itoa(time.Now().Year() + 1), MaxAwards: "5",
 		Components: []scholarship.ComponentInput{{NameEN: "Grade average", NameZH: "學業成績", Weight: "70", MaxValue: "100"},
-			{NameEN: "Interview", NameZH: "面談", Weight: "30", MaxValue: "10"}}}
+			{NameEN: "Interview", NameZH: "面談", Weight: "30", MaxValue: "10"}}, Tiebreaks: []string{"component:1", scholarship.TieSubmitted}}
 	return s.scholarshipForm(c, http.StatusOK, in, nil)
 }
 
@@ -169,6 +171,7 @@ func (s *Server) scholarshipCreate(c echo.Context) error {
 		in.Components = append(in.Components, scholarship.ComponentInput{NameEN: form.Get("c" + n + "_name_en"),
 			NameZH: form.Get("c" + n + "_name_zh"), Weight: form.Get("c" + n + "_weight"), MaxValue: form.Get("c" + n + "_max")})
 	}
+	in.Tiebreaks = bindCallTies(form)
 	call, err := s.Scholarships.Create(c.Request().Context(), visitorOf(c).User, in)
 	if invalid(err) {
 		return s.scholarshipForm(c, http.StatusUnprocessableEntity, in, err)
@@ -203,6 +206,7 @@ func (s *Server) scholarshipForm(c echo.Context, status int, in scholarship.Call
 		}
 		v.Components = append(v.Components, row)
 	}
+	v.TieOptions, v.Tiebreaks = callTieChoices(v.Page, scholarshipFormRows, in.Tiebreaks)
 	return s.render.render(c, status, pageScholarshipsForm, v)
 }
 
@@ -214,6 +218,7 @@ type scholarshipView struct {
 	Name, Funding, Budget, State, Deadline, DeadlineISO string
 	Year                                                int
 	Rubric                                              []string
+	Tiebreaks                                           []string // in order, the lottery last (scholarships_ties.go)
 	Eligibility                                         string
 	Office, Open, Closed                                bool
 	Version                                             int
@@ -300,6 +305,7 @@ func (s *Server) scholarshipPage(c echo.Context, status int, id int64, refused e
 	for _, comp := range f.Components {
 		v.Rubric = append(v.Rubric, v.T("scholarships.rubric_row", scholarshipComponentName(v.Page, comp), comp.Weight, comp.MaxValue))
 	}
+	v.Tiebreaks = callTies(v.Page, f)
 	var ae *apperr.Error
 	if errors.As(refused, &ae) {
 		v.Refusal = v.T(ae.Key, ae.Args...)

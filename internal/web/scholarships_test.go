@@ -40,12 +40,17 @@ func TestAStudentRequestsFundingAndTheOfficeAwardsItWithAVerifiableLetter(t *tes
 		t.Fatalf("a call without a budget: %d, the form should come back as typed with its refusal", refused.Status)
 	}
 	call.Set("max_awards", "1")
+	call.Set("tie1", "component:1") // the keys in the office's order (scholarships_ties.go)
+	call.Set("tie2", "year")
 	pg := office.post("/scholarships", call)
 	cm := callLink.FindStringSubmatch(pg.URL.Path)
 	if pg.Status != http.StatusOK || cm == nil {
 		t.Fatalf("opening a call ended on %s with %d", pg.URL, pg.Status)
 	}
 	base := pg.URL.Path
+	if !strings.Contains(pg.Body, "Grades, higher first → Year of study, senior first → lottery (seed") {
+		t.Fatal("the call's page does not show its tie-break keys in order")
+	}
 
 	// The demo student holds a nominated application.
 	student := p.browser()

@@ -137,7 +137,10 @@ func (c *crawler) start(who string) {
 // else, the identity providers, static files.
 var skip = []string{"/login", "/auth/", "/dev/oidc", "/dev/partner-oidc", "/static/", "/signin/link", "/logout"}
 
-var hrefs = regexp.MustCompile(`href="([^"]+)"`)
+var (
+	hrefs     = regexp.MustCompile(`href="([^"]+)"`)
+	idSegment = regexp.MustCompile(`/\d+`)
+)
 
 func (c *crawler) visit(target string) {
 	u, err := url.Parse(target)
@@ -148,6 +151,15 @@ func (c *crawler) visit(target string) {
 	key := u.String()
 	if c.seen[key] {
 		return
+	}
+	// A demo with many cases of a kind (the selection round's cohort of
+	// sixty applicants) would spend the walk's pages on one kind of page:
+	// a few dozen of each shape (/applications/N) show every variant.
+	if shape := idSegment.ReplaceAllString(u.Path, "/N"); shape != u.Path {
+		if c.perPath["shape "+shape] >= 40 {
+			return
+		}
+		c.perPath["shape "+shape]++
 	}
 	if u.RawQuery != "" {
 		if c.perPath[u.Path] >= 3 {
@@ -245,6 +257,7 @@ func (c *crawler) refusals(who string) {
 		post("/searches", "name", "Japan", "query", "country=JP")
 		post("/searches", "query", "country=JP")
 		post("/settings/calendar/reset")
+		appealRefusal(c.t, c.p, post) // rounds_appeals_test.go
 	case "office":
 		post("/manage/hosts")
 		c.hostDossier() // host_test.go
