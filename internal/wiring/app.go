@@ -76,8 +76,8 @@ type App struct {
 	// evaluations keeps reports and recognitions, and reminds (evaluation.go).
 	evaluations *evaluation.Service
 	// rounds applies published selection rounds' rule after publication (selection_auto.go).
-	rounds *selection.Service
-	reports     *report.Service // agreement expiry notices (reports.go)
+	rounds  *selection.Service
+	reports *report.Service // agreement expiry notices (reports.go)
 }
 
 // Options are what only tests and dev mode set.
@@ -299,7 +299,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer a.startHostJobs(ctx)()  // host reminders (host.go)
 	// report reminders (evaluation.go)
 	defer a.startEvaluationJobs(ctx)()
-	defer a.startRoundJobs(ctx)() // selection rounds after publication (selection_auto.go)
+	defer a.startRoundJobs(ctx)()  // selection rounds after publication (selection_auto.go)
 	defer a.startReportJobs(ctx)() // agreement expiry notices (reports.go)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
