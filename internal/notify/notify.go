@@ -55,6 +55,11 @@ const (
 	EvaluationReportReceived Kind = "evaluation_report_received"
 	EvaluationRecognised     Kind = "evaluation_recognised"
 	MentorIntroduction       Kind = "mentor_introduction" // a mentor and an incoming student are introduced (internal/mentor)
+	// the close of an incoming rotation (internal/rotation/assessment.go).
+	IncomingEvaluated          Kind = "incoming_evaluated"           // to the student: the department's evaluation is in
+	IncomingCompleted          Kind = "incoming_completed"           // to the student: the certificate is issued
+	IncomingEvaluationHome     Kind = "incoming_evaluation_home"     // to the home school: the evaluation's link
+	IncomingDepartmentReviewed Kind = "incoming_department_reviewed" // to the coordinators: the student's review
 )
 
 // spec is what the portal knows of a kind.
@@ -106,6 +111,11 @@ var kinds = map[Kind]spec{
 	EvaluationReportReceived: {InPortal: true, Args: []string{"ref", "host"}},
 	EvaluationRecognised:     {Mandatory: true, InPortal: true, Args: []string{"ref", "course"}},
 	MentorIntroduction:       {Mandatory: true, InPortal: true, Args: []string{"other", "department"}},
+	// the close of an incoming rotation; the home school's link is a secret.
+	IncomingEvaluated:          {Mandatory: true, InPortal: true, Args: []string{"ref", "department"}},
+	IncomingCompleted:          {Mandatory: true, InPortal: true, Args: []string{"ref", "department"}},
+	IncomingEvaluationHome:     {Mandatory: true, Secret: true, Args: []string{"applicant", "department"}},
+	IncomingDepartmentReviewed: {InPortal: true, Args: []string{"ref", "department"}},
 }
 
 // Kinds lists every kind in the order the preferences page shows them.
@@ -119,6 +129,8 @@ var Kinds = []Kind{
 	ScholarshipAwarded,                                                       // scholarships
 	EvaluationReportReminder, EvaluationReportReceived, EvaluationRecognised, // evaluation
 	MentorIntroduction, // mentors
+	// rotation close
+	IncomingEvaluated, IncomingCompleted, IncomingEvaluationHome, IncomingDepartmentReviewed,
 }
 
 // Mandatory reports whether mails of kind k are sent whatever the

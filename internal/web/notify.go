@@ -208,6 +208,12 @@ var kindAudience = map[notify.Kind][]user.Role{
 	notify.EvaluationReportReceived: {user.Student},
 	notify.EvaluationRecognised:     {user.Student},
 	notify.MentorIntroduction:       user.Roles, // mentors are of any role; their students incoming
+
+	// the close of an incoming rotation (rotation_close.go)
+	notify.IncomingEvaluated:          {user.Incoming},
+	notify.IncomingCompleted:          {user.Incoming},
+	notify.IncomingEvaluationHome:     {}, // home schools have no account
+	notify.IncomingDepartmentReviewed: {user.Coordinator},
 }
 
 // reaches reports whether mail of kind k can reach u.
