@@ -534,7 +534,7 @@ func (s *Service) SendHome(ctx context.Context, u *user.User, id int64, in HomeI
 		if err != nil {
 			return err
 		}
-		data["until"] = s.zone.Day(until).Format(time.DateOnly)
+		data["link_until"] = s.zone.Day(until).Format(time.DateOnly)
 		return notify.Enqueue(tx, notify.Event{Kind: notify.IncomingEvaluationHome, RecipientEmail: email, Lang: lang, Data: data,
 			Link: HomeLink(token)})
 	}), "send the evaluation home")
