@@ -85,6 +85,12 @@ func TestRotationCloseOverHTTP(t *testing.T) {
 		if pdf := coord.get(closePath + "/evaluation.pdf"); pdf.Status != http.StatusOK || !strings.HasPrefix(pdf.Body, "%PDF-") {
 			t.Errorf("the evaluation's PDF answered %d", pdf.Status)
 		}
+		// The certificate says the department and the weeks.
+		cert := coord.get(rotation.Link(over) + "/letters/completion")
+		wantStatus(t, cert, http.StatusOK)
+		if text := webPDFText(t, cert.Body); !strings.Contains(text, "Internal Medicine") || !strings.Contains(text, "2 weeks") {
+			t.Errorf("the certificate does not say the department and the weeks:\n%s", text)
+		}
 		if pg := coord.get("/rotations/outstanding"); strings.Contains(pg.Body, closePath) {
 			t.Errorf("the completed rotation is still outstanding")
 		}
