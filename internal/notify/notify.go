@@ -60,6 +60,7 @@ const (
 	IncomingCompleted          Kind = "incoming_completed"           // to the student: the certificate is issued
 	IncomingEvaluationHome     Kind = "incoming_evaluation_home"     // to the home school: the evaluation's link
 	IncomingDepartmentReviewed Kind = "incoming_department_reviewed" // to the coordinators: the student's review
+	IncomingSupervisorLink     Kind = "incoming_supervisor_link"     // to a supervisor: the close's form
 )
 
 // spec is what the portal knows of a kind.
@@ -116,6 +117,7 @@ var kinds = map[Kind]spec{
 	IncomingCompleted:          {Mandatory: true, InPortal: true, Args: []string{"ref", "department"}},
 	IncomingEvaluationHome:     {Mandatory: true, Secret: true, Args: []string{"applicant", "department"}},
 	IncomingDepartmentReviewed: {InPortal: true, Args: []string{"ref", "department"}},
+	IncomingSupervisorLink:     {Mandatory: true, Secret: true, Args: []string{"applicant", "department"}},
 }
 
 // Kinds lists every kind in the order the preferences page shows them.
@@ -130,7 +132,7 @@ var Kinds = []Kind{
 	EvaluationReportReminder, EvaluationReportReceived, EvaluationRecognised, // evaluation
 	MentorIntroduction, // mentors
 	// rotation close
-	IncomingEvaluated, IncomingCompleted, IncomingEvaluationHome, IncomingDepartmentReviewed,
+	IncomingEvaluated, IncomingCompleted, IncomingEvaluationHome, IncomingDepartmentReviewed, IncomingSupervisorLink,
 }
 
 // Mandatory reports whether mails of kind k are sent whatever the

@@ -70,6 +70,10 @@ type Assessment struct {
 	Comments              string
 	EvaluatedAt           *time.Time
 	EvaluatedBy           *int64
+	EvaluatedVia          string // "staff" or "supervisor" (supervisor.go)
+	SupervisorEmail       string
+	SupervisorToken       *string
+	SupervisorUntil       *time.Time
 	Midterm               string
 	MidtermAt             *time.Time
 	MidtermBy             *int64
@@ -289,15 +293,25 @@ func (s *Service) CloseOf(ctx context.Context, u *user.User, id int64) (*Close, 
 // accepted department, the rotation confirmed and begun; then edit
 // changes the row, which exists by then.
 func (s *Service) assess(ctx context.Context, u *user.User, id int64, check func(*Request, *Choice) error, edit func(tx *gorm.DB, a *Assessment, c *Choice, now time.Time) error) error {
+	return s.recordClose(ctx, func(tx *gorm.DB) (*Request, *Choice, error) {
+		r, c, staff, _, err := s.closeOf(tx, u, id, true)
+		if err == nil && !staff {
+			err = apperr.New(apperr.Forbidden, "rotation.assess.err.not_staff")
+		}
+		return r, c, err
+	}, check, edit)
+}
+
+// recordClose is assess for any way in: who finds (and locks) the request,
+// a staff member's or a supervisor's link.
+func (s *Service) recordClose(ctx context.Context, find func(tx *gorm.DB) (*Request, *Choice, error), check func(*Request, *Choice) error, edit func(tx *gorm.DB, a *Assessment, c *Choice, now time.Time) error) error {
 	now := s.clock()
 	return wrap(s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		r, c, staff, _, err := s.closeOf(tx, u, id, true)
+		r, c, err := find(tx)
 		if err != nil {
 			return err
 		}
-		if !staff {
-			return apperr.New(apperr.Forbidden, "rotation.assess.err.not_staff")
-		}
+		id := r.ID
 		if r.Status != Confirmed {
 			return apperr.New(apperr.Conflict, "rotation.assess.err.closed")
 		}
@@ -335,21 +349,27 @@ type AttendanceInput struct {
 // confirmed, so a certificate once allowed is not taken back by an edit.
 func (s *Service) RecordAttendance(ctx context.Context, u *user.User, id int64, in AttendanceInput) error {
 	return s.assess(ctx, u, id, nil, func(_ *gorm.DB, a *Assessment, c *Choice, now time.Time) error {
-		f := apperr.Fields{}
-		expected := number(f, "days_expected", in.DaysExpected, 1, 7*c.Weeks)
-		present := number(f, "days_present", in.DaysPresent, 0, 7*c.Weeks)
-		if f.Err() == nil && present > expected {
-			f.Add("days_present", "rotation.assess.err.more_than_expected", expected)
-		}
-		if err := f.Err(); err != nil {
-			return err
-		}
-		a.DaysPresent, a.DaysExpected = &present, &expected
-		if in.Confirm && a.AttendanceConfirmedAt == nil {
-			a.AttendanceConfirmedAt, a.AttendanceBy = &now, &u.ID
-		}
-		return nil
+		return attend(a, c, in, now, &u.ID)
 	})
+}
+
+// attend writes the attendance in into a, by a user or (by nil) a
+// supervisor's link.
+func attend(a *Assessment, c *Choice, in AttendanceInput, now time.Time, by *int64) error {
+	f := apperr.Fields{}
+	expected := number(f, "days_expected", in.DaysExpected, 1, 7*c.Weeks)
+	present := number(f, "days_present", in.DaysPresent, 0, 7*c.Weeks)
+	if f.Err() == nil && present > expected {
+		f.Add("days_present", "rotation.assess.err.more_than_expected", expected)
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	a.DaysPresent, a.DaysExpected = &present, &expected
+	if in.Confirm && a.AttendanceConfirmedAt == nil {
+		a.AttendanceConfirmedAt, a.AttendanceBy = &now, by
+	}
+	return nil
 }
 
 // EvaluationInput is the evaluation form as typed: ratings by question.
@@ -363,42 +383,48 @@ type EvaluationInput struct {
 // rating and the grade required, and tells the student it is in.
 func (s *Service) RecordEvaluation(ctx context.Context, u *user.User, id int64, in EvaluationInput) error {
 	return s.assess(ctx, u, id, nil, func(tx *gorm.DB, a *Assessment, c *Choice, now time.Time) error {
-		f := apperr.Fields{}
-		vals := map[string]*int{}
-		for _, name := range Ratings {
-			v := number(f, name, in.Ratings[name], 1, 5)
-			vals[name] = &v
-		}
-		if !slices.Contains(Grades, in.Grade) {
-			f.Add("grade", "form.required")
-		}
-		f.Text("comments", in.Comments, false, MaxAssessText)
-		if err := f.Err(); err != nil {
-			return err
-		}
-		a.MedicalKnowledge, a.ClinicalSkills, a.Professionalism = vals["medical_knowledge"], vals["clinical_skills"], vals["professionalism"]
-		a.Communication, a.Initiative = vals["communication"], vals["initiative"]
-		a.Grade, a.Comments = in.Grade, strings.TrimSpace(in.Comments)
-		first := a.EvaluatedAt == nil
-		a.EvaluatedAt, a.EvaluatedBy = &now, &u.ID
-		if a.HomeCode == nil {
-			// The code its PDF prints, for /verify.
-			code := letter.NewCode()
-			a.HomeCode = &code
-		}
-		if !first {
-			return nil
-		}
-		data, err := closeData(tx, a.RequestID, c)
-		if err != nil {
-			return err
-		}
-		var r Request
-		if err := tx.Take(&r, a.RequestID).Error; err != nil {
-			return err
-		}
-		return notify.Enqueue(tx, notify.Event{Kind: notify.IncomingEvaluated, RecipientUserID: r.ApplicantID, Data: data, Link: CloseLink(r.ID)})
+		return evaluate(tx, a, c, in, now, &u.ID, "staff")
 	})
+}
+
+// evaluate writes the evaluation in into a, by a user or (by nil) a
+// supervisor's link, and mails the student the first time.
+func evaluate(tx *gorm.DB, a *Assessment, c *Choice, in EvaluationInput, now time.Time, by *int64, via string) error {
+	f := apperr.Fields{}
+	vals := map[string]*int{}
+	for _, name := range Ratings {
+		v := number(f, name, in.Ratings[name], 1, 5)
+		vals[name] = &v
+	}
+	if !slices.Contains(Grades, in.Grade) {
+		f.Add("grade", "form.required")
+	}
+	f.Text("comments", in.Comments, false, MaxAssessText)
+	if err := f.Err(); err != nil {
+		return err
+	}
+	a.MedicalKnowledge, a.ClinicalSkills, a.Professionalism = vals["medical_knowledge"], vals["clinical_skills"], vals["professionalism"]
+	a.Communication, a.Initiative = vals["communication"], vals["initiative"]
+	a.Grade, a.Comments = in.Grade, strings.TrimSpace(in.Comments)
+	first := a.EvaluatedAt == nil
+	a.EvaluatedAt, a.EvaluatedBy, a.EvaluatedVia = &now, by, via
+	if a.HomeCode == nil {
+		// The code its PDF prints, for /verify.
+		code := letter.NewCode()
+		a.HomeCode = &code
+	}
+	if !first {
+		return nil
+	}
+	data, err := closeData(tx, a.RequestID, c)
+	if err != nil {
+		return err
+	}
+	var r Request
+	if err := tx.Take(&r, a.RequestID).Error; err != nil {
+		return err
+	}
+	return notify.Enqueue(tx, notify.Event{Kind: notify.IncomingEvaluated, RecipientUserID: r.ApplicantID, Data: data, Link: CloseLink(r.ID)})
 }
 
 // RecordMidterm records mid-rotation feedback, kept for rotations of

@@ -214,6 +214,7 @@ var kindAudience = map[notify.Kind][]user.Role{
 	notify.IncomingCompleted:          {user.Incoming},
 	notify.IncomingEvaluationHome:     {}, // home schools have no account
 	notify.IncomingDepartmentReviewed: {user.Coordinator},
+	notify.IncomingSupervisorLink:     {}, // supervisors answer through the link
 }
 
 // reaches reports whether mail of kind k can reach u.

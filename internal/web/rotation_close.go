@@ -32,6 +32,10 @@ func (s *Server) rotationCloseRoutes(r router) {
 	r.post("/rotations/:id/close/review", signedIn, s.rotationCloseReview)
 	r.post("/rotations/:id/close/home", signedIn, s.rotationCloseHome)
 	r.get("/rotations/:id/close/evaluation.pdf", signedIn, s.rotationCloseEvaluationPDF)
+	r.post("/rotations/:id/close/supervisor", signedIn, s.rotationCloseInvite)
+	// The supervisor has no account either: their link is their key.
+	r.get("/rotation-supervisor/:token", public, s.rotationSupervisor)
+	r.post("/rotation-supervisor/:token", public, s.rotationSupervisorSave)
 	// The home school has no account: the link's secret is the key.
 	r.get("/rotation-evaluations/:token", public, s.rotationHomeEvaluationPDF)
 }
@@ -67,17 +71,24 @@ type rotationCloseView struct {
 	Home                        *closeHomeForm
 	HomeSent                    string
 	PDF                         string
+	// The coordinator's invitation of the supervisor, and the page the
+	// supervisor's link opens (SupervisorAction: where its form posts).
+	Supervisor       *closeHomeForm
+	SupervisorSent   string
+	SupervisorAction string
 }
 
 type closeAttendanceForm struct {
-	Fields    []closeField // days present, days expected
-	Confirmed bool
+	Fields       []closeField // days present, days expected
+	Confirmed    bool
+	ConfirmLabel string
 }
 
 type closeEvaluationForm struct {
-	Ratings  []closeField
-	Grade    closeField
-	Comments closeField
+	Help, GradePick string
+	Ratings         []closeField
+	Grade           closeField
+	Comments        closeField
 }
 
 type closeReviewForm struct {
@@ -98,6 +109,8 @@ type closeAttempt struct {
 	midterm    *string
 	review     *rotation.StudentReviewInput
 	home       *rotation.HomeInput
+	invite     *rotation.SupervisorInput
+	token      string // the supervisor's page, when set
 }
 
 func (s *Server) rotationClose(c echo.Context) error {
@@ -128,10 +141,17 @@ func intText(p *int) string {
 // rotationClosePage renders the close of rotation id for the visitor,
 // with what a refused form sent.
 func (s *Server) rotationClosePage(c echo.Context, status int, id int64, at *closeAttempt) error {
-	cl, err := s.Rotations.CloseOf(c.Request().Context(), visitorOf(c).User, id)
+	var cl *rotation.Close
+	var err error
+	if at.token != "" {
+		cl, err = s.Rotations.SupervisorClose(c.Request().Context(), at.token)
+	} else {
+		cl, err = s.Rotations.CloseOf(c.Request().Context(), visitorOf(c).User, id)
+	}
 	if err != nil {
 		return err
 	}
+	id = cl.RequestID
 	v := rotationCloseView{Page: s.page(c, "rotation.close.title"), ID: id, Ref: rotation.Ref(id), Applicant: cl.ApplicantName,
 		Department: rotationDeptName(langOf(c), cl.DepartmentEN, cl.DepartmentZH), Back: rotation.Link(id),
 		IsStaff: cl.Staff, IsApplicant: cl.Applicant}
@@ -155,6 +175,13 @@ func (s *Server) rotationClosePage(c echo.Context, status int, id int64, at *clo
 		v.Missing = append(v.Missing, v.T(k))
 	}
 	a := cl.Assessment
+	if at.token != "" {
+		// The supervisor's page: their one form, nothing else of the
+		// student's.
+		v.SupervisorAction = rotation.SupervisorLink(at.token)
+		v.staffSections(cl, at, msg)
+		return s.render.render(c, status, pageRotationClose, v)
+	}
 	if cl.Staff {
 		v.staffSections(cl, at, msg)
 	}
@@ -224,7 +251,7 @@ func (v *rotationCloseView) staffSections(cl *rotation.Close, at *closeAttempt, 
 	if at.attendance != nil {
 		att = *at.attendance
 	}
-	v.Attendance = &closeAttendanceForm{Confirmed: a.AttendanceConfirmed(),
+	v.Attendance = &closeAttendanceForm{Confirmed: a.AttendanceConfirmed(), ConfirmLabel: v.T("rotation.close.confirm"),
 		Fields: []closeField{
 			{Name: "days_present", Label: v.T("rotation.close.days_present"), Value: att.DaysPresent, Error: msg("days_present")},
 			{Name: "days_expected", Label: v.T("rotation.close.days_expected"), Value: att.DaysExpected, Error: msg("days_expected")}}}
@@ -235,7 +262,8 @@ func (v *rotationCloseView) staffSections(cl *rotation.Close, at *closeAttempt, 
 	if at.evaluation != nil {
 		ev = *at.evaluation
 	}
-	f := &closeEvaluationForm{Grade: closeField{Name: "grade", Label: v.T("rotation.close.grade"), Error: msg("grade")},
+	f := &closeEvaluationForm{Help: v.T("rotation.close.evaluation_help"), GradePick: v.T("rotation.close.grade_pick"),
+		Grade:    closeField{Name: "grade", Label: v.T("rotation.close.grade"), Error: msg("grade")},
 		Comments: closeField{Name: "comments", Label: v.T("rotation.close.comments"), Value: ev.Comments, Error: msg("comments")}}
 	for _, name := range rotation.Ratings {
 		f.Ratings = append(f.Ratings, closeField{Name: name, Label: v.T("rotation.close.rating." + name), Error: msg(name),
@@ -245,6 +273,21 @@ func (v *rotationCloseView) staffSections(cl *rotation.Close, at *closeAttempt, 
 		f.Grade.Options = append(f.Grade.Options, option{Value: g, Label: v.T("rotation.close.grade." + g), Selected: g == ev.Grade})
 	}
 	v.Evaluation = f
+	if v.SupervisorAction != "" {
+		return
+	}
+	inv := rotation.SupervisorInput{Email: a.SupervisorEmail}
+	if at.invite != nil {
+		inv = *at.invite
+	}
+	v.Supervisor = &closeHomeForm{Email: closeField{Name: "supervisor_email", Label: v.T("rotation.close.supervisor.email"), Value: inv.Email, Error: msg("supervisor_email")},
+		Lang: closeField{Name: "supervisor_lang", Label: v.T("rotation.close.supervisor.lang"), Error: msg("supervisor_lang")}}
+	for _, l := range rotation.HomeLangs {
+		v.Supervisor.Lang.Options = append(v.Supervisor.Lang.Options, option{Value: l, Label: v.T("rotation.close.home.lang." + l), Selected: l == inv.Lang})
+	}
+	if a.SupervisorUntil != nil {
+		v.SupervisorSent = v.T("rotation.close.supervisor.sent", a.SupervisorEmail, v.Date(*a.SupervisorUntil))
+	}
 	if cl.CanMidterm {
 		text := a.Midterm
 		if at.midterm != nil {
@@ -321,6 +364,39 @@ func (s *Server) rotationCloseHome(c echo.Context) error {
 	in := rotation.HomeInput{Email: c.FormValue("home_email"), Lang: c.FormValue("home_lang")}
 	err = s.Rotations.SendHome(c.Request().Context(), visitorOf(c).User, id, in)
 	return s.rotationCloseAct(c, id, err, "rotation_home", &closeAttempt{home: &in})
+}
+
+// rotationCloseInvite mails the supervisor a link to the close's form.
+func (s *Server) rotationCloseInvite(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	in := rotation.SupervisorInput{Email: c.FormValue("supervisor_email"), Lang: c.FormValue("supervisor_lang")}
+	err = s.Rotations.InviteSupervisor(c.Request().Context(), visitorOf(c).User, id, in)
+	return s.rotationCloseAct(c, id, err, "rotation_supervisor_invited", &closeAttempt{invite: &in})
+}
+
+// rotationSupervisor is the form the supervisor's link opens.
+func (s *Server) rotationSupervisor(c echo.Context) error {
+	return s.rotationClosePage(c, http.StatusOK, 0, &closeAttempt{token: c.Param("token")})
+}
+
+// rotationSupervisorSave records what the supervisor sent: attendance
+// and the evaluation at once.
+func (s *Server) rotationSupervisorSave(c echo.Context) error {
+	token := c.Param("token")
+	att := rotation.AttendanceInput{DaysPresent: c.FormValue("days_present"), DaysExpected: c.FormValue("days_expected"), Confirm: c.FormValue("confirm") == "1"}
+	ev := rotation.EvaluationInput{Ratings: map[string]string{}, Grade: c.FormValue("grade"), Comments: c.FormValue("comments")}
+	for _, name := range rotation.Ratings {
+		ev.Ratings[name] = c.FormValue(name)
+	}
+	err := s.Rotations.SupervisorRecord(c.Request().Context(), token, rotation.SupervisorInputs{Attendance: att, Evaluation: ev})
+	return s.finish(c, err, outcome{flash: "rotation_supervisor_recorded", to: rotation.SupervisorLink(token),
+		shown: []apperr.Code{apperr.Invalid, apperr.Conflict},
+		again: func(status int, err error) error {
+			return s.rotationClosePage(c, status, 0, &closeAttempt{err: err, token: token, attendance: &att, evaluation: &ev})
+		}})
 }
 
 // rotationCloseEvaluationPDF is the evaluation as a PDF for its student

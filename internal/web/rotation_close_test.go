@@ -102,5 +102,30 @@ func TestRotationCloseOverHTTP(t *testing.T) {
 		if n := p.count("SELECT COUNT(*) FROM outbox WHERE kind = 'incoming_completed' AND recipient_user_id = ?", p.userID("demo-incoming-3")); n != 1 {
 			t.Errorf("%d certificate mails to the student, want 1", n)
 		}
+
+		// The long rotation's supervisor evaluates through a link, without
+		// an account.
+		pg = coord.get(rotation.CloseLink(long))
+		pg = coord.post(rotation.CloseLink(long)+"/supervisor", url.Values{"_csrf": {pg.csrf(t)}, "supervisor_email": {"dr.lin@hospital.example"}, "supervisor_lang": {"ja"}})
+		wantText(t, pg, i18n.English, "flash.rotation_supervisor_invited")
+		var link string
+		if err := p.App.DB.Raw("SELECT link FROM outbox WHERE kind = 'incoming_supervisor_link' AND recipient_email = 'dr.lin@hospital.example'").Scan(&link).Error; err != nil || link == "" {
+			t.Fatalf("no link mailed to the supervisor (%v)", err)
+		}
+		sup := p.browser()
+		pg = sup.get(link)
+		wantStatus(t, pg, http.StatusOK)
+		if !strings.Contains(pg.Body, `id="close-supervisor"`) || strings.Contains(pg.Body, "/close/attendance") {
+			t.Fatalf("the supervisor's link shows no form of its own:\n%s", pg.Body)
+		}
+		form = url.Values{"_csrf": {pg.csrf(t)}, "days_present": {"5"}, "days_expected": {"20"}, "grade": {"honours"}}
+		for _, r := range rotation.Ratings {
+			form.Set(r, "5")
+		}
+		pg = sup.post(link, form)
+		wantText(t, pg, i18n.English, "flash.rotation_supervisor_recorded")
+		if n := p.count("SELECT COUNT(*) FROM rotation_assessments WHERE request_id = ? AND evaluated_via = 'supervisor'", long); n != 1 {
+			t.Errorf("the supervisor's evaluation is not recorded")
+		}
 	})
 }

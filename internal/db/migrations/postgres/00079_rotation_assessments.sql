@@ -5,7 +5,10 @@
 -- attendance_confirmed_at is set; the evaluation is in once evaluated_at
 -- is set (ratings 1-5, a grade, comments). The certificate of completion
 -- waits for both (rotation.Service.Complete). Mid-rotation feedback is
--- kept for rotations of four weeks or more. home_* is the student's
+-- kept for rotations of four weeks or more. The coordinator may instead
+-- send the supervisor a signed link (supervisor_*: the address, the
+-- digest of the link's secret, when it expires); evaluated_via says who
+-- filled the form. home_* is the student's
 -- request to send the evaluation to their home school: where, in which
 -- language, and the digest of the download link's secret (never the
 -- secret itself) with the day it expires. home_code is the verification
@@ -26,6 +29,10 @@ CREATE TABLE rotation_assessments (
     comments                TEXT NOT NULL DEFAULT '',
     evaluated_at            TIMESTAMPTZ,
     evaluated_by            BIGINT REFERENCES users (id),
+    evaluated_via           TEXT NOT NULL DEFAULT '' CHECK (evaluated_via IN ('', 'staff', 'supervisor')),
+    supervisor_email        TEXT NOT NULL DEFAULT '',
+    supervisor_token        TEXT,
+    supervisor_until        TIMESTAMPTZ,
     midterm                 TEXT NOT NULL DEFAULT '',
     midterm_at              TIMESTAMPTZ,
     midterm_by              BIGINT REFERENCES users (id),
@@ -40,6 +47,7 @@ CREATE TABLE rotation_assessments (
 );
 CREATE UNIQUE INDEX rotation_assessments_home_token ON rotation_assessments (home_token);
 CREATE UNIQUE INDEX rotation_assessments_home_code ON rotation_assessments (home_code);
+CREATE UNIQUE INDEX rotation_assessments_supervisor_token ON rotation_assessments (supervisor_token);
 
 -- +goose Down
 DROP TABLE rotation_assessments;
