@@ -2,13 +2,17 @@ package e2e
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"portal/internal/i18n"
 	"portal/internal/rotation"
+	"portal/internal/testutil"
+	"portal/internal/wiring"
 )
 
 // The close of an incoming rotation in a browser (issue 16): on the demo,
@@ -100,4 +104,53 @@ func TestCoordinatorRecordsAttendanceAndEvaluationThenIssuesTheCertificate(t *te
 	for _, want := range []string{"Internal Medicine", "2 weeks"} {
 		wantContains(t, "certificate", text, want)
 	}
+
+	// The four-week rotation's supervisor gets a link instead, and its
+	// form passes axe too.
+	var long int64
+	if err := a.DB.Raw("SELECT r.id FROM rotation_requests r JOIN users u ON u.id = r.applicant_id WHERE u.subject = 'demo-incoming-4' AND r.status = 'confirmed'").Scan(&long).Error; err != nil || long == 0 {
+		t.Fatalf("the demo has no four-week rotation under way (%v)", err)
+	}
+	co.open(rotation.CloseLink(long))
+	co.do("ask the supervisor", chromedp.SendKeys(chromedp.CSS("#close-supervisor-email"), "dr.lin@hospital.example", chromedp.NodeVisible))
+	if status := co.click("#close-invite button[type=submit]"); status != 200 {
+		t.Fatalf("sending the supervisor's link answered %d", status)
+	}
+	wantEqual(t, "invitation flash", co.state().Flash, tr("flash.rotation_supervisor_invited"))
+	link := mailedSecret(t, a, "dr.lin@hospital.example", "/rotation-supervisor/")
+	sup := newTab(t, base)
+	if status := sup.open(link); status != 200 {
+		t.Fatalf("the supervisor's link answered %d", status)
+	}
+	sup.checkA11y("supervisor's form")
+}
+
+// mailedSecret is the path of a secret link mailed to address (path
+// prefix): from the outbox while the mail waits, from the mail dev mode
+// captured once it is sent (sending wipes a secret link from the outbox).
+func mailedSecret(t *testing.T, a *wiring.App, address, prefix string) string {
+	t.Helper()
+	re := regexp.MustCompile(regexp.QuoteMeta(prefix) + `[A-Za-z0-9_-]+`)
+	var link string
+	testutil.EventuallyNil(t, 15*time.Second, func() error {
+		var links []string
+		if err := a.DB.Raw("SELECT link FROM outbox WHERE recipient_email = ? AND link <> '' ORDER BY id DESC", address).Scan(&links).Error; err != nil {
+			return err
+		}
+		if len(links) > 0 {
+			link = links[0]
+			return nil
+		}
+		if a.Mail != nil {
+			for _, m := range a.Mail.List() {
+				if m.To.Address == address {
+					if link = re.FindString(m.Text); link != "" {
+						return nil
+					}
+				}
+			}
+		}
+		return fmt.Errorf("no link mailed to %s yet", address)
+	})
+	return link
 }
