@@ -61,6 +61,7 @@ const (
 	IncomingEvaluationHome     Kind = "incoming_evaluation_home"     // to the home school: the evaluation's link
 	IncomingDepartmentReviewed Kind = "incoming_department_reviewed" // to the coordinators: the student's review
 	IncomingSupervisorLink     Kind = "incoming_supervisor_link"     // to a supervisor: the close's form
+	IncomingMidterm            Kind = "incoming_midterm"             // to the student: mid-rotation feedback
 )
 
 // spec is what the portal knows of a kind.
@@ -118,6 +119,7 @@ var kinds = map[Kind]spec{
 	IncomingEvaluationHome:     {Mandatory: true, Secret: true, Args: []string{"applicant", "department"}},
 	IncomingDepartmentReviewed: {InPortal: true, Args: []string{"ref", "department"}},
 	IncomingSupervisorLink:     {Mandatory: true, Secret: true, Args: []string{"applicant", "department"}},
+	IncomingMidterm:            {InPortal: true, Args: []string{"ref", "department"}},
 }
 
 // Kinds lists every kind in the order the preferences page shows them.
@@ -132,7 +134,7 @@ var Kinds = []Kind{
 	EvaluationReportReminder, EvaluationReportReceived, EvaluationRecognised, // evaluation
 	MentorIntroduction, // mentors
 	// rotation close
-	IncomingEvaluated, IncomingCompleted, IncomingEvaluationHome, IncomingDepartmentReviewed, IncomingSupervisorLink,
+	IncomingEvaluated, IncomingCompleted, IncomingEvaluationHome, IncomingDepartmentReviewed, IncomingSupervisorLink, IncomingMidterm,
 }
 
 // Mandatory reports whether mails of kind k are sent whatever the

@@ -275,7 +275,7 @@ func (s *Service) CloseOf(ctx context.Context, u *user.User, id int64) (*Close, 
 		if out.CanAssess && c.Weeks < MidtermWeeks {
 			out.MidtermRefusal = "rotation.assess.err.midterm_short"
 		}
-		out.CanReview = applicant && out.Review == nil && !today.Before(out.EndsOn)
+		out.CanReview = applicant && out.Review == nil && !today.Before(out.EndsOn) && (r.Status == Confirmed || r.Status == Completed)
 		out.CanSendHome = applicant && out.Assessment.Evaluated()
 		if r.Status == Confirmed {
 			out.Missing = CertificateMissing(&out.Assessment)
@@ -428,7 +428,7 @@ func evaluate(tx *gorm.DB, a *Assessment, c *Choice, in EvaluationInput, now tim
 }
 
 // RecordMidterm records mid-rotation feedback, kept for rotations of
-// MidtermWeeks or more.
+// MidtermWeeks or more; the student is mailed it the first time.
 func (s *Service) RecordMidterm(ctx context.Context, u *user.User, id int64, feedback string) error {
 	check := func(_ *Request, c *Choice) error {
 		if c.Weeks < MidtermWeeks {
@@ -436,14 +436,27 @@ func (s *Service) RecordMidterm(ctx context.Context, u *user.User, id int64, fee
 		}
 		return nil
 	}
-	return s.assess(ctx, u, id, check, func(_ *gorm.DB, a *Assessment, _ *Choice, now time.Time) error {
+	return s.assess(ctx, u, id, check, func(tx *gorm.DB, a *Assessment, c *Choice, now time.Time) error {
 		f := apperr.Fields{}
 		f.Text("midterm", feedback, true, MaxAssessText)
 		if err := f.Err(); err != nil {
 			return err
 		}
+		first := a.MidtermAt == nil
 		a.Midterm, a.MidtermAt, a.MidtermBy = strings.TrimSpace(feedback), &now, &u.ID
-		return nil
+		if !first {
+			return nil // a correction is not news
+		}
+		data, err := closeData(tx, a.RequestID, c)
+		if err != nil {
+			return err
+		}
+		var r Request
+		if err := tx.Take(&r, a.RequestID).Error; err != nil {
+			return err
+		}
+		data["feedback"] = a.Midterm
+		return notify.Enqueue(tx, notify.Event{Kind: notify.IncomingMidterm, RecipientUserID: r.ApplicantID, Data: data, Link: CloseLink(r.ID)})
 	})
 }
 
@@ -466,6 +479,9 @@ func (s *Service) ReviewDepartment(ctx context.Context, u *user.User, id int64, 
 		}
 		if !applicant {
 			return apperr.New(apperr.Forbidden, "rotation.assess.err.not_applicant")
+		}
+		if r.Status != Confirmed && r.Status != Completed {
+			return errNotFound // accepted but never confirmed: no rotation took place
 		}
 		if s.Today().Before(c.EndsOn()) {
 			return apperr.New(apperr.Invalid, "rotation.assess.err.review_early", c.EndsOn().Format(time.DateOnly))

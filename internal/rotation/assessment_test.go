@@ -151,14 +151,18 @@ func TestOnlyTheAcceptedDepartmentsStaffRecordTheClose(t *testing.T) {
 }
 
 // Mid-rotation feedback is for rotations of four weeks or more: refused,
-// saying so, on a two-week one.
+// saying so, on a two-week one; the student is mailed it once.
 func TestMidRotationFeedbackNeedsFourWeeks(t *testing.T) {
 	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		short, long := w.confirmedIn(6, 2), w.confirmedIn(8, 4)
 		w.clock.Set(start.AddDate(0, 0, 7*9+1)) // the second week of the long one
 		wantKey(t, "two weeks", w.s.RecordMidterm(w.ctx, w.coord, short.ID, "Doing fine."), "rotation.assess.err.midterm_short")
-		w.must(w.s.RecordMidterm(w.ctx, w.coord, long.ID, "Doing fine; present more cases."), "four weeks")
+		w.must(w.s.RecordMidterm(w.ctx, w.coord, long.ID, "Doing fine; present more case."), "four weeks")
+		w.must(w.s.RecordMidterm(w.ctx, w.coord, long.ID, "Doing fine; present more cases."), "a correction")
+		if n := w.count("SELECT COUNT(*) FROM outbox WHERE kind = 'incoming_midterm' AND recipient_user_id = ?", long.ApplicantID); n != 1 {
+			t.Errorf("%d feedback mails to the student, want 1 (a correction is not news)", n)
+		}
 		c, err := w.s.CloseOf(w.ctx, w.coord, long.ID)
 		w.must(err, "close")
 		if c.Assessment.Midterm != "Doing fine; present more cases." || !c.CanMidterm {

@@ -215,6 +215,7 @@ var kindAudience = map[notify.Kind][]user.Role{
 	notify.IncomingEvaluationHome:     {}, // home schools have no account
 	notify.IncomingDepartmentReviewed: {user.Coordinator},
 	notify.IncomingSupervisorLink:     {}, // supervisors answer through the link
+	notify.IncomingMidterm:            {user.Incoming},
 }
 
 // reaches reports whether mail of kind k can reach u.
