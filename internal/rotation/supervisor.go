@@ -63,7 +63,7 @@ func (s *Service) InviteSupervisor(ctx context.Context, u *user.User, id int64, 
 			return err
 		}
 		data["link_until"] = s.zone.Day(until).Format(time.DateOnly)
-		return notify.Enqueue(tx, notify.Event{Kind: notify.IncomingSupervisorLink, RecipientEmail: email, Lang: lang, Data: data,
+		return s.mail(tx, notify.Event{Kind: notify.IncomingSupervisorLink, RecipientEmail: email, Lang: lang, Data: data,
 			Link: SupervisorLink(token)})
 	})
 }
@@ -139,7 +139,7 @@ func (s *Service) SupervisorRecord(ctx context.Context, token string, in Supervi
 		return r, c, err
 	}, nil, func(tx *gorm.DB, a *Assessment, c *Choice, now time.Time) error {
 		errA := attend(a, c, in.Attendance, now, nil)
-		errE := evaluate(tx, a, c, in.Evaluation, now, nil, "supervisor")
+		errE := s.evaluate(tx, a, c, in.Evaluation, now, nil, "supervisor")
 		f := apperr.Fields{}
 		for _, err := range []error{errA, errE} {
 			if err == nil {
