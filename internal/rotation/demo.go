@@ -234,9 +234,9 @@ func (s *Service) demoMove(ctx context.Context, u, coord, office *user.User, cho
 		*clock = clock.Add(26 * time.Hour)
 		switch a {
 		case demoAttend, demoEvaluate, demoMidterm:
-			// The close is recorded this morning, or an hour ago when
-			// the morning has not come yet.
-			if *clock = Day(now).Add(7 * time.Hour); clock.After(now) {
+			// The close is recorded this morning, and always before the
+			// certificate below (at 08:00, or an hour ago).
+			if *clock = Day(now).Add(7 * time.Hour); clock.After(now.Add(-2 * time.Hour)) {
 				*clock = now.Add(-2 * time.Hour)
 			}
 		}
