@@ -89,6 +89,16 @@ func TestRotationCloseOverHTTP(t *testing.T) {
 		if pdf := coord.get(closePath + "/evaluation.pdf"); pdf.Status != http.StatusOK || !strings.HasPrefix(pdf.Body, "%PDF-") {
 			t.Errorf("the evaluation's PDF answered %d", pdf.Status)
 		}
+		// The evaluation's code, printed on its PDF, checks at /verify.
+		var code string
+		if err := p.App.DB.Raw("SELECT home_code FROM rotation_assessments WHERE request_id = ?", over).Scan(&code).Error; err != nil || code == "" {
+			t.Fatalf("the evaluation has no code (%v)", err)
+		}
+		verify := p.browser().get("/verify?code=" + code)
+		wantStatus(t, verify, http.StatusOK)
+		if !strings.Contains(verify.Body, "an evaluation of a visiting student") || !strings.Contains(verify.Body, "Internal Medicine") {
+			t.Errorf("/verify does not know the evaluation's code:\n%s", verify.Body)
+		}
 		// The certificate says the department and the weeks.
 		cert := coord.get(rotation.Link(over) + "/letters/completion")
 		wantStatus(t, cert, http.StatusOK)
