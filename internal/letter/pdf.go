@@ -116,6 +116,12 @@ func (s *Service) text(l *Letter, lang i18n.Lang) text {
 			Subject: l.DisplayCode(), Creator: "portal", CreationDate: l.IssuedAt,
 		},
 	}
+	if l.Kind == KindCompletion && !subj.EndsOn.Before(subj.StartsOn) {
+		// A certificate of completion says how long the rotation was
+		// (issue 16): whole weeks, Monday to Sunday.
+		weeks := (int(subj.EndsOn.Sub(subj.StartsOn).Hours()/24) + 1) / 7
+		tx.Facts = append(tx.Facts, [2]string{t("letter.fact.weeks"), t("letter.weeks", weeks)})
+	}
 	if subj.HomeInstitution != "" {
 		tx.Facts = append(tx.Facts[:1], append([][2]string{{t("letter.fact.home"), subj.HomeInstitution}}, tx.Facts[1:]...)...)
 	}

@@ -61,6 +61,14 @@ const (
 
 	// selection: the office answered a student's appeal of their round score (internal/selection).
 	SelectionAppealAnswered Kind = "selection_appeal_answered"
+
+	// the close of an incoming rotation (internal/rotation/assessment.go).
+	IncomingEvaluated          Kind = "incoming_evaluated"           // to the student: the department's evaluation is in
+	IncomingCompleted          Kind = "incoming_completed"           // to the student: the certificate is issued
+	IncomingEvaluationHome     Kind = "incoming_evaluation_home"     // to the home school: the evaluation's link
+	IncomingDepartmentReviewed Kind = "incoming_department_reviewed" // to the coordinators: the student's review
+	IncomingSupervisorLink     Kind = "incoming_supervisor_link"     // to a supervisor: the close's form
+	IncomingMidterm            Kind = "incoming_midterm"             // to the student: mid-rotation feedback
 )
 
 // spec is what the portal knows of a kind.
@@ -118,6 +126,14 @@ var kinds = map[Kind]spec{
 
 	// selection:
 	SelectionAppealAnswered: {Mandatory: true, InPortal: true, Args: []string{"round", "answer@selection_appeal.answer"}},
+
+	// the close of an incoming rotation; the home school's link is a secret.
+	IncomingEvaluated:          {Mandatory: true, InPortal: true, Args: []string{"ref", "department"}},
+	IncomingCompleted:          {Mandatory: true, InPortal: true, Args: []string{"ref", "department"}},
+	IncomingEvaluationHome:     {Mandatory: true, Secret: true, Args: []string{"applicant", "department"}},
+	IncomingDepartmentReviewed: {InPortal: true, Args: []string{"ref", "department"}},
+	IncomingSupervisorLink:     {Mandatory: true, Secret: true, Args: []string{"applicant", "department"}},
+	IncomingMidterm:            {InPortal: true, Args: []string{"ref", "department"}},
 }
 
 // Kinds lists every kind in the order the preferences page shows them.
@@ -135,6 +151,9 @@ var Kinds = []Kind{
 	AgreementExpiring,  // reports
 
 	SelectionAppealAnswered, // selection rounds
+
+	// rotation close
+	IncomingEvaluated, IncomingCompleted, IncomingEvaluationHome, IncomingDepartmentReviewed, IncomingSupervisorLink, IncomingMidterm,
 }
 
 // Mandatory reports whether mails of kind k are sent whatever the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -58,6 +59,20 @@ type demoRequest struct {
 	choices []demoChoice
 }
 
+// demoClose is a demo request with what its coordinator records of the
+// rotation's close (assessment.go).
+type demoClose struct {
+	demoRequest
+	close []Action
+}
+
+// The coordinator's records of a rotation's close, as demo steps.
+const (
+	demoAttend   Action = "demo_attend"
+	demoEvaluate Action = "demo_evaluate"
+	demoMidterm  Action = "demo_midterm"
+)
+
 type demoChoice struct {
 	code          string
 	offset, weeks int
@@ -76,6 +91,15 @@ var demoRequests = []demoRequest{
 	{4, Withdrawn, []demoChoice{{"IM", 12, 2}}},
 	{5, Waitlisted, []demoChoice{{"IM", 7, 2}}},
 	{5, Submitted, []demoChoice{{"OBGYN", 12, 2}}},
+}
+
+// demoCloses are the demo's rotations at the close (issue 16): one over
+// whose certificate waits for attendance and the evaluation, and a long
+// one under way with its attendance so far and mid-rotation feedback.
+// (The completed one above was evaluated before its certificate.)
+var demoCloses = []demoClose{
+	{demoRequest{2, Confirmed, []demoChoice{{"IM", -3, 2}}}, nil},
+	{demoRequest{3, Confirmed, []demoChoice{{"PED", -2, 4}}}, []Action{demoAttend, demoMidterm}},
 }
 
 // SeedDemo fills, once, the rotations of `portal dev`: the rules and 24
@@ -159,11 +183,15 @@ func (s *Service) SeedDemo(ctx context.Context, d Demo) (bool, error) {
 		}
 		people = append(people, u)
 	}
-	for i, r := range demoRequests {
+	all := make([]demoClose, 0, len(demoRequests)+len(demoCloses))
+	for _, r := range demoRequests {
+		all = append(all, demoClose{demoRequest: r})
+	}
+	for i, r := range append(all, demoCloses...) {
 		// A request starts early enough that its last move is behind us:
 		// each move takes a day and two hours, and none may be dated after
 		// now (a history is what has happened).
-		clock = now.Add(-time.Duration(len(demoPath(r.stage))+1)*26*time.Hour - time.Duration(len(demoRequests)-i)*time.Hour)
+		clock = now.Add(-time.Duration(len(demoPath(r.stage))+1)*26*time.Hour - time.Duration(len(all)+len(demoCloses)-i)*time.Hour)
 		if r.choices[0].offset < 0 {
 			clock = past
 		}
@@ -178,7 +206,7 @@ func (s *Service) SeedDemo(ctx context.Context, d Demo) (bool, error) {
 		if len(in) < len(r.choices) {
 			continue
 		}
-		if err := ds.demoMove(ctx, people[r.who], coord, office, in, r.stage, &clock, now); err != nil {
+		if err := ds.demoMove(ctx, people[r.who], coord, office, in, r.stage, &clock, now, r.close); err != nil {
 			return false, fmt.Errorf("demo rotation %d (%s): %w", i, r.stage, err)
 		}
 	}
@@ -186,7 +214,7 @@ func (s *Service) SeedDemo(ctx context.Context, d Demo) (bool, error) {
 }
 
 // demoMove makes a request of u with choices and moves it to stage.
-func (s *Service) demoMove(ctx context.Context, u, coord, office *user.User, choices []ChoiceInput, stage Stage, clock *time.Time, now time.Time) error {
+func (s *Service) demoMove(ctx context.Context, u, coord, office *user.User, choices []ChoiceInput, stage Stage, clock *time.Time, now time.Time, close []Action) error {
 	var docs []int64
 	if err := s.db.WithContext(ctx).Model(&document.Document{}).Where("owner_id = ? AND superseded_at IS NULL AND deleted_at IS NULL", u.ID).
 		Order("id").Pluck("id", &docs).Error; err != nil {
@@ -197,8 +225,21 @@ func (s *Service) demoMove(ctx context.Context, u, coord, office *user.User, cho
 	if err != nil {
 		return err
 	}
-	for _, a := range demoPath(stage) {
+	path := demoPath(stage)
+	if stage == Completed {
+		// The certificate waits for attendance and the evaluation.
+		path = append(path[:len(path)-1], demoAttend, demoEvaluate, Complete)
+	}
+	for _, a := range append(path, close...) {
 		*clock = clock.Add(26 * time.Hour)
+		switch a {
+		case demoAttend, demoEvaluate, demoMidterm:
+			// The close is recorded this morning, and always before the
+			// certificate below (at 08:00, or an hour ago).
+			if *clock = Day(now).Add(7 * time.Hour); clock.After(now.Add(-2 * time.Hour)) {
+				*clock = now.Add(-2 * time.Hour)
+			}
+		}
 		in := ReviewInput{Version: r.Version}
 		switch a {
 		case Submit:
@@ -226,6 +267,19 @@ func (s *Service) demoMove(ctx context.Context, u, coord, office *user.User, cho
 				*clock = now.Add(-time.Hour)
 			}
 			r, err = s.Complete(ctx, coord, r.ID, in)
+		case demoAttend:
+			weeks, _ := strconv.Atoi(choices[0].Weeks)
+			days := fmt.Sprint(5 * weeks)
+			if stage != Completed {
+				days = "5" // the first week, so far
+			}
+			err = s.RecordAttendance(ctx, coord, r.ID, AttendanceInput{DaysPresent: days, DaysExpected: days, Confirm: stage == Completed})
+		case demoEvaluate:
+			err = s.RecordEvaluation(ctx, coord, r.ID, EvaluationInput{Grade: "high_pass",
+				Ratings:  map[string]string{"medical_knowledge": "4", "clinical_skills": "4", "professionalism": "5", "communication": "4", "initiative": "5"},
+				Comments: "Prepared for every ward round and well liked by the patients."})
+		case demoMidterm:
+			err = s.RecordMidterm(ctx, coord, r.ID, "Good progress in the first weeks; take more part in the morning handover.")
 		case Return:
 			in.Comment = "Please attach a nomination letter signed by your dean."
 			r, err = s.ReturnForChanges(ctx, coord, r.ID, in)

@@ -56,6 +56,9 @@ func (w *world) do(act rotation.Action, u *user.User, r *rotation.Request) (*rot
 	case rotation.Complete:
 		defer w.clock.Set(w.clock.Now())
 		w.clock.Set(start.AddDate(0, 0, 120))
+		if r.Status == rotation.Confirmed {
+			w.recordClose(r) // the certificate waits for it (assessment_test.go)
+		}
 		return w.s.Complete(w.ctx, u, r.ID, in)
 	case rotation.Withdraw:
 		return w.s.Withdraw(w.ctx, u, r.ID, r.Version)

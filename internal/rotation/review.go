@@ -155,15 +155,18 @@ func (s *Service) Confirm(ctx context.Context, u *user.User, id int64, version i
 }
 
 // Complete: after the last day, the coordinator (or the office) marks the
-// rotation done.
+// rotation done, which issues the certificate of completion: only once
+// attendance is confirmed and the evaluation is in.
 func (s *Service) Complete(ctx context.Context, u *user.User, id int64, in ReviewInput) (*Request, error) {
 	return s.review(ctx, u, id, Complete, in, false, change{
-		Check: func(_ *gorm.DB, r *Request, cs []Choice) error {
+		Check: func(tx *gorm.DB, r *Request, cs []Choice) error {
 			c := choiceOf(cs, r.AcceptedChoice)
 			if c != nil && s.Today().Before(c.EndsOn()) {
 				return apperr.New(apperr.Invalid, "rotation.err.not_over", c.EndsOn().Format(time.DateOnly))
 			}
-			return nil
+			// The certificate of completion says the student attended and
+			// was evaluated (assessment.go).
+			return certificateGate(tx, r)
 		},
 		Set: func(_ *Request, _ []Choice, now time.Time) map[string]any { return map[string]any{"completed_at": now} },
 	})

@@ -53,6 +53,9 @@ func (s *Server) letterVerify(c echo.Context) error {
 		if ok, err := s.scholarshipVerify(c, &v); ok || err != nil {
 			return err
 		}
+		if ok, err := s.rotationEvaluationVerify(c, &v); ok || err != nil { // rotation_close.go
+			return err
+		}
 		v.CodeError = v.T("letter.verify.unknown")
 		return s.render.render(c, http.StatusNotFound, pageVerify, v)
 	}

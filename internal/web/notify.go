@@ -218,6 +218,14 @@ var kindAudience = map[notify.Kind][]user.Role{
 
 	// selection rounds: the answer to a student's appeal of their score
 	notify.SelectionAppealAnswered: {user.Student},
+
+	// the close of an incoming rotation (rotation_close.go)
+	notify.IncomingEvaluated:          {user.Incoming},
+	notify.IncomingCompleted:          {user.Incoming},
+	notify.IncomingEvaluationHome:     {}, // home schools have no account
+	notify.IncomingDepartmentReviewed: {user.Coordinator},
+	notify.IncomingSupervisorLink:     {}, // supervisors answer through the link
+	notify.IncomingMidterm:            {user.Incoming},
 }
 
 // reaches reports whether mail of kind k can reach u.

@@ -102,6 +102,8 @@ const (
 	pageDeparture, pageDepartureList pageName = "departure", "departure_list"
 	// Mentors (mentors.go).
 	pageMentors, pageMentorsSignup, pageMentorsMatch pageName = "mentors", "mentors_signup", "mentors_match"
+	// The close of an incoming rotation (rotation_close.go).
+	pageRotationClose, pageRotationOutstanding pageName = "rotation_close", "rotation_outstanding"
 )
 
 // pageNames are all the pages, for the start-up check and the tests.
@@ -126,6 +128,7 @@ var pageNames = []pageName{
 	pageEvaluationReport, pageEvaluationList, pageEvaluationRecognise, // evaluation
 	pageDeparture, pageDepartureList, // departure
 	pageMentors, pageMentorsSignup, pageMentorsMatch, // mentors
+	pageRotationClose, pageRotationOutstanding, // rotation_close.go
 }
 
 // fragmentName names a template of the partials that htmx requests get
@@ -365,6 +368,7 @@ var navigation = []struct {
 	{"departure.nav", "/departures", office}, // departure.go
 	{"mentors.nav", "/mentors", staff},       // mentors.go
 	{"mentors.nav_signup", "/mentors/signup", mentorables},
+	{"rotation.outstanding.nav", "/rotations/outstanding", staff}, // rotation_close.go
 }
 
 func roleLabel(b *i18n.Bundle, l i18n.Lang, r user.Role) string {

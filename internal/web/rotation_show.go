@@ -38,6 +38,7 @@ type rotationShowView struct {
 	Events                  []rotationEventRow
 	IsApplicant, IsReviewer bool
 	Mentor                  *mentorBoxView // mentors.go
+	Close                   string         // the close's page (rotation_close.go)
 }
 
 type rotationStep struct {
@@ -197,6 +198,9 @@ func (s *Server) rotationPage(c echo.Context, status int, id int64, at *rotation
 	}
 	if v.Mentor, err = s.mentorBox(c, v.Page, d); err != nil { // mentors.go
 		return err
+	}
+	if d.Status == rotation.Confirmed || d.Status == rotation.Completed {
+		v.Close = rotation.CloseLink(d.ID) // rotation_close.go
 	}
 	v.events(d)
 	return s.render.render(c, status, pageRotation, v)

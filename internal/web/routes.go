@@ -215,6 +215,7 @@ func (s *Server) pageRoutes(g *echo.Group) {
 		r.post("/calendar/:dept/coordinators", staff, s.calendarGrant)
 		r.post("/calendar/:dept/coordinators/:user/revoke", staff, s.calendarRevoke)
 	}
+	s.rotationCloseRoutes(r) // rotation_close.go
 	r.get("/verify", public, s.letterVerify)
 
 	// The catalog's keeping by the office (catalog_admin*.go) and its

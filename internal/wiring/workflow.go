@@ -62,6 +62,8 @@ var rotationMails = map[rotation.Action]notify.Kind{
 	rotation.Return: notify.IncomingReturned,
 	rotation.Reject: notify.IncomingRejected,
 	rotation.Accept: notify.IncomingAccepted,
+	// the certificate of completion is issued (issue 16)
+	rotation.Complete: notify.IncomingCompleted,
 }
 
 // WorkflowOutbox is both workflows' workflow.Outbox: it enqueues the
