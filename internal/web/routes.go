@@ -144,6 +144,8 @@ func (s *Server) pageRoutes(g *echo.Group) {
 
 	s.ewpRoutes(r)      // EWP downloads for the office (api_ewp.go)
 	s.apiTokenRoutes(r) // the office's API tokens (api_tokens.go)
+	// trusted partner portals (p2p.go)
+	s.p2pOfficeRoutes(r)
 
 	// Outgoing applications: the student's dashboard and the page every
 	// party uses, one route per action (applications.go, applications_post.go).
