@@ -43,6 +43,10 @@ const (
 	ErrAnswered   = "p2p.already_answered"
 )
 
+// ViaPrefix starts the Via of an answer a partner's portal sent, before
+// the partner institution's name, so the timeline can say so.
+const ViaPrefix = "portal:"
+
 // Paths of the receiving endpoints.
 const (
 	PathNominations = "/p2p/v1/nominations"

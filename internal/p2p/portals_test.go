@@ -270,7 +270,7 @@ func TestTwoPortalsExchangeANominationAndItsDecision(t *testing.T) {
 		WHERE a.id = ? ORDER BY e.id DESC LIMIT 1`, app.ID)
 	var hostName string
 	a.scan(t, &hostName, "SELECT name_en FROM institutions WHERE id = ?", app.InstitutionID)
-	if got.Status != string(application.HostAccepted) || got.Via != hostName+" via partner portal" {
+	if got.Status != string(application.HostAccepted) || got.Via != p2p.ViaPrefix+hostName {
 		t.Fatalf("A's application = %+v, want host_accepted via %s's portal", got, hostName)
 	}
 

@@ -227,7 +227,7 @@ func (s *Service) ReceiveDecision(ctx context.Context, m Signed) error {
 	}
 	_, err = s.apps.AnswerAsHost(ctx, id, application.HostAnswer{
 		HostDecisionInput: application.HostDecisionInput{Version: a.Version, Rank: rank, Decision: d.Decision, Comment: d.Comment},
-		Via:               inst[0] + " via partner portal",
+		Via:               ViaPrefix + inst[0],
 		Spend: func(tx *gorm.DB) error {
 			res := tx.Model(&sent{}).Where("application_id = ? AND choice_rank = ? AND answered_at IS NULL", id, rank).
 				Update("answered_at", s.clock())

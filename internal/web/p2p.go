@@ -58,6 +58,20 @@ func p2pAnswer(c echo.Context, status int, v any, err error) error {
 	return c.JSON(status, v)
 }
 
+// p2pOrigin marks, for the staff, a request that came from a partner's
+// portal.
+func (s *Server) p2pOrigin(c echo.Context, v *rotationShowView) error {
+	if s.P2P == nil || !v.IsReviewer {
+		return nil
+	}
+	name, err := s.P2P.Origin(c.Request().Context(), v.ID)
+	if err != nil || name == "" {
+		return err
+	}
+	v.FromPartner = v.T("p2p.from_partner", name)
+	return nil
+}
+
 func (s *Server) p2pRead(c echo.Context) (p2p.Signed, error) {
 	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {

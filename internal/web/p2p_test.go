@@ -1,0 +1,53 @@
+package web_test
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"html"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"portal/internal/testutil"
+	"portal/internal/wiring"
+)
+
+// TestTheOfficeTrustsAPartnerPortalByItsKey: the office sees its portal's
+// own public key to give the partner, a wrong key is refused with the
+// typed address kept and nothing stored, the right one is stored and
+// audited; a student may not see the page.
+func TestTheOfficeTrustsAPartnerPortalByItsKey(t *testing.T) {
+	testutil.EachDialect(t, func(t *testing.T, dialect string) {
+		p := startPortal(t, dialect, wiring.Options{})
+		b := p.browser()
+		b.signIn("office")
+		page := b.get("/manage/partner-portals")
+		wantStatus(t, page, 200)
+		if !regexp.MustCompile(`<code>[A-Za-z0-9+/]{43}=</code>`).MatchString(html.UnescapeString(page.Body)) {
+			t.Fatalf("the page shows no public key of this portal:\n%s", page.Body)
+		}
+		inst := itoa(p.count("SELECT id FROM institutions WHERE NOT is_home ORDER BY id LIMIT 1"))
+		refused := b.post("/manage/partner-portals", url.Values{"_csrf": {page.csrf(t)}, "institution_id": {inst},
+			"base_url": {"https://portal.partner.example"}, "public_key": {"not a key"}})
+		wantStatus(t, refused, 422)
+		if !strings.Contains(refused.Body, `value="https://portal.partner.example"`) || p.count("SELECT COUNT(*) FROM p2p_partners") != 0 {
+			t.Fatal("a refused partner portal keeps what was typed and stores nothing")
+		}
+		pub, _, _ := ed25519.GenerateKey(rand.Reader)
+		key := base64.StdEncoding.EncodeToString(pub)
+		saved := b.post("/manage/partner-portals", url.Values{"_csrf": {page.csrf(t)}, "institution_id": {inst},
+			"base_url": {"https://portal.partner.example/"}, "public_key": {key}})
+		wantStatus(t, saved, 200)
+		if !strings.Contains(html.UnescapeString(saved.Body), key) || p.count("SELECT COUNT(*) FROM p2p_partners WHERE public_key = ? AND base_url = ?", key, "https://portal.partner.example") != 1 {
+			t.Fatalf("the partner portal is not listed:\n%s", saved.Body)
+		}
+		if p.audits("p2p.trust") != 1 {
+			t.Error("trusting a partner portal is not audited")
+		}
+		student := p.browser()
+		student.signIn("student")
+		wantStatus(t, student.get("/manage/partner-portals"), 403)
+	})
+}
