@@ -15,6 +15,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -368,4 +369,44 @@ func newKey(t *testing.T) ed25519.PrivateKey {
 		t.Fatal(err)
 	}
 	return k
+}
+
+// TestAReplayRacingItsOriginalIsRefused: the same signed request arriving
+// eight times at once on PostgreSQL gets past the nonce once; every copy
+// is refused as a replay.
+func TestAReplayRacingItsOriginalIsRefused(t *testing.T) {
+	ctx := context.Background()
+	b := start(t, testutil.Postgres, false)
+	officeB := b.person(t, "office-b", user.Office)
+	var inst int64
+	b.scan(t, &inst, "SELECT id FROM institutions WHERE NOT is_home AND retired_at IS NULL ORDER BY id LIMIT 1")
+	key := newKey(t)
+	if _, err := b.P2P.Trust(ctx, officeB, p2p.TrustInput{InstitutionID: inst, BaseURL: "https://portal.partner.example",
+		PublicKey: base64.StdEncoding.EncodeToString(key.Public().(ed25519.PublicKey))}, audit.Meta{}); err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(`{"id":"7-1","decision":"accepted","comment":""}`)
+	now := time.Now()
+	const n = 8
+	codes := make(chan string, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, code := post(t, b, p2p.PathDecisions, key, body, now, "feedfacefeedface0001")
+			codes <- code
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	got := map[string]int{}
+	for c := range codes {
+		got[c]++
+	}
+	// The one that passed is then refused for what it says: no such
+	// nomination was sent to this partner.
+	if got[p2p.ErrNotSent] != 1 || got[p2p.ErrReplay] != n-1 {
+		t.Errorf("answers %v, want one %s and %d %s", got, p2p.ErrNotSent, n-1, p2p.ErrReplay)
+	}
 }
