@@ -39,6 +39,7 @@ const (
 	ErrReplay     = "p2p.replay"
 	ErrMessage    = "p2p.bad_message"
 	ErrDepartment = "p2p.no_department"
+	ErrDocuments  = "p2p.documents_missing"
 	ErrNotSent    = "p2p.not_sent"
 	ErrAnswered   = "p2p.already_answered"
 )

@@ -409,4 +409,21 @@ func TestAReplayRacingItsOriginalIsRefused(t *testing.T) {
 	if got[p2p.ErrNotSent] != 1 || got[p2p.ErrReplay] != n-1 {
 		t.Errorf("answers %v, want one %s and %d %s", got, p2p.ErrNotSent, n-1, p2p.ErrReplay)
 	}
+
+	// A nomination without the documents a request needs is refused
+	// before anything is written: no person, no document, no request.
+	var dep string
+	b.scan(t, &dep, "SELECT name_en FROM departments WHERE retired_at IS NULL ORDER BY id LIMIT 1")
+	nom, _ := json.Marshal(p2p.Nomination{ID: "8-1", NameLatin: "Lin Mei", Specialty: dep, StartsOn: "2030-03-04", EndsOn: "2030-03-31"})
+	count := func() (n int) {
+		b.scan(t, &n, "SELECT (SELECT COUNT(*) FROM users WHERE issuer LIKE 'p2p:%') + (SELECT COUNT(*) FROM rotation_requests) + (SELECT COUNT(*) FROM documents)")
+		return n
+	}
+	before := count()
+	if st, code := post(t, b, p2p.PathNominations, key, nom, now, "feedfacefeedface0002"); st != http.StatusUnprocessableEntity || code != p2p.ErrDocuments {
+		t.Errorf("a nomination without documents: %d %s", st, code)
+	}
+	if count() != before {
+		t.Error("a refused nomination left something on B")
+	}
 }

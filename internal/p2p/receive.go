@@ -107,6 +107,17 @@ func (s *Service) ReceiveNomination(ctx context.Context, m Signed) (*Created, er
 	if err != nil {
 		return nil, err
 	}
+	// The documents a request needs are checked before anything is
+	// written, so that a nomination without them leaves no trace here.
+	have := map[string]bool{}
+	for _, d := range n.Documents {
+		have[d.Type] = true
+	}
+	for _, typ := range rotation.RequiredDocs {
+		if !have[typ] {
+			return nil, apperr.New(apperr.Invalid, ErrDocuments, typ)
+		}
+	}
 	name := strings.TrimSpace(n.NameLatin)
 	if nat := strings.TrimSpace(n.NameNative); nat != "" && nat != name {
 		name += " " + nat
