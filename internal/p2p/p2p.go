@@ -304,3 +304,28 @@ func (s *Service) Institutions(ctx context.Context, u *user.User) ([]Choice, err
 		Where("NOT is_home AND retired_at IS NULL").Order("name_en").Scan(&out).Error
 	return out, wrap(err, "list partners")
 }
+
+// Message is one message to a partner portal as the office sees it.
+type Message struct {
+	Institution string
+	Path        string
+	Attempts    int
+	CreatedAt   time.Time
+	SentAt      *time.Time
+	FailedAt    *time.Time
+	LastError   string
+}
+
+// Messages lists the newest messages to partner portals, so that the
+// office sees one given up, and sends it by hand.
+func (s *Service) Messages(ctx context.Context, u *user.User) ([]Message, error) {
+	if err := office(u); err != nil {
+		return nil, err
+	}
+	var out []Message
+	err := s.db.WithContext(ctx).Table("p2p_jobs j").
+		Select("i.name_en AS institution, j.path, j.attempts, j.created_at, j.sent_at, j.failed_at, j.last_error").
+		Joins("JOIN p2p_partners p ON p.id = j.partner_id").Joins("JOIN institutions i ON i.id = p.institution_id").
+		Order("j.id DESC").Limit(50).Scan(&out).Error
+	return out, wrap(err, "list partner messages")
+}

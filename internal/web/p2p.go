@@ -103,9 +103,15 @@ type p2pPartnersView struct {
 	OwnKey       string
 	Partners     []p2p.PartnerRow
 	Institutions []p2p.Choice
+	Messages     []p2pMessageRow
 	Form         p2pForm
 	Errors       map[string]string
 	Error        string
+}
+
+type p2pMessageRow struct {
+	Institution, Kind, Created, State, Error string
+	Failed                                   bool
 }
 
 type p2pForm struct {
@@ -126,6 +132,24 @@ func (s *Server) p2pPage(c echo.Context, status int, v p2pPartnersView) error {
 		return err
 	}
 	v.Page = s.page(c, "p2p.title")
+	msgs, err := s.P2P.Messages(ctx, u)
+	if err != nil {
+		return err
+	}
+	for _, m := range msgs {
+		row := p2pMessageRow{Institution: m.Institution, Kind: v.T("p2p.kind.nomination"), Created: v.When(m.CreatedAt),
+			State: v.T("p2p.state.waiting", m.Attempts)}
+		if m.Path == p2p.PathDecisions {
+			row.Kind = v.T("p2p.kind.decision")
+		}
+		switch {
+		case m.SentAt != nil:
+			row.State = v.T("p2p.state.sent", v.When(*m.SentAt))
+		case m.FailedAt != nil:
+			row.State, row.Error, row.Failed = v.T("p2p.state.failed", v.When(*m.FailedAt)), m.LastError, true
+		}
+		v.Messages = append(v.Messages, row)
+	}
 	return s.render.render(c, status, pageP2PPartners, v)
 }
 

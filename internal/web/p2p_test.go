@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"portal/internal/testutil"
 	"portal/internal/wiring"
@@ -45,6 +46,14 @@ func TestTheOfficeTrustsAPartnerPortalByItsKey(t *testing.T) {
 		}
 		if p.audits("p2p.trust") != 1 {
 			t.Error("trusting a partner portal is not audited")
+		}
+		// A message the partner refused for good is shown to the office.
+		partner := p.count("SELECT id FROM p2p_partners")
+		now := time.Now().UTC()
+		p.exec("INSERT INTO p2p_jobs (partner_id, path, body, dedup_key, attempts, next_at, failed_at, last_error, created_at) VALUES (?, '/p2p/v1/nominations', '{}', 'k1', 1, ?, ?, ?, ?)",
+			partner, now, now, `422 {"code":"p2p.no_department"}`, now)
+		if list := b.get("/manage/partner-portals"); !strings.Contains(list.Body, "Given up") || !strings.Contains(html.UnescapeString(list.Body), "p2p.no_department") {
+			t.Errorf("the office does not see the message given up:\n%s", list.Body)
 		}
 		student := p.browser()
 		student.signIn("student")
