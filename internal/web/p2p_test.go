@@ -60,3 +60,22 @@ func TestTheOfficeTrustsAPartnerPortalByItsKey(t *testing.T) {
 		wantStatus(t, student.get("/manage/partner-portals"), 403)
 	})
 }
+
+// TestARequestFromAPartnerPortalIsMarkedForTheStaff: the office reading a
+// request that a partner's portal sent sees whose portal it came from;
+// the applicant's own view is unchanged.
+func TestARequestFromAPartnerPortalIsMarkedForTheStaff(t *testing.T) {
+	p := startPortal(t, "sqlite", wiring.Options{DemoApplications: true})
+	req := p.count("SELECT id FROM rotation_requests WHERE status = 'submitted' ORDER BY id LIMIT 1")
+	inst := p.count("SELECT id FROM institutions WHERE identifier = 'kyoto-u.ac.jp'")
+	now := time.Now().UTC()
+	p.exec("INSERT INTO p2p_partners (institution_id, base_url, public_key, created_at, updated_at) VALUES (?, 'https://portal.kyoto.example', 'k', ?, ?)", inst, now, now)
+	p.exec("INSERT INTO p2p_received (request_id, partner_id, remote_id, created_at) VALUES (?, (SELECT id FROM p2p_partners), '5-1', ?)", req, now)
+	b := p.browser()
+	b.signIn("office")
+	page := b.get("/rotations/" + itoa(req))
+	wantStatus(t, page, 200)
+	if !strings.Contains(page.Body, "From the partner portal of Kyoto University") {
+		t.Errorf("the office's page does not say where the request came from:\n%s", page.Body)
+	}
+}
