@@ -114,7 +114,8 @@ func post(t *testing.T, p *portal, path string, priv ed25519.PrivateKey, body []
 	req.Header.Set(p2p.HeaderSignature, base64.StdEncoding.EncodeToString(ed25519.Sign(priv, p2p.Canonical(http.MethodPost, path, ts, nonce, body))))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		t.Error(err) // Error, not Fatal: the racing test posts from goroutines
+		return 0, ""
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
