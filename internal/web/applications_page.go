@@ -15,6 +15,7 @@ import (
 	"portal/internal/apperr"
 	"portal/internal/application"
 	"portal/internal/document"
+	"portal/internal/p2p"
 	"portal/internal/user"
 )
 
@@ -311,6 +312,9 @@ func applicationEventOf(p Page, e application.EventRow) applicationEvent {
 	}
 	if e.Via != "" {
 		who = p.T("host.timeline.by", e.Via) // the host answered itself (internal/host)
+	}
+	if name, ok := strings.CutPrefix(e.Via, p2p.ViaPrefix); ok {
+		who = p.T("p2p.timeline.by", name) // through its own portal (internal/p2p)
 	}
 	out := applicationEvent{At: p.When(e.At), Datetime: e.At.UTC().Format(time.RFC3339), Who: who, Comment: e.Comment, Internal: e.Internal,
 		Note: e.Action == application.Note}

@@ -62,6 +62,7 @@ const (
 	pageVerify              pageName = "verify"
 	pageWallet              pageName = "wallet"
 	pageAPITokens           pageName = "api_tokens"    // api_tokens.go
+	pageP2PPartners         pageName = "p2p_partners"  // p2p.go
 	pageAPIReference        pageName = "api_reference" // api_reference.go
 	// watch: stars, saved searches, the calendar feed (stars.go, calendar_feed.go)
 	pageWatchStarred  pageName = "watch_starred"
@@ -129,6 +130,7 @@ var pageNames = []pageName{
 	pageDeparture, pageDepartureList, // departure
 	pageMentors, pageMentorsSignup, pageMentorsMatch, // mentors
 	pageRotationClose, pageRotationOutstanding, // rotation_close.go
+	pageP2PPartners, // p2p.go
 }
 
 // fragmentName names a template of the partials that htmx requests get
@@ -365,6 +367,8 @@ var navigation = []struct {
 	{"ui_links.nav.evaluations", "/evaluations", office}, // ui_links.go
 	{"ui_links.nav.hosts", "/manage/hosts", office},
 	{"ui_links.nav.api_tokens", "/api/tokens", office},
+	// partner portals (p2p.go)
+	{"p2p.nav", "/manage/partner-portals", office},
 	{"departure.nav", "/departures", office}, // departure.go
 	{"mentors.nav", "/mentors", staff},       // mentors.go
 	{"mentors.nav_signup", "/mentors/signup", mentorables},

@@ -21,6 +21,7 @@ type rotationShowView struct {
 	Problems                []rotationProblem
 	Tracker                 []rotationStep
 	Applicant               string // for the staff
+	FromPartner             string // "from the partner portal of ..." for the staff (p2p.go)
 	Version                 int
 	Statement               string
 	Choices                 []rotationChoiceRow
@@ -182,6 +183,9 @@ func (s *Server) rotationPage(c echo.Context, status int, id int64, at *rotation
 		return ""
 	}
 	v.request(d)
+	if err := s.p2pOrigin(c, &v); err != nil { // p2p.go
+		return err
+	}
 	if v.IsApplicant && (d.Status == rotation.Draft || d.Status == rotation.Returned) {
 		if err := s.rotationEdit(c, &v, d, at); err != nil {
 			return err

@@ -144,6 +144,8 @@ func (s *Server) pageRoutes(g *echo.Group) {
 
 	s.ewpRoutes(r)      // EWP downloads for the office (api_ewp.go)
 	s.apiTokenRoutes(r) // the office's API tokens (api_tokens.go)
+	// trusted partner portals (p2p.go)
+	s.p2pOfficeRoutes(r)
 
 	// One link for a host's nominees of a round (host_batch.go).
 	s.hostBatchRoutes(r)

@@ -30,6 +30,7 @@ import (
 	"portal/internal/letter"
 	"portal/internal/mentor"
 	"portal/internal/notify"
+	"portal/internal/p2p"
 	"portal/internal/privacy"
 	"portal/internal/report"
 	"portal/internal/rotation"
@@ -85,6 +86,8 @@ type Deps struct {
 	Reports *report.Service
 	// Host is the partner's answer loop; nil leaves /dossier out (host*.go).
 	Host *host.Service
+	// P2P exchanges nominations with partner portals; nil leaves /p2p out (p2p.go).
+	P2P *p2p.Service
 	// Scholarships keeps the funding calls; nil leaves /scholarships out.
 	Scholarships *scholarship.Service
 	// EWP writes nominations and agreements as EWP documents, API keeps the
@@ -175,6 +178,7 @@ func (s *Server) routes() {
 
 	s.plainRoutes(e) // routes.go
 	s.apiRoutes(e)   // api.go: bearer tokens, no session or CSRF
+	s.p2pRoutes(e)   // p2p.go: signed by partner portals, no session or CSRF
 
 	app := e.Group("", s.locale, s.authenticate, s.noticeGate, s.csrf())
 	s.pageRoutes(app) // routes.go
@@ -192,7 +196,7 @@ func (s *Server) bodyLimits() echo.MiddlewareFunc {
 		form, imp := forms(next), imports(next)
 		return func(c echo.Context) error {
 			switch c.Path() {
-			case importPath:
+			case importPath, p2p.PathNominations: // a nomination carries its documents
 				return imp(c)
 			case walletUploadPath, walletReplacePath:
 				s.prepareUpload(c)

@@ -31,6 +31,7 @@ import (
 	"portal/internal/incoming"
 	"portal/internal/letter"
 	"portal/internal/notify"
+	"portal/internal/p2p"
 	"portal/internal/privacy"
 	"portal/internal/report"
 	"portal/internal/rotation"
@@ -78,6 +79,8 @@ type App struct {
 	// rounds applies published selection rounds' rule after publication (selection_auto.go).
 	rounds  *selection.Service
 	reports *report.Service // agreement expiry notices (reports.go)
+	// P2P exchanges nominations with partner portals (p2p.go).
+	P2P *p2p.Service
 }
 
 // Options are what only tests and dev mode set.
@@ -191,10 +194,10 @@ func (a *App) open(ctx context.Context, o Options) error {
 	}
 	// Reviewers in scope and the office may open the documents attached to
 	// a submitted application; the workflow decides who is in scope.
-	a.Applications = application.NewService(a.DB, application.Options{Outbox: a.hostOutbox(), OfferDays: cfg.OfferDays, Zone: a.Zone})
+	a.Applications = application.NewService(a.DB, application.Options{Outbox: p2pOutbox{a.hostOutbox(), a}, OfferDays: cfg.OfferDays, Zone: a.Zone})
 	// Coordinators in scope and the office may open the documents attached
 	// to a submitted rotation request too.
-	a.Rotations = rotation.NewService(a.DB, rotation.Options{Outbox: WorkflowOutbox{}, Zone: a.Zone})
+	a.Rotations = rotation.NewService(a.DB, rotation.Options{Outbox: p2pOutbox{WorkflowOutbox{}, a}, Zone: a.Zone})
 	a.Privacy = privacy.NewService(a.DB, privacy.Options{Zone: a.Zone, Store: files}) // consents guard the scope (privacy.go)
 	docs := document.NewService(a.DB, files, document.Options{MaxBytes: cfg.UploadLimit(), Zone: a.Zone,
 		Scope: a.Privacy.Guard(anyScope(a.Applications.DocumentScope, a.Rotations.DocumentScope)), Refused: a.Privacy.Refused})
@@ -261,6 +264,8 @@ func (a *App) open(ctx context.Context, o Options) error {
 		}
 	}
 	deps.Host = a.Host
+	// partner portals (p2p.go)
+	deps.P2P = a.openP2P(docs)
 	a.partnerAPI(&deps)                    // EWP documents and API tokens (api.go)
 	deps.Evaluations = a.openEvaluations() // evaluation.go
 	deps.Departures = a.openDepartures()   // departure.go
@@ -297,6 +302,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer a.startWatchJobs(ctx)() // window mails (watch.go)
 	defer a.startRetention(ctx)() // retention by rule (privacy.go)
 	defer a.startHostJobs(ctx)()  // host reminders (host.go)
+	defer a.startP2PJobs(ctx)()   // partner portal messages (p2p.go)
 	// report reminders (evaluation.go)
 	defer a.startEvaluationJobs(ctx)()
 	defer a.startRoundJobs(ctx)()  // selection rounds after publication (selection_auto.go)
