@@ -55,6 +55,10 @@ const (
 	EvaluationReportReceived Kind = "evaluation_report_received"
 	EvaluationRecognised     Kind = "evaluation_recognised"
 	MentorIntroduction       Kind = "mentor_introduction" // a mentor and an incoming student are introduced (internal/mentor)
+
+	// evaluation: the host supervisor's link to evaluate the student, and its one reminder.
+	HostEvaluationRequest  Kind = "host_evaluation_request"
+	HostEvaluationReminder Kind = "host_evaluation_reminder"
 )
 
 // spec is what the portal knows of a kind.
@@ -106,6 +110,10 @@ var kinds = map[Kind]spec{
 	EvaluationReportReceived: {InPortal: true, Args: []string{"ref", "host"}},
 	EvaluationRecognised:     {Mandatory: true, InPortal: true, Args: []string{"ref", "course"}},
 	MentorIntroduction:       {Mandatory: true, InPortal: true, Args: []string{"other", "department"}},
+
+	// the supervisor's evaluation link is a secret, wiped once the mail is sent.
+	HostEvaluationRequest:  {Mandatory: true, Secret: true, Args: []string{"student", "ref"}},
+	HostEvaluationReminder: {Mandatory: true, Secret: true, Args: []string{"student", "ref"}},
 }
 
 // Kinds lists every kind in the order the preferences page shows them.
@@ -119,6 +127,8 @@ var Kinds = []Kind{
 	ScholarshipAwarded,                                                       // scholarships
 	EvaluationReportReminder, EvaluationReportReceived, EvaluationRecognised, // evaluation
 	MentorIntroduction, // mentors
+	// evaluation: host supervisors
+	HostEvaluationRequest, HostEvaluationReminder,
 }
 
 // Mandatory reports whether mails of kind k are sent whatever the
