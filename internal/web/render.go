@@ -94,6 +94,8 @@ const (
 	pageEvaluationReport    pageName = "evaluation_report"
 	pageEvaluationList      pageName = "evaluation_list"
 	pageEvaluationRecognise pageName = "evaluation_recognise"
+	// The host supervisor's evaluation (hosteval.go).
+	pageHostEvalForm, pageHostEvalDone, pageHostEvalOffice pageName = "hosteval_form", "hosteval_done", "hosteval_office"
 	// Before a placement (departure.go).
 	pageDeparture, pageDepartureList pageName = "departure", "departure_list"
 	// Mentors (mentors.go).
@@ -120,6 +122,7 @@ var pageNames = []pageName{
 	pageEvaluationReport, pageEvaluationList, pageEvaluationRecognise, // evaluation
 	pageDeparture, pageDepartureList, // departure
 	pageMentors, pageMentorsSignup, pageMentorsMatch, // mentors
+	pageHostEvalForm, pageHostEvalDone, pageHostEvalOffice, // hosteval.go
 }
 
 // fragmentName names a template of the partials that htmx requests get

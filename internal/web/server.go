@@ -194,7 +194,7 @@ func (s *Server) bodyLimits() echo.MiddlewareFunc {
 			switch c.Path() {
 			case importPath:
 				return imp(c)
-			case walletUploadPath, walletReplacePath:
+			case walletUploadPath, walletReplacePath, hostEvalPaperPath:
 				s.prepareUpload(c)
 				return next(c)
 			}

@@ -75,6 +75,9 @@ type App struct {
 	Host *host.Service
 	// evaluations keeps reports and recognitions, and reminds (evaluation.go).
 	evaluations *evaluation.Service
+
+	// files keeps uploaded bytes; the host supervisors' paper forms read it (hosteval.go).
+	files storage.Storage
 }
 
 // Options are what only tests and dev mode set.
@@ -183,6 +186,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 	}
 	// documents: the wallet's service and its file storage are built here.
 	files, err := storage.Open(ctx, cfg.Storage())
+	a.files = files
 	if err != nil {
 		return err
 	}
@@ -292,6 +296,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer a.startHostJobs(ctx)()  // host reminders (host.go)
 	// report reminders (evaluation.go)
 	defer a.startEvaluationJobs(ctx)()
+	// supervisors asked and reminded (hosteval.go)
+	defer a.startHostEvaluationJobs(ctx)()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
