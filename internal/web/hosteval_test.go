@@ -9,6 +9,7 @@ import (
 
 	"portal/internal/evaluation"
 	"portal/internal/i18n"
+	"portal/internal/wiring"
 )
 
 var supervisorLink = regexp.MustCompile(`/evaluate/[A-Za-z0-9_-]{43}`)
@@ -164,4 +165,30 @@ func (c *crawler) hostEvaluation() {
 	}
 	c.visit(link)
 	c.b.post(link, url.Values{"_csrf": {c.b.get("/").csrf(c.t)}, "days_present": {"30"}, "days_expected": {"20"}})
+}
+
+// The demo has placements at each step after the last day: a report in
+// draft, reports submitted, the host's evaluation outstanding (asked and
+// not asked) and in, and placements completed; the office's list shows
+// them.
+func TestTheDemoHasPlacementsAtEachStepAfterTheLastDay(t *testing.T) {
+	t.Parallel()
+	p := startPortal(t, "sqlite", wiring.Options{DemoApplications: true})
+	for q, want := range map[string]int64{
+		"SELECT COUNT(*) FROM student_reports WHERE submitted_at IS NULL":     1,
+		"SELECT COUNT(*) FROM student_reports WHERE submitted_at IS NOT NULL": 4,
+		"SELECT COUNT(*) FROM host_evaluations":                               4,
+		"SELECT COUNT(*) FROM applications a WHERE a.status = 'confirmed' AND a.placed_until < CURRENT_DATE AND NOT EXISTS (SELECT 1 FROM host_evaluations h WHERE h.application_id = a.id)": 2,
+		"SELECT COUNT(*) FROM applications WHERE status = 'completed'": 2,
+	} {
+		if n := p.count(q); n < want {
+			t.Errorf("%s: %d, want at least %d", q, n, want)
+		}
+	}
+	of := p.browser()
+	of.signIn("office")
+	pg := of.get("/evaluations")
+	if !strings.Contains(pg.Body, `id="host-evaluations"`) || !strings.Contains(pg.Body, "/evaluations/host/") {
+		t.Errorf("the office's list shows no host evaluations:\n%s", pg.Body)
+	}
 }

@@ -261,6 +261,12 @@ func (a *App) open(ctx context.Context, o Options) error {
 	a.partnerAPI(&deps)                    // EWP documents and API tokens (api.go)
 	deps.Evaluations = a.openEvaluations() // evaluation.go
 	deps.Departures = a.openDepartures()   // departure.go
+	if a.Dev != nil && o.DemoApplications {
+		// the steps after the demo's placements (hosteval_demo.go)
+		if err := a.seedDemoEvaluations(ctx); err != nil {
+			return err
+		}
+	}
 	// mentors.go
 	if deps.Mentors, err = a.openMentors(ctx, devUsers, o.DemoApplications); err != nil {
 		return err
