@@ -167,7 +167,7 @@ type hostEvalOfficeView struct {
 	CanRevoke                  bool
 	ContactHint, PaperError    string
 	Name, Email                evaluationField
-	Lang                       ratingField
+	MailLang                   ratingField // the supervisor's language: Lang is the page's
 	hostEvalFields
 }
 
@@ -257,9 +257,9 @@ func (s *Server) hostEvalOfficePage(c echo.Context, status int, form string, typ
 	if lang == "" {
 		lang = "en"
 	}
-	v.Lang = ratingField{evaluationField: evaluationField{Name: "supervisor_lang", Label: p.T("hosteval.office.supervisor_lang"), Error: msg("supervisor_lang")}}
+	v.MailLang = ratingField{evaluationField: evaluationField{Name: "supervisor_lang", Label: p.T("hosteval.office.supervisor_lang"), Error: msg("supervisor_lang")}}
 	for _, l := range evaluation.HostLanguages {
-		v.Lang.Options = append(v.Lang.Options, option{Value: l, Label: p.T("host.lang." + l), Selected: l == lang})
+		v.MailLang.Options = append(v.MailLang.Options, option{Value: l, Label: p.T("host.lang." + l), Selected: l == lang})
 	}
 	var in evaluation.HostEvaluationInput
 	if form == "paper" {
