@@ -301,7 +301,7 @@ func (s *Service) sendHostLink(tx *gorm.DB, p *Placement, in SupervisorInput, by
 		from = p.PlacedFrom.Format(time.DateOnly)
 	}
 	return notify.Enqueue(tx, notify.Event{Kind: kind, RecipientEmail: in.Email, Lang: in.Lang, Link: SupervisorPath(tok),
-		Data: map[string]any{"supervisor": in.Name, "student": student, "ref": p.Ref(), "elective": p.ElectiveEn, "host": p.Host,
+		Data: map[string]any{"supervisor": in.Name, "applicant": student, "ref": p.Ref(), "elective": p.ElectiveEn, "host": p.Host,
 			"from": from, "until": p.PlacedUntil.Format(time.DateOnly), "days": HostLinkDays}})
 }
 

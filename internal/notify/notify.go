@@ -112,8 +112,8 @@ var kinds = map[Kind]spec{
 	MentorIntroduction:       {Mandatory: true, InPortal: true, Args: []string{"other", "department"}},
 
 	// the supervisor's evaluation link is a secret, wiped once the mail is sent.
-	HostEvaluationRequest:  {Mandatory: true, Secret: true, Args: []string{"student", "ref"}},
-	HostEvaluationReminder: {Mandatory: true, Secret: true, Args: []string{"student", "ref"}},
+	HostEvaluationRequest:  {Mandatory: true, Secret: true, Args: []string{"applicant", "ref"}},
+	HostEvaluationReminder: {Mandatory: true, Secret: true, Args: []string{"applicant", "ref"}},
 }
 
 // Kinds lists every kind in the order the preferences page shows them.

@@ -208,6 +208,10 @@ var kindAudience = map[notify.Kind][]user.Role{
 	notify.EvaluationReportReceived: {user.Student},
 	notify.EvaluationRecognised:     {user.Student},
 	notify.MentorIntroduction:       user.Roles, // mentors are of any role; their students incoming
+
+	// the host supervisor's evaluation link (hosteval.go): supervisors have no account
+	notify.HostEvaluationRequest:  {},
+	notify.HostEvaluationReminder: {},
 }
 
 // reaches reports whether mail of kind k can reach u.
