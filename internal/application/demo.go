@@ -394,7 +394,7 @@ func (d *demoSeed) slots(ctx context.Context) error {
 	}
 	start := d.now.AddDate(0, -5, 0)
 	p, err := d.cat.AddPeriod(ctx, e.ID, catalog.PeriodInput{StartsOn: start.Format(time.DateOnly),
-		EndsOn: start.AddDate(0, 0, 27).Format(time.DateOnly), Capacity: "7"})
+		EndsOn: start.AddDate(0, 0, 27).Format(time.DateOnly), Capacity: "3"})
 	if err != nil {
 		return err
 	}

@@ -177,7 +177,7 @@ func TestTheDemoHasPlacementsAtEachStepAfterTheLastDay(t *testing.T) {
 	for q, want := range map[string]int64{
 		"SELECT COUNT(*) FROM student_reports WHERE submitted_at IS NULL":     1,
 		"SELECT COUNT(*) FROM student_reports WHERE submitted_at IS NOT NULL": 4,
-		"SELECT COUNT(*) FROM host_evaluations":                               4,
+		"SELECT COUNT(*) FROM host_evaluations":                               3,
 		"SELECT COUNT(*) FROM applications a WHERE a.status = 'confirmed' AND a.placed_until < CURRENT_DATE AND NOT EXISTS (SELECT 1 FROM host_evaluations h WHERE h.application_id = a.id)": 2,
 		"SELECT COUNT(*) FROM applications WHERE status = 'completed'": 2,
 	} {
