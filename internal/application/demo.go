@@ -196,6 +196,7 @@ type demoSeed struct {
 	taken, quota          map[int64]int
 	nextEarly, nextScoped int
 	nextLate              int
+	over                  bool // placing the placements over (demo_over.go)
 }
 
 func (d *demoSeed) run(ctx context.Context) error {
@@ -218,6 +219,9 @@ func (d *demoSeed) run(ctx context.Context) error {
 		if err := d.apply(ctx, i, c); err != nil {
 			return fmt.Errorf("case %d (%s): %w", i, c.stage, err)
 		}
+	}
+	if err := d.applyOver(ctx, len(cases)); err != nil { // demo_over.go
+		return err
 	}
 	d.clock.set(d.now)
 	return d.cat.Retire(ctx, catalog.KindElective, d.past.e.ID)
@@ -407,7 +411,7 @@ func reachesHost(stage Stage) bool { return slices.Contains(demoPaths[stage], No
 // reviewers, mostly the demo reviewer's specialties.
 func (d *demoSeed) choose(ctx context.Context, i int, stage Stage) ([]demoSlot, error) {
 	switch {
-	case stage == Completed:
+	case stage == Completed || d.over:
 		return []demoSlot{d.past}, nil
 	case reachesHost(stage):
 		var out []demoSlot
@@ -489,7 +493,7 @@ func (d *demoSeed) fits(ctx context.Context, sl demoSlot) (bool, error) {
 // ago at most); a completed placement after its period.
 func (d *demoSeed) schedule(i int, c demoCase, path []Action) (time.Time, []time.Time) {
 	jitter := time.Duration((i*7)%10) * time.Hour
-	if c.stage == Completed {
+	if c.stage == Completed || d.over {
 		t := catalog.Day(d.past.e.OpensOn).AddDate(0, 0, 10+i%5).Add(9*time.Hour + jitter)
 		var at []time.Time
 		for _, a := range path {

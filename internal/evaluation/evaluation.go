@@ -14,6 +14,7 @@ import (
 	"portal/internal/application"
 	"portal/internal/clock"
 	"portal/internal/db"
+	"portal/internal/storage"
 	"portal/internal/user"
 )
 
@@ -24,6 +25,8 @@ type Options struct {
 	// Applications completes an application when it is recognised,
 	// through the workflow's own transition (event, mail).
 	Applications *application.Service
+	// Files keeps the host supervisors' paper forms (hosteval.go).
+	Files storage.Storage
 }
 
 // Service keeps reports and recognitions. Each method owns its transaction.

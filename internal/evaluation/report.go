@@ -93,6 +93,7 @@ type Placement struct {
 	ElectiveZh    string
 	Host          string
 	PlacedUntil   *time.Time
+	PlacedFrom    *time.Time
 	CreatedAt     time.Time
 }
 
@@ -106,7 +107,7 @@ func (p *Placement) Ref() string {
 func placement(tx *gorm.DB, id int64) (*Placement, error) {
 	var p Placement
 	err := tx.Table("applications AS a").
-		Select("a.id AS application_id, a.applicant_id, a.status, a.placed_until, a.created_at, c.elective_id, e.title_en AS elective_en, e.title_zh AS elective_zh, i.name_en AS host").
+		Select("a.id AS application_id, a.applicant_id, a.status, a.placed_until, a.placed_from, a.created_at, c.elective_id, e.title_en AS elective_en, e.title_zh AS elective_zh, i.name_en AS host").
 		Joins("JOIN application_choices AS c ON c.application_id = a.id AND c.rank = a.current_choice").
 		Joins("JOIN electives AS e ON e.id = c.elective_id").
 		Joins("JOIN institutions AS i ON i.id = e.institution_id").

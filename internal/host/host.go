@@ -8,10 +8,6 @@ package host
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"net/mail"
 	"strings"
@@ -24,6 +20,7 @@ import (
 	"portal/internal/audit"
 	"portal/internal/db"
 	"portal/internal/letter"
+	"portal/internal/linktoken"
 	"portal/internal/storage"
 	"portal/internal/user"
 )
@@ -228,18 +225,11 @@ func contactFor(tx *gorm.DB, electiveID int64) (*Contact, error) {
 	return &c, err
 }
 
-// newToken returns a random link token and the hash kept of it.
-func newToken() (string, string) {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	tok := base64.RawURLEncoding.EncodeToString(b)
-	return tok, hashToken(tok)
-}
+// newToken returns a random link token and the hash kept of it; the
+// supervisors' evaluation links share the same code (internal/linktoken).
+func newToken() (string, string) { return linktoken.New() }
 
-func hashToken(tok string) string {
-	h := sha256.Sum256([]byte(tok))
-	return hex.EncodeToString(h[:])
-}
+func hashToken(tok string) string { return linktoken.Hash(tok) }
 
 func contains(list []string, v string) bool {
 	for _, x := range list {

@@ -69,6 +69,10 @@ const (
 	IncomingDepartmentReviewed Kind = "incoming_department_reviewed" // to the coordinators: the student's review
 	IncomingSupervisorLink     Kind = "incoming_supervisor_link"     // to a supervisor: the close's form
 	IncomingMidterm            Kind = "incoming_midterm"             // to the student: mid-rotation feedback
+
+	// evaluation: the host supervisor's link to evaluate the student, and its one reminder.
+	HostEvaluationRequest  Kind = "host_evaluation_request"
+	HostEvaluationReminder Kind = "host_evaluation_reminder"
 )
 
 // spec is what the portal knows of a kind.
@@ -134,6 +138,10 @@ var kinds = map[Kind]spec{
 	IncomingDepartmentReviewed: {InPortal: true, Args: []string{"ref", "department"}},
 	IncomingSupervisorLink:     {Mandatory: true, Secret: true, Args: []string{"applicant", "department"}},
 	IncomingMidterm:            {InPortal: true, Args: []string{"ref", "department"}},
+
+	// the supervisor's evaluation link is a secret, wiped once the mail is sent.
+	HostEvaluationRequest:  {Mandatory: true, Secret: true, Args: []string{"applicant", "ref"}},
+	HostEvaluationReminder: {Mandatory: true, Secret: true, Args: []string{"applicant", "ref"}},
 }
 
 // Kinds lists every kind in the order the preferences page shows them.
@@ -154,6 +162,9 @@ var Kinds = []Kind{
 
 	// rotation close
 	IncomingEvaluated, IncomingCompleted, IncomingEvaluationHome, IncomingDepartmentReviewed, IncomingSupervisorLink, IncomingMidterm,
+
+	// evaluation: host supervisors
+	HostEvaluationRequest, HostEvaluationReminder,
 }
 
 // Mandatory reports whether mails of kind k are sent whatever the

@@ -167,6 +167,7 @@ func (s *Server) evaluationReportSave(c echo.Context) error {
 type evaluationListView struct {
 	Page
 	Reports, Recognitions []evaluationRow
+	Hosts                 *hostEvalList // the host supervisors' evaluations and the exports (evaluation_export.go)
 }
 
 type evaluationRow struct {
@@ -196,6 +197,9 @@ func (s *Server) evaluationList(c echo.Context) error {
 	}
 	for _, w := range o.Recognitions {
 		v.Recognitions = append(v.Recognitions, row(w))
+	}
+	if v.Hosts, err = s.hostEvalListOf(c, v.Page); err != nil {
+		return err
 	}
 	return s.render.render(c, http.StatusOK, pageEvaluationList, v)
 }

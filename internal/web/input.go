@@ -27,7 +27,7 @@ func (s *Server) checkInput(next echo.HandlerFunc) echo.HandlerFunc {
 			return s.refuseQuery(c, name)
 		}
 		switch c.Path() {
-		case walletUploadPath, walletReplacePath, importPath:
+		case walletUploadPath, walletReplacePath, importPath, hostEvalPaperPath:
 			return next(c)
 		}
 		form, err := postedForm(c.Request())

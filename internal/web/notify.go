@@ -226,6 +226,10 @@ var kindAudience = map[notify.Kind][]user.Role{
 	notify.IncomingDepartmentReviewed: {user.Coordinator},
 	notify.IncomingSupervisorLink:     {}, // supervisors answer through the link
 	notify.IncomingMidterm:            {user.Incoming},
+
+	// the host supervisor's evaluation link (hosteval.go): supervisors have no account
+	notify.HostEvaluationRequest:  {},
+	notify.HostEvaluationReminder: {},
 }
 
 // reaches reports whether mail of kind k can reach u.

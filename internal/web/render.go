@@ -99,6 +99,8 @@ const (
 	pageEvaluationReport    pageName = "evaluation_report"
 	pageEvaluationList      pageName = "evaluation_list"
 	pageEvaluationRecognise pageName = "evaluation_recognise"
+	// The host supervisor's evaluation (hosteval.go).
+	pageHostEvalForm, pageHostEvalDone, pageHostEvalOffice pageName = "hosteval_form", "hosteval_done", "hosteval_office"
 	// Before a placement (departure.go).
 	pageDeparture, pageDepartureList pageName = "departure", "departure_list"
 	// Mentors (mentors.go).
@@ -130,7 +132,8 @@ var pageNames = []pageName{
 	pageDeparture, pageDepartureList, // departure
 	pageMentors, pageMentorsSignup, pageMentorsMatch, // mentors
 	pageRotationClose, pageRotationOutstanding, // rotation_close.go
-	pageP2PPartners, // p2p.go
+	pageP2PPartners,                                        // p2p.go
+	pageHostEvalForm, pageHostEvalDone, pageHostEvalOffice, // hosteval.go
 }
 
 // fragmentName names a template of the partials that htmx requests get

@@ -326,4 +326,6 @@ func (s *Server) pageRoutes(g *echo.Group) {
 	s.evaluationRoutes(r)  // reports, recognition (evaluation.go)
 	s.departureRoutes(r)   // the pre-departure checklist (departure.go)
 	s.mentorRoutes(r)      // mentors.go
+	// the host supervisor's evaluation (hosteval.go)
+	s.hostEvaluationRoutes(r)
 }

@@ -198,7 +198,7 @@ func (s *Server) bodyLimits() echo.MiddlewareFunc {
 			switch c.Path() {
 			case importPath, p2p.PathNominations: // a nomination carries its documents
 				return imp(c)
-			case walletUploadPath, walletReplacePath:
+			case walletUploadPath, walletReplacePath, hostEvalPaperPath:
 				s.prepareUpload(c)
 				return next(c)
 			}

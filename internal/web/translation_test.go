@@ -107,6 +107,8 @@ var translationStarts = []string{
 	"/manage/hosts", "/dossier/answered", // host
 	"/api/tokens",  // API tokens
 	"/evaluations", // evaluation: its rows lead to the recognition form
+	// the host supervisor, after the evaluation (hosteval.go)
+	"/evaluate/done",
 }
 
 // crawler walks the portal as one visitor in one language.
@@ -262,6 +264,8 @@ func (c *crawler) refusals(who string) {
 		post("/manage/hosts")
 		c.hostDossier() // host_test.go
 		c.hostBatch()   // host_batch_test.go
+		// the host supervisor's pages (hosteval_test.go)
+		c.hostEvaluation()
 		for _, path := range []string{"/manage/institutions", "/manage/agreements", "/manage/electives", "/manage/departments", "/manage/funding"} {
 			post(path)
 		}

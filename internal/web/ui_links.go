@@ -36,6 +36,7 @@ type uiLinksView struct {
 	EWPNote    string // why there is none yet for a nomination
 	Share      *uiShare
 	Report     *uiReport
+	HostEval   *uiHostEval // the office's: the host supervisor's evaluation (hosteval.go)
 }
 
 type uiVerify struct {
@@ -123,6 +124,13 @@ func (s *Server) uiLinksOf(c echo.Context, p Page, d *application.Detail, mine b
 				return nil, err
 			}
 		}
+	}
+	if !mine && s.Evaluations != nil && (d.Status == application.Confirmed || d.Status == application.Completed) && u.Has(application.PartyRoles[application.Office]...) {
+		he, err := s.uiHostEvalOf(c, p, d.ID)
+		if err != nil {
+			return nil, err
+		}
+		v.HostEval, shown = he, shown || he != nil
 	}
 	if mine && s.Host != nil && d.Direction == "outgoing" {
 		sh, err := s.uiShareOf(c, p, d, at)

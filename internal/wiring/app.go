@@ -81,6 +81,9 @@ type App struct {
 	reports *report.Service // agreement expiry notices (reports.go)
 	// P2P exchanges nominations with partner portals (p2p.go).
 	P2P *p2p.Service
+
+	// files keeps uploaded bytes; the host supervisors' paper forms read it (hosteval.go).
+	files storage.Storage
 }
 
 // Options are what only tests and dev mode set.
@@ -189,6 +192,7 @@ func (a *App) open(ctx context.Context, o Options) error {
 	}
 	// documents: the wallet's service and its file storage are built here.
 	files, err := storage.Open(ctx, cfg.Storage())
+	a.files = files
 	if err != nil {
 		return err
 	}
@@ -269,6 +273,12 @@ func (a *App) open(ctx context.Context, o Options) error {
 	a.partnerAPI(&deps)                    // EWP documents and API tokens (api.go)
 	deps.Evaluations = a.openEvaluations() // evaluation.go
 	deps.Departures = a.openDepartures()   // departure.go
+	if a.Dev != nil && o.DemoApplications {
+		// the steps after the demo's placements (hosteval_demo.go)
+		if err := a.seedDemoEvaluations(ctx); err != nil {
+			return err
+		}
+	}
 	// mentors.go
 	if deps.Mentors, err = a.openMentors(ctx, devUsers, o.DemoApplications); err != nil {
 		return err
@@ -307,6 +317,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer a.startEvaluationJobs(ctx)()
 	defer a.startRoundJobs(ctx)()  // selection rounds after publication (selection_auto.go)
 	defer a.startReportJobs(ctx)() // agreement expiry notices (reports.go)
+	// supervisors asked and reminded (hosteval.go)
+	defer a.startHostEvaluationJobs(ctx)()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

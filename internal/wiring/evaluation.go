@@ -14,7 +14,7 @@ const evaluationEvery = time.Hour
 // openEvaluations builds the reports and recognitions (issue 16), which
 // complete applications through the outgoing workflow.
 func (a *App) openEvaluations() *evaluation.Service {
-	a.evaluations = evaluation.NewService(a.DB, evaluation.Options{Zone: a.Zone, Applications: a.Applications})
+	a.evaluations = evaluation.NewService(a.DB, evaluation.Options{Zone: a.Zone, Applications: a.Applications, Files: a.files})
 	return a.evaluations
 }
 
