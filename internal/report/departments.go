@@ -14,10 +14,10 @@ import (
 // accepted choice once there is one, the first before. Seats and Taken
 // are seat-weeks: the month's published weeks (by their Monday) times
 // their seats, blackout weeks left out.
-//
-// Rotation evaluations do not exist yet (their issue is open), so the
-// report has no "evaluations outstanding" column; it is added when they
-// land.
+// Outstanding counts the confirmed rotations under way or over whose
+// close the department still owes: attendance not confirmed or the
+// evaluation not in (the certificate waits for both), as the
+// coordinators' list of outstanding closes counts them.
 type DepartmentRow struct {
 	DepartmentID   int64
 	NameEN, NameZH string
@@ -25,6 +25,7 @@ type DepartmentRow struct {
 	Requests       int       // submitted, whatever became of them
 	Waiting        int       // submitted and not yet decided
 	Accepted       int       // accepted, confirmed or completed
+	Outstanding    int       // confirmed, started, and its attendance or evaluation not in
 	Seats, Taken   int
 }
 
@@ -58,18 +59,23 @@ func (s *Service) Departments(ctx context.Context, u *user.User, f Filter) ([]De
 		}
 		return rows[k]
 	}
+	today := s.zone.Day(s.now())
 	q := s.read(ctx).Table("rotation_requests AS r").
 		Joins(`JOIN rotation_choices AS c ON c.request_id = r.id AND c.rank = (CASE WHEN r.accepted_choice > 0 THEN r.accepted_choice ELSE 1 END)`).
+		Joins("LEFT JOIN rotation_assessments AS ra ON ra.request_id = r.id").
 		Where("r.submitted_at IS NOT NULL AND c.starts_on >= ? AND c.starts_on < ?", from, to)
 	var reqs []struct {
-		DepartmentID      int64
-		StartsOn          time.Time
-		N, Waiting, Taken int
+		DepartmentID                   int64
+		StartsOn                       time.Time
+		N, Waiting, Taken, Outstanding int
 	}
 	err := byDepartment(q, u, "c.department_id").
 		Select(`c.department_id, c.starts_on, COUNT(*) AS n,
 			SUM(CASE WHEN r.status IN ? THEN 1 ELSE 0 END) AS waiting,
-			SUM(CASE WHEN r.status IN ? THEN 1 ELSE 0 END) AS taken`, rotationWaiting, rotationPlaced).
+			SUM(CASE WHEN r.status IN ? THEN 1 ELSE 0 END) AS taken,
+			SUM(CASE WHEN r.status = 'confirmed' AND c.starts_on <= ?
+				AND (ra.attendance_confirmed_at IS NULL OR ra.evaluated_at IS NULL) THEN 1 ELSE 0 END) AS outstanding`,
+			rotationWaiting, rotationPlaced, today).
 		Group("c.department_id, c.starts_on").Scan(&reqs).Error
 	if err != nil {
 		return nil, wrap(err, "department requests")
@@ -79,6 +85,7 @@ func (s *Service) Departments(ctx context.Context, u *user.User, f Filter) ([]De
 		row.Requests += r.N
 		row.Waiting += r.Waiting
 		row.Accepted += r.Taken
+		row.Outstanding += r.Outstanding
 	}
 	var weeks []struct {
 		DepartmentID int64

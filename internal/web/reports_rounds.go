@@ -90,7 +90,7 @@ func (s *Server) reportDepartments(ctx context.Context, u *user.User, f report.F
 		return err
 	}
 	v.HidePartner, v.HideSpecialty = true, true
-	g.Columns, g.Chart, g.Label = []string{"department", "month", "requests", "waiting", "accepted", "seats", "taken"}, 2, 0
+	g.Columns, g.Chart, g.Label = []string{"department", "month", "requests", "waiting", "accepted", "outstanding", "seats", "taken"}, 2, 0
 	num := func(n int, link string) reportCell { return reportCell{Text: strconv.Itoa(n), Num: true, Link: link} }
 	for _, r := range rows {
 		name := r.NameEN
@@ -101,7 +101,7 @@ func (s *Server) reportDepartments(ctx context.Context, u *user.User, f report.F
 		cal := "/calendar?" + url.Values{"department": {strconv.FormatInt(r.DepartmentID, 10)}, "from": {r.Month.Format("2006-01-02")}}.Encode()
 		g.Rows = append(g.Rows, []reportCell{{Text: name + " · " + month, Link: cal}, {Text: month},
 			num(r.Requests, "/calendar/requests"), num(r.Waiting, "/calendar/requests"), num(r.Accepted, "/calendar/requests?stage=accepted"),
-			num(r.Seats, cal), num(r.Taken, cal)})
+			num(r.Outstanding, "/rotations/outstanding"), num(r.Seats, cal), num(r.Taken, cal)})
 	}
 	return nil
 }
