@@ -25,6 +25,8 @@ func (s *Server) rotationCloseRoutes(r router) {
 		return
 	}
 	r.get("/rotations/outstanding", staff, s.rotationOutstanding)
+	r.get("/rotations/outstanding.csv", staff, s.rotationOutstandingExport("csv")) // rotation_outstanding_export.go
+	r.get("/rotations/outstanding.xlsx", staff, s.rotationOutstandingExport("xlsx"))
 	r.get("/rotations/:id/close", signedIn, s.rotationClose)
 	r.post("/rotations/:id/close/attendance", signedIn, s.rotationCloseAttendance)
 	r.post("/rotations/:id/close/evaluation", signedIn, s.rotationCloseEvaluation)

@@ -51,6 +51,18 @@ func TestRotationCloseOverHTTP(t *testing.T) {
 		if pg := other.get("/rotations/outstanding"); strings.Contains(pg.Body, closePath) {
 			t.Errorf("surgery's coordinator sees internal medicine's rotation")
 		}
+		// The list as a file: the same rotations, none of another department's.
+		csv := coord.get("/rotations/outstanding.csv")
+		wantStatus(t, csv, http.StatusOK)
+		if !strings.Contains(csv.Body, "Days since the last day") || !strings.Contains(csv.Body, rotation.Ref(over)) || !strings.Contains(csv.Body, rotation.Ref(long)) {
+			t.Errorf("the outstanding closes' CSV:\n%s", csv.Body)
+		}
+		if csv := other.get("/rotations/outstanding.csv"); strings.Contains(csv.Body, rotation.Ref(over)) {
+			t.Errorf("surgery's coordinator's file holds internal medicine's rotation")
+		}
+		if x := coord.get("/rotations/outstanding.xlsx"); x.Status != http.StatusOK || !strings.HasPrefix(x.Body, "PK") {
+			t.Errorf("the outstanding closes' XLSX: %d", x.Status)
+		}
 		wantStatus(t, other.get(closePath), http.StatusNotFound)
 
 		pg = rotAct(t, coord, over, "/complete", nil)
