@@ -69,6 +69,7 @@ const (
 	IncomingDepartmentReviewed Kind = "incoming_department_reviewed" // to the coordinators: the student's review
 	IncomingSupervisorLink     Kind = "incoming_supervisor_link"     // to a supervisor: the close's form
 	IncomingMidterm            Kind = "incoming_midterm"             // to the student: mid-rotation feedback
+	IncomingCloseReminder      Kind = "incoming_close_reminder"      // to the coordinators: a close still missing a week after the last day
 
 	// evaluation: the host supervisor's link to evaluate the student, and its one reminder.
 	HostEvaluationRequest  Kind = "host_evaluation_request"
@@ -138,6 +139,7 @@ var kinds = map[Kind]spec{
 	IncomingDepartmentReviewed: {InPortal: true, Args: []string{"ref", "department"}},
 	IncomingSupervisorLink:     {Mandatory: true, Secret: true, Args: []string{"applicant", "department"}},
 	IncomingMidterm:            {InPortal: true, Args: []string{"ref", "department"}},
+	IncomingCloseReminder:      {InPortal: true, Args: []string{"ref", "department"}},
 
 	// the supervisor's evaluation link is a secret, wiped once the mail is sent.
 	HostEvaluationRequest:  {Mandatory: true, Secret: true, Args: []string{"applicant", "ref"}},
@@ -162,6 +164,7 @@ var Kinds = []Kind{
 
 	// rotation close
 	IncomingEvaluated, IncomingCompleted, IncomingEvaluationHome, IncomingDepartmentReviewed, IncomingSupervisorLink, IncomingMidterm,
+	IncomingCloseReminder,
 
 	// evaluation: host supervisors
 	HostEvaluationRequest, HostEvaluationReminder,

@@ -278,3 +278,36 @@ func TestOutstandingClosesWithDaysWaiting(t *testing.T) {
 		}
 	})
 }
+
+// A week after the last day, a close still missing brings its
+// department's coordinators one reminder, however often the job runs; a
+// rotation closed in time, or not a week over, brings none.
+func TestCoordinatorsAreRemindedOnceOfACloseStillMissing(t *testing.T) {
+	testutil.EachDB(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		late := w.confirmedIn(6, 2)
+		done := w.confirmedIn(6, 2)
+		recent := w.confirmedIn(10, 2)
+		// Weeks count from the first Monday after start (two days on): late
+		// ended nine days ago, recent has four weeks to go.
+		w.clock.Set(start.AddDate(0, 0, 2+7*8-1+rotation.CloseReminderDays+2))
+		w.recordClose(done)
+		mails := func(id int64) int64 {
+			return w.count("SELECT COUNT(*) FROM outbox WHERE kind = 'incoming_close_reminder' AND recipient_user_id = ? AND link = ?", w.coord.ID, rotation.CloseLink(id))
+		}
+		n, err := w.s.RemindCloses(w.ctx)
+		w.must(err, "remind")
+		if n != 1 || mails(late.ID) != 1 || mails(done.ID) != 0 || mails(recent.ID) != 0 {
+			t.Fatalf("reminded %d; mails for the late close %d, the done one %d, the recent one %d", n, mails(late.ID), mails(done.ID), mails(recent.ID))
+		}
+		if n := w.count("SELECT COUNT(*) FROM outbox WHERE kind = 'incoming_close_reminder' AND recipient_user_id = ?", w.outsider.ID); n != 0 {
+			t.Errorf("surgery's coordinator was reminded of internal medicine's rotation %d times", n)
+		}
+		w.clock.Set(w.clock.Now().AddDate(0, 0, 3))
+		n, err = w.s.RemindCloses(w.ctx)
+		w.must(err, "remind again")
+		if n != 0 || mails(late.ID) != 1 {
+			t.Errorf("a second run reminded %d, the late close has %d mails", n, mails(late.ID))
+		}
+	})
+}

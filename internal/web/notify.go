@@ -226,6 +226,7 @@ var kindAudience = map[notify.Kind][]user.Role{
 	notify.IncomingDepartmentReviewed: {user.Coordinator},
 	notify.IncomingSupervisorLink:     {}, // supervisors answer through the link
 	notify.IncomingMidterm:            {user.Incoming},
+	notify.IncomingCloseReminder:      {user.Coordinator},
 
 	// the host supervisor's evaluation link (hosteval.go): supervisors have no account
 	notify.HostEvaluationRequest:  {},

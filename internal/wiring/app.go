@@ -319,6 +319,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer a.startReportJobs(ctx)() // agreement expiry notices (reports.go)
 	// supervisors asked and reminded (hosteval.go)
 	defer a.startHostEvaluationJobs(ctx)()
+	defer a.startRotationJobs(ctx)() // close reminders (rotation_jobs.go)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
