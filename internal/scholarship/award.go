@@ -48,18 +48,18 @@ func plan(tx *gorm.DB, c Call) (Plan, error) {
 	if err != nil {
 		return Plan{}, err
 	}
-	var todo []Entry
+	var unawarded []Entry
 	for _, e := range es {
 		if e.Award == nil {
-			todo = append(todo, e)
+			unawarded = append(unawarded, e)
 		}
 	}
-	draw, err := tieOrder(tx, c, todo)
+	draw, err := tieOrder(tx, c, unawarded)
 	if err != nil {
 		return Plan{}, err
 	}
-	reqs := make([]match.Request, len(todo))
-	for i, e := range todo {
+	reqs := make([]match.Request, len(unawarded))
+	for i, e := range unawarded {
 		reqs[i] = match.Request{ID: e.ID, Score: e.Score, Class: 1, Tiebreak: draw[e.ID], Amount: e.Amount,
 			Eligible: slices.Contains(c.stages(), e.Status)}
 		if !reqs[i].Eligible {
@@ -86,7 +86,7 @@ func plan(tx *gorm.DB, c Call) (Plan, error) {
 	}
 	res := match.Award(reqs, b)
 	byID := map[int64]Entry{}
-	for _, e := range todo {
+	for _, e := range unawarded {
 		byID[e.ID] = e
 	}
 	p := Plan{Awarded: res.Awarded, Spent: res.Spent, Cutoff: res.Cutoff, AwardsLeft: res.AwardsLeft, MoneyLeft: res.MoneyLeft, Seed: c.Seed}

@@ -104,18 +104,18 @@ func storeTies(tx *gorm.DB, id int64, comps []Component, ties []tieRef) error {
 // in order (a higher value first; the earlier request first; a missing
 // value last), then the lottery of the call's seed. The engine serves
 // equal scores by the smaller place.
-func tieOrder(tx *gorm.DB, c Call, todo []Entry) (map[int64]uint64, error) {
+func tieOrder(tx *gorm.DB, c Call, unawarded []Entry) (map[int64]uint64, error) {
 	var ties []Tiebreak
 	if err := tx.Where("call_id = ?", c.ID).Order("ordinal").Find(&ties).Error; err != nil {
 		return nil, err
 	}
 	years := map[int64]int{}
 	for _, t := range ties {
-		if t.Kind != TieYear || len(todo) == 0 {
+		if t.Kind != TieYear || len(unawarded) == 0 {
 			continue
 		}
-		ids := make([]int64, len(todo))
-		for i, e := range todo {
+		ids := make([]int64, len(unawarded))
+		for i, e := range unawarded {
 			ids[i] = e.StudentID
 		}
 		var rows []struct {
@@ -132,8 +132,8 @@ func tieOrder(tx *gorm.DB, c Call, todo []Entry) (map[int64]uint64, error) {
 		}
 		break
 	}
-	keys := make([]match.TieKeys, len(todo))
-	for i, e := range todo {
+	keys := make([]match.TieKeys, len(unawarded))
+	for i, e := range unawarded {
 		k := match.TieKeys{ID: e.ID}
 		for _, t := range ties {
 			v := math.NaN()
