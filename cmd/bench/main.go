@@ -333,6 +333,9 @@ func writeReport(o options, started time.Time, results []bench.Result, stdout io
 	for _, line := range report.Yardsticks() {
 		fmt.Fprintln(stdout, line)
 	}
+	for _, line := range limitLines(results) {
+		fmt.Fprintln(stdout, line)
+	}
 	out := o.out
 	if out == "" {
 		out = "bench-results/" + started.Format("20060102T150405Z") + ".json"
@@ -350,6 +353,28 @@ func writeReport(o options, started time.Time, results []bench.Result, stdout io
 		return report.WriteComparison(stdout, old)
 	}
 	return nil
+}
+
+// limitLines says, for each scenario with a p99 limit, whether its run
+// kept to it.
+func limitLines(results []bench.Result) []string {
+	limits := map[string]time.Duration{}
+	for _, s := range scenarios {
+		limits[s.name] = s.p99
+	}
+	var out []string
+	for _, res := range results {
+		limit := limits[res.Scenario]
+		if limit == 0 {
+			continue
+		}
+		verdict := "within"
+		if res.P99Ms > float64(limit)/float64(time.Millisecond) {
+			verdict = "OVER"
+		}
+		out = append(out, fmt.Sprintf("%s: p99 %.1f ms, limit %s: %s", res.Scenario, res.P99Ms, limit, verdict))
+	}
+	return out
 }
 
 // runner runs scenarios against one started portal.

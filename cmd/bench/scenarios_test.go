@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"portal/internal/bench"
+	"portal/internal/user"
 )
 
 // TestCatalogScenariosSpread: the catalog scenarios check the text of
@@ -83,5 +84,37 @@ func TestUploadScenariosHaveTheirOwnLoad(t *testing.T) {
 	}
 	if sizes["wallet-upload-1mb"] != 1<<20 || sizes["wallet-upload-5mb"] != 5<<20 {
 		t.Errorf("upload scenarios %v", sizes)
+	}
+}
+
+// Every report has its scenario at scale, held to 200 ms at the 99th
+// percentile, and takes turns between two views of it; a run over the
+// limit is called so.
+func TestEveryReportHasAScenarioAtScale(t *testing.T) {
+	now := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
+	byName := map[string]scenario{}
+	for _, s := range reportScenarios(now) {
+		byName[s.name] = s
+	}
+	for _, kind := range []string{"pipeline", "seats", "agreements", "outcomes", "rounds", "departments", "reciprocity", "funding", "completion"} {
+		s, ok := byName["report-"+kind+"-at-scale"]
+		if !ok {
+			t.Errorf("no scenario for the %s report", kind)
+			continue
+		}
+		if s.queue != atScale || s.p99 != 200*time.Millisecond || s.as != user.Office {
+			t.Errorf("%s: queue %d, limit %s, as %q", s.name, s.queue, s.p99, s.as)
+		}
+		path, want := s.vary(bench.Catalog{})
+		if !strings.HasPrefix(path(0), "/reports/"+kind) || path(0) == path(1) || want == "" {
+			t.Errorf("%s: requests %q then %q, wants %q", s.name, path(0), path(1), want)
+		}
+	}
+	if p, _ := byName["report-seats-at-scale"].vary(bench.Catalog{}); p(0) != "/reports/seats?year=2027" {
+		t.Errorf("seat fill is first measured at %q, want next year's", p(0))
+	}
+	lines := limitLines([]bench.Result{{Scenario: "report-seats-at-scale", P99Ms: 250}, {Scenario: "report-pipeline-at-scale", P99Ms: 12}, {Scenario: "healthz", P99Ms: 900}})
+	if len(lines) != 2 || !strings.HasSuffix(lines[0], "OVER") || !strings.HasSuffix(lines[1], "within") {
+		t.Errorf("limit lines %q", lines)
 	}
 }
