@@ -55,9 +55,10 @@ const (
 	EvaluationReportReminder Kind = "evaluation_report_reminder"
 	EvaluationReportReceived Kind = "evaluation_report_received"
 	EvaluationRecognised     Kind = "evaluation_recognised"
-	MentorIntroduction       Kind = "mentor_introduction" // a mentor and an incoming student are introduced (internal/mentor)
-	RoundSeatOffer           Kind = "round_seat_offer"    // a freed seat offered to a round's waitlisted student (internal/selection)
-	AgreementExpiring        Kind = "agreement_expiring"  // to the office, 180, 90 and 30 days before (internal/report)
+	MentorIntroduction       Kind = "mentor_introduction"      // a mentor and an incoming student are introduced (internal/mentor)
+	RoundSeatOffer           Kind = "round_seat_offer"         // a freed seat offered to a round's waitlisted student (internal/selection)
+	RoundSeatOfferExpired    Kind = "round_seat_offer_expired" // that offer lapsed unanswered and went to the next student
+	AgreementExpiring        Kind = "agreement_expiring"       // to the office, 180, 90 and 30 days before (internal/report)
 
 	// selection: the office answered a student's appeal of their round score (internal/selection).
 	SelectionAppealAnswered Kind = "selection_appeal_answered"
@@ -127,6 +128,7 @@ var kinds = map[Kind]spec{
 	EvaluationRecognised:     {Mandatory: true, InPortal: true, Args: []string{"ref", "course"}},
 	MentorIntroduction:       {Mandatory: true, InPortal: true, Args: []string{"other", "department"}},
 	RoundSeatOffer:           {Mandatory: true, InPortal: true, Args: []string{"host", "deadline_at"}},
+	RoundSeatOfferExpired:    {Mandatory: true, InPortal: true, Args: []string{"host"}},
 	AgreementExpiring:        {Mandatory: true, InPortal: true, Args: []string{"institution", "days"}},
 
 	// selection:
@@ -156,9 +158,9 @@ var Kinds = []Kind{
 	HostNomination, HostReminder, HostBatch, // host
 	ScholarshipAwarded,                                                       // scholarships
 	EvaluationReportReminder, EvaluationReportReceived, EvaluationRecognised, // evaluation
-	MentorIntroduction, // mentors
-	RoundSeatOffer,     // selection rounds
-	AgreementExpiring,  // reports
+	MentorIntroduction,                    // mentors
+	RoundSeatOffer, RoundSeatOfferExpired, // selection rounds
+	AgreementExpiring, // reports
 
 	SelectionAppealAnswered, // selection rounds
 

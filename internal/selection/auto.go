@@ -437,12 +437,23 @@ func (s *Service) offerSeats(ctx context.Context, id int64, rep *AutoReport) err
 		if err != nil || !on {
 			return err
 		}
-		res := tx.Model(&Offer{}).Where("round_id = ? AND state = ? AND expires_at < ?", id, OfferOpen, now).
-			Updates(map[string]any{"state": OfferExpired, "open_application_id": nil, "answered_at": now})
-		if res.Error != nil {
-			return res.Error
+		// The lapsed offers are read before they are closed: each student
+		// is told, once the round's periods are read below.
+		var lapsed []Offer
+		if err := tx.Where("round_id = ? AND state = ? AND expires_at < ?", id, OfferOpen, now).Order("id").Find(&lapsed).Error; err != nil {
+			return err
 		}
-		expired = int(res.RowsAffected)
+		if len(lapsed) > 0 {
+			ids := make([]int64, len(lapsed))
+			for i, o := range lapsed {
+				ids[i] = o.ID
+			}
+			if err := tx.Model(&Offer{}).Where("id IN ?", ids).
+				Updates(map[string]any{"state": OfferExpired, "open_application_id": nil, "answered_at": now}).Error; err != nil {
+				return err
+			}
+		}
+		expired = len(lapsed)
 		if err := tx.Model(&Offer{}).Where("round_id = ? AND state = ? AND application_id IN (?)", id, OfferOpen,
 			tx.Table("applications").Select("id").Where("status NOT IN ?", waitingStages)).
 			Updates(map[string]any{"state": OfferVoid, "open_application_id": nil, "answered_at": now}).Error; err != nil {
@@ -450,6 +461,9 @@ func (s *Service) offerSeats(ctx context.Context, id int64, rep *AutoReport) err
 		}
 		var f Full
 		if err := s.full(tx, nil, id, &f); err != nil {
+			return err
+		}
+		if err := s.mailLapsed(tx, lapsed, f.Periods); err != nil {
 			return err
 		}
 		seats, err := freeSeats(tx, f.Periods, s.zone.Day(now))
@@ -532,7 +546,7 @@ func (s *Service) offerSeats(ctx context.Context, id int64, rep *AutoReport) err
 			if err := tx.Create(&offer).Error; err != nil {
 				return err
 			}
-			if err := s.mailOffer(tx, &offer, owner[app], f.Periods); err != nil {
+			if err := s.mailOffer(tx, notify.RoundSeatOffer, &offer, owner[app], f.Periods); err != nil {
 				return err
 			}
 			offered++
@@ -552,9 +566,39 @@ func (s *Service) offerSeats(ctx context.Context, id int64, rep *AutoReport) err
 // no next choice.
 var waitingStages = []application.Stage{application.OfficeReview, application.HostRejected}
 
-// mailOffer tells the student of their offer, in their language, in the
-// transaction that makes it.
-func (s *Service) mailOffer(tx *gorm.DB, o *Offer, to candidate, periods []PeriodOption) error {
+// dedup names an offer's mails: one of each kind per offer.
+var dedup = map[notify.Kind]string{notify.RoundSeatOffer: "round-offer-", notify.RoundSeatOfferExpired: "round-offer-lapsed-"}
+
+// mailLapsed tells each student whose offer lapsed unanswered that the
+// seat has gone to the next student.
+func (s *Service) mailLapsed(tx *gorm.DB, lapsed []Offer, periods []PeriodOption) error {
+	if len(lapsed) == 0 {
+		return nil
+	}
+	apps := make([]int64, len(lapsed))
+	for i, o := range lapsed {
+		apps[i] = o.ApplicationID
+	}
+	var owners []candidate
+	if err := tx.Table("applications").Select("id AS application_id, applicant_id, status, created_at").
+		Where("id IN ?", apps).Scan(&owners).Error; err != nil {
+		return err
+	}
+	by := map[int64]candidate{}
+	for _, c := range owners {
+		by[c.ApplicationID] = c
+	}
+	for i := range lapsed {
+		if err := s.mailOffer(tx, notify.RoundSeatOfferExpired, &lapsed[i], by[lapsed[i].ApplicationID], periods); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mailOffer tells the student of their offer, or that it lapsed, in their
+// language, in the transaction that makes or closes it.
+func (s *Service) mailOffer(tx *gorm.DB, kind notify.Kind, o *Offer, to candidate, periods []PeriodOption) error {
 	var p PeriodOption
 	for _, x := range periods {
 		if x.PeriodID == o.PeriodID {
@@ -566,11 +610,11 @@ func (s *Service) mailOffer(tx *gorm.DB, o *Offer, to candidate, periods []Perio
 		host += " " + p.InstitutionLocal
 	}
 	ref := (&application.Application{ID: o.ApplicationID, CreatedAt: to.CreatedAt}).Ref()
-	return notify.Enqueue(tx, notify.Event{Kind: notify.RoundSeatOffer, RecipientUserID: to.ApplicantID,
+	return notify.Enqueue(tx, notify.Event{Kind: kind, RecipientUserID: to.ApplicantID,
 		Data: map[string]any{"ref": ref, "elective": p.ElectiveEN, "elective_zh": p.ElectiveZH, "host": host,
 			"from": p.StartsOn.Format(time.DateOnly), "until": p.EndsOn.Format(time.DateOnly),
 			"deadline": s.zone.Time(o.ExpiresAt), "deadline_at": o.ExpiresAt.UTC().Format(time.RFC3339)},
-		Link: application.Link(o.ApplicationID), DedupKey: "round-offer-" + strconv.FormatInt(o.ID, 10)})
+		Link: application.Link(o.ApplicationID), DedupKey: dedup[kind] + strconv.FormatInt(o.ID, 10)})
 }
 
 // ---- the student's answer

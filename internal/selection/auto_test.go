@@ -3,6 +3,7 @@ package selection_test
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -194,6 +195,17 @@ func TestAFreedSeatGoesToTheTopWaitlistedAndAnExpiredOrDeclinedOfferPassesToTheN
 		offers = w.offers()
 		if offers[ben.ID][0].State != selection.OfferExpired || len(offers[cat.ID]) != 1 || offers[cat.ID][0].State != selection.OfferOpen {
 			t.Fatalf("offers %+v", offers)
+		}
+		// Ben is told his offer lapsed, once, however often the job runs.
+		w.automate()
+		var lapsed []struct{ Kind, Data string }
+		w.must(d.Table("outbox").Select("kind, data").Where("kind = ? AND recipient_user_id = ?", "round_seat_offer_expired", ben.ApplicantID).Scan(&lapsed).Error, "lapsed mails")
+		if len(lapsed) != 1 || !strings.Contains(lapsed[0].Data, ben.Ref()) {
+			t.Fatalf("lapse mails to Ben %+v, want one naming %s", lapsed, ben.Ref())
+		}
+		w.must(d.Table("outbox").Where("kind = ? AND recipient_user_id = ?", "round_seat_offer_expired", cat.ApplicantID).Count(&mails).Error, "mails")
+		if mails != 0 {
+			t.Fatalf("Cat's offer is open, yet she was told %d times it lapsed", mails)
 		}
 
 		// Cat declines: it passes to Dan, who accepts and is nominated.

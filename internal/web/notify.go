@@ -211,7 +211,8 @@ var kindAudience = map[notify.Kind][]user.Role{
 	notify.MentorIntroduction:       user.Roles, // mentors are of any role; their students incoming
 
 	// selection rounds: a freed seat offered to a waitlisted student
-	notify.RoundSeatOffer: {user.Student},
+	notify.RoundSeatOffer:        {user.Student},
+	notify.RoundSeatOfferExpired: {user.Student},
 
 	// reports: agreement expiry notices
 	notify.AgreementExpiring: {user.Office},
