@@ -427,4 +427,17 @@ func TestAReplayRacingItsOriginalIsRefused(t *testing.T) {
 	if count() != before {
 		t.Error("a refused nomination left something on B")
 	}
+
+	// The purge forgets only nonces too old to replay: the ones just used
+	// still refuse their replay afterwards.
+	if err := b.DB.Exec("INSERT INTO p2p_nonces (public_key, nonce, seen_at) VALUES (?, ?, ?)",
+		"old-key", "00aa", time.Now().Add(-16*time.Minute)).Error; err != nil {
+		t.Fatal(err)
+	}
+	if n, err := b.P2P.PurgeNonces(ctx); err != nil || n != 1 {
+		t.Fatalf("purge forgot %d nonces (%v), want the one 16 minutes old", n, err)
+	}
+	if _, code := post(t, b, p2p.PathDecisions, key, body, now, "feedfacefeedface0001"); code != p2p.ErrReplay {
+		t.Errorf("after the purge the replay is answered %s, want %s", code, p2p.ErrReplay)
+	}
 }

@@ -253,3 +253,19 @@ func (s *Service) ReceiveDecision(ctx context.Context, m Signed) error {
 	})
 	return err
 }
+
+// nonceKept is how long a nonce is remembered. A request is accepted only
+// within Skew of its timestamp, and its timestamp within Skew of the
+// clock when it first arrived, so after twice Skew a replay is refused by
+// the clock alone; a third Skew is margin for clocks that step.
+const nonceKept = 3 * Skew
+
+// PurgeNonces forgets the nonces no replay could use any more, so that
+// the table holds minutes of traffic, not years.
+func (s *Service) PurgeNonces(ctx context.Context) (int, error) {
+	res := s.db.WithContext(ctx).Where("seen_at < ?", s.clock().Add(-nonceKept)).Delete(&nonce{})
+	if res.Error != nil {
+		return 0, wrap(res.Error, "purge nonces")
+	}
+	return int(res.RowsAffected), nil
+}

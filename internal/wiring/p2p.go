@@ -42,8 +42,13 @@ func (a *App) startP2PJobs(ctx context.Context) (stop func()) {
 	if a.Config.Workers <= 0 || a.P2P == nil {
 		return noStop
 	}
-	return every(ctx, p2pEvery, counted("partner portal messages", "partner portal messages sent", a.P2P.Deliver))
+	stopSend := every(ctx, p2pEvery, counted("partner portal messages", "partner portal messages sent", a.P2P.Deliver))
+	stopPurge := every(ctx, nonceEvery, counted("partner portal nonces", "partner portal nonces forgotten", a.P2P.PurgeNonces))
+	return func() { stopSend(); stopPurge() }
 }
+
+// nonceEvery is how often a replica forgets the nonces too old to replay.
+const nonceEvery = 10 * time.Minute
 
 // openP2P builds the exchange with partner portals over the services it
 // moves.
