@@ -89,7 +89,7 @@ func (s *Service) Meta(ctx context.Context, reader *user.User, id int64) (*Docum
 		if d.OwnerID == reader.ID {
 			return nil
 		}
-		ok, err := s.scope(ctx, tx, reader, &d)
+		ok, err := s.scope(context.WithValue(ctx, describing{}, true), tx, reader, &d)
 		if err != nil {
 			return err
 		}
@@ -105,4 +105,16 @@ func (s *Service) Meta(ctx context.Context, reader *user.User, id int64) (*Docum
 		return nil, wrap(err, "document metadata")
 	}
 	return &d, nil
+}
+
+// describing marks the context of a scope check made for Meta: the reader
+// sees what a document is, not what it says, and the disclosure log (a
+// scope of the privacy package wraps the document's) says so.
+type describing struct{}
+
+// Describing reports whether ctx is Meta's: a read of the document's
+// details rather than an opening of its file.
+func Describing(ctx context.Context) bool {
+	v, _ := ctx.Value(describing{}).(bool)
+	return v
 }

@@ -242,8 +242,12 @@ func (s *Service) Guard(inner document.Scope) document.Scope {
 				basis = "legal_duty"
 			}
 		}
+		action := "document.opened"
+		if document.Describing(ctx) {
+			action = "document.described"
+		}
 		return true, Disclose(tx, Disclosure{PersonID: doc.OwnerID, ActorID: &reader.ID, Actor: ActorLabel(reader),
-			Action: "document.opened", Object: docLabel(doc), Basis: basis, At: s.now()})
+			Action: action, Object: docLabel(doc), Basis: basis, At: s.now()})
 	}
 }
 

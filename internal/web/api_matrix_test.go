@@ -240,6 +240,14 @@ func TestTheAPIListsRotationsAndDocumentMetadataToThoseThePagesShowThemTo(t *tes
 					t.Errorf("%s reads the attached letter's metadata: %d %s", who, a.status, a.body)
 				}
 			}
+			// The visitor's disclosure log says their letter's details were
+			// read, not that the letter was opened.
+			if n := p.count("SELECT COUNT(*) FROM privacy_disclosures WHERE person_id = ? AND action = 'document.described'", u.ID); n != 2 {
+				t.Errorf("%d reads of the letter's details in the log, want the coordinator's and the office's", n)
+			}
+			if n := p.count("SELECT COUNT(*) FROM privacy_disclosures WHERE person_id = ? AND action = 'document.opened'", u.ID); n != 0 {
+				t.Errorf("%d openings of the letter in the log, yet nobody opened it", n)
+			}
 			ids, _ := apiIDs(t, k.call("GET", fmt.Sprintf("/api/v1/rotations?stage=submitted&department=%d", p.fm), tok["office"], nil))
 			if !slices.Contains(ids, r.ID) {
 				t.Errorf("the filters drop the request: %v", ids)
