@@ -102,6 +102,7 @@ type ComponentInput struct {
 type RoundInput struct {
 	Version                              int
 	Name, Term, Deadline, AppealDays     string
+	OfferDays                            string // days to answer a freed seat's offer; DefaultOfferDays when empty
 	AutoPromote                          bool
 	RuleMinYear, RuleLanguage, RulePrior bool
 	PeriodIDs                            []int64
@@ -113,6 +114,7 @@ type RoundInput struct {
 type checked struct {
 	deadline   time.Time
 	appealDays int
+	offerDays  int
 	comps      []Component
 	ties       []tieRef
 }
@@ -137,6 +139,14 @@ func (s *Service) check(tx *gorm.DB, in RoundInput) (checked, error) {
 		f.Add("appeal_days", "selection.err.appeal_days", MaxAppealDays)
 	} else {
 		c.appealDays = n
+	}
+	c.offerDays = DefaultOfferDays
+	if v := strings.TrimSpace(in.OfferDays); v != "" {
+		if n, err := strconv.Atoi(v); err != nil || n < 1 || n > MaxOfferDays {
+			f.Add("offer_days", "selection.auto.err.offer_days", 1, MaxOfferDays)
+		} else {
+			c.offerDays = n
+		}
 	}
 	if len(in.PeriodIDs) == 0 {
 		f.Add("periods", "selection.err.no_periods")
@@ -246,7 +256,7 @@ func (s *Service) Create(ctx context.Context, u *user.User, in RoundInput) (*Rou
 		}
 		now := s.clock()
 		r = Round{Name: strings.TrimSpace(in.Name), Term: strings.TrimSpace(in.Term), Deadline: c.deadline, State: Open, Version: 1,
-			Seed: seed, AutoPromote: in.AutoPromote, AppealDays: c.appealDays, RuleMinYear: in.RuleMinYear,
+			Seed: seed, AutoPromote: in.AutoPromote, AppealDays: c.appealDays, OfferDays: c.offerDays, RuleMinYear: in.RuleMinYear,
 			RuleLanguage: in.RuleLanguage, RulePriorClass: in.RulePrior, CreatedBy: u.ID, CreatedAt: now, UpdatedAt: now}
 		if err := tx.Create(&r).Error; err != nil {
 			return err
@@ -296,7 +306,7 @@ func (s *Service) Update(ctx context.Context, u *user.User, id int64, in RoundIn
 		now := s.clock()
 		res := tx.Model(&Round{}).Where("id = ? AND version = ?", id, in.Version).Updates(map[string]any{
 			"name": strings.TrimSpace(in.Name), "term": strings.TrimSpace(in.Term), "deadline": c.deadline,
-			"appeal_days": c.appealDays, "auto_promote": in.AutoPromote, "rule_min_year": in.RuleMinYear,
+			"appeal_days": c.appealDays, "offer_days": c.offerDays, "auto_promote": in.AutoPromote, "rule_min_year": in.RuleMinYear,
 			"rule_language": in.RuleLanguage, "rule_prior_class": in.RulePrior, "version": gorm.Expr("version + 1"), "updated_at": now,
 		})
 		if res.Error != nil {

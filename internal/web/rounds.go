@@ -88,7 +88,7 @@ type tieSlot struct {
 const roundFormRows = 5
 
 func (s *Server) roundNew(c echo.Context) error {
-	in := selection.RoundInput{AppealDays: "7", AutoPromote: true, RuleMinYear: true, RuleLanguage: true, RulePrior: true,
+	in := selection.RoundInput{AppealDays: "7", OfferDays: strconv.Itoa(selection.DefaultOfferDays), AutoPromote: true, RuleMinYear: true, RuleLanguage: true, RulePrior: true,
 		Components: []selection.ComponentInput{{NameEN: "Grade average", NameZH: "學業成績", Weight: "60", MinValue: "0", MaxVal: "100"},
 			{NameEN: "Oral exam", NameZH: "口試", Weight: "25", MinValue: "0", MaxVal: "10"},
 			{NameEN: "Language test", NameZH: "語言測驗", Weight: "15", MinValue: "0", MaxVal: "100"}},
@@ -119,8 +119,13 @@ func (s *Server) roundEdit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	offerDays := f.OfferDays
+	if offerDays <= 0 {
+		offerDays = selection.DefaultOfferDays
+	}
 	in := selection.RoundInput{Version: f.Version, Name: f.Name, Term: f.Term, Deadline: s.Zone.Date(f.Deadline),
-		AppealDays: strconv.Itoa(f.AppealDays), AutoPromote: f.AutoPromote, RuleMinYear: f.RuleMinYear,
+		AppealDays: strconv.Itoa(f.AppealDays), OfferDays: strconv.Itoa(offerDays),
+		AutoPromote: f.AutoPromote, RuleMinYear: f.RuleMinYear,
 		RuleLanguage: f.RuleLanguage, RulePrior: f.RulePriorClass}
 	for _, p := range f.Periods {
 		in.PeriodIDs = append(in.PeriodIDs, p.PeriodID)
@@ -167,7 +172,7 @@ func bindRound(c echo.Context) (selection.RoundInput, error) {
 		return selection.RoundInput{}, apperr.New(apperr.Invalid, "form.invalid")
 	}
 	in := selection.RoundInput{Name: form.Get("name"), Term: form.Get("term"), Deadline: form.Get("deadline"),
-		AppealDays: form.Get("appeal_days"), AutoPromote: form.Get("auto_promote") == "1",
+		AppealDays: form.Get("appeal_days"), OfferDays: form.Get("offer_days"), AutoPromote: form.Get("auto_promote") == "1",
 		RuleMinYear: form.Get("rule_min_year") == "1", RuleLanguage: form.Get("rule_language") == "1",
 		RulePrior: form.Get("rule_prior") == "1"}
 	in.Version, _ = strconv.Atoi(form.Get("version"))
