@@ -41,6 +41,7 @@ type BatchLink struct {
 	CreatedAt     time.Time
 	ExpiresAt     time.Time
 	RevokedAt     *time.Time
+	RemindedAt    *time.Time // when its contact was sent a new link for the nominees still waiting
 }
 
 // TableName is the table of batch links.

@@ -50,6 +50,7 @@ const (
 	HostNomination     Kind = "host_nomination"
 	HostReminder       Kind = "host_reminder"
 	HostBatch          Kind = "host_batch"          // one link for all of a host's pending nominees of a round
+	HostBatchReminder  Kind = "host_batch_reminder" // a new batch link for the nominees still waiting a week on
 	ScholarshipAwarded Kind = "scholarship_awarded" // a funding call awarded a student (internal/scholarship)
 	// evaluation: after an outgoing placement (internal/evaluation).
 	EvaluationReportReminder Kind = "evaluation_report_reminder"
@@ -121,6 +122,7 @@ var kinds = map[Kind]spec{
 	HostNomination:     {Mandatory: true, Secret: true, Args: []string{"applicant", "ref"}},
 	HostReminder:       {Mandatory: true, Secret: true, Args: []string{"applicant", "ref"}},
 	HostBatch:          {Mandatory: true, Secret: true, Args: []string{"host", "count"}},
+	HostBatchReminder:  {Mandatory: true, Secret: true, Args: []string{"host", "count"}},
 	ScholarshipAwarded: {Mandatory: true, InPortal: true, Args: []string{"funding", "amount"}},
 	// evaluation:
 	EvaluationReportReminder: {Mandatory: true, InPortal: true, Args: []string{"ref", "host"}},
@@ -155,7 +157,7 @@ var Kinds = []Kind{
 	DocumentExpiring,
 	SigninLink, ReviewerDigest,
 	WatchWindowOpen, WatchWindowClosing, WatchSearchNew, // watch
-	HostNomination, HostReminder, HostBatch, // host
+	HostNomination, HostReminder, HostBatch, HostBatchReminder, // host
 	ScholarshipAwarded,                                                       // scholarships
 	EvaluationReportReminder, EvaluationReportReceived, EvaluationRecognised, // evaluation
 	MentorIntroduction,                    // mentors

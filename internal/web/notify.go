@@ -202,6 +202,7 @@ var kindAudience = map[notify.Kind][]user.Role{
 	notify.HostNomination:       {}, // host contacts have no account
 	notify.HostReminder:         {},
 	notify.HostBatch:            {},
+	notify.HostBatchReminder:    {},
 	notify.ScholarshipAwarded:   {user.Student}, // scholarships
 
 	// evaluation: the outgoing student's loop after a placement

@@ -24,5 +24,7 @@ func (a *App) startHostJobs(ctx context.Context) (stop func()) {
 	if a.Config.Workers <= 0 || a.Host == nil {
 		return noStop
 	}
-	return every(ctx, hostEvery, counted("host reminders", "host reminders enqueued", a.Host.Remind))
+	stopLinks := every(ctx, hostEvery, counted("host reminders", "host reminders enqueued", a.Host.Remind))
+	stopBatches := every(ctx, hostEvery, counted("batch host reminders", "batch host reminders enqueued", a.Host.RemindBatches))
+	return func() { stopLinks(); stopBatches() }
 }
