@@ -52,12 +52,13 @@ const chaseLimit = 50
 // The report reads application_stage_days (migration 00087), a histogram
 // the triggers on applications keep exact: per stage, specialty and UTC
 // day of arrival, how many wait. Days in stage are whole calendar days in
-// UTC, the only days a trigger can date a row by whatever the portal's
-// zone, so an application that arrived yesterday evening has waited a day
-// this morning. The office's view, a specialty and a reviewer's scope read
-// a few thousand of its rows; the year (of submission) and the partner
-// (of the current choice) are not in it, and those narrower views still
-// group the applications they select (pipelineDaysScanned).
+// UTC, today's date minus the date of arrival: a trigger dates a row
+// without knowing the portal's zone. So an application that arrived
+// yesterday evening has waited a day this morning. The office's view, a
+// specialty and a reviewer's scope read a few thousand of its rows; the
+// year (of submission) and the partner (of the current choice) are not in
+// it, and those narrower views still group the applications they select
+// (pipelineDaysScanned).
 
 // dayCount is one bar of a stage's histogram: n applications arrived in
 // the stage on the UTC day Day.
