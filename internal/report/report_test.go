@@ -198,6 +198,18 @@ func in(v string, set ...string) bool {
 	return false
 }
 
+// calendarDays is how long an application has been in its stage on the
+// reports' "today": UTC dates apart, written again for the test.
+func calendarDays(since time.Time) int {
+	y, m, d := now.UTC().Date()
+	ys, ms, ds := since.UTC().Date()
+	n := 0
+	for day := time.Date(ys, ms, ds, 0, 0, 0, 0, time.UTC); day.Before(time.Date(y, m, d, 0, 0, 0, 0, time.UTC)); day = day.AddDate(0, 0, 1) {
+		n++
+	}
+	return n
+}
+
 // nearest is the nearest-rank percentile, written again for the test.
 func nearest(v []int, p float64) int {
 	if len(v) == 0 {
@@ -218,27 +230,32 @@ func TestReportsMatchTheRowsTheyCount(t *testing.T) {
 		s, taipei := service(t, d)
 		ctx := context.Background()
 
-		t.Run("the pipeline counts each waiting stage, its days and who is over target", func(t *testing.T) {
+		t.Run("the pipeline counts each waiting stage, its calendar days and who is over target", func(t *testing.T) {
 			for _, f := range []report.Filter{{}, {Year: 2026}, {Specialty: "surgery"}, {InstitutionID: g.insts[1]}} {
 				got, err := s.Pipeline(ctx, office(), f)
 				if err != nil {
 					t.Fatal(err, apperr.FieldsOf(err))
 				}
-				over := 0
+				var late []genApp
 				for _, row := range got.Rows {
 					var days []int
-					n, late := 0, 0
+					var first *time.Time
+					n, over := 0, 0
 					for _, a := range g.apps {
 						if a.status != row.Stage || (f.Specialty != "" && a.specialty != f.Specialty) ||
 							(f.InstitutionID != 0 && a.choices[a.current-1].period.inst != f.InstitutionID) ||
 							(f.Year != 0 && (a.submitted == nil || a.submitted.In(taipei).Year() != f.Year)) {
 							continue
 						}
-						dd := int(now.Sub(a.stageSince).Hours()) / 24
+						dd := calendarDays(a.stageSince)
 						days = append(days, dd)
 						n++
 						if dd > report.DefaultTargets[row.Stage] {
-							late++
+							over++
+							late = append(late, a)
+						}
+						if first == nil || a.stageSince.Before(*first) {
+							first = &a.stageSince
 						}
 					}
 					med, p90 := nearest(days, 0.5), nearest(days, 0.9)
@@ -246,21 +263,32 @@ func TestReportsMatchTheRowsTheyCount(t *testing.T) {
 					if len(days) > 0 {
 						oldest = days[len(days)-1]
 					}
-					if row.Count != n || row.MedianDays != med || row.P90Days != p90 || row.Over != late || row.OldestDays != oldest {
+					if row.Count != n || row.MedianDays != med || row.P90Days != p90 || row.Over != over || row.OldestDays != oldest {
 						t.Errorf("filter %+v stage %s: got n=%d median=%d p90=%d over=%d oldest=%d, want %d %d %d %d %d", f, row.Stage,
-							row.Count, row.MedianDays, row.P90Days, row.Over, row.OldestDays, n, med, p90, late, oldest)
+							row.Count, row.MedianDays, row.P90Days, row.Over, row.OldestDays, n, med, p90, over, oldest)
 					}
-					over += late
+					if (first == nil) != (row.Oldest == nil) || (first != nil && !row.Oldest.Equal(*first)) {
+						t.Errorf("filter %+v stage %s: oldest since %v, want %v", f, row.Stage, row.Oldest, first)
+					}
 				}
-				if f == (report.Filter{}) && (over == 0 || len(got.Rows[0].Stage) == 0) {
+				if f == (report.Filter{}) && len(late) == 0 {
 					t.Fatal("the generated data has nobody over target: the test would prove nothing")
 				}
-				if want := min(over, 50); len(got.Chase) != want {
-					t.Errorf("filter %+v: chase list has %d, want %d", f, len(got.Chase), want)
+				sort.Slice(late, func(i, j int) bool {
+					if !late[i].stageSince.Equal(late[j].stageSince) {
+						return late[i].stageSince.Before(late[j].stageSince)
+					}
+					return late[i].id < late[j].id
+				})
+				late = late[:min(len(late), 50)]
+				if len(got.Chase) != len(late) {
+					t.Errorf("filter %+v: chase list has %d, want %d", f, len(got.Chase), len(late))
+					continue
 				}
-				for i := 1; i < len(got.Chase); i++ {
-					if got.Chase[i].Days > got.Chase[i-1].Days {
-						t.Errorf("chase list not longest first at %d", i)
+				for i, c := range got.Chase {
+					if c.ID != late[i].id || c.Stage != late[i].status || c.Days != calendarDays(late[i].stageSince) {
+						t.Errorf("filter %+v: chase %d is %d in %s for %d days, want %d in %s for %d", f, i, c.ID, c.Stage, c.Days,
+							late[i].id, late[i].status, calendarDays(late[i].stageSince))
 					}
 				}
 			}
