@@ -28,8 +28,8 @@ type FundingRow struct {
 	ReportSubmitted                 bool // outgoing only: incoming students file none here
 }
 
-// FundingPageSize is how many rows of the register a page shows: a year
-// can hold hundreds of thousands.
+// FundingPageSize is how many rows of the register a page of the portal
+// shows: a year can hold hundreds of thousands.
 const FundingPageSize = 100
 
 // FundingPage is one page of the register with what the whole selection
@@ -113,14 +113,14 @@ LEFT JOIN incoming_profiles AS ip ON g.dir = 1 AND ip.user_id = g.person
 LEFT JOIN student_reports AS sr ON g.dir = 0 AND sr.application_id = g.id
 ORDER BY ` + fundingOrder
 
-// FundingPage reports page n (from 1) of the register of the mobilities
+// FundingPage reports page n (from 1), of size rows, of the register of the mobilities
 // starting in the filter's year: outgoing placements with their
 // scholarship awards (internal/scholarship) and report (internal/
 // evaluation), and incoming rotations, which no scholarship of the portal
 // funds. A specialty narrows it to the outgoing electives of that
 // specialty. The counts and money are aggregates over the whole register;
 // only the page's rows are read.
-func (s *Service) FundingPage(ctx context.Context, u *user.User, f Filter, n int) (FundingPage, error) {
+func (s *Service) FundingPage(ctx context.Context, u *user.User, f Filter, n, size int) (FundingPage, error) {
 	if err := s.allow(u); err != nil {
 		return FundingPage{}, err
 	}
@@ -142,11 +142,12 @@ func (s *Service) FundingPage(ctx context.Context, u *user.User, f Filter, n int
 			page.Money = append(page.Money, FundingTotal{Currency: m.Currency, Rows: m.N, Awarded: m.Awarded, Paid: m.Paid})
 		}
 	}
-	page.Pages = max(1, (page.Total+FundingPageSize-1)/FundingPageSize)
+	size = max(size, 1)
+	page.Pages = max(1, (page.Total+size-1)/size)
 	page.Page = min(max(n, 1), page.Pages)
-	page.Offset = (page.Page - 1) * FundingPageSize
+	page.Offset = (page.Page - 1) * size
 	lean := "SELECT * FROM (" + register + ") AS g ORDER BY " + fundingOrder + " LIMIT ? OFFSET ?"
-	err = s.eachFunding(ctx, fmt.Sprintf(fundingDetail, lean), append(args, FundingPageSize, page.Offset), func(r FundingRow) error {
+	err = s.eachFunding(ctx, fmt.Sprintf(fundingDetail, lean), append(args, size, page.Offset), func(r FundingRow) error {
 		page.Rows = append(page.Rows, r)
 		return nil
 	})
