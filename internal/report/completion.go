@@ -63,7 +63,9 @@ func (s *Service) Completion(ctx context.Context, u *user.User, f Filter) ([]Com
 			Joins("JOIN application_choices AS c ON c.period_id = p.id").
 			Joins("JOIN applications AS a ON a.id = c.application_id AND a.current_choice = c.rank").
 			Joins("JOIN electives AS e ON e.id = c.elective_id").
-			Where("p.ends_on >= ? AND p.ends_on < ? AND a.direction = ? AND a.status IN ?", from, to, "outgoing", mobilityStatuses)
+			// The dates and statuses are written into the statement, not
+			// bound: see mobilityIn (funding.go).
+			Where("p.ends_on >= " + dateLiteral(from) + " AND p.ends_on < " + dateLiteral(to) + " AND a.direction = 'outgoing' AND a.status IN " + mobilityIn)
 		if f.InstitutionID != 0 {
 			q = q.Where("e.institution_id = ?", f.InstitutionID)
 		}

@@ -75,8 +75,9 @@ func (s *Service) fundingSQL(f Filter) (string, []any) {
 			CAST(SUM(CASE WHEN w.status = 'paid' THEN w.amount ELSE 0 END) AS BIGINT) AS paid
 		FROM scholarship_requests AS q JOIN scholarship_awards AS w ON w.request_id = q.id
 		GROUP BY q.application_id, w.currency) AS m ON m.application_id = a.id
-	WHERE p.starts_on >= ? AND p.starts_on < ? AND a.direction = 'outgoing' AND a.status IN ?`
-	args := []any{from, to, mobilityStatuses}
+	WHERE p.starts_on >= ` + dateLiteral(from) + ` AND p.starts_on < ` + dateLiteral(to) + `
+		AND a.direction = 'outgoing' AND a.status IN ` + mobilityIn
+	var args []any
 	if f.InstitutionID != 0 {
 		out += " AND e.institution_id = ?"
 		args = append(args, f.InstitutionID)
@@ -92,14 +93,27 @@ func (s *Service) fundingSQL(f Filter) (string, []any) {
 	FROM rotation_choices AS rc
 	JOIN rotation_requests AS r ON r.id = rc.request_id AND r.accepted_choice = rc.rank
 	LEFT JOIN incoming_profiles AS ip ON ip.user_id = r.applicant_id
-	WHERE rc.starts_on >= ? AND rc.starts_on < ? AND r.status IN ?`
-	args = append(args, from, to, mobilityStatuses)
+	WHERE rc.starts_on >= ` + dateLiteral(from) + ` AND rc.starts_on < ` + dateLiteral(to) + ` AND r.status IN ` + mobilityIn
 	if f.InstitutionID != 0 {
 		in += " AND ip.home_institution_id = ?"
 		args = append(args, f.InstitutionID)
 	}
 	return out + "\nUNION ALL\n" + in, args
 }
+
+// mobilityIn is mobilityStatuses as SQL, and dateLiteral a day as SQL:
+// written into the statement rather than bound, so that PostgreSQL plans
+// each year for its own size. With the year bound, a statement prepared
+// once is planned once, for whichever year came first: a plan good for a
+// year of a thousand placements (index probes one by one) takes minutes
+// on a year of a quarter million, and the reverse wastes a scan on a
+// small year. Neither holds anything a reader typed.
+const mobilityIn = "('confirmed', 'completed')"
+
+// dateLiteral compares as a DATE on PostgreSQL and, on SQLite, as the
+// text the driver stored ("2026-03-02 00:00:00+00:00" sorts after
+// "2026-03-02" and before "2026-03-03").
+func dateLiteral(t time.Time) string { return "'" + t.Format(time.DateOnly) + "'" }
 
 // fundingDetail is the select that dresses lean rows g with the student's
 // name, the partner and the report, read for the rows returned only.
