@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
+
 	"portal/internal/user"
 )
 
@@ -41,73 +43,82 @@ func Credits(v string) (float64, bool) {
 }
 
 // Completion reports, per host, the outgoing placements whose last day
-// falls in the filter's year and has come: one query reads them with
-// their report and recognition (a year's placements are thousands at
-// most), and the credits, which the office types as text, are summed here.
+// falls in the filter's year and has come. The query starts from the
+// periods that ended then (periods.ends_on is indexed), their choices
+// (application_choices_seat) and so their applications, so that its work
+// follows the year's placements rather than the table of applications.
+// The database counts the students back and the reports; only the
+// recognised placements come back as rows, for the credits, which the
+// office types as text, and the days to recognition.
 func (s *Service) Completion(ctx context.Context, u *user.User, f Filter) ([]CompletionRow, error) {
 	if err := s.allow(u); err != nil {
 		return nil, err
 	}
 	from, to := dateSpan(s.Year(f))
-	today := s.zone.Day(s.now())
-	q := s.read(ctx).Table("applications AS a").
-		Joins("JOIN application_choices AS c ON c.application_id = a.id AND c.rank = a.current_choice").
-		Joins("JOIN periods AS p ON p.id = c.period_id").
-		Joins("JOIN electives AS e ON e.id = c.elective_id").
-		Joins("JOIN institutions AS i ON i.id = e.institution_id").
+	if today := s.zone.Day(s.now()).AddDate(0, 0, 1); today.Before(to) {
+		to = today // the last day has come: it is today or before
+	}
+	scope := func() *gorm.DB {
+		q := s.read(ctx).Table("periods AS p").
+			Joins("JOIN application_choices AS c ON c.period_id = p.id").
+			Joins("JOIN applications AS a ON a.id = c.application_id AND a.current_choice = c.rank").
+			Joins("JOIN electives AS e ON e.id = c.elective_id").
+			// The dates and statuses are written into the statement, not
+			// bound: see mobilityIn (funding.go).
+			Where("p.ends_on >= " + dateLiteral(from) + " AND p.ends_on < " + dateLiteral(to) + " AND a.direction = 'outgoing' AND a.status IN " + mobilityIn)
+		if f.InstitutionID != 0 {
+			q = q.Where("e.institution_id = ?", f.InstitutionID)
+		}
+		if f.Specialty != "" {
+			q = q.Where("e.specialty = ?", f.Specialty)
+		}
+		return q
+	}
+	var out []CompletionRow
+	err := scope().Joins("JOIN institutions AS i ON i.id = e.institution_id").
 		Joins("LEFT JOIN student_reports AS r ON r.application_id = a.id").
-		Joins("LEFT JOIN recognitions AS g ON g.application_id = a.id").
-		Where("a.direction = ? AND a.status IN ? AND p.ends_on >= ? AND p.ends_on < ? AND p.ends_on <= ?", "outgoing", mobilityStatuses, from, to, today)
-	if f.InstitutionID != 0 {
-		q = q.Where("e.institution_id = ?", f.InstitutionID)
-	}
-	if f.Specialty != "" {
-		q = q.Where("e.specialty = ?", f.Specialty)
-	}
-	var rows []struct {
-		InstitutionID                   int64
-		InstitutionEN, InstitutionLocal string
-		EndsOn                          time.Time
-		Report                          bool
-		Credits                         *string
-		RecognisedOn                    *time.Time
-	}
-	err := q.Select(`i.id AS institution_id, i.name_en AS institution_en, i.name_local AS institution_local, p.ends_on,
-		r.submitted_at IS NOT NULL AS report, g.credits, g.recognised_on`).Scan(&rows).Error
+		Select(`i.id AS institution_id, i.name_en AS institution_en, i.name_local AS institution_local,
+			COUNT(*) AS returned, COUNT(r.submitted_at) AS reports`).
+		Group("i.id, i.name_en, i.name_local").Scan(&out).Error
 	if err != nil {
 		return nil, wrap(err, "completion")
 	}
-	by := map[int64]*CompletionRow{}
+	var recognised []struct {
+		InstitutionID int64
+		EndsOn        time.Time
+		Credits       string
+		RecognisedOn  time.Time
+	}
+	err = scope().Joins("JOIN recognitions AS g ON g.application_id = a.id").
+		Select("e.institution_id, p.ends_on, g.credits, g.recognised_on").Scan(&recognised).Error
+	if err != nil {
+		return nil, wrap(err, "completion recognitions")
+	}
+	at := map[int64]int{}
+	for i, c := range out {
+		at[c.InstitutionID] = i
+	}
 	days := map[int64][]int{}
-	for _, r := range rows {
-		c := by[r.InstitutionID]
-		if c == nil {
-			c = &CompletionRow{InstitutionID: r.InstitutionID, InstitutionEN: r.InstitutionEN, InstitutionLocal: r.InstitutionLocal}
-			by[r.InstitutionID] = c
+	for _, r := range recognised {
+		i, ok := at[r.InstitutionID]
+		if !ok {
+			continue // recognised between the two reads: counted next time
 		}
-		c.Returned++
-		if r.Report {
-			c.Reports++
-		}
-		if r.RecognisedOn == nil {
-			continue
-		}
+		c := &out[i]
 		c.Recognised++
-		if r.Credits != nil {
-			if n, ok := Credits(*r.Credits); ok {
-				c.Credits += n
-			}
+		if n, ok := Credits(r.Credits); ok {
+			c.Credits += n
 		}
 		// Recognised on the day of return, or earlier from a transcript
 		// sent ahead, is zero days.
-		days[r.InstitutionID] = append(days[r.InstitutionID], Days(day(*r.RecognisedOn), day(r.EndsOn)))
+		days[r.InstitutionID] = append(days[r.InstitutionID], Days(day(r.RecognisedOn), day(r.EndsOn)))
 	}
-	out := make([]CompletionRow, 0, len(by))
-	for id, c := range by {
-		d := sortedInts(days[id])
-		c.MedianDays, c.P90Days = Percentile(d, 0.5), Percentile(d, 0.9)
-		out = append(out, *c)
+	for i := range out {
+		d := sortedInts(days[out[i].InstitutionID])
+		out[i].MedianDays, out[i].P90Days = Percentile(d, 0.5), Percentile(d, 0.9)
 	}
+	// Sorted here, not by the database, whose collation differs between
+	// the dialects.
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].InstitutionEN != out[j].InstitutionEN {
 			return out[i].InstitutionEN < out[j].InstitutionEN

@@ -339,6 +339,118 @@ func TestTheExchangeReportsMatchTheRowsTheyCount(t *testing.T) {
 			}
 		})
 
+		t.Run("the register pages in a stable order and its totals count every row, not the page", func(t *testing.T) {
+			type key struct {
+				dir      string
+				id       int64
+				currency string
+				starts   time.Time
+			}
+			f := report.Filter{Year: 2026}
+			var want []key
+			type sum struct {
+				rows          int
+				awarded, paid int64
+			}
+			money := map[string]*sum{}
+			for _, a := range x.apps {
+				p := a.choices[a.current-1].period
+				if !in(a.status, "confirmed", "completed") || p.starts.Year() != f.Year {
+					continue
+				}
+				currencies := map[string]bool{}
+				for _, aw := range x.awards[a.id] {
+					m := money[aw.currency]
+					if m == nil {
+						m = &sum{}
+						money[aw.currency] = m
+					}
+					if !currencies[aw.currency] {
+						currencies[aw.currency] = true
+						m.rows++
+						want = append(want, key{"outgoing", a.id, aw.currency, p.starts})
+					}
+					if aw.status != "returned" {
+						m.awarded += aw.amount
+					}
+					if aw.status == "paid" {
+						m.paid += aw.amount
+					}
+				}
+				if len(currencies) == 0 {
+					want = append(want, key{"outgoing", a.id, "", p.starts})
+				}
+			}
+			for _, r := range x.incoming {
+				if in(r.status, "confirmed", "completed") && r.starts.Year() == f.Year {
+					want = append(want, key{"incoming", r.id, "", r.starts})
+				}
+			}
+			sort.Slice(want, func(i, j int) bool {
+				a, b := want[i], want[j]
+				if !a.starts.Equal(b.starts) {
+					return a.starts.Before(b.starts)
+				}
+				if a.dir != b.dir {
+					return a.dir == "outgoing"
+				}
+				if a.id != b.id {
+					return a.id < b.id
+				}
+				return a.currency < b.currency
+			})
+			const size = 7
+			if len(want) <= 2*size {
+				t.Fatalf("%d rows in the register: too few to page", len(want))
+			}
+			var got []key
+			pages := (len(want) + size - 1) / size
+			for n := 1; n <= pages+1; n++ { // one past the last shows the last
+				page, err := s.FundingPage(ctx, office(), f, n, size)
+				if err != nil {
+					t.Fatal(err, apperr.FieldsOf(err))
+				}
+				if page.Total != len(want) || page.Pages != pages || page.Page != min(n, pages) || page.Offset != (page.Page-1)*size {
+					t.Fatalf("page %d: total %d, pages %d, page %d, offset %d; want %d rows in %d pages", n, page.Total, page.Pages, page.Page, page.Offset, len(want), pages)
+				}
+				if len(page.Money) != len(money) {
+					t.Errorf("page %d: totals in %d currencies, want %d", n, len(page.Money), len(money))
+				}
+				for _, m := range page.Money {
+					w := money[m.Currency]
+					if w == nil || m.Rows != w.rows || m.Awarded != w.awarded || m.Paid != w.paid {
+						t.Errorf("page %d: totals %+v, want %+v", n, m, w)
+					}
+				}
+				if n > pages {
+					if len(page.Rows) != len(want)-(pages-1)*size {
+						t.Errorf("past the last page: %d rows", len(page.Rows))
+					}
+					continue
+				}
+				if len(page.Rows) != min(size, len(want)-(n-1)*size) {
+					t.Errorf("page %d: %d rows", n, len(page.Rows))
+				}
+				for _, r := range page.Rows {
+					got = append(got, key{r.Direction, r.ID, r.Currency, r.StartsOn})
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("the pages, one after another:\n%v\nwant\n%v", got, want)
+			}
+			all, err := s.Funding(ctx, office(), f)
+			if err != nil {
+				t.Fatal(err, apperr.FieldsOf(err))
+			}
+			var whole []key
+			for _, r := range all {
+				whole = append(whole, key{r.Direction, r.ID, r.Currency, r.StartsOn})
+			}
+			if fmt.Sprint(whole) != fmt.Sprint(want) {
+				t.Errorf("the whole register is not in the pages' order:\n%v", whole)
+			}
+		})
+
 		t.Run("completion counts the students back, their reports, recognitions, credits and days to recognition", func(t *testing.T) {
 			today := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
 			recognised := 0
@@ -405,6 +517,9 @@ func TestTheExchangeReportsMatchTheRowsTheyCount(t *testing.T) {
 			}
 			if _, err := s.Funding(ctx, reviewer, report.Filter{}); apperr.CodeOf(err) != apperr.Forbidden {
 				t.Errorf("funding for a reviewer: %v", err)
+			}
+			if _, err := s.FundingPage(ctx, reviewer, report.Filter{}, 1, 100); apperr.CodeOf(err) != apperr.Forbidden {
+				t.Errorf("a page of funding for a reviewer: %v", err)
 			}
 			if _, err := s.Completion(ctx, reviewer, report.Filter{}); apperr.CodeOf(err) != apperr.Forbidden {
 				t.Errorf("completion for a reviewer: %v", err)

@@ -2,10 +2,10 @@ package report
 
 import (
 	"context"
-	"sort"
+	"database/sql"
+	"fmt"
+	"strings"
 	"time"
-
-	"gorm.io/gorm"
 
 	"portal/internal/user"
 )
@@ -28,110 +28,231 @@ type FundingRow struct {
 	ReportSubmitted                 bool // outgoing only: incoming students file none here
 }
 
-// Funding reports the register of the mobilities starting in the filter's
-// year: outgoing placements with their scholarship awards (internal/
-// scholarship) and report (internal/evaluation), and incoming rotations,
-// which no scholarship of the portal funds. A specialty narrows it to the
-// outgoing electives of that specialty.
-func (s *Service) Funding(ctx context.Context, u *user.User, f Filter) ([]FundingRow, error) {
-	if err := s.allow(u); err != nil {
-		return nil, err
-	}
+// FundingPageSize is how many rows of the register a page of the portal
+// shows: a year can hold hundreds of thousands.
+const FundingPageSize = 100
+
+// FundingPage is one page of the register with what the whole selection
+// adds up to, so that the office reads the year's totals on any page.
+type FundingPage struct {
+	Rows   []FundingRow
+	Page   int // from 1; a page past the last is the last
+	Pages  int
+	Offset int // rows before this page
+	Total  int // rows in the whole register
+	Money  []FundingTotal
+}
+
+// FundingTotal is the money of the whole register in one currency.
+type FundingTotal struct {
+	Currency      string
+	Rows          int // the register's rows in this currency
+	Awarded, Paid int64
+}
+
+// fundingOrder is the register's order: by first day, outgoing before
+// incoming, then by application or request and currency; stable from
+// page to page.
+const fundingOrder = "g.starts_on, g.dir, g.id, g.currency"
+
+// fundingSQL is the register as lean rows (dir 0 outgoing, 1 incoming):
+// the keys, dates and money, without names, which only the rows shown
+// need. Both halves start from what begins in the year (periods.starts_on
+// and rotation_choices.starts_on are indexed), so the work follows the
+// year's mobilities rather than every application ever made. Money is
+// summed per application and currency; scholarship awards are few next
+// to applications.
+func (s *Service) fundingSQL(f Filter) (string, []any) {
 	from, to := dateSpan(s.Year(f))
-	scope := s.read(ctx).Table("applications AS a").
-		Joins("JOIN application_choices AS c ON c.application_id = a.id AND c.rank = a.current_choice").
-		Joins("JOIN periods AS p ON p.id = c.period_id").
-		Joins("JOIN electives AS e ON e.id = c.elective_id").
-		Where("a.direction = ? AND a.status IN ? AND p.starts_on >= ? AND p.starts_on < ?", "outgoing", mobilityStatuses, from, to)
+	out := `SELECT 0 AS dir, a.id, a.applicant_id AS person, e.institution_id AS inst, p.starts_on, p.ends_on, 0 AS weeks,
+		COALESCE(m.currency, '') AS currency, COALESCE(m.awarded, 0) AS awarded, COALESCE(m.paid, 0) AS paid
+	FROM periods AS p
+	JOIN application_choices AS c ON c.period_id = p.id
+	JOIN applications AS a ON a.id = c.application_id AND a.current_choice = c.rank
+	JOIN electives AS e ON e.id = c.elective_id
+	LEFT JOIN (SELECT q.application_id, w.currency,
+			CAST(SUM(CASE WHEN w.status <> 'returned' THEN w.amount ELSE 0 END) AS BIGINT) AS awarded,
+			CAST(SUM(CASE WHEN w.status = 'paid' THEN w.amount ELSE 0 END) AS BIGINT) AS paid
+		FROM scholarship_requests AS q JOIN scholarship_awards AS w ON w.request_id = q.id
+		GROUP BY q.application_id, w.currency) AS m ON m.application_id = a.id
+	WHERE p.starts_on >= ` + dateLiteral(from) + ` AND p.starts_on < ` + dateLiteral(to) + `
+		AND a.direction = 'outgoing' AND a.status IN ` + mobilityIn
+	var args []any
 	if f.InstitutionID != 0 {
-		scope = scope.Where("e.institution_id = ?", f.InstitutionID)
+		out += " AND e.institution_id = ?"
+		args = append(args, f.InstitutionID)
 	}
 	if f.Specialty != "" {
-		scope = scope.Where("e.specialty = ?", f.Specialty)
+		out += " AND e.specialty = ?"
+		args = append(args, f.Specialty)
 	}
-	scope = scope.Session(&gorm.Session{}) // read twice below: each use starts from here
-	var outs []FundingRow
-	err := scope.Joins("JOIN institutions AS i ON i.id = e.institution_id").
-		Joins("JOIN users AS u ON u.id = a.applicant_id").
-		Joins("LEFT JOIN student_reports AS r ON r.application_id = a.id").
-		Select(`a.id, u.name AS student_name, i.id AS institution_id, i.name_en AS institution_en, i.name_local AS institution_local,
-			p.starts_on, p.ends_on, r.submitted_at IS NOT NULL AS report_submitted`).Scan(&outs).Error
-	if err != nil {
-		return nil, wrap(err, "funding register")
+	if f.Specialty != "" {
+		return out, args // incoming rotations have no specialty
 	}
-	var awards []struct {
-		ApplicationID int64
+	in := `SELECT 1, r.id, r.applicant_id, COALESCE(ip.home_institution_id, 0), rc.starts_on, rc.starts_on, rc.weeks, '', 0, 0
+	FROM rotation_choices AS rc
+	JOIN rotation_requests AS r ON r.id = rc.request_id AND r.accepted_choice = rc.rank
+	LEFT JOIN incoming_profiles AS ip ON ip.user_id = r.applicant_id
+	WHERE rc.starts_on >= ` + dateLiteral(from) + ` AND rc.starts_on < ` + dateLiteral(to) + ` AND r.status IN ` + mobilityIn
+	if f.InstitutionID != 0 {
+		in += " AND ip.home_institution_id = ?"
+		args = append(args, f.InstitutionID)
+	}
+	return out + "\nUNION ALL\n" + in, args
+}
+
+// mobilityIn is mobilityStatuses as SQL, and dateLiteral a day as SQL:
+// written into the statement rather than bound, so that PostgreSQL plans
+// each year for its own size. With the year bound, a statement prepared
+// once is planned once, for whichever year came first: a plan good for a
+// year of a thousand placements (index probes one by one) takes minutes
+// on a year of a quarter million, and the reverse wastes a scan on a
+// small year. Neither holds anything a reader typed.
+const mobilityIn = "('confirmed', 'completed')"
+
+// dateLiteral compares as a DATE on PostgreSQL and, on SQLite, as the
+// text the driver stored ("2026-03-02 00:00:00+00:00" sorts after
+// "2026-03-02" and before "2026-03-03").
+func dateLiteral(t time.Time) string { return "'" + t.Format(time.DateOnly) + "'" }
+
+// fundingDetail is the select that dresses lean rows g with the student's
+// name, the partner and the report, read for the rows returned only.
+const fundingDetail = `SELECT g.dir, g.id, g.starts_on, g.ends_on, g.weeks, g.currency, g.awarded, g.paid, u.name AS student_name,
+	COALESCE(i.id, 0) AS institution_id, COALESCE(i.name_en, ip.home_institution_name, '') AS institution_en,
+	COALESCE(i.name_local, '') AS institution_local, sr.submitted_at IS NOT NULL AS report_submitted
+FROM (%s) AS g
+JOIN users AS u ON u.id = g.person
+LEFT JOIN institutions AS i ON i.id = g.inst
+LEFT JOIN incoming_profiles AS ip ON g.dir = 1 AND ip.user_id = g.person
+LEFT JOIN student_reports AS sr ON g.dir = 0 AND sr.application_id = g.id
+ORDER BY ` + fundingOrder
+
+// FundingPage reports page n (from 1), of size rows, of the register of the mobilities
+// starting in the filter's year: outgoing placements with their
+// scholarship awards (internal/scholarship) and report (internal/
+// evaluation), and incoming rotations, which no scholarship of the portal
+// funds. A specialty narrows it to the outgoing electives of that
+// specialty. The counts and money are aggregates over the whole register;
+// only the page's rows are read.
+func (s *Service) FundingPage(ctx context.Context, u *user.User, f Filter, n, size int) (FundingPage, error) {
+	if err := s.allow(u); err != nil {
+		return FundingPage{}, err
+	}
+	register, args := s.fundingSQL(f)
+	var sums []struct {
 		Currency      string
+		N             int
 		Awarded, Paid int64
 	}
-	err = s.read(ctx).Table("scholarship_awards AS w").
-		Joins("JOIN scholarship_requests AS q ON q.id = w.request_id").
-		Where("q.application_id IN (?)", scope.Select("a.id")).
-		Select(`q.application_id, w.currency,
-			SUM(CASE WHEN w.status <> 'returned' THEN w.amount ELSE 0 END) AS awarded,
-			SUM(CASE WHEN w.status = 'paid' THEN w.amount ELSE 0 END) AS paid`).
-		Group("q.application_id, w.currency").Order("w.currency").Scan(&awards).Error
+	err := s.read(ctx).Raw(`SELECT g.currency, COUNT(*) AS n, CAST(SUM(g.awarded) AS BIGINT) AS awarded, CAST(SUM(g.paid) AS BIGINT) AS paid
+		FROM (`+register+`) AS g GROUP BY g.currency ORDER BY g.currency`, args...).Scan(&sums).Error
 	if err != nil {
-		return nil, wrap(err, "funding awards")
+		return FundingPage{}, wrap(err, "funding register totals")
 	}
-	byApp := map[int64][]int{}
-	for i, a := range awards {
-		byApp[a.ApplicationID] = append(byApp[a.ApplicationID], i)
-	}
-	var rows []FundingRow
-	for _, o := range outs {
-		o.Direction, o.Weeks = "outgoing", weeksOf(o.StartsOn, o.EndsOn)
-		if len(byApp[o.ID]) == 0 {
-			rows = append(rows, o)
-		}
-		for _, i := range byApp[o.ID] {
-			r := o
-			r.Currency, r.Awarded, r.Paid = awards[i].Currency, awards[i].Awarded, awards[i].Paid
-			rows = append(rows, r)
+	var page FundingPage
+	for _, m := range sums {
+		page.Total += m.N
+		if m.Currency != "" {
+			page.Money = append(page.Money, FundingTotal{Currency: m.Currency, Rows: m.N, Awarded: m.Awarded, Paid: m.Paid})
 		}
 	}
-	if f.Specialty == "" {
-		q := s.read(ctx).Table("rotation_requests AS r").
-			Joins("JOIN rotation_choices AS rc ON rc.request_id = r.id AND rc.rank = r.accepted_choice").
-			Joins("JOIN users AS u ON u.id = r.applicant_id").
-			Joins("LEFT JOIN incoming_profiles AS ip ON ip.user_id = r.applicant_id").
-			Joins("LEFT JOIN institutions AS i ON i.id = ip.home_institution_id").
-			Where("r.status IN ? AND rc.starts_on >= ? AND rc.starts_on < ?", mobilityStatuses, from, to)
-		if f.InstitutionID != 0 {
-			q = q.Where("ip.home_institution_id = ?", f.InstitutionID)
-		}
-		var ins []struct {
-			FundingRow
-			HomeName string
-		}
-		err = q.Select(`r.id, u.name AS student_name, COALESCE(i.id, 0) AS institution_id, COALESCE(i.name_en, '') AS institution_en,
-			COALESCE(i.name_local, '') AS institution_local, COALESCE(ip.home_institution_name, '') AS home_name, rc.starts_on, rc.weeks`).Scan(&ins).Error
-		if err != nil {
-			return nil, wrap(err, "funding register incoming")
-		}
-		for _, in := range ins {
-			r := in.FundingRow
-			r.Direction = "incoming"
-			if r.InstitutionEN == "" {
-				r.InstitutionEN = in.HomeName
-			}
-			r.StartsOn = day(r.StartsOn)
-			r.EndsOn = r.StartsOn.AddDate(0, 0, 7*r.Weeks-1)
-			rows = append(rows, r)
-		}
-	}
-	sort.SliceStable(rows, func(i, j int) bool {
-		a, b := rows[i], rows[j]
-		if !a.StartsOn.Equal(b.StartsOn) {
-			return a.StartsOn.Before(b.StartsOn)
-		}
-		if a.Direction != b.Direction {
-			return a.Direction > b.Direction // outgoing first
-		}
-		if a.ID != b.ID {
-			return a.ID < b.ID
-		}
-		return a.Currency < b.Currency
+	size = max(size, 1)
+	page.Pages = max(1, (page.Total+size-1)/size)
+	page.Page = min(max(n, 1), page.Pages)
+	page.Offset = (page.Page - 1) * size
+	lean := "SELECT * FROM (" + register + ") AS g ORDER BY " + fundingOrder + " LIMIT ? OFFSET ?"
+	err = s.eachFunding(ctx, fmt.Sprintf(fundingDetail, lean), append(args, size, page.Offset), func(r FundingRow) error {
+		page.Rows = append(page.Rows, r)
+		return nil
 	})
-	return rows, nil
+	return page, err
 }
+
+// Funding reports the whole register, every row in FundingPage's order,
+// for the tests and whoever needs it in memory.
+func (s *Service) Funding(ctx context.Context, u *user.User, f Filter) ([]FundingRow, error) {
+	var rows []FundingRow
+	err := s.FundingEach(ctx, u, f, func(r FundingRow) error {
+		rows = append(rows, r)
+		return nil
+	})
+	return rows, err
+}
+
+// FundingEach hands every row of the register to fn in FundingPage's
+// order, as the database streams them: an export of a year never holds
+// the rows twice.
+func (s *Service) FundingEach(ctx context.Context, u *user.User, f Filter, fn func(FundingRow) error) error {
+	if err := s.allow(u); err != nil {
+		return err
+	}
+	register, args := s.fundingSQL(f)
+	return s.eachFunding(ctx, fmt.Sprintf(fundingDetail, register), args, fn)
+}
+
+// eachFunding runs a fundingDetail query and hands its rows to fn.
+func (s *Service) eachFunding(ctx context.Context, query string, args []any, fn func(FundingRow) error) error {
+	rows, err := s.read(ctx).Raw(query, args...).Rows()
+	if err != nil {
+		return wrap(err, "funding register")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			r            FundingRow
+			dir          int
+			starts, ends sqlDate
+		)
+		err := rows.Scan(&dir, &r.ID, &starts, &ends, &r.Weeks, &r.Currency, &r.Awarded, &r.Paid, &r.StudentName,
+			&r.InstitutionID, &r.InstitutionEN, &r.InstitutionLocal, &r.ReportSubmitted)
+		if err != nil {
+			return wrap(err, "funding register row")
+		}
+		r.StartsOn = starts.t
+		if dir == 0 {
+			r.Direction, r.EndsOn = "outgoing", ends.t
+			r.Weeks = weeksOf(r.StartsOn, r.EndsOn)
+		} else {
+			r.Direction = "incoming"
+			r.EndsOn = r.StartsOn.AddDate(0, 0, 7*r.Weeks-1)
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return wrap(err, "funding register rows")
+	}
+	return nil
+}
+
+// sqlDate reads a date column that went through a UNION: PostgreSQL still
+// gives a time, SQLite gives the text it stored ("2026-03-02 00:00:00+00:00"),
+// having lost the column's declared type.
+type sqlDate struct{ t time.Time }
+
+var sqlDateLayouts = []string{"2006-01-02 15:04:05.999999999-07:00", "2006-01-02T15:04:05.999999999Z07:00", "2006-01-02 15:04:05", "2006-01-02"}
+
+func (d *sqlDate) Scan(v any) error {
+	var text string
+	switch v := v.(type) {
+	case time.Time:
+		d.t = day(v)
+		return nil
+	case string:
+		text = v
+	case []byte:
+		text = string(v)
+	default:
+		return fmt.Errorf("a date as %T", v)
+	}
+	for _, layout := range sqlDateLayouts {
+		if t, err := time.Parse(layout, strings.TrimSpace(text)); err == nil {
+			d.t = day(t)
+			return nil
+		}
+	}
+	return fmt.Errorf("a date as %q", text)
+}
+
+var _ sql.Scanner = (*sqlDate)(nil)

@@ -75,6 +75,7 @@ type reportsView struct {
 	Chase                 []reportChaseRow
 	AsOf                  string
 	More                  []reportMore // tables under the main one (reports_rounds.go)
+	Pager                 *reportPager // a paged report's position (reports_exchange.go)
 	// HidePartner and HideSpecialty leave out filters a report has no use for.
 	HidePartner, HideSpecialty bool
 }
@@ -244,8 +245,9 @@ func (s *Server) reportShow(c echo.Context) error {
 	if g.Chart >= 0 && len(g.Rows) > 0 {
 		v.Chart = reportChartOf(p.T("reports.chart", v.Headers[g.Chart], v.Headers[g.Label]), g)
 	}
-	// Tabs, filters and exports keep the reader's filters.
+	// Tabs, filters and exports keep the reader's filters, not a page.
 	q := c.QueryParams()
+	q.Del("page")
 	for _, k := range reportKindsFor(u) {
 		v.Tabs = append(v.Tabs, reportTab{Label: p.T("reports." + k + ".title"), Path: "/reports/" + k + "?" + q.Encode(), Current: k == kind})
 	}

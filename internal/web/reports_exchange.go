@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"portal/internal/apperr"
 	"portal/internal/i18n"
 	"portal/internal/report"
 )
@@ -68,13 +69,9 @@ func (s *Server) reportExchange(c echo.Context, v *reportsView, kind string, f r
 				{Text: strconv.Itoa(r.RatioOut) + ":" + strconv.Itoa(r.RatioIn)}, {Text: p.T("reports.yes_no." + strconv.FormatBool(r.InBalance()))}})
 		}
 	case "funding":
-		rows, err := s.Reports.Funding(ctx, u, f)
-		if err != nil {
-			return err
-		}
 		g.Columns, g.Chart, g.Label = []string{"student", "direction", "institution", "starts_on", "ends_on", "weeks", "currency",
 			"awarded", "paid", "report"}, 7, 0
-		for _, r := range rows {
+		add := func(r report.FundingRow) error {
 			link, report := "/applications/"+strconv.FormatInt(r.ID, 10), p.T("reports.yes_no."+strconv.FormatBool(r.ReportSubmitted))
 			if r.Direction == "incoming" {
 				link, report = "/rotations/"+strconv.FormatInt(r.ID, 10), p.T("reports.funding.no_report")
@@ -83,6 +80,36 @@ func (s *Server) reportExchange(c echo.Context, v *reportsView, kind string, f r
 				{Text: inst(r.InstitutionEN, r.InstitutionLocal), Link: instLink(r.InstitutionID)}, {Text: p.Day(r.StartsOn)}, {Text: p.Day(r.EndsOn)},
 				num(r.Weeks, ""), {Text: r.Currency}, {Text: strconv.FormatInt(r.Awarded, 10), Num: true}, {Text: strconv.FormatInt(r.Paid, 10), Num: true},
 				{Text: report}})
+			return nil
+		}
+		if format := c.QueryParam("format"); format == "csv" || format == "xlsx" {
+			return s.Reports.FundingEach(ctx, u, f, add) // the export is the whole register, never a page
+		}
+		n := 1
+		if v := c.QueryParam("page"); v != "" {
+			var err error
+			if n, err = strconv.Atoi(v); err != nil || n < 1 {
+				return apperr.New(apperr.Invalid, "reports.err.filter")
+			}
+		}
+		page, err := s.Reports.FundingPage(ctx, u, f, n, report.FundingPageSize)
+		if err != nil {
+			return err
+		}
+		for _, r := range page.Rows {
+			_ = add(r)
+		}
+		v.Pager = fundingPager(c, p, page)
+		if len(page.Money) > 0 {
+			more := reportMore{Title: p.T("reports.funding.totals")}
+			for _, col := range []string{"currency", "rows", "awarded", "paid"} {
+				more.Headers = append(more.Headers, p.T("reports.funding.total."+col))
+			}
+			for _, m := range page.Money {
+				more.Rows = append(more.Rows, []reportCell{{Text: m.Currency}, {Text: groupDigits(int64(m.Rows)), Num: true},
+					{Text: groupDigits(m.Awarded), Num: true}, {Text: groupDigits(m.Paid), Num: true}})
+			}
+			v.More = append(v.More, more)
 		}
 	case "completion":
 		rows, err := s.Reports.Completion(ctx, u, f)
@@ -98,4 +125,46 @@ func (s *Server) reportExchange(c echo.Context, v *reportsView, kind string, f r
 		}
 	}
 	return nil
+}
+
+// reportPager is where a paged report's rows stand and the links to the
+// pages around them, which keep the reader's filters.
+type reportPager struct {
+	Text       string // "Rows 101-200 of 4,213"
+	Prev, Next string // "" on the first or the last page
+}
+
+// fundingPager lays out the register's page position.
+func fundingPager(c echo.Context, p Page, page report.FundingPage) *reportPager {
+	link := func(n int) string {
+		q := c.QueryParams()
+		q.Del("format")
+		q.Set("page", strconv.Itoa(n))
+		return "/reports/funding?" + q.Encode()
+	}
+	pg := &reportPager{Text: p.T("reports.pager.none")}
+	if page.Total > 0 {
+		pg.Text = p.T("reports.pager.rows", groupDigits(int64(page.Offset+1)), groupDigits(int64(page.Offset+len(page.Rows))), groupDigits(int64(page.Total)))
+	}
+	if page.Page > 1 {
+		pg.Prev = link(page.Page - 1)
+	}
+	if page.Page < page.Pages {
+		pg.Next = link(page.Page + 1)
+	}
+	return pg
+}
+
+// groupDigits writes n with its thousands set apart by commas, as
+// English, Chinese and Japanese readers all write them.
+func groupDigits(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	sign := ""
+	if n < 0 {
+		sign, s = "-", s[1:]
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return sign + s
 }
