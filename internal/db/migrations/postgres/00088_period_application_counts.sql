@@ -36,7 +36,10 @@ CREATE TABLE period_application_counts (
 -- KEY UPDATE, which conflicts) either moved it first, and the choice's
 -- trigger waits for it and reads the moved row, or moves it after the
 -- choice's transaction ends, and its own trigger then reads the new choice.
--- Either way each pair is counted once.
+-- Either way each pair is counted once. (OFFSET 0 keeps the planner from
+-- pushing the filter on status into the locked scan: there it would test
+-- the row as it stood before a concurrent move out of draft and skip it
+-- without waiting for the move.)
 -- +goose StatementBegin
 CREATE FUNCTION period_application_counts_choices() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -46,7 +49,7 @@ BEGIN
             SUM(m.sign * (m.rank = 1 AND a.submitted_at IS NOT NULL)::int)
         FROM (SELECT application_id, rank, period_id, 1 AS sign FROM new_rows) AS m
         CROSS JOIN LATERAL (SELECT status, current_choice, submitted_at FROM applications
-            WHERE id = m.application_id FOR SHARE) AS a
+            WHERE id = m.application_id OFFSET 0 FOR SHARE) AS a
         WHERE a.status <> 'draft'
         GROUP BY m.period_id, a.status
         HAVING SUM(m.sign * (m.rank = a.current_choice)::int) <> 0 OR SUM(m.sign * (m.rank = 1 AND a.submitted_at IS NOT NULL)::int) <> 0
@@ -58,7 +61,7 @@ BEGIN
             SUM(m.sign * (m.rank = 1 AND a.submitted_at IS NOT NULL)::int)
         FROM (SELECT application_id, rank, period_id, -1 AS sign FROM old_rows) AS m
         CROSS JOIN LATERAL (SELECT status, current_choice, submitted_at FROM applications
-            WHERE id = m.application_id FOR SHARE) AS a
+            WHERE id = m.application_id OFFSET 0 FOR SHARE) AS a
         WHERE a.status <> 'draft'
         GROUP BY m.period_id, a.status
         HAVING SUM(m.sign * (m.rank = a.current_choice)::int) <> 0 OR SUM(m.sign * (m.rank = 1 AND a.submitted_at IS NOT NULL)::int) <> 0
@@ -81,7 +84,7 @@ BEGIN
                 EXCEPT ALL SELECT application_id, rank, period_id FROM old_rows) AS came
         ) AS m
         CROSS JOIN LATERAL (SELECT status, current_choice, submitted_at FROM applications
-            WHERE id = m.application_id FOR SHARE) AS a
+            WHERE id = m.application_id OFFSET 0 FOR SHARE) AS a
         WHERE a.status <> 'draft'
         GROUP BY m.period_id, a.status
         HAVING SUM(m.sign * (m.rank = a.current_choice)::int) <> 0 OR SUM(m.sign * (m.rank = 1 AND a.submitted_at IS NOT NULL)::int) <> 0
