@@ -18,13 +18,54 @@ CREATE TABLE period_application_counts (
     PRIMARY KEY (period_id, status)
 );
 
+-- A transaction's changes to the counters, summed per statement by the
+-- triggers below and applied when it commits (period_application_counts_
+-- apply). Only the transaction that wrote a row ever sees it: the apply
+-- deletes them before the commit.
+CREATE TABLE period_application_count_deltas (
+    xact      BIGINT NOT NULL DEFAULT txid_current(),
+    period_id BIGINT NOT NULL,
+    status    TEXT NOT NULL,
+    current_n INTEGER NOT NULL,
+    first_n   INTEGER NOT NULL
+);
+CREATE INDEX period_application_count_deltas_xact ON period_application_count_deltas (xact);
+
+-- The counters change once per transaction, at its commit, in one upsert
+-- summed per counter and made in (period_id, status) order. Unlike
+-- 00008's counters, which a transaction changes once (a move writes its
+-- status once), these change in several statements of one transaction:
+-- a draft's choices are deleted, then inserted again. Upserted statement
+-- by statement, two students editing drafts between the same periods
+-- would lock the counters in crossing orders and deadlock. At commit a
+-- transaction waits only for counters, taken in one order by all, and
+-- holds them for no longer than its commit. The constraint trigger fires
+-- for every delta row; the first firing applies them all, the others find
+-- none left.
+-- +goose StatementBegin
+CREATE FUNCTION period_application_counts_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    WITH d AS (
+        DELETE FROM period_application_count_deltas WHERE xact = txid_current()
+        RETURNING period_id, status, current_n, first_n
+    )
+    INSERT INTO period_application_counts AS k (period_id, status, current_n, first_n)
+    SELECT period_id, status, SUM(current_n), SUM(first_n) FROM d GROUP BY period_id, status
+    HAVING SUM(current_n) <> 0 OR SUM(first_n) <> 0 ORDER BY period_id, status
+    ON CONFLICT (period_id, status) DO UPDATE SET current_n = k.current_n + EXCLUDED.current_n, first_n = k.first_n + EXCLUDED.first_n;
+    RETURN NULL;
+END
+$$;
+-- +goose StatementEnd
+CREATE CONSTRAINT TRIGGER period_application_counts_apply AFTER INSERT ON period_application_count_deltas
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION period_application_counts_apply();
+
 -- A count depends on a choice (its application, rank and period) and on
 -- its application (status, current choice, whether submitted): each table's
 -- trigger reads the other's rows as they stand. Statement-level triggers
--- with transition tables sum a statement's changes per counter first and
--- upsert them in (period_id, status) order, as 00008 does, so that two
--- transactions moving applications between the same counters wait for
--- each other instead of deadlocking.
+-- with transition tables sum a statement's changes per counter, so that a
+-- bulk INSERT of thousands of choices writes a delta per counter it
+-- touches, not one per row.
 --
 -- Applications have no INSERT or DELETE trigger: the foreign key from
 -- application_choices means an application has no choice yet when it is
@@ -44,7 +85,7 @@ CREATE TABLE period_application_counts (
 CREATE FUNCTION period_application_counts_choices() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO period_application_counts AS k (period_id, status, current_n, first_n)
+        INSERT INTO period_application_count_deltas (period_id, status, current_n, first_n)
         SELECT m.period_id, a.status, SUM(m.sign * (m.rank = a.current_choice)::int),
             SUM(m.sign * (m.rank = 1 AND a.submitted_at IS NOT NULL)::int)
         FROM (SELECT application_id, rank, period_id, 1 AS sign FROM new_rows) AS m
@@ -52,11 +93,9 @@ BEGIN
             WHERE id = m.application_id OFFSET 0 FOR SHARE) AS a
         WHERE a.status <> 'draft'
         GROUP BY m.period_id, a.status
-        HAVING SUM(m.sign * (m.rank = a.current_choice)::int) <> 0 OR SUM(m.sign * (m.rank = 1 AND a.submitted_at IS NOT NULL)::int) <> 0
-        ORDER BY m.period_id, a.status
-        ON CONFLICT (period_id, status) DO UPDATE SET current_n = k.current_n + EXCLUDED.current_n, first_n = k.first_n + EXCLUDED.first_n;
+        HAVING SUM(m.sign * (m.rank = a.current_choice)::int) <> 0 OR SUM(m.sign * (m.rank = 1 AND a.submitted_at IS NOT NULL)::int) <> 0;
     ELSIF TG_OP = 'DELETE' THEN
-        INSERT INTO period_application_counts AS k (period_id, status, current_n, first_n)
+        INSERT INTO period_application_count_deltas (period_id, status, current_n, first_n)
         SELECT m.period_id, a.status, SUM(m.sign * (m.rank = a.current_choice)::int),
             SUM(m.sign * (m.rank = 1 AND a.submitted_at IS NOT NULL)::int)
         FROM (SELECT application_id, rank, period_id, -1 AS sign FROM old_rows) AS m
@@ -64,14 +103,12 @@ BEGIN
             WHERE id = m.application_id OFFSET 0 FOR SHARE) AS a
         WHERE a.status <> 'draft'
         GROUP BY m.period_id, a.status
-        HAVING SUM(m.sign * (m.rank = a.current_choice)::int) <> 0 OR SUM(m.sign * (m.rank = 1 AND a.submitted_at IS NOT NULL)::int) <> 0
-        ORDER BY m.period_id, a.status
-        ON CONFLICT (period_id, status) DO UPDATE SET current_n = k.current_n + EXCLUDED.current_n, first_n = k.first_n + EXCLUDED.first_n;
+        HAVING SUM(m.sign * (m.rank = a.current_choice)::int) <> 0 OR SUM(m.sign * (m.rank = 1 AND a.submitted_at IS NOT NULL)::int) <> 0;
     ELSE
         -- Only the rows whose application, rank or period changed: an
         -- update of a host's decision or a seat moves no count, and locks
         -- no application.
-        INSERT INTO period_application_counts AS k (period_id, status, current_n, first_n)
+        INSERT INTO period_application_count_deltas (period_id, status, current_n, first_n)
         SELECT m.period_id, a.status, SUM(m.sign * (m.rank = a.current_choice)::int),
             SUM(m.sign * (m.rank = 1 AND a.submitted_at IS NOT NULL)::int)
         FROM (
@@ -87,9 +124,7 @@ BEGIN
             WHERE id = m.application_id OFFSET 0 FOR SHARE) AS a
         WHERE a.status <> 'draft'
         GROUP BY m.period_id, a.status
-        HAVING SUM(m.sign * (m.rank = a.current_choice)::int) <> 0 OR SUM(m.sign * (m.rank = 1 AND a.submitted_at IS NOT NULL)::int) <> 0
-        ORDER BY m.period_id, a.status
-        ON CONFLICT (period_id, status) DO UPDATE SET current_n = k.current_n + EXCLUDED.current_n, first_n = k.first_n + EXCLUDED.first_n;
+        HAVING SUM(m.sign * (m.rank = a.current_choice)::int) <> 0 OR SUM(m.sign * (m.rank = 1 AND a.submitted_at IS NOT NULL)::int) <> 0;
     END IF;
     RETURN NULL;
 END
@@ -109,7 +144,7 @@ CREATE TRIGGER period_application_counts_choice_delete AFTER DELETE ON applicati
 -- +goose StatementBegin
 CREATE FUNCTION period_application_counts_applications() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO period_application_counts AS k (period_id, status, current_n, first_n)
+    INSERT INTO period_application_count_deltas (period_id, status, current_n, first_n)
     SELECT c.period_id, m.status, SUM(m.sign * (c.rank = m.current_choice)::int),
         SUM(m.sign * (c.rank = 1 AND m.submitted)::int)
     FROM (
@@ -124,9 +159,7 @@ BEGIN
     JOIN application_choices AS c ON c.application_id = m.id
     WHERE m.status <> 'draft'
     GROUP BY c.period_id, m.status
-    HAVING SUM(m.sign * (c.rank = m.current_choice)::int) <> 0 OR SUM(m.sign * (c.rank = 1 AND m.submitted)::int) <> 0
-    ORDER BY c.period_id, m.status
-    ON CONFLICT (period_id, status) DO UPDATE SET current_n = k.current_n + EXCLUDED.current_n, first_n = k.first_n + EXCLUDED.first_n;
+    HAVING SUM(m.sign * (c.rank = m.current_choice)::int) <> 0 OR SUM(m.sign * (c.rank = 1 AND m.submitted)::int) <> 0;
     RETURN NULL;
 END
 $$;
@@ -152,4 +185,7 @@ DROP TRIGGER period_application_counts_choice_delete ON application_choices;
 DROP TRIGGER period_application_counts_choice_update ON application_choices;
 DROP TRIGGER period_application_counts_choice_insert ON application_choices;
 DROP FUNCTION period_application_counts_choices();
+DROP TRIGGER period_application_counts_apply ON period_application_count_deltas;
+DROP FUNCTION period_application_counts_apply();
+DROP TABLE period_application_count_deltas;
 DROP TABLE period_application_counts;
