@@ -52,15 +52,16 @@ func (s *Service) Agreements(ctx context.Context, u *user.User, f Filter) ([]Agr
 	}
 	// Placements under each agreement, one row per start day (few: a
 	// period's days), so that the latest year is read here on both dialects.
+	// The per-period counters (migration 00088) say which periods hold a
+	// confirmed or completed application as its current choice.
 	var starts []struct {
 		AgreementID int64
 		StartsOn    time.Time
 	}
-	err = s.read(ctx).Table("application_choices AS c").
-		Joins("JOIN applications AS a ON a.id = c.application_id AND c.rank = a.current_choice").
-		Joins("JOIN periods AS p ON p.id = c.period_id").
-		Joins("JOIN electives AS e ON e.id = c.elective_id").
-		Where("e.agreement_id IS NOT NULL AND a.status IN ?", []string{"confirmed", "completed"}).
+	err = s.read(ctx).Table("period_application_counts AS k").
+		Joins("JOIN periods AS p ON p.id = k.period_id").
+		Joins("JOIN electives AS e ON e.id = p.elective_id").
+		Where("e.agreement_id IS NOT NULL AND k.status IN ? AND k.current_n > 0", mobilityStatuses).
 		Select("e.agreement_id, p.starts_on").Group("e.agreement_id, p.starts_on").Scan(&starts).Error
 	if err != nil {
 		return nil, wrap(err, "agreement mobilities")

@@ -119,15 +119,17 @@ func (s *Service) Reciprocity(ctx context.Context, u *user.User, f Filter) ([]Re
 		StartsOn, EndsOn time.Time
 		N                int
 	}
-	oq := s.read(ctx).Table("applications AS a").
-		Joins("JOIN application_choices AS c ON c.application_id = a.id AND c.rank = a.current_choice").
-		Joins("JOIN periods AS p ON p.id = c.period_id").
-		Joins("JOIN electives AS e ON e.id = c.elective_id").
-		Where("e.agreement_id IS NOT NULL AND a.status IN ? AND p.starts_on < ?", mobilityStatuses, end)
+	// Outgoing placements from the per-period counters (migration 00088):
+	// a period's applications in a mobility status whose current choice it
+	// is. A choice's elective is its period's.
+	oq := s.read(ctx).Table("period_application_counts AS k").
+		Joins("JOIN periods AS p ON p.id = k.period_id").
+		Joins("JOIN electives AS e ON e.id = p.elective_id").
+		Where("e.agreement_id IS NOT NULL AND k.status IN ? AND k.current_n > 0 AND p.starts_on < ?", mobilityStatuses, end)
 	if f.InstitutionID != 0 {
 		oq = oq.Where("e.institution_id = ?", f.InstitutionID)
 	}
-	err = oq.Select("e.agreement_id, p.starts_on, p.ends_on, COUNT(*) AS n").Group("e.agreement_id, p.starts_on, p.ends_on").Scan(&out).Error
+	err = oq.Select("e.agreement_id, p.starts_on, p.ends_on, SUM(k.current_n) AS n").Group("e.agreement_id, p.starts_on, p.ends_on").Scan(&out).Error
 	if err != nil {
 		return nil, wrap(err, "reciprocity outgoing")
 	}

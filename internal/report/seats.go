@@ -45,7 +45,9 @@ func (r SeatRow) DemandPerSeat() float64 {
 }
 
 // Seats reports every live period of the outgoing electives that start in
-// the filter's year: one aggregate over periods and their choices.
+// the filter's year: one aggregate over the periods and their few rows of
+// period_application_counts (migration 00088), whatever the number of
+// applications.
 func (s *Service) Seats(ctx context.Context, u *user.User, f Filter) ([]SeatRow, error) {
 	if err := s.allowKind(u, KindSeats); err != nil {
 		return nil, err
@@ -54,8 +56,7 @@ func (s *Service) Seats(ctx context.Context, u *user.User, f Filter) ([]SeatRow,
 	q := s.read(ctx).Table("periods AS p").
 		Joins("JOIN electives AS e ON e.id = p.elective_id").
 		Joins("JOIN institutions AS i ON i.id = e.institution_id").
-		Joins("LEFT JOIN application_choices AS c ON c.period_id = p.id").
-		Joins("LEFT JOIN applications AS a ON a.id = c.application_id").
+		Joins("LEFT JOIN period_application_counts AS k ON k.period_id = p.id").
 		Where("e.direction = ? AND p.retired_at IS NULL AND p.starts_on >= ? AND p.starts_on < ?", "outgoing", from, to)
 	if f.InstitutionID != 0 {
 		q = q.Where("e.institution_id = ?", f.InstitutionID)
@@ -64,15 +65,14 @@ func (s *Service) Seats(ctx context.Context, u *user.User, f Filter) ([]SeatRow,
 		q = q.Where("e.specialty = ?", f.Specialty)
 	}
 	q = bySpecialty(q, u, "e.specialty")
-	cur := "c.rank = a.current_choice AND a.status"
 	var rows []SeatRow
 	err := q.Select(`p.id AS period_id, e.id AS elective_id, i.id AS institution_id, e.title_en, e.title_zh,
 		i.name_en AS institution_en, i.name_local AS institution_local, p.starts_on, p.ends_on, p.capacity,
-		SUM(CASE WHEN ` + cur + ` = 'nominated' THEN 1 ELSE 0 END) AS nominated,
-		SUM(CASE WHEN ` + cur + ` = 'host_accepted' THEN 1 ELSE 0 END) AS accepted,
-		SUM(CASE WHEN ` + cur + ` IN ('confirmed', 'completed') THEN 1 ELSE 0 END) AS confirmed,
-		SUM(CASE WHEN ` + cur + ` = 'waitlisted' THEN 1 ELSE 0 END) AS waitlisted,
-		SUM(CASE WHEN c.rank = 1 AND a.submitted_at IS NOT NULL THEN 1 ELSE 0 END) AS first_choice`).
+		SUM(CASE WHEN k.status = 'nominated' THEN k.current_n ELSE 0 END) AS nominated,
+		SUM(CASE WHEN k.status = 'host_accepted' THEN k.current_n ELSE 0 END) AS accepted,
+		SUM(CASE WHEN k.status IN ('confirmed', 'completed') THEN k.current_n ELSE 0 END) AS confirmed,
+		SUM(CASE WHEN k.status = 'waitlisted' THEN k.current_n ELSE 0 END) AS waitlisted,
+		COALESCE(SUM(k.first_n), 0) AS first_choice`).
 		Group("p.id, e.id, i.id, e.title_en, e.title_zh, i.name_en, i.name_local, p.starts_on, p.ends_on, p.capacity").
 		Order("i.name_en, e.title_en, p.starts_on, p.id").Scan(&rows).Error
 	if err != nil {
