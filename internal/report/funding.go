@@ -3,7 +3,9 @@ package report
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -64,6 +66,12 @@ const fundingOrder = "g.starts_on, g.dir, g.id, g.currency"
 // to applications.
 func (s *Service) fundingSQL(f Filter) (string, []any) {
 	from, to := dateSpan(s.Year(f))
+	return fundingBetween(f, from, to)
+}
+
+// fundingBetween is fundingSQL over the mobilities starting on a day in
+// [from, to) only.
+func fundingBetween(f Filter, from, to time.Time) (string, []any) {
 	out := `SELECT 0 AS dir, a.id, a.applicant_id AS person, e.institution_id AS inst, p.starts_on, p.ends_on, 0 AS weeks,
 		COALESCE(m.currency, '') AS currency, COALESCE(m.awarded, 0) AS awarded, COALESCE(m.paid, 0) AS paid
 	FROM periods AS p
@@ -134,38 +142,166 @@ ORDER BY ` + fundingOrder
 // funds. A specialty narrows it to the outgoing electives of that
 // specialty. The counts and money are aggregates over the whole register;
 // only the page's rows are read.
+//
+// A year may hold hundreds of thousands of placements, so neither the
+// count nor the page scans them: the rows per first day come from the
+// per-period counters (period_application_counts, kept by triggers), the
+// extra rows of students funded in several currencies from the awards
+// (few), and the page's rows are then read for the days it covers only.
 func (s *Service) FundingPage(ctx context.Context, u *user.User, f Filter, n, size int) (FundingPage, error) {
 	if err := s.allow(u); err != nil {
 		return FundingPage{}, err
 	}
-	register, args := s.fundingSQL(f)
-	var sums []struct {
-		Currency      string
-		N             int
-		Awarded, Paid int64
-	}
-	err := s.read(ctx).Raw(`SELECT g.currency, COUNT(*) AS n, CAST(SUM(g.awarded) AS BIGINT) AS awarded, CAST(SUM(g.paid) AS BIGINT) AS paid
-		FROM (`+register+`) AS g GROUP BY g.currency ORDER BY g.currency`, args...).Scan(&sums).Error
+	days, money, err := s.fundingDays(ctx, f)
 	if err != nil {
-		return FundingPage{}, wrap(err, "funding register totals")
+		return FundingPage{}, err
 	}
 	var page FundingPage
-	for _, m := range sums {
-		page.Total += m.N
-		if m.Currency != "" {
-			page.Money = append(page.Money, FundingTotal{Currency: m.Currency, Rows: m.N, Awarded: m.Awarded, Paid: m.Paid})
-		}
+	for _, d := range days {
+		page.Total += d.rows
 	}
+	page.Money = money
 	size = max(size, 1)
 	page.Pages = max(1, (page.Total+size-1)/size)
 	page.Page = min(max(n, 1), page.Pages)
 	page.Offset = (page.Page - 1) * size
+	// The days whose rows the page holds, and the rows before the first.
+	var from, to time.Time
+	before, seen := 0, 0
+	for _, d := range days {
+		if seen+d.rows > page.Offset && seen < page.Offset+size {
+			if from.IsZero() {
+				from, before = d.day, seen
+			}
+			to = d.day.AddDate(0, 0, 1)
+		}
+		seen += d.rows
+	}
+	if from.IsZero() {
+		return page, nil
+	}
+	register, args := fundingBetween(f, from, to)
 	lean := "SELECT * FROM (" + register + ") AS g ORDER BY " + fundingOrder + " LIMIT ? OFFSET ?"
-	err = s.eachFunding(ctx, fmt.Sprintf(fundingDetail, lean), append(args, size, page.Offset), func(r FundingRow) error {
+	err = s.eachFunding(ctx, fmt.Sprintf(fundingDetail, lean), append(args, size, page.Offset-before), func(r FundingRow) error {
 		page.Rows = append(page.Rows, r)
 		return nil
 	})
 	return page, err
+}
+
+// fundingDay is how many rows of the register start on one day.
+type fundingDay struct {
+	day  time.Time
+	rows int
+}
+
+// fundingDays counts the register's rows per first day, in order, and
+// adds up its money per currency, without reading its placements: the
+// outgoing ones are counted by the per-period counters, the currencies
+// beyond a placement's first read off the awards, and the incoming
+// rotations, which are few, counted where they start.
+func (s *Service) fundingDays(ctx context.Context, f Filter) ([]fundingDay, []FundingTotal, error) {
+	from, to := dateSpan(s.Year(f))
+	byDay := map[string]*fundingDay{}
+	add := func(t time.Time, n int) {
+		d := day(t)
+		k := d.Format(time.DateOnly)
+		if byDay[k] == nil {
+			byDay[k] = &fundingDay{day: d}
+		}
+		byDay[k].rows += n
+	}
+	var out []struct {
+		StartsOn sqlDate
+		N        int
+	}
+	q := `SELECT p.starts_on, SUM(k.current_n) AS n FROM period_application_counts AS k
+		JOIN periods AS p ON p.id = k.period_id JOIN electives AS e ON e.id = p.elective_id
+		WHERE k.status IN ` + mobilityIn + ` AND e.direction = 'outgoing'
+		AND p.starts_on >= ` + dateLiteral(from) + ` AND p.starts_on < ` + dateLiteral(to)
+	var args []any
+	if f.InstitutionID != 0 {
+		q += " AND e.institution_id = ?"
+		args = append(args, f.InstitutionID)
+	}
+	if f.Specialty != "" {
+		q += " AND e.specialty = ?"
+		args = append(args, f.Specialty)
+	}
+	if err := s.read(ctx).Raw(q+" GROUP BY p.starts_on", args...).Scan(&out).Error; err != nil {
+		return nil, nil, wrap(err, "funding register days")
+	}
+	for _, o := range out {
+		add(o.StartsOn.t, o.N)
+	}
+	// The awards of the year's placements, per placement and currency: a
+	// placement funded in k currencies is k rows, not one.
+	var awards []struct {
+		ApplicationID int64
+		StartsOn      sqlDate
+		Currency      string
+		Awarded, Paid int64
+	}
+	aq := `SELECT q.application_id, p.starts_on, w.currency,
+			CAST(SUM(CASE WHEN w.status <> 'returned' THEN w.amount ELSE 0 END) AS BIGINT) AS awarded,
+			CAST(SUM(CASE WHEN w.status = 'paid' THEN w.amount ELSE 0 END) AS BIGINT) AS paid
+		FROM scholarship_awards AS w JOIN scholarship_requests AS q ON q.id = w.request_id
+		JOIN applications AS a ON a.id = q.application_id
+		JOIN application_choices AS c ON c.application_id = a.id AND c.rank = a.current_choice
+		JOIN periods AS p ON p.id = c.period_id JOIN electives AS e ON e.id = c.elective_id
+		WHERE a.direction = 'outgoing' AND a.status IN ` + mobilityIn + `
+		AND p.starts_on >= ` + dateLiteral(from) + ` AND p.starts_on < ` + dateLiteral(to)
+	if f.InstitutionID != 0 {
+		aq += " AND e.institution_id = ?"
+	}
+	if f.Specialty != "" {
+		aq += " AND e.specialty = ?"
+	}
+	if err := s.read(ctx).Raw(aq+" GROUP BY q.application_id, p.starts_on, w.currency ORDER BY w.currency", args...).Scan(&awards).Error; err != nil {
+		return nil, nil, wrap(err, "funding register money")
+	}
+	var money []FundingTotal
+	funded := map[int64]bool{}
+	for _, w := range awards {
+		if funded[w.ApplicationID] {
+			add(w.StartsOn.t, 1)
+		}
+		funded[w.ApplicationID] = true
+		if len(money) == 0 || money[len(money)-1].Currency != w.Currency {
+			money = append(money, FundingTotal{Currency: w.Currency})
+		}
+		m := &money[len(money)-1]
+		m.Rows++
+		m.Awarded += w.Awarded
+		m.Paid += w.Paid
+	}
+	if f.Specialty == "" { // incoming rotations have no specialty
+		var in []struct {
+			StartsOn sqlDate
+			N        int
+		}
+		iq := `SELECT rc.starts_on, COUNT(*) AS n FROM rotation_choices AS rc
+			JOIN rotation_requests AS r ON r.id = rc.request_id AND r.accepted_choice = rc.rank
+			LEFT JOIN incoming_profiles AS ip ON ip.user_id = r.applicant_id
+			WHERE rc.starts_on >= ` + dateLiteral(from) + ` AND rc.starts_on < ` + dateLiteral(to) + ` AND r.status IN ` + mobilityIn
+		var iargs []any
+		if f.InstitutionID != 0 {
+			iq += " AND ip.home_institution_id = ?"
+			iargs = append(iargs, f.InstitutionID)
+		}
+		if err := s.read(ctx).Raw(iq+" GROUP BY rc.starts_on", iargs...).Scan(&in).Error; err != nil {
+			return nil, nil, wrap(err, "funding register incoming days")
+		}
+		for _, r := range in {
+			add(r.StartsOn.t, r.N)
+		}
+	}
+	days := make([]fundingDay, 0, len(byDay))
+	for _, d := range byDay {
+		days = append(days, *d)
+	}
+	sort.Slice(days, func(i, j int) bool { return days[i].day.Before(days[j].day) })
+	return days, money, nil
 }
 
 // Funding reports the whole register, every row in FundingPage's order,
@@ -255,4 +391,10 @@ func (d *sqlDate) Scan(v any) error {
 	return fmt.Errorf("a date as %q", text)
 }
 
-var _ sql.Scanner = (*sqlDate)(nil)
+// Value lets GORM take sqlDate for a column type when it scans a struct.
+func (d sqlDate) Value() (driver.Value, error) { return d.t, nil }
+
+var (
+	_ sql.Scanner   = (*sqlDate)(nil)
+	_ driver.Valuer = sqlDate{}
+)
