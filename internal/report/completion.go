@@ -43,13 +43,13 @@ func Credits(v string) (float64, bool) {
 }
 
 // Completion reports, per host, the outgoing placements whose last day
-// falls in the filter's year and has come. The query starts from the
-// periods that ended then (periods.ends_on is indexed), their choices
-// (application_choices_seat) and so their applications, so that its work
-// follows the year's placements rather than the table of applications.
-// The database counts the students back and the reports; only the
-// recognised placements come back as rows, for the credits, which the
-// office types as text, and the days to recognition.
+// falls in the filter's year and has come. The students back are counted
+// by the per-period counters (period_application_counts), so that the
+// work follows the year's periods rather than its placements; the
+// reports are counted, and the recognised placements read (for the
+// credits, which the office types as text, and the days to recognition),
+// from the periods that ended then (periods.ends_on is indexed), their
+// choices and applications.
 func (s *Service) Completion(ctx context.Context, u *user.User, f Filter) ([]CompletionRow, error) {
 	if err := s.allow(u); err != nil {
 		return nil, err
@@ -74,14 +74,44 @@ func (s *Service) Completion(ctx context.Context, u *user.User, f Filter) ([]Com
 		}
 		return q
 	}
+	// The students back, per host, from the per-period counters (kept by
+	// triggers): a year may hold hundreds of thousands of placements.
 	var out []CompletionRow
-	err := scope().Joins("JOIN institutions AS i ON i.id = e.institution_id").
-		Joins("LEFT JOIN student_reports AS r ON r.application_id = a.id").
-		Select(`i.id AS institution_id, i.name_en AS institution_en, i.name_local AS institution_local,
-			COUNT(*) AS returned, COUNT(r.submitted_at) AS reports`).
-		Group("i.id, i.name_en, i.name_local").Scan(&out).Error
+	q := s.read(ctx).Table("period_application_counts AS k").
+		Joins("JOIN periods AS p ON p.id = k.period_id").
+		Joins("JOIN electives AS e ON e.id = p.elective_id").
+		Joins("JOIN institutions AS i ON i.id = e.institution_id").
+		Where("k.status IN " + mobilityIn + " AND e.direction = 'outgoing' AND p.ends_on >= " + dateLiteral(from) + " AND p.ends_on < " + dateLiteral(to))
+	if f.InstitutionID != 0 {
+		q = q.Where("e.institution_id = ?", f.InstitutionID)
+	}
+	if f.Specialty != "" {
+		q = q.Where("e.specialty = ?", f.Specialty)
+	}
+	err := q.Select(`i.id AS institution_id, i.name_en AS institution_en, i.name_local AS institution_local, SUM(k.current_n) AS returned`).
+		Group("i.id, i.name_en, i.name_local").Having("SUM(k.current_n) > 0").Scan(&out).Error
 	if err != nil {
 		return nil, wrap(err, "completion")
+	}
+	at := map[int64]int{}
+	for i, c := range out {
+		at[c.InstitutionID] = i
+	}
+	// The reports and recognitions are few next to the placements: the
+	// joins start from them.
+	var reports []struct {
+		InstitutionID int64
+		N             int
+	}
+	err = scope().Joins("JOIN student_reports AS r ON r.application_id = a.id AND r.submitted_at IS NOT NULL").
+		Select("e.institution_id, COUNT(*) AS n").Group("e.institution_id").Scan(&reports).Error
+	if err != nil {
+		return nil, wrap(err, "completion reports")
+	}
+	for _, r := range reports {
+		if i, ok := at[r.InstitutionID]; ok {
+			out[i].Reports = r.N
+		}
 	}
 	var recognised []struct {
 		InstitutionID int64
@@ -93,10 +123,6 @@ func (s *Service) Completion(ctx context.Context, u *user.User, f Filter) ([]Com
 		Select("e.institution_id, p.ends_on, g.credits, g.recognised_on").Scan(&recognised).Error
 	if err != nil {
 		return nil, wrap(err, "completion recognitions")
-	}
-	at := map[int64]int{}
-	for i, c := range out {
-		at[c.InstitutionID] = i
 	}
 	days := map[int64][]int{}
 	for _, r := range recognised {
