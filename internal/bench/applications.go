@@ -157,15 +157,17 @@ func GenerateApplications(ctx context.Context, d *db.DB, sizes AppSizes, seed ui
 	analyze := []string{"ANALYZE"}
 	if d.Dialector.Name() == "postgres" {
 		// The counters behind the queue's tabs (application_stage_counts)
-		// are a few hundred rows that the triggers rewrote on every insert
+		// and the reports' per-period counts (period_application_counts)
+		// are a few thousand rows that the triggers rewrote on every insert
 		// statement above: their dead versions spread them over hundreds
 		// of pages, which VACUUM empties but does not give back. Moves one
 		// at a time, as the workflow makes them, keep them on a few pages
-		// (HOT pruning); a bulk load has to compact them.
-		analyze = []string{"VACUUM ANALYZE applications, application_choices, review_events", "VACUUM FULL ANALYZE application_stage_counts"}
-		// The pipeline's histogram (application_stage_days), a few
-		// thousand rows, is rewritten the same way.
-		analyze = append(analyze, "VACUUM FULL ANALYZE application_stage_days")
+		// (HOT pruning); a bulk load has to compact them. The per-period
+		// deltas were all written and deleted by the load's transactions.
+		// The pipeline's histogram (application_stage_days) and the
+		// nominations' outcomes are rewritten the same way.
+		analyze = []string{"VACUUM ANALYZE applications, application_choices, review_events, period_application_count_deltas",
+			"VACUUM FULL ANALYZE application_stage_counts, period_application_counts, application_stage_days"}
 	}
 	for _, q := range analyze {
 		if err := tx.Exec(q).Error; err != nil {

@@ -44,10 +44,21 @@ func (r SeatRow) DemandPerSeat() float64 {
 	return float64(r.FirstChoice*100/r.Capacity) / 100
 }
 
+// periodSeatCounts sums each period's rows of period_application_counts
+// (migration 00088) into the figures of a SeatRow: a few rows per period,
+// whatever the number of applications. Summed before the join, so that
+// the periods are neither multiplied by their statuses nor grouped by
+// their titles.
+const periodSeatCounts = `SELECT period_id,
+	SUM(CASE WHEN status = 'nominated' THEN current_n ELSE 0 END) AS nominated,
+	SUM(CASE WHEN status = 'host_accepted' THEN current_n ELSE 0 END) AS accepted,
+	SUM(CASE WHEN status IN ('confirmed', 'completed') THEN current_n ELSE 0 END) AS confirmed,
+	SUM(CASE WHEN status = 'waitlisted' THEN current_n ELSE 0 END) AS waitlisted,
+	SUM(first_n) AS first_choice
+	FROM period_application_counts GROUP BY period_id`
+
 // Seats reports every live period of the outgoing electives that start in
-// the filter's year: one aggregate over the periods and their few rows of
-// period_application_counts (migration 00088), whatever the number of
-// applications.
+// the filter's year, with its counts from periodSeatCounts.
 func (s *Service) Seats(ctx context.Context, u *user.User, f Filter) ([]SeatRow, error) {
 	if err := s.allowKind(u, KindSeats); err != nil {
 		return nil, err
@@ -56,7 +67,7 @@ func (s *Service) Seats(ctx context.Context, u *user.User, f Filter) ([]SeatRow,
 	q := s.read(ctx).Table("periods AS p").
 		Joins("JOIN electives AS e ON e.id = p.elective_id").
 		Joins("JOIN institutions AS i ON i.id = e.institution_id").
-		Joins("LEFT JOIN period_application_counts AS k ON k.period_id = p.id").
+		Joins("LEFT JOIN ("+periodSeatCounts+") AS k ON k.period_id = p.id").
 		Where("e.direction = ? AND p.retired_at IS NULL AND p.starts_on >= ? AND p.starts_on < ?", "outgoing", from, to)
 	if f.InstitutionID != 0 {
 		q = q.Where("e.institution_id = ?", f.InstitutionID)
@@ -68,12 +79,8 @@ func (s *Service) Seats(ctx context.Context, u *user.User, f Filter) ([]SeatRow,
 	var rows []SeatRow
 	err := q.Select(`p.id AS period_id, e.id AS elective_id, i.id AS institution_id, e.title_en, e.title_zh,
 		i.name_en AS institution_en, i.name_local AS institution_local, p.starts_on, p.ends_on, p.capacity,
-		SUM(CASE WHEN k.status = 'nominated' THEN k.current_n ELSE 0 END) AS nominated,
-		SUM(CASE WHEN k.status = 'host_accepted' THEN k.current_n ELSE 0 END) AS accepted,
-		SUM(CASE WHEN k.status IN ('confirmed', 'completed') THEN k.current_n ELSE 0 END) AS confirmed,
-		SUM(CASE WHEN k.status = 'waitlisted' THEN k.current_n ELSE 0 END) AS waitlisted,
-		COALESCE(SUM(k.first_n), 0) AS first_choice`).
-		Group("p.id, e.id, i.id, e.title_en, e.title_zh, i.name_en, i.name_local, p.starts_on, p.ends_on, p.capacity").
+		COALESCE(k.nominated, 0) AS nominated, COALESCE(k.accepted, 0) AS accepted, COALESCE(k.confirmed, 0) AS confirmed,
+		COALESCE(k.waitlisted, 0) AS waitlisted, COALESCE(k.first_choice, 0) AS first_choice`).
 		Order("i.name_en, e.title_en, p.starts_on, p.id").Scan(&rows).Error
 	if err != nil {
 		return nil, wrap(err, "seat fill")

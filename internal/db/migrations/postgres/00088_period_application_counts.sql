@@ -20,8 +20,8 @@ CREATE TABLE period_application_counts (
 
 -- A transaction's changes to the counters, summed per statement by the
 -- triggers below and applied when it commits (period_application_counts_
--- apply). Only the transaction that wrote a row ever sees it: the apply
--- deletes them before the commit.
+-- apply), and the mark that it has some. Only the transaction that wrote
+-- a row ever sees it: the apply deletes them before the commit.
 CREATE TABLE period_application_count_deltas (
     xact      BIGINT NOT NULL DEFAULT txid_current(),
     period_id BIGINT NOT NULL,
@@ -30,6 +30,9 @@ CREATE TABLE period_application_count_deltas (
     first_n   INTEGER NOT NULL
 );
 CREATE INDEX period_application_count_deltas_xact ON period_application_count_deltas (xact);
+CREATE TABLE period_application_count_marks (
+    xact BIGINT PRIMARY KEY DEFAULT txid_current()
+);
 
 -- The counters change once per transaction, at its commit, in one upsert
 -- summed per counter and made in (period_id, status) order. Unlike
@@ -39,12 +42,14 @@ CREATE INDEX period_application_count_deltas_xact ON period_application_count_de
 -- by statement, two students editing drafts between the same periods
 -- would lock the counters in crossing orders and deadlock. At commit a
 -- transaction waits only for counters, taken in one order by all, and
--- holds them for no longer than its commit. The constraint trigger fires
--- for every delta row; the first firing applies them all, the others find
--- none left.
+-- holds them for no longer than its commit. The deferred trigger is on the
+-- mark, one row per transaction (ON CONFLICT DO NOTHING fires nothing), so
+-- that it runs once, however many deltas a bulk load wrote; a statement
+-- after it (SET CONSTRAINTS ... IMMEDIATE) marks the transaction again.
 -- +goose StatementBegin
 CREATE FUNCTION period_application_counts_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    DELETE FROM period_application_count_marks WHERE xact = txid_current();
     WITH d AS (
         DELETE FROM period_application_count_deltas WHERE xact = txid_current()
         RETURNING period_id, status, current_n, first_n
@@ -57,7 +62,7 @@ BEGIN
 END
 $$;
 -- +goose StatementEnd
-CREATE CONSTRAINT TRIGGER period_application_counts_apply AFTER INSERT ON period_application_count_deltas
+CREATE CONSTRAINT TRIGGER period_application_counts_apply AFTER INSERT ON period_application_count_marks
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION period_application_counts_apply();
 
 -- A count depends on a choice (its application, rank and period) and on
@@ -126,6 +131,9 @@ BEGIN
         GROUP BY m.period_id, a.status
         HAVING SUM(m.sign * (m.rank = a.current_choice)::int) <> 0 OR SUM(m.sign * (m.rank = 1 AND a.submitted_at IS NOT NULL)::int) <> 0;
     END IF;
+    IF FOUND THEN
+        INSERT INTO period_application_count_marks DEFAULT VALUES ON CONFLICT DO NOTHING;
+    END IF;
     RETURN NULL;
 END
 $$;
@@ -160,6 +168,9 @@ BEGIN
     WHERE m.status <> 'draft'
     GROUP BY c.period_id, m.status
     HAVING SUM(m.sign * (c.rank = m.current_choice)::int) <> 0 OR SUM(m.sign * (c.rank = 1 AND m.submitted)::int) <> 0;
+    IF FOUND THEN
+        INSERT INTO period_application_count_marks DEFAULT VALUES ON CONFLICT DO NOTHING;
+    END IF;
     RETURN NULL;
 END
 $$;
@@ -185,7 +196,8 @@ DROP TRIGGER period_application_counts_choice_delete ON application_choices;
 DROP TRIGGER period_application_counts_choice_update ON application_choices;
 DROP TRIGGER period_application_counts_choice_insert ON application_choices;
 DROP FUNCTION period_application_counts_choices();
-DROP TRIGGER period_application_counts_apply ON period_application_count_deltas;
+DROP TRIGGER period_application_counts_apply ON period_application_count_marks;
 DROP FUNCTION period_application_counts_apply();
+DROP TABLE period_application_count_marks;
 DROP TABLE period_application_count_deltas;
 DROP TABLE period_application_counts;

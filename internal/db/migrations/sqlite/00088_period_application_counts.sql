@@ -18,8 +18,8 @@ CREATE TABLE period_application_counts (
 
 -- PostgreSQL gathers a transaction's changes here and applies them at its
 -- commit (its migration says why). SQLite's row triggers below change the
--- counters at once, with one writer at a time: the table stays empty and
--- exists for the dialects' schemas to be one.
+-- counters at once, with one writer at a time: these tables stay empty and
+-- exist for the dialects' schemas to be one.
 CREATE TABLE period_application_count_deltas (
     xact      INTEGER NOT NULL DEFAULT 0,
     period_id INTEGER NOT NULL,
@@ -28,6 +28,9 @@ CREATE TABLE period_application_count_deltas (
     first_n   INTEGER NOT NULL
 );
 CREATE INDEX period_application_count_deltas_xact ON period_application_count_deltas (xact);
+CREATE TABLE period_application_count_marks (
+    xact INTEGER NOT NULL DEFAULT 0 PRIMARY KEY
+);
 
 -- A choice counts with its application as it stands. Applications have no
 -- INSERT or DELETE trigger: the foreign key from application_choices means
@@ -112,5 +115,6 @@ DROP TRIGGER period_application_counts_update;
 DROP TRIGGER period_application_counts_choice_update;
 DROP TRIGGER period_application_counts_choice_delete;
 DROP TRIGGER period_application_counts_choice_insert;
+DROP TABLE period_application_count_marks;
 DROP TABLE period_application_count_deltas;
 DROP TABLE period_application_counts;
