@@ -111,10 +111,10 @@ func (t outcomeTally) add(inst int64, en, local, outcome string, days, n int) {
 	}
 }
 
-// outcomeScope applies the filter through the electives (e) and their
-// institutions (i).
-func outcomeScope(q *gorm.DB, f Filter) *gorm.DB {
-	q = q.Joins("JOIN electives AS e ON e.id = elective_id").Joins("JOIN institutions AS i ON i.id = e.institution_id")
+// outcomeScope joins the electives (e) of from's elective_id and their
+// institutions (i), and applies the filter through them.
+func outcomeScope(q *gorm.DB, from string, f Filter) *gorm.DB {
+	q = q.Joins("JOIN electives AS e ON e.id = " + from + ".elective_id").Joins("JOIN institutions AS i ON i.id = e.institution_id")
 	if f.InstitutionID != 0 {
 		q = q.Where("e.institution_id = ?", f.InstitutionID)
 	}
@@ -133,7 +133,7 @@ func (t outcomeTally) addSummary(tx *gorm.DB, year int, f Filter) error {
 		AnswerDays                      int
 		N                               int
 	}
-	err := outcomeScope(tx.Table("nomination_outcome_counts AS s"), f).
+	err := outcomeScope(tx.Table("nomination_outcome_counts AS s"), "s", f).
 		Select(`i.id AS institution_id, i.name_en AS institution_en, i.name_local AS institution_local,
 			s.outcome, s.answer_days, SUM(s.n) AS n`).
 		Where("s.nominated_year = ?", year).
@@ -168,7 +168,7 @@ func (t outcomeTally) addSpan(tx *gorm.DB, a, b time.Time, f Filter) error {
 		Status                          string
 		Current                         bool
 	}
-	err := outcomeScope(tx.Table("application_choices AS c"), f).
+	err := outcomeScope(tx.Table("application_choices AS c"), "c", f).
 		Joins("JOIN applications AS a ON a.id = c.application_id").
 		Select(`i.id AS institution_id, i.name_en AS institution_en, i.name_local AS institution_local,
 			c.host_decision, c.nominated_at, c.decided_at, a.status, c.rank = a.current_choice AS current`).
