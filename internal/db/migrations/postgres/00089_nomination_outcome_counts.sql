@@ -25,12 +25,14 @@ CREATE TABLE nomination_outcome_counts (
 );
 
 -- The key of one nominated choice, written once for the triggers and the
--- back-fill (simple SQL functions: the planner inlines them).
+-- back-fill (simple SQL functions: the planner inlines them). pending is
+-- whether the choice is its application's current one and the
+-- application 'nominated'.
 -- +goose StatementBegin
-CREATE FUNCTION nomination_outcome_of(decision TEXT, rank INTEGER, current_choice INTEGER, status TEXT) RETURNS TEXT
+CREATE FUNCTION nomination_outcome_of(decision TEXT, pending BOOLEAN) RETURNS TEXT
 LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE WHEN decision IN ('accepted', 'waitlisted', 'rejected') THEN decision
-                WHEN rank = current_choice AND status = 'nominated' THEN 'pending'
+                WHEN pending THEN 'pending'
                 ELSE 'cancelled' END
 $$;
 -- +goose StatementEnd
@@ -54,14 +56,20 @@ $$;
 -- applied in key order, so that two transactions moving nominations
 -- between the same keys wait for each other instead of deadlocking.
 --
--- A choice's outcome depends on its application (status, current_choice)
--- too. The choices' trigger first locks the applications it reads (FOR NO
--- KEY UPDATE, in id order); the applications' trigger runs after its
--- UPDATE has locked them. So a change to a choice and a change to its
--- application never compute their deltas from each other's old rows: the
--- second waits for the first to commit and then reads what it wrote (READ
--- COMMITTED: each statement of a trigger sees the latest commits). The
--- workflow locks the application first anyway (its versioned UPDATE).
+-- An unanswered choice's outcome depends on its application (status,
+-- current_choice) too. The choices' trigger first locks those
+-- applications (FOR NO KEY UPDATE, in id order); the applications'
+-- trigger runs after its UPDATE has locked them. So a change to a choice
+-- and a change to its application never compute their deltas from each
+-- other's old rows: the second waits for the first to commit and then
+-- reads what it wrote (READ COMMITTED: each statement of a trigger sees
+-- the latest commits). The workflow locks the application first anyway
+-- (its versioned UPDATE).
+--
+-- The applications are read one by one through their primary key (=
+-- ANY (ARRAY(...)), a correlated EXISTS, LATERAL ... OFFSET 0): joined,
+-- the planner would hash a bulk statement's rows against a scan of the
+-- whole table, a cost that grows with the table.
 -- (UPDATE triggers with transition tables cannot name columns: this one
 -- fires on every UPDATE and its deltas sum to nothing when no column of
 -- the key changed.)
@@ -69,47 +77,54 @@ $$;
 CREATE FUNCTION nomination_outcome_choices_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        PERFORM 1 FROM applications WHERE id IN (SELECT application_id FROM new_rows WHERE nominated_at IS NOT NULL)
-        ORDER BY id FOR NO KEY UPDATE;
+        PERFORM 1 FROM applications WHERE id = ANY (ARRAY(
+            SELECT application_id FROM new_rows
+            WHERE nominated_at IS NOT NULL AND host_decision NOT IN ('accepted', 'waitlisted', 'rejected')
+        )) ORDER BY id FOR NO KEY UPDATE;
         INSERT INTO nomination_outcome_counts AS s (nominated_year, elective_id, outcome, answer_days, n)
         SELECT y, e, o, d, COUNT(*) FROM (
             SELECT nomination_outcome_year(c.nominated_at) AS y, c.elective_id AS e,
-                   nomination_outcome_of(c.host_decision, c.rank, a.current_choice, a.status) AS o,
+                   nomination_outcome_of(c.host_decision, EXISTS (SELECT 1 FROM applications AS a
+                       WHERE a.id = c.application_id AND a.current_choice = c.rank AND a.status = 'nominated')) AS o,
                    nomination_outcome_days(c.host_decision, c.nominated_at, c.decided_at) AS d
-            FROM new_rows AS c JOIN applications AS a ON a.id = c.application_id
-            WHERE c.nominated_at IS NOT NULL
+            FROM new_rows AS c WHERE c.nominated_at IS NOT NULL
         ) AS k GROUP BY y, e, o, d ORDER BY y, e, o, d
         ON CONFLICT (nominated_year, elective_id, outcome, answer_days) DO UPDATE SET n = s.n + EXCLUDED.n;
     ELSIF TG_OP = 'DELETE' THEN
-        PERFORM 1 FROM applications WHERE id IN (SELECT application_id FROM old_rows WHERE nominated_at IS NOT NULL)
-        ORDER BY id FOR NO KEY UPDATE;
+        PERFORM 1 FROM applications WHERE id = ANY (ARRAY(
+            SELECT application_id FROM old_rows
+            WHERE nominated_at IS NOT NULL AND host_decision NOT IN ('accepted', 'waitlisted', 'rejected')
+        )) ORDER BY id FOR NO KEY UPDATE;
         INSERT INTO nomination_outcome_counts AS s (nominated_year, elective_id, outcome, answer_days, n)
         SELECT y, e, o, d, -COUNT(*) FROM (
             SELECT nomination_outcome_year(c.nominated_at) AS y, c.elective_id AS e,
-                   nomination_outcome_of(c.host_decision, c.rank, a.current_choice, a.status) AS o,
+                   nomination_outcome_of(c.host_decision, EXISTS (SELECT 1 FROM applications AS a
+                       WHERE a.id = c.application_id AND a.current_choice = c.rank AND a.status = 'nominated')) AS o,
                    nomination_outcome_days(c.host_decision, c.nominated_at, c.decided_at) AS d
-            FROM old_rows AS c JOIN applications AS a ON a.id = c.application_id
-            WHERE c.nominated_at IS NOT NULL
+            FROM old_rows AS c WHERE c.nominated_at IS NOT NULL
         ) AS k GROUP BY y, e, o, d ORDER BY y, e, o, d
         ON CONFLICT (nominated_year, elective_id, outcome, answer_days) DO UPDATE SET n = s.n + EXCLUDED.n;
     ELSE
-        PERFORM 1 FROM applications WHERE id IN (
-            SELECT application_id FROM old_rows WHERE nominated_at IS NOT NULL
-            UNION SELECT application_id FROM new_rows WHERE nominated_at IS NOT NULL
-        ) ORDER BY id FOR NO KEY UPDATE;
+        PERFORM 1 FROM applications WHERE id = ANY (ARRAY(
+            SELECT application_id FROM old_rows
+            WHERE nominated_at IS NOT NULL AND host_decision NOT IN ('accepted', 'waitlisted', 'rejected')
+            UNION
+            SELECT application_id FROM new_rows
+            WHERE nominated_at IS NOT NULL AND host_decision NOT IN ('accepted', 'waitlisted', 'rejected')
+        )) ORDER BY id FOR NO KEY UPDATE;
         INSERT INTO nomination_outcome_counts AS s (nominated_year, elective_id, outcome, answer_days, n)
         SELECT y, e, o, d, SUM(delta) FROM (
             SELECT nomination_outcome_year(c.nominated_at) AS y, c.elective_id AS e,
-                   nomination_outcome_of(c.host_decision, c.rank, a.current_choice, a.status) AS o,
+                   nomination_outcome_of(c.host_decision, EXISTS (SELECT 1 FROM applications AS a
+                       WHERE a.id = c.application_id AND a.current_choice = c.rank AND a.status = 'nominated')) AS o,
                    nomination_outcome_days(c.host_decision, c.nominated_at, c.decided_at) AS d, -1 AS delta
-            FROM old_rows AS c JOIN applications AS a ON a.id = c.application_id
-            WHERE c.nominated_at IS NOT NULL
+            FROM old_rows AS c WHERE c.nominated_at IS NOT NULL
             UNION ALL
             SELECT nomination_outcome_year(c.nominated_at), c.elective_id,
-                   nomination_outcome_of(c.host_decision, c.rank, a.current_choice, a.status),
+                   nomination_outcome_of(c.host_decision, EXISTS (SELECT 1 FROM applications AS a
+                       WHERE a.id = c.application_id AND a.current_choice = c.rank AND a.status = 'nominated')),
                    nomination_outcome_days(c.host_decision, c.nominated_at, c.decided_at), 1
-            FROM new_rows AS c JOIN applications AS a ON a.id = c.application_id
-            WHERE c.nominated_at IS NOT NULL
+            FROM new_rows AS c WHERE c.nominated_at IS NOT NULL
         ) AS k GROUP BY y, e, o, d HAVING SUM(delta) <> 0 ORDER BY y, e, o, d
         ON CONFLICT (nominated_year, elective_id, outcome, answer_days) DO UPDATE SET n = s.n + EXCLUDED.n;
     END IF;
@@ -133,19 +148,23 @@ CREATE FUNCTION nomination_outcome_applications_apply() RETURNS trigger LANGUAGE
 BEGIN
     INSERT INTO nomination_outcome_counts AS s (nominated_year, elective_id, outcome, answer_days, n)
     SELECT y, e, o, d, SUM(delta) FROM (
-        SELECT nomination_outcome_year(c.nominated_at) AS y, c.elective_id AS e,
-               nomination_outcome_of(c.host_decision, c.rank, prev.current_choice, prev.status) AS o,
-               nomination_outcome_days(c.host_decision, c.nominated_at, c.decided_at) AS d, -1 AS delta
-        FROM old_rows AS prev JOIN new_rows AS cur ON cur.id = prev.id JOIN application_choices AS c ON c.application_id = prev.id
-        WHERE (prev.status <> cur.status OR prev.current_choice <> cur.current_choice)
-          AND c.nominated_at IS NOT NULL AND c.host_decision NOT IN ('accepted', 'waitlisted', 'rejected')
-        UNION ALL
-        SELECT nomination_outcome_year(c.nominated_at), c.elective_id,
-               nomination_outcome_of(c.host_decision, c.rank, cur.current_choice, cur.status),
-               nomination_outcome_days(c.host_decision, c.nominated_at, c.decided_at), 1
-        FROM old_rows AS prev JOIN new_rows AS cur ON cur.id = prev.id JOIN application_choices AS c ON c.application_id = cur.id
-        WHERE (prev.status <> cur.status OR prev.current_choice <> cur.current_choice)
-          AND c.nominated_at IS NOT NULL AND c.host_decision NOT IN ('accepted', 'waitlisted', 'rejected')
+        SELECT nomination_outcome_year(c.nominated_at) AS y, c.elective_id AS e, v.o,
+               nomination_outcome_days(c.host_decision, c.nominated_at, c.decided_at) AS d, v.delta
+        FROM (
+            SELECT prev.id, prev.status AS was_status, prev.current_choice AS was_choice, cur.status, cur.current_choice
+            FROM old_rows AS prev JOIN new_rows AS cur ON cur.id = prev.id
+            WHERE prev.status <> cur.status OR prev.current_choice <> cur.current_choice
+        ) AS m
+        CROSS JOIN LATERAL (
+            SELECT * FROM application_choices AS c
+            WHERE c.application_id = m.id AND c.nominated_at IS NOT NULL
+              AND c.host_decision NOT IN ('accepted', 'waitlisted', 'rejected')
+            OFFSET 0
+        ) AS c
+        CROSS JOIN LATERAL (VALUES
+            (-1, nomination_outcome_of(c.host_decision, c.rank = m.was_choice AND m.was_status = 'nominated')),
+            (1, nomination_outcome_of(c.host_decision, c.rank = m.current_choice AND m.status = 'nominated'))
+        ) AS v (delta, o)
     ) AS k GROUP BY y, e, o, d HAVING SUM(delta) <> 0 ORDER BY y, e, o, d
     ON CONFLICT (nominated_year, elective_id, outcome, answer_days) DO UPDATE SET n = s.n + EXCLUDED.n;
     RETURN NULL;
@@ -160,7 +179,7 @@ CREATE TRIGGER nomination_outcome_applications_update AFTER UPDATE ON applicatio
 -- is counted twice or missed.
 INSERT INTO nomination_outcome_counts (nominated_year, elective_id, outcome, answer_days, n)
 SELECT nomination_outcome_year(c.nominated_at), c.elective_id,
-       nomination_outcome_of(c.host_decision, c.rank, a.current_choice, a.status),
+       nomination_outcome_of(c.host_decision, c.rank = a.current_choice AND a.status = 'nominated'),
        nomination_outcome_days(c.host_decision, c.nominated_at, c.decided_at), COUNT(*)
 FROM application_choices AS c JOIN applications AS a ON a.id = c.application_id
 WHERE c.nominated_at IS NOT NULL
@@ -175,5 +194,5 @@ DROP TRIGGER nomination_outcome_choices_insert ON application_choices;
 DROP FUNCTION nomination_outcome_choices_apply();
 DROP FUNCTION nomination_outcome_year(TIMESTAMPTZ);
 DROP FUNCTION nomination_outcome_days(TEXT, TIMESTAMPTZ, TIMESTAMPTZ);
-DROP FUNCTION nomination_outcome_of(TEXT, INTEGER, INTEGER, TEXT);
+DROP FUNCTION nomination_outcome_of(TEXT, BOOLEAN);
 DROP TABLE nomination_outcome_counts;
