@@ -115,6 +115,11 @@ func (t outcomeTally) add(inst int64, en, local, outcome string, days, n int) {
 // institutions (i), and applies the filter through them.
 func outcomeScope(q *gorm.DB, from string, f Filter) *gorm.DB {
 	q = q.Joins("JOIN electives AS e ON e.id = " + from + ".elective_id").Joins("JOIN institutions AS i ON i.id = e.institution_id")
+	return electiveFilter(q, f)
+}
+
+// electiveFilter applies the filter through the electives (e).
+func electiveFilter(q *gorm.DB, f Filter) *gorm.DB {
 	if f.InstitutionID != 0 {
 		q = q.Where("e.institution_id = ?", f.InstitutionID)
 	}
@@ -133,12 +138,16 @@ func (t outcomeTally) addSummary(tx *gorm.DB, year int, f Filter) error {
 		AnswerDays                      int
 		N                               int
 	}
-	err := outcomeScope(tx.Table("nomination_outcome_counts AS s"), "s", f).
-		Select(`i.id AS institution_id, i.name_en AS institution_en, i.name_local AS institution_local,
-			s.outcome, s.answer_days, SUM(s.n) AS n`).
+	// Summed per host before the hosts' names are joined: grouping by
+	// numbers alone costs a fraction of grouping by names when answers
+	// spread over many days (tens of thousands of rows).
+	sums := electiveFilter(tx.Table("nomination_outcome_counts AS s").Joins("JOIN electives AS e ON e.id = s.elective_id"), f).
+		Select("e.institution_id, s.outcome, s.answer_days, SUM(s.n) AS n").
 		Where("s.nominated_year = ?", year).
-		Group("i.id, i.name_en, i.name_local, s.outcome, s.answer_days").
-		Having("SUM(s.n) <> 0").Scan(&rows).Error
+		Group("e.institution_id, s.outcome, s.answer_days").Having("SUM(s.n) <> 0")
+	err := tx.Table("(?) AS g", sums).Joins("JOIN institutions AS i ON i.id = g.institution_id").
+		Select(`i.id AS institution_id, i.name_en AS institution_en, i.name_local AS institution_local,
+			g.outcome, g.answer_days, g.n`).Scan(&rows).Error
 	if err != nil {
 		return err
 	}
