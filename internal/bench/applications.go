@@ -167,7 +167,7 @@ func GenerateApplications(ctx context.Context, d *db.DB, sizes AppSizes, seed ui
 		// The pipeline's histogram (application_stage_days) and the
 		// nominations' outcomes are rewritten the same way.
 		analyze = []string{"VACUUM ANALYZE applications, application_choices, review_events, period_application_count_deltas",
-			"VACUUM FULL ANALYZE application_stage_counts, period_application_counts, application_stage_days"}
+			"VACUUM FULL ANALYZE application_stage_counts, period_application_counts, application_stage_days, nomination_outcome_counts"}
 	}
 	for _, q := range analyze {
 		if err := tx.Exec(q).Error; err != nil {
