@@ -178,9 +178,21 @@ func (s *Server) reportShow(c echo.Context) error {
 				Stage: p.T("application.stage." + ch.Stage), Since: p.Date(ch.Since), Days: ch.Days, Target: ch.TargetDays})
 		}
 	case "seats":
-		rows, err := s.Reports.Seats(ctx, u, f)
-		if err != nil {
-			return err
+		var rows []report.SeatRow
+		if format := c.QueryParam("format"); format == "csv" || format == "xlsx" {
+			if rows, err = s.Reports.Seats(ctx, u, f); err != nil { // the export is every period, never a page
+				return err
+			}
+		} else {
+			n, err := reportPage(c)
+			if err != nil {
+				return err
+			}
+			page, err := s.Reports.SeatsPage(ctx, u, f, n, report.SeatPageSize)
+			if err != nil {
+				return err
+			}
+			rows, v.Pager = page.Rows, pagerOf(c, p, "seats", page.Page, page.Pages, page.Offset, len(page.Rows), page.Total)
 		}
 		g.Columns, g.Chart, g.Label = []string{"elective", "institution", "starts_on", "ends_on", "capacity", "nominated", "accepted", "confirmed", "waitlisted", "fill_percent", "first_choice", "demand_per_seat", "cutoff"}, 9, 0
 		for _, r := range rows {

@@ -85,12 +85,9 @@ func (s *Server) reportExchange(c echo.Context, v *reportsView, kind string, f r
 		if format := c.QueryParam("format"); format == "csv" || format == "xlsx" {
 			return s.Reports.FundingEach(ctx, u, f, add) // the export is the whole register, never a page
 		}
-		n := 1
-		if v := c.QueryParam("page"); v != "" {
-			var err error
-			if n, err = strconv.Atoi(v); err != nil || n < 1 {
-				return apperr.New(apperr.Invalid, "reports.err.filter")
-			}
+		n, err := reportPage(c)
+		if err != nil {
+			return err
 		}
 		page, err := s.Reports.FundingPage(ctx, u, f, n, report.FundingPageSize)
 		if err != nil {
@@ -99,7 +96,7 @@ func (s *Server) reportExchange(c echo.Context, v *reportsView, kind string, f r
 		for _, r := range page.Rows {
 			_ = add(r)
 		}
-		v.Pager = fundingPager(c, p, page)
+		v.Pager = pagerOf(c, p, "funding", page.Page, page.Pages, page.Offset, len(page.Rows), page.Total)
 		if len(page.Money) > 0 {
 			more := reportMore{Title: p.T("reports.funding.totals")}
 			for _, col := range []string{"currency", "rows", "awarded", "paid"} {
@@ -134,25 +131,39 @@ type reportPager struct {
 	Prev, Next string // "" on the first or the last page
 }
 
-// fundingPager lays out the register's page position.
-func fundingPager(c echo.Context, p Page, page report.FundingPage) *reportPager {
+// pagerOf lays out a paged report's position: page of pages, the rows
+// from offset, shown of total.
+func pagerOf(c echo.Context, p Page, kind string, page, pages, offset, shown, total int) *reportPager {
 	link := func(n int) string {
 		q := c.QueryParams()
 		q.Del("format")
 		q.Set("page", strconv.Itoa(n))
-		return "/reports/funding?" + q.Encode()
+		return "/reports/" + kind + "?" + q.Encode()
 	}
 	pg := &reportPager{Text: p.T("reports.pager.none")}
-	if page.Total > 0 {
-		pg.Text = p.T("reports.pager.rows", groupDigits(int64(page.Offset+1)), groupDigits(int64(page.Offset+len(page.Rows))), groupDigits(int64(page.Total)))
+	if total > 0 {
+		pg.Text = p.T("reports.pager.rows", groupDigits(int64(offset+1)), groupDigits(int64(offset+shown)), groupDigits(int64(total)))
 	}
-	if page.Page > 1 {
-		pg.Prev = link(page.Page - 1)
+	if page > 1 {
+		pg.Prev = link(page - 1)
 	}
-	if page.Page < page.Pages {
-		pg.Next = link(page.Page + 1)
+	if page < pages {
+		pg.Next = link(page + 1)
 	}
 	return pg
+}
+
+// reportPage reads the page asked for, from 1; anything else is refused.
+func reportPage(c echo.Context) (int, error) {
+	v := c.QueryParam("page")
+	if v == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, apperr.New(apperr.Invalid, "reports.err.filter")
+	}
+	return n, nil
 }
 
 // groupDigits writes n with its thousands set apart by commas, as
