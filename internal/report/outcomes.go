@@ -35,8 +35,9 @@ const (
 // Outcomes reports the nominations sent in the filter's year per host.
 // It reads nomination_outcome_counts (migration 00089), which triggers
 // keep exact per elective, UTC year, outcome and days to the answer: a
-// few hundred rows, where the choices of a year are hundreds of thousands
-// at a million applications. The portal's year is not UTC's: the
+// few thousand rows when hosts answer after a few usual delays, tens of
+// thousands when their answers spread over months, where the choices of
+// a year are hundreds of thousands at a million applications. The portal's year is not UTC's: the
 // nominations of the hours between the two new years are read from the
 // choices themselves and moved into or out of the year. The median is
 // taken from the days' histogram.
