@@ -44,11 +44,25 @@ func (s *Service) Agreements(ctx context.Context, u *user.User, f Filter) ([]Agr
 	}
 	var rows []AgreementRow
 	err := q.Select(`g.id, i.id AS institution_id, g.title, g.kind, i.name_en AS institution_en, i.name_local AS institution_local,
-		g.valid_from, g.valid_until, g.quota_out, g.quota_in,
-		(SELECT COUNT(*) FROM application_choices AS c WHERE c.quota_agreement_id = g.id AND c.quota_year = ?) AS used_out`, year).
+		g.valid_from, g.valid_until, g.quota_out, g.quota_in`).
 		Order("g.valid_until, g.id").Scan(&rows).Error
 	if err != nil {
 		return nil, wrap(err, "agreement health")
+	}
+	// The quota places taken this year, in one pass over the choices that
+	// hold one (application_choices_quota), not a probe per agreement.
+	var used []struct {
+		AgreementID int64
+		N           int
+	}
+	err = s.read(ctx).Table("application_choices").Where("quota_agreement_id IS NOT NULL AND quota_year = ?", year).
+		Select("quota_agreement_id AS agreement_id, COUNT(*) AS n").Group("quota_agreement_id").Scan(&used).Error
+	if err != nil {
+		return nil, wrap(err, "agreement quota use")
+	}
+	usedBy := map[int64]int{}
+	for _, x := range used {
+		usedBy[x.AgreementID] = x.N
 	}
 	// Placements under each agreement, one row per start day (few: a
 	// period's days), so that the latest year is read here on both dialects.
@@ -56,19 +70,19 @@ func (s *Service) Agreements(ctx context.Context, u *user.User, f Filter) ([]Agr
 	// confirmed or completed application as its current choice.
 	var starts []struct {
 		AgreementID int64
-		StartsOn    time.Time
+		StartsOn    sqlDate // SQLite's MAX gives the text it stored
 	}
 	err = s.read(ctx).Table("period_application_counts AS k").
 		Joins("JOIN periods AS p ON p.id = k.period_id").
 		Joins("JOIN electives AS e ON e.id = p.elective_id").
 		Where("e.agreement_id IS NOT NULL AND k.status IN ? AND k.current_n > 0", mobilityStatuses).
-		Select("e.agreement_id, p.starts_on").Group("e.agreement_id, p.starts_on").Scan(&starts).Error
+		Select("e.agreement_id, MAX(p.starts_on) AS starts_on").Group("e.agreement_id").Scan(&starts).Error
 	if err != nil {
 		return nil, wrap(err, "agreement mobilities")
 	}
 	last := map[int64]int{}
 	for _, st := range starts {
-		if y := st.StartsOn.Year(); y > last[st.AgreementID] {
+		if y := st.StartsOn.t.Year(); y > last[st.AgreementID] {
 			last[st.AgreementID] = y
 		}
 	}
@@ -79,7 +93,7 @@ func (s *Service) Agreements(ctx context.Context, u *user.User, f Filter) ([]Agr
 		r.InEffect = !today.Before(from) && !today.After(until)
 		r.MonthsLeft = MonthsBetween(today, until)
 		r.YearsLeft = r.MonthsLeft / 12
-		r.LastMobility = last[r.ID]
+		r.LastMobility, r.UsedOut = last[r.ID], usedBy[r.ID]
 	}
 	return rows, nil
 }
