@@ -140,10 +140,10 @@ func pagerOf(c echo.Context, p Page, kind string, page, pages, offset, shown, to
 		q.Set("page", strconv.Itoa(n))
 		return "/reports/" + kind + "?" + q.Encode()
 	}
-	pg := &reportPager{Text: p.T("reports.pager.none")}
-	if total > 0 {
-		pg.Text = p.T("reports.pager.rows", groupDigits(int64(offset+1)), groupDigits(int64(offset+shown)), groupDigits(int64(total)))
+	if total == 0 {
+		return nil // the page says nothing matches already
 	}
+	pg := &reportPager{Text: p.T("reports.pager.rows", groupDigits(int64(offset+1)), groupDigits(int64(offset+shown)), groupDigits(int64(total)))}
 	if page > 1 {
 		pg.Prev = link(page - 1)
 	}
